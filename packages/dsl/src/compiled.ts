@@ -1,0 +1,198 @@
+import { z } from "zod";
+
+/**
+ * The compiled plan: the JSON contract between the compiler and the runtime.
+ * The runtime validates every plan it loads with `CompiledPlanSchema`, so a
+ * hand-edited or corrupted file is rejected with a path to the bad field.
+ *
+ * Versioning: `version` is bumped on any incompatible change; the runtime
+ * refuses versions it does not know.
+ */
+export const COMPILED_PLAN_VERSION = 1 as const;
+
+const Finite = z.number().refine(Number.isFinite, "must be a finite number");
+const TimeframeStr = z.string().regex(/^[1-9][0-9]*[smhd]$/, "a timeframe such as 5m");
+const HHMM = z.string().regex(/^([01][0-9]|2[0-4]):[0-5][0-9]$/, "a time HH:MM");
+
+export const SpanSchema = z.object({
+  start: z.object({ offset: z.number().int().min(0), line: z.number().int().min(1), column: z.number().int().min(1) }),
+  end: z.object({ offset: z.number().int().min(0), line: z.number().int().min(1), column: z.number().int().min(1) }),
+});
+
+export const BarFieldSchema = z.enum(["open", "high", "low", "close", "volume"]);
+export const IndicatorNameSchema = z.enum(["sma", "ema", "rsi", "atr", "highest", "lowest", "vwap", "change"]);
+
+/**
+ * Expression IR. Every value is a series on the rule's stream unless wrapped
+ * in `of`, which reads the last *closed* bar of another timeframe.
+ *
+ * - `num`: a constant (percent literals are already divided by 100 where they
+ *   scale a value; a percent compared with `change` stays in percent units).
+ * - `field`: a bar field of the current bar.
+ * - `ind`: a streaming indicator over `src` (absent for `atr` and `vwap`,
+ *   which read the bar itself) with a `period` (absent for `vwap`).
+ * - `back`: the value of `e` `n` bars ago.
+ * - `of`: `e` evaluated on timeframe `tf` of the same symbol.
+ */
+export type ExprIR =
+  | { k: "num"; v: number }
+  | { k: "bool"; v: boolean }
+  | { k: "field"; f: z.infer<typeof BarFieldSchema> }
+  | { k: "ind"; fn: z.infer<typeof IndicatorNameSchema>; src?: ExprIR; period?: number }
+  | { k: "back"; n: number; e: ExprIR }
+  | { k: "of"; tf: string; e: ExprIR }
+  | { k: "neg"; e: ExprIR }
+  | { k: "not"; e: ExprIR }
+  | { k: "arith"; op: "+" | "-" | "*" | "/"; l: ExprIR; r: ExprIR }
+  | { k: "cmp"; op: ">" | ">=" | "<" | "<=" | "==" | "!="; l: ExprIR; r: ExprIR }
+  | { k: "cross"; dir: "above" | "below"; l: ExprIR; r: ExprIR }
+  | { k: "and" | "or"; l: ExprIR; r: ExprIR };
+
+export const ExprIRSchema: z.ZodType<ExprIR> = z.lazy(() =>
+  z.union([
+    z.object({ k: z.literal("num"), v: Finite }).strict(),
+    z.object({ k: z.literal("bool"), v: z.boolean() }).strict(),
+    z.object({ k: z.literal("field"), f: BarFieldSchema }).strict(),
+    z
+      .object({
+        k: z.literal("ind"),
+        fn: IndicatorNameSchema,
+        src: ExprIRSchema.optional(),
+        period: z.number().int().positive().optional(),
+      })
+      .strict(),
+    z.object({ k: z.literal("back"), n: z.number().int().min(0), e: ExprIRSchema }).strict(),
+    z.object({ k: z.literal("of"), tf: TimeframeStr, e: ExprIRSchema }).strict(),
+    z.object({ k: z.literal("neg"), e: ExprIRSchema }).strict(),
+    z.object({ k: z.literal("not"), e: ExprIRSchema }).strict(),
+    z.object({ k: z.literal("arith"), op: z.enum(["+", "-", "*", "/"]), l: ExprIRSchema, r: ExprIRSchema }).strict(),
+    z
+      .object({ k: z.literal("cmp"), op: z.enum([">", ">=", "<", "<=", "==", "!="]), l: ExprIRSchema, r: ExprIRSchema })
+      .strict(),
+    z.object({ k: z.literal("cross"), dir: z.enum(["above", "below"]), l: ExprIRSchema, r: ExprIRSchema }).strict(),
+    z.object({ k: z.enum(["and", "or"]), l: ExprIRSchema, r: ExprIRSchema }).strict(),
+  ]),
+);
+
+export const ActionSchema = z.enum(["enter_long", "enter_short", "exit", "exit_long", "exit_short"]);
+
+export const SizeSchema = z.discriminatedUnion("kind", [
+  z.object({ kind: z.literal("shares"), shares: z.number().int().positive() }).strict(),
+  z.object({ kind: z.literal("money"), amount: Finite.refine((v) => v > 0, "must be positive") }).strict(),
+  z.object({ kind: z.literal("equity_percent"), percent: Finite.refine((v) => v > 0 && v <= 100, "in (0, 100]") }).strict(),
+]);
+
+/** A stop or target: an absolute price, or a percent away from the entry price. */
+export const PriceOffsetSchema = z.discriminatedUnion("kind", [
+  z.object({ kind: z.literal("price"), price: Finite }).strict(),
+  z.object({ kind: z.literal("percent"), percent: Finite.refine((v) => v > 0, "must be positive") }).strict(),
+]);
+
+/** Parameters every rule function shares: what to do when the condition holds. */
+export const RuleCommonSchema = z
+  .object({
+    action: ActionSchema,
+    /** Bars must close inside `[from, to)` in the plan's time zone. */
+    window: z.object({ from: HHMM, to: HHMM }).strict().optional(),
+    size: SizeSchema.optional(),
+    /** Signals with a lower confidence become NONE. */
+    minConfidence: z.number().min(0).max(1).optional(),
+    stop: PriceOffsetSchema.optional(),
+    target: PriceOffsetSchema.optional(),
+  })
+  .strict();
+
+/** `close_above` / `close_below`: the simple threshold rule, optionally with a minimum volume. */
+export const ThresholdParamsSchema = RuleCommonSchema.extend({
+  threshold: Finite,
+  minVolume: Finite.optional(),
+}).strict();
+
+/** `trailing_stop`: exits when a close falls `trailPercent` below the best close (mirrored for shorts). */
+export const TrailingStopParamsSchema = z
+  .object({
+    trailPercent: Finite.refine((v) => v > 0 && v < 100, "in (0, 100)"),
+    activationPrice: Finite.optional(),
+  })
+  .strict();
+
+/** `cross_above` / `cross_below`: `left` crosses `right`, with an optional filter condition. */
+export const CrossParamsSchema = RuleCommonSchema.extend({
+  left: ExprIRSchema,
+  right: ExprIRSchema,
+  filter: ExprIRSchema.optional(),
+}).strict();
+
+/** `condition`: any boolean expression, with an optional filter condition. */
+export const ConditionParamsSchema = RuleCommonSchema.extend({
+  condition: ExprIRSchema,
+  filter: ExprIRSchema.optional(),
+}).strict();
+
+const FunctionBase = {
+  /** Stable id: `r<line>` of the rule, unique in the plan. */
+  id: z.string().min(1),
+  /** 1-based line of the rule in the source. */
+  line: z.number().int().min(1),
+  timeframe: TimeframeStr,
+  /** Bars of history the rule needs on its own stream before it may fire. */
+  lookback: z.number().int().min(1),
+  span: SpanSchema,
+  /** The rule's source text, for reasoning and audit. */
+  source: z.string(),
+};
+
+export const CompiledFunctionSchema = z.discriminatedUnion("name", [
+  z.object({ ...FunctionBase, name: z.literal("close_above"), params: ThresholdParamsSchema }).strict(),
+  z.object({ ...FunctionBase, name: z.literal("close_below"), params: ThresholdParamsSchema }).strict(),
+  z.object({ ...FunctionBase, name: z.literal("trailing_stop"), params: TrailingStopParamsSchema }).strict(),
+  z.object({ ...FunctionBase, name: z.literal("cross_above"), params: CrossParamsSchema }).strict(),
+  z.object({ ...FunctionBase, name: z.literal("cross_below"), params: CrossParamsSchema }).strict(),
+  z.object({ ...FunctionBase, name: z.literal("condition"), params: ConditionParamsSchema }).strict(),
+]);
+
+export const StreamSchema = z
+  .object({
+    symbol: z.string().min(1),
+    timeframe: TimeframeStr,
+    seconds: z.number().int().positive(),
+    /** Bars the stream's cache must hold: the largest lookback of anything reading it. */
+    lookback: z.number().int().min(1).max(1000),
+  })
+  .strict();
+
+export const RiskSchema = z
+  .object({
+    maxPositionShares: z.number().int().positive().optional(),
+    maxOrderValue: Finite.optional(),
+    maxDailyLoss: Finite.optional(),
+    maxDailyLossPercent: Finite.optional(),
+    maxOrdersPerMinute: z.number().int().positive().optional(),
+  })
+  .strict();
+
+export const CompiledPlanSchema = z
+  .object({
+    format: z.literal("tradeplan/compiled-plan"),
+    version: z.literal(COMPILED_PLAN_VERSION),
+    name: z.string(),
+    /** SHA-256 (hex) of the source text, so a journal can name the exact plan it ran. */
+    sourceHash: z.string().regex(/^[0-9a-f]{64}$/),
+    timezone: z.string().min(1),
+    session: z.enum(["regular", "extended", "always"]),
+    symbols: z.array(z.string().min(1)).min(1),
+    risk: RiskSchema,
+    streams: z.array(StreamSchema),
+    /** One entry per rule, in source order; each applies to every symbol. */
+    functions: z.array(CompiledFunctionSchema),
+  })
+  .strict();
+
+export type CompiledPlan = z.infer<typeof CompiledPlanSchema>;
+export type CompiledFunction = z.infer<typeof CompiledFunctionSchema>;
+export type CompiledStream = z.infer<typeof StreamSchema>;
+export type RuleCommon = z.infer<typeof RuleCommonSchema>;
+export type ThresholdParams = z.infer<typeof ThresholdParamsSchema>;
+export type TrailingStopParams = z.infer<typeof TrailingStopParamsSchema>;
+export type CrossParams = z.infer<typeof CrossParamsSchema>;
+export type ConditionParams = z.infer<typeof ConditionParamsSchema>;
