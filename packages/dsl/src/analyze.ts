@@ -36,7 +36,7 @@ export function analyze(source: string, options: AnalyzeOptions = {}): AnalyzeRe
   const semantic = check(ast, diagnostics, options);
   let compiled: CompiledPlan | undefined;
   if (options.compile !== false && !diagnostics.hasErrors) {
-    compiled = compile(ast, semantic, source);
+    compiled = compile(ast, semantic, source, diagnostics);
   }
   return compiled ? { ast, diagnostics: diagnostics.toArray(), semantic, compiled } : { ast, diagnostics: diagnostics.toArray(), semantic };
 }

@@ -26,8 +26,9 @@ export const IndicatorNameSchema = z.enum(["sma", "ema", "rsi", "atr", "highest"
  * Expression IR. Every value is a series on the rule's stream unless wrapped
  * in `of`, which reads the last *closed* bar of another timeframe.
  *
- * - `num`: a constant (percent literals are already divided by 100 where they
- *   scale a value; a percent compared with `change` stays in percent units).
+ * - `num`: a constant. Percent-kind values are in percent units (2 for `2%`,
+ *   and `change(close, 5)` yields 2.5 for +2.5%); where a percent scales a
+ *   non-percent value (`close * 2%`) the compiler has already divided it by 100.
  * - `field`: a bar field of the current bar.
  * - `ind`: a streaming indicator over `src` (absent for `atr` and `vwap`,
  *   which read the bar itself) with a `period` (absent for `vwap`).
@@ -92,7 +93,7 @@ export const PriceOffsetSchema = z.discriminatedUnion("kind", [
 export const RuleCommonSchema = z
   .object({
     action: ActionSchema,
-    /** Bars must close inside `[from, to)` in the plan's time zone. */
+    /** The rule fires only on bars whose close time of day, in the plan's time zone, is within `[from, to]` (both ends included). */
     window: z.object({ from: HHMM, to: HHMM }).strict().optional(),
     size: SizeSchema.optional(),
     /** Signals with a lower confidence become NONE. */

@@ -59,6 +59,11 @@ export class DiagnosticCollector {
     this.report({ code, severity: "warning", span, message, ...extra });
   }
 
+  /** True once the cap is reached: passes may stop early, as nothing more would be shown. */
+  get isFull(): boolean {
+    return this.items.length >= MAX_DIAGNOSTICS;
+  }
+
   get hasErrors(): boolean {
     return this.items.some((d) => d.severity === "error");
   }
@@ -76,7 +81,7 @@ export class DiagnosticCollector {
           code: "E0004",
           severity: "error",
           span: last.span,
-          message: `too many problems: ${this.dropped} more not shown`,
+          message: `too many problems: ${this.dropped} more not shown, and checking stopped there`,
           hint: "fix the problems above and check again",
         });
       }

@@ -1,0 +1,205 @@
+import { sha256 } from "@noble/hashes/sha2";
+import { bytesToHex, utf8ToBytes } from "@noble/hashes/utils";
+import type * as A from "./ast.js";
+import {
+  COMPILED_PLAN_VERSION,
+  type CompiledFunction,
+  type CompiledPlan,
+  type CompiledStream,
+  type RuleCommon,
+} from "./compiled.js";
+import type { DiagnosticCollector } from "./diagnostics.js";
+import { Lowerer } from "./lower.js";
+import type { SemanticModel } from "./semantic.js";
+
+/** Confidence floors for `confidence low|medium|high`: the bottom of each bucket (see runtime ConfidenceLevel). */
+export const CONFIDENCE_FLOORS = { low: 0, medium: 0.4, high: 0.7 } as const;
+
+/**
+ * Compiles a checked plan (no errors) to the compiled-plan JSON. Each rule
+ * becomes one function entry; the simplest shapes get the dedicated
+ * `close_above`/`close_below`/`cross_*` functions (cheaper at run time and
+ * easier to read in an audit), everything else the general `condition`.
+ *
+ * The few constraints that only the compiler can see (a stop that is not a
+ * constant) are reported into `diagnostics`; the result is undefined then.
+ */
+export function compile(
+  ast: A.PlanFile,
+  model: SemanticModel,
+  source: string,
+  diagnostics: DiagnosticCollector,
+): CompiledPlan | undefined {
+  const lower = new Lowerer(model);
+  const functions: CompiledFunction[] = [];
+  const streamLookback = new Map<string, number>();
+  const need = (tf: string, bars: number): void => {
+    streamLookback.set(tf, Math.max(streamLookback.get(tf) ?? 1, bars));
+  };
+  let failed = false;
+
+  for (const st of ast.statements) {
+    if (st.type !== "ConditionRule" && st.type !== "TrailingStopRule") continue;
+    const info = model.ruleInfo(st);
+    const lookback = Math.max(1, info?.lookback ?? 1);
+    need(st.timeframe.raw, lookback);
+    for (const [tf, bars] of info?.otherTimeframes ?? []) need(tf, bars);
+    const base = {
+      id: `r${st.span.start.line}`,
+      line: st.span.start.line,
+      timeframe: st.timeframe.raw,
+      lookback,
+      span: st.span,
+      source: source.slice(st.span.start.offset, st.span.end.offset),
+    };
+    if (st.type === "TrailingStopRule") {
+      let activationPrice: number | undefined;
+      if (st.activation) {
+        activationPrice = lower.constant(st.activation);
+        if (activationPrice === undefined) {
+          diagnostics.error("E0405", st.activation.span, "`activate at` needs a constant price", {
+            label: "not a constant",
+            hint: "write a price such as `155.00`, or a `let` that names one",
+          });
+          failed = true;
+          continue;
+        }
+      }
+      functions.push({
+        ...base,
+        name: "trailing_stop",
+        params: { trailPercent: st.trail.value, ...(activationPrice !== undefined ? { activationPrice } : {}) },
+      });
+      continue;
+    }
+    const common = ruleCommon(st, lower, diagnostics);
+    if (!common) {
+      failed = true;
+      continue;
+    }
+    functions.push(conditionFunction(st, base, common, lower));
+  }
+  if (failed) return undefined;
+
+  const { settings } = model;
+  const streams: CompiledStream[] = [];
+  for (const symbol of settings.symbols) {
+    for (const [tf, lookback] of streamLookback) {
+      streams.push({ symbol, timeframe: tf, seconds: timeframeSeconds(tf), lookback: Math.min(lookback, 1000) });
+    }
+  }
+  return {
+    format: "tradeplan/compiled-plan",
+    version: COMPILED_PLAN_VERSION,
+    name: settings.name,
+    sourceHash: bytesToHex(sha256(utf8ToBytes(source))),
+    timezone: settings.timezone,
+    session: settings.session,
+    symbols: [...settings.symbols],
+    risk: { ...settings.risk },
+    streams,
+    functions,
+  };
+}
+
+function timeframeSeconds(tf: string): number {
+  const n = Number(tf.slice(0, -1));
+  const u = tf.slice(-1);
+  return n * (u === "s" ? 1 : u === "m" ? 60 : u === "h" ? 3600 : 86400);
+}
+
+function hhmm(t: A.TimeOfDay): string {
+  return `${String(t.hour).padStart(2, "0")}:${String(t.minute).padStart(2, "0")}`;
+}
+
+function ruleCommon(rule: A.ConditionRule, lower: Lowerer, diagnostics: DiagnosticCollector): RuleCommon | undefined {
+  const common: {
+    action: RuleCommon["action"];
+    window?: RuleCommon["window"];
+    size?: RuleCommon["size"];
+    minConfidence?: number;
+    stop?: RuleCommon["stop"];
+    target?: RuleCommon["target"];
+  } = { action: rule.action.action };
+  if (rule.window) common.window = { from: hhmm(rule.window.from), to: hhmm(rule.window.to) };
+  let ok = true;
+  for (const m of rule.modifiers) {
+    switch (m.type) {
+      case "Size": {
+        const s = m.size;
+        common.size =
+          s.type === "SizeShares"
+            ? { kind: "shares", shares: s.shares.value }
+            : s.type === "SizeMoney"
+              ? { kind: "money", amount: s.amount.value }
+              : { kind: "equity_percent", percent: s.percent.value };
+        break;
+      }
+      case "Confidence":
+        common.minConfidence = typeof m.level === "string" ? CONFIDENCE_FLOORS[m.level] : m.level.value;
+        break;
+      case "Stop":
+      case "Target": {
+        const v = m.value;
+        let offset: RuleCommon["stop"];
+        if (v.type === "Percent") offset = { kind: "percent", percent: v.value };
+        else {
+          const price = lower.constant(v);
+          if (price !== undefined) offset = { kind: "price", price };
+        }
+        if (!offset) {
+          diagnostics.error("E0404", v.span, `\`${m.type.toLowerCase()}\` needs a constant price or a percent`, {
+            label: "not a constant",
+            hint: "write a price such as `145.00` or a distance such as `2%`",
+          });
+          ok = false;
+        } else if (m.type === "Stop") common.stop = offset;
+        else common.target = offset;
+        break;
+      }
+    }
+  }
+  return ok ? common : undefined;
+}
+
+type Base = Omit<CompiledFunction, "name" | "params">;
+
+function unwrap(e: A.Expr): A.Expr {
+  return e.type === "Paren" ? unwrap(e.inner) : e;
+}
+
+/** `volume > N` / `volume >= N` with a constant N: the threshold functions' minimum volume. */
+function minVolume(filter: A.Expr | undefined, lower: Lowerer): number | undefined | null {
+  if (!filter) return undefined;
+  const f = unwrap(filter);
+  if (f.type !== "Compare" || (f.op !== ">" && f.op !== ">=")) return null;
+  const l = unwrap(f.left);
+  if (l.type !== "Field" || l.field !== "volume") return null;
+  const v = lower.constant(f.right);
+  return v === undefined ? null : v;
+}
+
+function conditionFunction(rule: A.ConditionRule, base: Base, common: RuleCommon, lower: Lowerer): CompiledFunction {
+  const cond = unwrap(rule.condition);
+  if (cond.type === "Compare" && (cond.op === ">" || cond.op === "<")) {
+    const l = unwrap(cond.left);
+    const threshold = lower.constant(cond.right);
+    const vol = minVolume(rule.filter, lower);
+    if (l.type === "Field" && l.field === "close" && threshold !== undefined && vol !== null) {
+      return {
+        ...base,
+        name: cond.op === ">" ? "close_above" : "close_below",
+        params: { ...common, threshold, ...(vol !== undefined ? { minVolume: vol } : {}) },
+      };
+    }
+  }
+  const filter = rule.filter ? { filter: lower.lower(rule.filter) } : {};
+  if (cond.type === "Cross") {
+    return {
+      ...base,
+      name: cond.direction === "above" ? "cross_above" : "cross_below",
+      params: { ...common, left: lower.lower(cond.left), right: lower.lower(cond.right), ...filter },
+    };
+  }
+  return { ...base, name: "condition", params: { ...common, condition: lower.lower(rule.condition), ...filter } };
+}

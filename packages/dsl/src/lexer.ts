@@ -1,0 +1,235 @@
+import { createToken, type IToken, Lexer, type TokenType } from "chevrotain";
+
+/**
+ * Tokens of the `.plan` language. Keywords are lower case and case-sensitive
+ * (documented in docs/language.md): tickers such as `ON` or `LOW` stay plain
+ * identifiers, and the parser turns `Enter` into E0103 with a hint.
+ *
+ * Order matters: Chevrotain tries patterns in order (first match wins), so
+ * times (`10:00`) and timeframes (`5m`) come before plain numbers, and
+ * `BadNumber` catches anything else that starts with a digit so that `5min`
+ * is one clear E0005 instead of a cascade.
+ */
+
+const IDENT_TAIL = "(?![A-Za-z0-9_.])";
+
+export const WhiteSpace = createToken({ name: "WhiteSpace", pattern: /[ \t\f\v\u00a0\ufeff]+/, group: Lexer.SKIPPED });
+export const Comment = createToken({ name: "Comment", pattern: /#[^\r\n]*/, group: "comments" });
+export const NL = createToken({ name: "NL", label: "end of line", pattern: /\r\n|\r|\n/, line_breaks: true });
+
+export const StringLit = createToken({ name: "StringLit", label: "string", pattern: /"(?:[^"\\\r\n]|\\.)*"/ });
+/** An opening quote with no closing one on the same line; reported as E0002. */
+export const BadString = createToken({ name: "BadString", label: "unterminated string", pattern: /"(?:[^"\\\r\n]|\\.)*/ });
+
+export const Money = createToken({
+  name: "Money",
+  label: "money amount",
+  pattern: new RegExp(`\\$(?:\\d{1,3}(?:,\\d{3})+|\\d[\\d_]*)(?:\\.\\d+)?[KMB]?(?![A-Za-z0-9_.,])`),
+  start_chars_hint: ["$"],
+});
+export const Time = createToken({
+  name: "Time",
+  label: "time of day",
+  pattern: new RegExp(`\\d{1,2}:\\d{2}${IDENT_TAIL}`),
+  start_chars_hint: [..."0123456789"],
+});
+export const TimeframeTok = createToken({
+  name: "Timeframe",
+  label: "timeframe",
+  pattern: new RegExp(`\\d+[smhd]${IDENT_TAIL}`),
+  start_chars_hint: [..."0123456789"],
+});
+export const PercentTok = createToken({
+  name: "Percent",
+  label: "percent",
+  pattern: /\d[\d_]*(?:\.[\d_]+)?%/,
+  start_chars_hint: [..."0123456789"],
+});
+export const NumberTok = createToken({
+  name: "Number",
+  label: "number",
+  pattern: new RegExp(`\\d[\\d_]*(?:\\.[\\d_]+)?[KMB]?${IDENT_TAIL}`),
+  start_chars_hint: [..."0123456789"],
+});
+/** Anything else starting with a digit (`5min`, `1.`, `2x`): one E0005. */
+export const BadNumber = createToken({
+  name: "BadNumber",
+  label: "invalid number",
+  pattern: /[\d$][\w.,$]*/,
+  start_chars_hint: [..."0123456789$"],
+});
+
+/**
+ * A run of characters that can start no token (`;`, `@`, control bytes, any
+ * non-ASCII). Matching them as one token keeps binary garbage linear: left to
+ * Chevrotain's error path, every such character would be retried against
+ * every pattern. The parser reports it as E0001 and drops it.
+ */
+const UNKNOWN_ASCII = [..."%&'.:;?@\\^`{|}~"].concat(
+  Array.from({ length: 32 }, (_, i) => String.fromCharCode(i)).filter((c) => !/\s/.test(c)),
+  [String.fromCharCode(127)],
+);
+export const Unknown = createToken({
+  name: "Unknown",
+  label: "unknown character",
+  pattern: /[^\s\w"#$()[\],=!<>+\-*/]+/,
+  // One code per 256-code bucket above ASCII is how Chevrotain indexes first characters.
+  start_chars_hint: [
+    ...UNKNOWN_ASCII,
+    ...Array.from({ length: 128 }, (_, i) => 128 + i).filter((c) => !/\s/.test(String.fromCharCode(c))),
+    ...Array.from({ length: 255 }, (_, i) => (i + 1) * 256),
+  ],
+});
+
+export const Identifier = createToken({ name: "Identifier", label: "name", pattern: /[A-Za-z_][A-Za-z0-9_]*/ });
+
+/** All keywords by their text. */
+export const KEYWORDS: Record<string, TokenType> = {};
+
+function kw(word: string, categories?: TokenType[]): TokenType {
+  const t = createToken({
+    name: `Kw_${word}`,
+    label: `\`${word}\``,
+    pattern: new RegExp(`${word}(?![A-Za-z0-9_])`),
+    longer_alt: Identifier,
+    start_chars_hint: [word[0] as string],
+    ...(categories ? { categories } : {}),
+  });
+  KEYWORDS[word] = t;
+  return t;
+}
+
+/** Category token: any bar field. */
+export const BarFieldCat = createToken({ name: "BarField", label: "bar field", pattern: Lexer.NA });
+
+export const Plan = kw("plan");
+export const SymbolKw = kw("symbol");
+export const Symbols = kw("symbols");
+export const Timezone = kw("timezone");
+export const Session = kw("session");
+export const Regular = kw("regular");
+export const Extended = kw("extended");
+export const Always = kw("always");
+export const Let = kw("let");
+export const Risk = kw("risk");
+export const On = kw("on");
+export const With = kw("with");
+export const Between = kw("between");
+export const And = kw("and");
+export const Or = kw("or");
+export const Not = kw("not");
+export const Above = kw("above");
+export const Below = kw("below");
+export const Crosses = kw("crosses");
+export const Enter = kw("enter");
+export const Exit = kw("exit");
+export const Long = kw("long");
+export const Short = kw("short");
+export const Size = kw("size");
+export const Shares = kw("shares");
+export const Of = kw("of");
+export const Equity = kw("equity");
+export const Confidence = kw("confidence");
+export const Medium = kw("medium");
+export const Stop = kw("stop");
+export const Target = kw("target");
+export const Trailing = kw("trailing");
+export const Activate = kw("activate");
+export const At = kw("at");
+export const True = kw("true");
+export const False = kw("false");
+export const Open = kw("open", [BarFieldCat]);
+export const High = kw("high", [BarFieldCat]);
+export const Low = kw("low", [BarFieldCat]);
+export const Close = kw("close", [BarFieldCat]);
+export const Volume = kw("volume", [BarFieldCat]);
+
+export const LParen = createToken({ name: "LParen", label: "`(`", pattern: /\(/ });
+export const RParen = createToken({ name: "RParen", label: "`)`", pattern: /\)/ });
+export const LBracket = createToken({ name: "LBracket", label: "`[`", pattern: /\[/ });
+export const RBracket = createToken({ name: "RBracket", label: "`]`", pattern: /\]/ });
+export const Comma = createToken({ name: "Comma", label: "`,`", pattern: /,/ });
+export const EqEq = createToken({ name: "EqEq", label: "`==`", pattern: /==/ });
+export const NotEq = createToken({ name: "NotEq", label: "`!=`", pattern: /!=/ });
+export const GtEq = createToken({ name: "GtEq", label: "`>=`", pattern: />=/ });
+export const LtEq = createToken({ name: "LtEq", label: "`<=`", pattern: /<=/ });
+export const Gt = createToken({ name: "Gt", label: "`>`", pattern: />/ });
+export const Lt = createToken({ name: "Lt", label: "`<`", pattern: /</ });
+export const Assign = createToken({ name: "Assign", label: "`=`", pattern: /=/ });
+export const Plus = createToken({ name: "Plus", label: "`+`", pattern: /\+/ });
+export const Minus = createToken({ name: "Minus", label: "`-`", pattern: /-/ });
+export const Star = createToken({ name: "Star", label: "`*`", pattern: /\*/ });
+export const Slash = createToken({ name: "Slash", label: "`/`", pattern: /\// });
+
+export const allTokens: TokenType[] = [
+  WhiteSpace,
+  Comment,
+  NL,
+  StringLit,
+  BadString,
+  Money,
+  Time,
+  TimeframeTok,
+  PercentTok,
+  NumberTok,
+  BadNumber,
+  ...Object.values(KEYWORDS),
+  BarFieldCat,
+  Identifier,
+  LParen,
+  RParen,
+  LBracket,
+  RBracket,
+  Comma,
+  EqEq,
+  NotEq,
+  GtEq,
+  LtEq,
+  Gt,
+  Lt,
+  Assign,
+  Plus,
+  Minus,
+  Star,
+  Slash,
+  Unknown,
+];
+
+/** One shared lexer instance: building it validates every pattern, which is too slow to repeat per call. */
+export const planLexer = new Lexer(allTokens, {
+  positionTracking: "full",
+  ensureOptimizations: true,
+  // Diagnostics carry their own positions; Chevrotain's message text is replaced anyway.
+  errorMessageProvider: {
+    buildUnexpectedCharactersMessage: (text, startOffset, length) => text.slice(startOffset, startOffset + length),
+    buildUnableToPopLexerModeMessage: () => "",
+  },
+});
+
+export interface LexError {
+  readonly offset: number;
+  readonly length: number;
+  readonly line: number;
+  readonly column: number;
+}
+
+export interface LexResult {
+  readonly tokens: IToken[];
+  readonly comments: IToken[];
+  readonly errors: LexError[];
+}
+
+/** Tokenize a whole file. Never throws: unknown characters come back as errors. */
+export function tokenize(source: string): LexResult {
+  const r = planLexer.tokenize(source);
+  return {
+    tokens: r.tokens,
+    comments: r.groups.comments ?? [],
+    errors: r.errors.map((e) => ({
+      offset: e.offset,
+      length: e.length,
+      line: e.line ?? 1,
+      column: e.column ?? 1,
+    })),
+  };
+}

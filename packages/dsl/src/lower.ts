@@ -1,0 +1,108 @@
+import type * as A from "./ast.js";
+import type { ExprIR } from "./compiled.js";
+import type { SemanticModel } from "./semantic.js";
+
+/**
+ * Lowers checked AST expressions to the runtime's ExprIR: `let` names are
+ * inlined, parentheses dropped, `above`/`below` become comparisons, and a
+ * percent that scales a non-percent value is divided by 100 here so the
+ * runtime never needs kinds.
+ */
+export class Lowerer {
+  constructor(private readonly model: SemanticModel) {}
+
+  lower(e: A.Expr): ExprIR {
+    switch (e.type) {
+      case "Number":
+      case "Money":
+      case "Percent":
+        return { k: "num", v: e.value };
+      case "Bool":
+        return { k: "bool", v: e.value };
+      case "Field":
+        return { k: "field", f: e.field };
+      case "Name": {
+        const decl = this.model.resolve(e);
+        // The checker reports unresolved names, so compile never sees one; false keeps the IR total.
+        return decl ? this.lower(decl.value) : { k: "bool", v: false };
+      }
+      case "Paren":
+        return this.lower(e.inner);
+      case "Call":
+        return this.call(e);
+      case "Index":
+        return { k: "back", n: e.index.value, e: this.lower(e.target) };
+      case "Of":
+        return { k: "of", tf: e.timeframe.raw, e: this.lower(e.target) };
+      case "Unary":
+        return e.op === "-" ? { k: "neg", e: this.lower(e.operand) } : { k: "not", e: this.lower(e.operand) };
+      case "Binary":
+        return this.binary(e);
+      case "Compare":
+        return { k: "cmp", op: e.op, l: this.lower(e.left), r: this.lower(e.right) };
+      case "Cross":
+        return { k: "cross", dir: e.direction, l: this.lower(e.left), r: this.lower(e.right) };
+      case "Logical":
+        return { k: e.op, l: this.lower(e.left), r: this.lower(e.right) };
+      case "ErrorExpr":
+        return { k: "bool", v: false };
+    }
+  }
+
+  private call(e: A.CallExpr): ExprIR {
+    const fn = e.callee.name as "sma" | "ema" | "rsi" | "atr" | "highest" | "lowest" | "vwap" | "change";
+    const [a0, a1] = e.args;
+    if (fn === "vwap") return { k: "ind", fn };
+    if (fn === "atr") return { k: "ind", fn, period: a0?.type === "Number" ? a0.value : 14 };
+    return {
+      k: "ind",
+      fn,
+      ...(a0 ? { src: this.lower(a0) } : {}),
+      ...(a1?.type === "Number" ? { period: a1.value } : {}),
+    };
+  }
+
+  private binary(e: A.BinaryExpr): ExprIR {
+    let l = this.lower(e.left);
+    let r = this.lower(e.right);
+    if (e.op === "*" || e.op === "/") {
+      const lp = this.model.kindOf(e.left) === "percent";
+      const rp = this.model.kindOf(e.right) === "percent";
+      if (lp && !rp) l = asRatio(l);
+      if (rp && !lp) r = asRatio(r);
+    }
+    return { k: "arith", op: e.op, l, r };
+  }
+
+  /** Folds an expression to a number when it is a constant (literals, lets of literals, arithmetic on them). */
+  constant(e: A.Expr): number | undefined {
+    switch (e.type) {
+      case "Number":
+      case "Money":
+        return Number.isFinite(e.value) ? e.value : undefined;
+      case "Paren":
+        return this.constant(e.inner);
+      case "Name": {
+        const decl = this.model.resolve(e);
+        return decl ? this.constant(decl.value) : undefined;
+      }
+      case "Unary": {
+        const v = e.op === "-" ? this.constant(e.operand) : undefined;
+        return v === undefined ? undefined : -v;
+      }
+      case "Binary": {
+        const a = this.constant(e.left);
+        const b = this.constant(e.right);
+        if (a === undefined || b === undefined) return undefined;
+        const v = e.op === "+" ? a + b : e.op === "-" ? a - b : e.op === "*" ? a * b : a / b;
+        return Number.isFinite(v) ? v : undefined;
+      }
+      default:
+        return undefined;
+    }
+  }
+}
+
+function asRatio(e: ExprIR): ExprIR {
+  return e.k === "num" ? { k: "num", v: e.v / 100 } : { k: "arith", op: "/", l: e, r: { k: "num", v: 100 } };
+}

@@ -1,0 +1,279 @@
+import type { IRecognitionException, IToken, TokenType } from "chevrotain";
+import type * as A from "./ast.js";
+import { AstBuilder, joinSpans, tokenSpan } from "./cst-to-ast.js";
+import type { DiagnosticCollector } from "./diagnostics.js";
+import { PlanGrammar } from "./grammar.js";
+import { KEYWORDS, Money, NumberTok, StringLit, tokenize } from "./lexer.js";
+
+/** Deepest nesting of `(`, `[`, `not` and unary `-` in one statement (see E0003). */
+export const MAX_NESTING = 64;
+/** Most tokens in one statement (see E0003). */
+export const MAX_STATEMENT_TOKENS = 4096;
+
+/** One grammar instance for the whole process: building it (self-analysis) is the expensive part. */
+let grammar: PlanGrammar | undefined;
+function getGrammar(): PlanGrammar {
+  grammar ??= new PlanGrammar();
+  return grammar;
+}
+
+const ZERO: A.Position = { offset: 0, line: 1, column: 1 };
+
+/** Where the text ends, as a position (for spans of "end of line/file" problems). */
+function endPosition(source: string): A.Position {
+  let line = 1;
+  let lastBreak = -1;
+  for (let i = 0; i < source.length; i++) {
+    const ch = source.charCodeAt(i);
+    if (ch === 10 || (ch === 13 && source.charCodeAt(i + 1) !== 10)) {
+      line++;
+      lastBreak = i;
+    }
+  }
+  return { offset: source.length, line, column: source.length - lastBreak };
+}
+
+function pointAfter(t: IToken): A.Span {
+  const s = tokenSpan(t);
+  return { start: s.end, end: s.end };
+}
+
+/**
+ * Parse a whole file into a `PlanFile`, reporting lexical and syntax
+ * problems. Total: any string gives an AST (possibly empty) and diagnostics.
+ *
+ * Statements end at a line break, so the token stream is cut into lines and
+ * each line is parsed on its own: a mistake on one line never hides the
+ * next, and pathological lines are refused before they can recurse deeply.
+ */
+export function parse(source: string, diagnostics: DiagnosticCollector): A.PlanFile {
+  const lexed = tokenize(source);
+  for (const t of lexed.tokens) {
+    if (t.tokenType.name === "Unknown") reportUnknown(source, t.startOffset, t.image.length, t.startLine ?? 1, t.startColumn ?? 1, diagnostics);
+  }
+  for (const e of lexed.errors) {
+    reportUnknown(source, e.offset, e.length, e.line, e.column, diagnostics);
+  }
+
+  const statements: A.Statement[] = [];
+  const p = getGrammar();
+  const builder = new AstBuilder(diagnostics, { start: ZERO, end: ZERO });
+  let line: IToken[] = [];
+
+  const flush = (): void => {
+    // Past the diagnostics cap the file is garbage; parsing the rest would only cost time.
+    if (line.length > 0 && !diagnostics.isFull) {
+      const stmt = parseStatement(line, p, builder, diagnostics);
+      if (stmt) statements.push(stmt);
+      line = [];
+    }
+  };
+
+  for (const t of lexed.tokens) {
+    const name = t.tokenType.name;
+    if (name === "Unknown") continue;
+    if (name === "NL") {
+      flush();
+      continue;
+    }
+    if (name === "BadString") {
+      diagnostics.error("E0002", tokenSpan(t), "unterminated string", {
+        label: "this string has no closing `\"`",
+        hint: "close the string with `\"` before the end of the line",
+      });
+      // Parse on as if it were closed, so the line gets no second, echoing error.
+      line.push(retype(t, StringLit, `${t.image}"`));
+      continue;
+    }
+    if (name === "BadNumber") {
+      reportBadNumber(t, diagnostics);
+      line.push(retype(t, t.image.startsWith("$") ? Money : NumberTok, t.image));
+      continue;
+    }
+    line.push(t);
+  }
+  flush();
+
+  const comments: A.Comment[] = lexed.comments.map((c) => ({
+    type: "Comment",
+    text: c.image.slice(1),
+    span: tokenSpan(c),
+  }));
+  return { type: "PlanFile", statements, comments, span: { start: ZERO, end: endPosition(source) } };
+}
+
+/** A copy of `t` as another token type; `reported` tells the AST builder its problem was already reported. */
+function retype(t: IToken, type: TokenType, image: string): IToken {
+  return Object.assign({}, t, { tokenType: type, tokenTypeIdx: type.tokenTypeIdx, image, reported: true });
+}
+
+function reportUnknown(source: string, offset: number, length: number, line: number, column: number, diagnostics: DiagnosticCollector): void {
+  const text = source.slice(offset, offset + length);
+  const span: A.Span = {
+    start: { offset, line, column },
+    end: { offset: offset + length, line, column: column + length },
+  };
+  const shown = text.length > 20 ? `${text.slice(0, 20)}…` : text;
+  diagnostics.error("E0001", span, `unexpected character${text.length > 1 ? "s" : ""} \`${printable(shown)}\``, {
+    label: "not part of the language",
+    ...(text.startsWith(";") ? { hint: "statements end at a line break; remove the `;`" } : {}),
+    ...(text.startsWith("'") ? { hint: "strings use double quotes: `\"...\"`" } : {}),
+  });
+}
+
+function printable(s: string): string {
+  return s.replace(/[\u0000-\u001f\u007f-\u009f]/g, (ch) => `\\u{${ch.charCodeAt(0).toString(16)}}`);
+}
+
+function reportBadNumber(t: IToken, diagnostics: DiagnosticCollector): void {
+  const img = t.image;
+  let hint = "write digits with an optional fraction and a suffix `K`, `M` or `B`, e.g. `1.5M`";
+  const tf = /^(\d+)(sec|secs|second|seconds|min|mins|minute|minutes|hr|hrs|hour|hours|day|days)$/i.exec(img);
+  if (tf) {
+    const unit = (tf[2] ?? "").toLowerCase()[0] === "h" ? "h" : ((tf[2] ?? "m").toLowerCase()[0] as string);
+    hint = `timeframes are written with one letter: \`${tf[1]}${unit}\``;
+  } else if (img.startsWith("$")) {
+    hint = "write money as `$2000` or `$2,000` (groups of three digits)";
+  } else if (/^\d+\.$/.test(img)) {
+    hint = `write \`${img.slice(0, -1)}\` or \`${img}0\``;
+  }
+  diagnostics.error("E0005", tokenSpan(t), `invalid number literal \`${img.length > 30 ? `${img.slice(0, 30)}…` : img}\``, {
+    label: "not a number",
+    hint,
+  });
+}
+
+/** Nesting depth and length limits, checked before recursive descent can be asked to recurse. */
+function checkLimits(line: IToken[], diagnostics: DiagnosticCollector): boolean {
+  const span = joinSpans(tokenSpan(line[0] as IToken), tokenSpan(line[line.length - 1] as IToken));
+  if (line.length > MAX_STATEMENT_TOKENS) {
+    diagnostics.error("E0003", { start: span.start, end: tokenSpan(line[0] as IToken).end }, `statement too long: ${line.length} tokens (at most ${MAX_STATEMENT_TOKENS})`, {
+      label: "this statement was skipped",
+      hint: "split the condition into `let` names",
+    });
+    return false;
+  }
+  let depth = 0;
+  let prefix = 0;
+  let prev: string | undefined;
+  for (const t of line) {
+    const n = t.tokenType.name;
+    if (n === "LParen" || n === "LBracket") depth++;
+    else if (n === "RParen" || n === "RBracket") depth = Math.max(0, depth - 1);
+    else if (n === "Kw_not" || (n === "Minus" && !endsValue(prev))) prefix++;
+    if (depth + prefix > MAX_NESTING) {
+      diagnostics.error("E0003", tokenSpan(t), `statement nested too deeply (more than ${MAX_NESTING} levels)`, {
+        label: "this statement was skipped",
+        hint: "split the condition into `let` names",
+      });
+      return false;
+    }
+    prev = n;
+  }
+  return true;
+}
+
+/** Token kinds after which `-` is a binary minus. */
+function endsValue(name: string | undefined): boolean {
+  return (
+    name === "Number" ||
+    name === "Percent" ||
+    name === "Money" ||
+    name === "Identifier" ||
+    name === "RParen" ||
+    name === "RBracket" ||
+    name === "Timeframe" ||
+    name === "Kw_open" ||
+    name === "Kw_high" ||
+    name === "Kw_low" ||
+    name === "Kw_close" ||
+    name === "Kw_volume" ||
+    name === "Kw_true" ||
+    name === "Kw_false"
+  );
+}
+
+function parseStatement(
+  line: IToken[],
+  p: PlanGrammar,
+  builder: AstBuilder,
+  diagnostics: DiagnosticCollector,
+): A.Statement | undefined {
+  if (!checkLimits(line, diagnostics)) return undefined;
+  const first = line[0] as IToken;
+  const last = line[line.length - 1] as IToken;
+  builder.setFallback(joinSpans(tokenSpan(first), tokenSpan(last)));
+  p.input = line;
+  let cst: ReturnType<PlanGrammar["statement"]>;
+  try {
+    cst = p.statement();
+  } catch (e) {
+    // Recursion past the engine's stack despite the limits above; keep going with the next line.
+    diagnostics.error("E0003", tokenSpan(first), `statement could not be parsed: ${e instanceof Error ? e.message : String(e)}`, {
+      label: "this statement was skipped",
+    });
+    return undefined;
+  }
+  const errors = p.errors;
+  if (errors.length > 0) {
+    // The first error of a line is the real one; later ones are usually its echo.
+    reportSyntaxError(errors[0] as IRecognitionException, line, diagnostics);
+  }
+  const stmt = builder.statement(cst);
+  if (errors.length > 0 && stmt?.type === "ConditionRule" && stmt.condition.type === "ErrorExpr") return undefined;
+  return stmt;
+}
+
+function reportSyntaxError(err: IRecognitionException, line: IToken[], diagnostics: DiagnosticCollector): void {
+  const t = err.token;
+  const atEnd = !t || t.tokenType.name === "EOF" || Number.isNaN(t.startOffset);
+  const lastTok = line[line.length - 1] as IToken;
+  const span = atEnd ? pointAfter(lastTok) : tokenSpan(t);
+  // A malformed literal was already reported by the lexer pass; its echo here would only add noise.
+  if (!atEnd && (t as IToken & { reported?: boolean }).reported) return;
+  const ruleStack = err.context?.ruleStack ?? [];
+  const inRule = (name: string): boolean => ruleStack.includes(name);
+
+  // `Enter long`: a keyword written in the wrong case.
+  if (!atEnd && t.tokenType.name === "Identifier") {
+    const lower = t.image.toLowerCase();
+    if (lower !== t.image && KEYWORDS[lower]) {
+      diagnostics.error("E0103", span, `keyword \`${t.image}\` must be written in lower case`, {
+        label: "keywords are case-sensitive",
+        hint: `write \`${lower}\``,
+        fix: { span, text: lower, title: `Replace with \`${lower}\`` },
+      });
+      return;
+    }
+  }
+
+  // A condition rule that stops before its action.
+  if (atEnd && inRule("conditionRule") && /action|enter|exit/.test(err.message)) {
+    diagnostics.error("E0102", span, "rule has no action", {
+      label: "expected `enter long`, `enter short` or `exit` here",
+      hint: "end the rule with an action, e.g. `enter long`",
+    });
+    return;
+  }
+
+  let hint: string | undefined;
+  let fix: { span: A.Span; text: string; title: string } | undefined;
+  const isRuleTimeframeSlot = line[0]?.tokenType.name === "Kw_on" && line[1] === t;
+  if (!atEnd && t.tokenType.name === "Timeframe" && /m$/.test(t.image) && !isRuleTimeframeSlot) {
+    const upper = `${t.image.slice(0, -1)}M`;
+    hint = `\`${t.image}\` is a timeframe; for ${t.image.slice(0, -1)} million write \`${upper}\``;
+    fix = { span, text: upper, title: `Replace with \`${upper}\`` };
+  } else if (!atEnd && isRuleTimeframeSlot) {
+    hint = "a rule starts with a timeframe: `on 5m ...`";
+  } else if (!atEnd && t.tokenType.name === "Assign") {
+    hint = "compare with `==`; `=` only appears in `let NAME = ...`";
+    fix = { span, text: "==", title: "Replace with `==`" };
+  } else if (!atEnd && /^Kw_/.test(t.tokenType.name) && line[0]?.tokenType.name === "Kw_let" && line[1] === t) {
+    hint = `\`${t.image}\` is a keyword; choose another name`;
+  }
+  diagnostics.error("E0101", span, err.message, {
+    label: atEnd ? "the line ends here" : "unexpected here",
+    ...(hint ? { hint } : {}),
+    ...(fix ? { fix } : {}),
+  });
+}
