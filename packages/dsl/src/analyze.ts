@@ -38,5 +38,7 @@ export function analyze(source: string, options: AnalyzeOptions = {}): AnalyzeRe
   if (options.compile !== false && !diagnostics.hasErrors) {
     compiled = compile(ast, semantic, source, diagnostics);
   }
-  return compiled ? { ast, diagnostics: diagnostics.toArray(), semantic, compiled } : { ast, diagnostics: diagnostics.toArray(), semantic };
+  return compiled
+    ? { ast, diagnostics: diagnostics.toArray(), semantic, compiled }
+    : { ast, diagnostics: diagnostics.toArray(), semantic };
 }

@@ -39,7 +39,7 @@ export const CODES: readonly CodeInfo[] = [
     code: "E0002",
     severity: "error",
     title: "unterminated string",
-    explanation: "A string opened with `\"` must be closed with `\"` on the same line.",
+    explanation: 'A string opened with `"` must be closed with `"` on the same line.',
     wrong: 'plan "example\nsymbol AAPL\non 5m close above 150 enter long\n',
     right: `${HEAD}on 5m close above 150 enter long\n`,
   },
@@ -58,7 +58,8 @@ export const CODES: readonly CodeInfo[] = [
     title: "too many problems",
     explanation:
       "After 200 diagnostics in one file the rest are counted, not listed. Fix the ones shown and check again.",
-    wrong: `${HEAD}${"on 5m close above 150 enter long ;\n".repeat(201)}`,
+    // 201 warnings: past the first 200 only E0004 is reported, so it is the one error code here.
+    wrong: `${HEAD}${Array.from({ length: 201 }, (_, i) => `let unused_${i} = ${i}\n`).join("")}on 5m close above 150 enter long\n`,
     right: `${HEAD}on 5m close above 150 enter long\n`,
   },
   {
@@ -69,6 +70,15 @@ export const CODES: readonly CodeInfo[] = [
       "Numbers are digits with an optional fraction, `_` between digits as a separator, and an optional magnitude suffix `K`, `M` or `B` (x1e3, x1e6, x1e9). Money is `$` followed by a number with `,` thousands separators in groups of three.",
     wrong: `${HEAD}on 5m close above 150 with volume > 1__000 enter long\n`,
     right: `${HEAD}on 5m close above 150 with volume > 1_000 enter long\n`,
+  },
+  {
+    code: "E0006",
+    severity: "error",
+    title: "formatter changed the meaning",
+    explanation:
+      "Reported only by `tradeplan fmt`, never by checking: before writing anything, the formatter parses its own output and compares it with the input, and refuses when the two plans differ or when formatting the output again would change it. The file is left as it was. This is a bug in tradeplan: please report it with the file that triggered it. The examples show input the formatter rewrites and the canonical text it produces.",
+    wrong: 'plan   "example"\nsymbol AAPL\non 5m  close above  150   enter long   #buy the breakout\n',
+    right: `${HEAD}\non 5m close above 150 enter long  # buy the breakout\n`,
   },
   {
     code: "E0101",
@@ -102,7 +112,7 @@ export const CODES: readonly CodeInfo[] = [
     severity: "error",
     title: "`plan` statement missing or misplaced",
     explanation:
-      "A plan file starts with `plan \"NAME\"` (comments and blank lines may come before it). Only a bare rule list without any header statement may omit it; such a file needs its symbol from the command line (`--symbol`).",
+      'A plan file starts with `plan "NAME"` (comments and blank lines may come before it). Only a bare rule list without any header statement may omit it; such a file needs its symbol from the command line (`--symbol`).',
     wrong: `symbol AAPL\nplan "example"\non 5m close above 150 enter long\n`,
     right: `${HEAD}on 5m close above 150 enter long\n`,
   },
@@ -154,7 +164,8 @@ export const CODES: readonly CodeInfo[] = [
     code: "E0205",
     severity: "error",
     title: "wrong number of indicator arguments",
-    explanation: "Each indicator takes a fixed list of arguments; `explain` of the indicator table is in docs/language.md.",
+    explanation:
+      "Each indicator takes a fixed list of arguments; `explain` of the indicator table is in docs/language.md.",
     wrong: `${HEAD}on 5m close above sma(close) enter long\n`,
     right: `${HEAD}on 5m close above sma(close, 20) enter long\n`,
   },
@@ -163,7 +174,7 @@ export const CODES: readonly CodeInfo[] = [
     severity: "error",
     title: "indicator argument of the wrong kind",
     explanation:
-      "An indicator's series argument must be a series of the kind it works on (`rsi` of a price, `sma` of a price or a volume), and its period must be a number.",
+      "An indicator's series argument must be a series of the kind it works on: `rsi` reads prices; `sma`, `ema` and `change` read prices, volumes or numbers; `highest` and `lowest` also percents. A condition is never a series. (A bad period is E0207.)",
     wrong: `${HEAD}on 5m rsi(volume > 1M, 14) > 70 enter short\n`,
     right: `${HEAD}on 5m rsi(close, 14) > 70 enter short\n`,
   },
@@ -241,7 +252,7 @@ export const CODES: readonly CodeInfo[] = [
     severity: "error",
     title: "`between` window outside the session",
     explanation:
-      "With `session regular` rules fire only on bars that close inside exchange hours (09:30-16:00 America/New_York; 04:00-20:00 for `extended`). A window that lies wholly outside the session can never match.",
+      "With `session regular` rules fire only on bars that close inside exchange hours (09:30-16:00 America/New_York; 04:00-20:00 for `extended`). A window that lies wholly outside the session can never match. The check applies to plans in America/New_York; for other time zones it is skipped, because converting a time of day between zones needs a date.",
     wrong: `${HEAD}on 5m close above 150 between 07:00 and 09:00 enter long\n`,
     right: `${HEAD}on 5m close above 150 between 10:00 and 15:30 enter long\n`,
   },
@@ -301,7 +312,7 @@ export const CODES: readonly CodeInfo[] = [
     severity: "error",
     title: "invalid rule modifier",
     explanation:
-      "`size` and `stop`/`target` belong to `enter` rules; sizes are positive whole shares, a positive amount or a percent of equity in (0, 100]; `confidence` is `low`, `medium`, `high` or a number from 0 to 1; each modifier appears once per rule.",
+      "`size` and `stop`/`target` belong to `enter` rules; sizes are positive whole shares, a positive amount or a percent of equity in (0, 100]; `stop` and `target` take a positive price or a percent literal from the entry price (a stop below 100%); `confidence` is `low`, `medium`, `high` or a number from 0 to 1; each modifier appears once per rule.",
     wrong: `${HEAD}on 5m close above 150 enter long confidence 1.5\n`,
     right: `${HEAD}on 5m close above 150 enter long confidence 0.8\n`,
   },
@@ -309,7 +320,7 @@ export const CODES: readonly CodeInfo[] = [
     code: "E0405",
     severity: "error",
     title: "invalid trailing stop",
-    explanation: "The trail is a percent in (0, 100); `activate at` takes a price.",
+    explanation: "The trail is a percent in (0, 100); `activate at` takes a positive price.",
     wrong: `${HEAD}on 5m close above 150 enter long\non 1m trailing stop 0%\n`,
     right: `${HEAD}on 5m close above 150 enter long\non 1m trailing stop 2%\n`,
   },
@@ -343,7 +354,8 @@ export const CODES: readonly CodeInfo[] = [
     code: "W0601",
     severity: "warning",
     title: "unused `let`",
-    explanation: "The name is defined but no rule or other `let` uses it. Remove it or use it.",
+    explanation:
+      "The name is defined but no rule or other `let` uses it. Remove it or use it; a name starting with `_` (`let _spare = 150`) is deliberately unused and not reported.",
     wrong: `${HEAD}let unused = 150\non 5m close above 150 enter long\n`,
     right: `${HEAD}on 5m close above 150 enter long\n`,
   },
@@ -363,6 +375,6 @@ const BY_CODE = new Map(CODES.map((c) => [c.code, c]));
 /** Look up a code (case-insensitive, `e201` and `E0201` both work). */
 export function lookupCode(code: string): CodeInfo | undefined {
   const m = /^([EW])0*(\d{1,4})$/i.exec(code.trim());
-  if (!m || !m[1] || !m[2]) return undefined;
+  if (!m?.[1] || !m[2]) return undefined;
   return BY_CODE.get(`${m[1].toUpperCase()}${m[2].padStart(4, "0")}`);
 }

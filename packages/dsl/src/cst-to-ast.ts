@@ -86,7 +86,13 @@ function binaryOp(n: CstNode): BinOp | undefined {
       return { bp: 2, span, kind: "logical", image: "and" };
     case "Kw_crosses": {
       const d = tok(c, "direction");
-      return { bp: PREDICATE_BP, span: d ? joinSpans(span, tokenSpan(d)) : span, kind: "cross", image: "crosses", direction: d?.image === "below" ? "below" : "above" };
+      return {
+        bp: PREDICATE_BP,
+        span: d ? joinSpans(span, tokenSpan(d)) : span,
+        kind: "cross",
+        image: "crosses",
+        direction: d?.image === "below" ? "below" : "above",
+      };
     }
     case "Kw_above":
     case "Kw_below":
@@ -134,7 +140,6 @@ export class AstBuilder {
     private fallback: A.Span,
   ) {}
 
-
   setFallback(span: A.Span): void {
     this.fallback = span;
   }
@@ -172,7 +177,12 @@ export class AstBuilder {
   }
 
   money(t: IToken): A.MoneyLit {
-    return { type: "Money", value: this.numericValue(t.image.slice(1).replace(/,/g, ""), t), raw: t.image, span: tokenSpan(t) };
+    return {
+      type: "Money",
+      value: this.numericValue(t.image.slice(1).replace(/,/g, ""), t),
+      raw: t.image,
+      span: tokenSpan(t),
+    };
   }
 
   timeframe(t: IToken): A.Timeframe {
@@ -226,7 +236,12 @@ export class AstBuilder {
       case "sessionDecl": {
         const t = anyTok(inner.children, ["Kw_regular", "Kw_extended", "Kw_always"]);
         return t
-          ? { type: "SessionDecl", session: t.image as A.SessionKind, sessionSpan: tokenSpan(t), span: this.span(inner) }
+          ? {
+              type: "SessionDecl",
+              session: t.image as A.SessionKind,
+              sessionSpan: tokenSpan(t),
+              span: this.span(inner),
+            }
           : undefined;
       }
       case "letDecl": {
@@ -258,7 +273,13 @@ export class AstBuilder {
     const numTok = tok(c, "Number");
     const moneyTok = tok(c, "Money");
     const pctTok = tok(c, "Percent");
-    const value = numTok ? this.number(numTok) : moneyTok ? this.money(moneyTok) : pctTok ? this.percent(pctTok) : undefined;
+    const value = numTok
+      ? this.number(numTok)
+      : moneyTok
+        ? this.money(moneyTok)
+        : pctTok
+          ? this.percent(pctTok)
+          : undefined;
     if (!value) return undefined;
     return {
       type: "RiskDecl",
@@ -283,7 +304,9 @@ export class AstBuilder {
         type: "TrailingStopRule",
         timeframe,
         trail: this.percent(pct),
-        ...(tok(ts.children, "Kw_activate") ? { activation: act ? this.expression(act) : this.error(this.span(ts)) } : {}),
+        ...(tok(ts.children, "Kw_activate")
+          ? { activation: act ? this.expression(act) : this.error(this.span(ts)) }
+          : {}),
         span: this.span(n),
       };
     }
@@ -298,7 +321,9 @@ export class AstBuilder {
     const from = tok(c, "from");
     const to = tok(c, "to");
     const window: A.Window | undefined =
-      from && to ? { type: "Window", from: this.time(from), to: this.time(to), span: joinSpans(tokenSpan(from), tokenSpan(to)) } : undefined;
+      from && to
+        ? { type: "Window", from: this.time(from), to: this.time(to), span: joinSpans(tokenSpan(from), tokenSpan(to)) }
+        : undefined;
     return {
       type: "ConditionRule",
       timeframe,
@@ -317,7 +342,9 @@ export class AstBuilder {
     const c = n.children;
     const side = tok(c, "Kw_long") ? "long" : tok(c, "Kw_short") ? "short" : undefined;
     if (tok(c, "Kw_enter")) {
-      return side ? { type: "Action", action: side === "long" ? "enter_long" : "enter_short", span: this.span(n) } : undefined;
+      return side
+        ? { type: "Action", action: side === "long" ? "enter_long" : "enter_short", span: this.span(n) }
+        : undefined;
     }
     if (tok(c, "Kw_exit")) {
       const action: A.ActionKind = side === "long" ? "exit_long" : side === "short" ? "exit_short" : "exit";
@@ -337,9 +364,11 @@ export class AstBuilder {
       const money = tok(sc, "Money");
       const pct = tok(sc, "Percent");
       const sspan = this.span(s);
-      if (num && tok(sc, "Kw_shares")) return { type: "Size", span, size: { type: "SizeShares", span: sspan, shares: this.number(num) } };
+      if (num && tok(sc, "Kw_shares"))
+        return { type: "Size", span, size: { type: "SizeShares", span: sspan, shares: this.number(num) } };
       if (money) return { type: "Size", span, size: { type: "SizeMoney", span: sspan, amount: this.money(money) } };
-      if (pct && tok(sc, "Kw_equity")) return { type: "Size", span, size: { type: "SizeEquity", span: sspan, percent: this.percent(pct) } };
+      if (pct && tok(sc, "Kw_equity"))
+        return { type: "Size", span, size: { type: "SizeEquity", span: sspan, percent: this.percent(pct) } };
       return undefined;
     }
     if (tok(c, "Kw_confidence")) {
@@ -351,7 +380,8 @@ export class AstBuilder {
     const stop = node(c, "stop");
     if (tok(c, "Kw_stop")) return { type: "Stop", span, value: stop ? this.expression(stop) : this.error(span) };
     const target = node(c, "target");
-    if (tok(c, "Kw_target")) return { type: "Target", span, value: target ? this.expression(target) : this.error(span) };
+    if (tok(c, "Kw_target"))
+      return { type: "Target", span, value: target ? this.expression(target) : this.error(span) };
     return undefined;
   }
 

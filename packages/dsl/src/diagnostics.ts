@@ -51,11 +51,21 @@ export class DiagnosticCollector {
     this.items.push(d);
   }
 
-  error(code: string, span: Span, message: string, extra: Partial<Omit<Diagnostic, "code" | "span" | "message" | "severity">> = {}): void {
+  error(
+    code: string,
+    span: Span,
+    message: string,
+    extra: Partial<Omit<Diagnostic, "code" | "span" | "message" | "severity">> = {},
+  ): void {
     this.report({ code, severity: "error", span, message, ...extra });
   }
 
-  warning(code: string, span: Span, message: string, extra: Partial<Omit<Diagnostic, "code" | "span" | "message" | "severity">> = {}): void {
+  warning(
+    code: string,
+    span: Span,
+    message: string,
+    extra: Partial<Omit<Diagnostic, "code" | "span" | "message" | "severity">> = {},
+  ): void {
     this.report({ code, severity: "warning", span, message, ...extra });
   }
 

@@ -23,7 +23,7 @@ const RULE_NOUNS: Record<string, string> = {
   modifier: "a modifier (`size`, `confidence`, `stop` or `target`)",
   sizeSpec: "a size (`100 shares`, `$5,000` or `10% of equity`)",
   sessionDecl: "`regular`, `extended` or `always`",
-  symbolName: "a symbol (a name such as `AAPL`, or a string such as `\"BRK.B\"`)",
+  symbolName: 'a symbol (a name such as `AAPL`, or a string such as `"BRK.B"`)',
   rule: "`trailing stop` or a condition",
 };
 
@@ -49,22 +49,82 @@ const messages: IParserErrorMessageProvider = {
   },
   buildNoViableAltMessage({ expectedPathsPerAlt, actual, ruleName }) {
     const first = actual[0];
-    const noun = RULE_NOUNS[ruleName] ?? describe(expectedPathsPerAlt.flat().map((p) => p[0]).filter((t): t is TokenType => !!t));
+    const noun =
+      RULE_NOUNS[ruleName] ??
+      describe(
+        expectedPathsPerAlt
+          .flat()
+          .map((p) => p[0])
+          .filter((t): t is TokenType => !!t),
+      );
     return `expected ${noun}, found ${found(first?.image, first?.tokenType)}`;
   },
   buildEarlyExitMessage({ expectedIterationPaths, actual, ruleName }) {
     const first = actual[0];
-    const noun = RULE_NOUNS[ruleName] ?? describe(expectedIterationPaths.map((p) => p[0]).filter((t): t is TokenType => !!t));
+    const noun =
+      RULE_NOUNS[ruleName] ?? describe(expectedIterationPaths.map((p) => p[0]).filter((t): t is TokenType => !!t));
     return `expected ${noun}, found ${found(first?.image, first?.tokenType)}`;
   },
 };
 
 export class PlanGrammar extends CstParser {
-  // Alternatives arrays built once and reused: Chevrotain's documented way to avoid re-allocating them per call.
-  private binaryAlts: IOrAlt<unknown>[] | undefined;
-  private crossAlts: IOrAlt<unknown>[] | undefined;
-  private prefixAlts: IOrAlt<unknown>[] | undefined;
-  private primaryAlts: IOrAlt<unknown>[] | undefined;
+  // Alternatives arrays built once and reused on the hot expression rules: Chevrotain's documented way to
+  // avoid re-allocating them (and their closures) on every call. Fields initialise before the rules below.
+  private readonly crossAlts: IOrAlt<unknown>[] = [
+    { ALT: () => this.CONSUME2(T.Above, { LABEL: "direction" }) },
+    { ALT: () => this.CONSUME2(T.Below, { LABEL: "direction" }) },
+  ];
+  private readonly binaryAlts: IOrAlt<unknown>[] = [
+    { ALT: () => this.CONSUME(T.Or) },
+    { ALT: () => this.CONSUME(T.And) },
+    { ALT: () => this.CONSUME(T.Above) },
+    { ALT: () => this.CONSUME(T.Below) },
+    {
+      ALT: () => {
+        this.CONSUME(T.Crosses);
+        this.OR2(this.crossAlts);
+      },
+    },
+    { ALT: () => this.CONSUME(T.Gt) },
+    { ALT: () => this.CONSUME(T.GtEq) },
+    { ALT: () => this.CONSUME(T.Lt) },
+    { ALT: () => this.CONSUME(T.LtEq) },
+    { ALT: () => this.CONSUME(T.EqEq) },
+    { ALT: () => this.CONSUME(T.NotEq) },
+    { ALT: () => this.CONSUME(T.Plus) },
+    { ALT: () => this.CONSUME(T.Minus) },
+    { ALT: () => this.CONSUME(T.Star) },
+    { ALT: () => this.CONSUME(T.Slash) },
+  ];
+  private readonly prefixAlts: IOrAlt<unknown>[] = [
+    { ALT: () => this.CONSUME(T.Not, { LABEL: "prefix" }) },
+    { ALT: () => this.CONSUME(T.Minus, { LABEL: "prefix" }) },
+  ];
+  private readonly primaryAlts: IOrAlt<unknown>[] = [
+    { ALT: () => this.CONSUME(T.NumberTok) },
+    { ALT: () => this.CONSUME(T.PercentTok) },
+    { ALT: () => this.CONSUME(T.Money) },
+    { ALT: () => this.CONSUME(T.True) },
+    { ALT: () => this.CONSUME(T.False) },
+    { ALT: () => this.CONSUME(T.BarFieldCat) },
+    {
+      ALT: () => {
+        this.CONSUME(T.Identifier);
+        this.OPTION(() => {
+          this.CONSUME(T.LParen, { LABEL: "callOpen" });
+          this.MANY_SEP({ SEP: T.Comma, DEF: () => this.SUBRULE(this.expression, { LABEL: "args" }) });
+          this.CONSUME(T.RParen, { LABEL: "callClose" });
+        });
+      },
+    },
+    {
+      ALT: () => {
+        this.CONSUME2(T.LParen);
+        this.SUBRULE2(this.expression, { LABEL: "inner" });
+        this.CONSUME2(T.RParen);
+      },
+    },
+  ];
 
   constructor() {
     super(T.allTokens, {
@@ -178,9 +238,7 @@ export class PlanGrammar extends CstParser {
       {
         ALT: () => {
           this.CONSUME(T.Exit);
-          this.OPTION(() =>
-            this.OR3([{ ALT: () => this.CONSUME2(T.Long) }, { ALT: () => this.CONSUME2(T.Short) }]),
-          );
+          this.OPTION(() => this.OR3([{ ALT: () => this.CONSUME2(T.Long) }, { ALT: () => this.CONSUME2(T.Short) }]));
         },
       },
     ]);
@@ -254,41 +312,13 @@ export class PlanGrammar extends CstParser {
   });
 
   private binaryOp = this.RULE("binaryOp", () => {
-    this.OR(
-      this.binaryAlts ??= [
-        { ALT: () => this.CONSUME(T.Or) },
-        { ALT: () => this.CONSUME(T.And) },
-        { ALT: () => this.CONSUME(T.Above) },
-        { ALT: () => this.CONSUME(T.Below) },
-        {
-          ALT: () => {
-            this.CONSUME(T.Crosses);
-            this.OR2(
-              this.crossAlts ??= [
-                { ALT: () => this.CONSUME2(T.Above, { LABEL: "direction" }) },
-                { ALT: () => this.CONSUME2(T.Below, { LABEL: "direction" }) },
-              ],
-            );
-          },
-        },
-        { ALT: () => this.CONSUME(T.Gt) },
-        { ALT: () => this.CONSUME(T.GtEq) },
-        { ALT: () => this.CONSUME(T.Lt) },
-        { ALT: () => this.CONSUME(T.LtEq) },
-        { ALT: () => this.CONSUME(T.EqEq) },
-        { ALT: () => this.CONSUME(T.NotEq) },
-        { ALT: () => this.CONSUME(T.Plus) },
-        { ALT: () => this.CONSUME(T.Minus) },
-        { ALT: () => this.CONSUME(T.Star) },
-        { ALT: () => this.CONSUME(T.Slash) },
-      ],
-    );
+    this.OR(this.binaryAlts);
   });
 
   /** Prefix operators (`not`, unary `-`) and a postfix expression. */
   private operand = this.RULE("operand", () => {
     this.MANY(() => {
-      this.OR(this.prefixAlts ??= [{ ALT: () => this.CONSUME(T.Not, { LABEL: "prefix" }) }, { ALT: () => this.CONSUME(T.Minus, { LABEL: "prefix" }) }]);
+      this.OR(this.prefixAlts);
     });
     this.SUBRULE(this.postfix);
   });
@@ -308,30 +338,6 @@ export class PlanGrammar extends CstParser {
   });
 
   private primary = this.RULE("primary", () => {
-    this.OR(this.primaryAlts ??= [
-      { ALT: () => this.CONSUME(T.NumberTok) },
-      { ALT: () => this.CONSUME(T.PercentTok) },
-      { ALT: () => this.CONSUME(T.Money) },
-      { ALT: () => this.CONSUME(T.True) },
-      { ALT: () => this.CONSUME(T.False) },
-      { ALT: () => this.CONSUME(T.BarFieldCat) },
-      {
-        ALT: () => {
-          this.CONSUME(T.Identifier);
-          this.OPTION(() => {
-            this.CONSUME(T.LParen, { LABEL: "callOpen" });
-            this.MANY_SEP({ SEP: T.Comma, DEF: () => this.SUBRULE(this.expression, { LABEL: "args" }) });
-            this.CONSUME(T.RParen, { LABEL: "callClose" });
-          });
-        },
-      },
-      {
-        ALT: () => {
-          this.CONSUME2(T.LParen);
-          this.SUBRULE2(this.expression, { LABEL: "inner" });
-          this.CONSUME2(T.RParen);
-        },
-      },
-    ]);
+    this.OR(this.primaryAlts);
   });
 }

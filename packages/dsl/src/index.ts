@@ -3,9 +3,29 @@
  * The `.plan` language: `analyze(source)` runs lexer → parser → checker →
  * compiler and returns everything the CLI and the language server need.
  */
+
+export { type AnalyzeOptions, type AnalyzeResult, analyze } from "./analyze.js";
 export * from "./ast.js";
-export * from "./diagnostics.js";
+export {
+  canonicalTimeZone,
+  check,
+  DEFAULT_BAR_CACHE_SIZE,
+  DEFAULT_TIMEZONE,
+  didYouMean,
+  editDistance,
+  irLookback,
+  type LookbackTerm,
+  lookbackStep,
+  SESSION_HOURS,
+  type StreamLookback,
+  timeframeProblem,
+} from "./checker/index.js";
+export { INDICATOR_NAMES, INDICATORS, type IndicatorInfo, type IndicatorName } from "./checker/indicators.js";
 export * from "./codes.js";
 export * from "./compiled.js";
+export { CONFIDENCE_FLOORS, compile } from "./compiler.js";
+export * from "./diagnostics.js";
+export { type FormatResult, format, printComment, printExpr, printStatement, sameStructure } from "./format.js";
+export { KEYWORDS, type LexResult, tokenize } from "./lexer.js";
+export { MAX_NESTING, MAX_STATEMENT_TOKENS, parse } from "./parser.js";
 export * from "./semantic.js";
-export { analyze, type AnalyzeOptions, type AnalyzeResult } from "./analyze.js";

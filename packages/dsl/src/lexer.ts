@@ -19,12 +19,16 @@ export const NL = createToken({ name: "NL", label: "end of line", pattern: /\r\n
 
 export const StringLit = createToken({ name: "StringLit", label: "string", pattern: /"(?:[^"\\\r\n]|\\.)*"/ });
 /** An opening quote with no closing one on the same line; reported as E0002. */
-export const BadString = createToken({ name: "BadString", label: "unterminated string", pattern: /"(?:[^"\\\r\n]|\\.)*/ });
+export const BadString = createToken({
+  name: "BadString",
+  label: "unterminated string",
+  pattern: /"(?:[^"\\\r\n]|\\.)*/,
+});
 
 export const Money = createToken({
   name: "Money",
   label: "money amount",
-  pattern: new RegExp(`\\$(?:\\d{1,3}(?:,\\d{3})+|\\d[\\d_]*)(?:\\.\\d+)?[KMB]?(?![A-Za-z0-9_.,])`),
+  pattern: /\$(?:\d{1,3}(?:,\d{3})+|\d[\d_]*)(?:\.\d+)?[KMB]?(?![A-Za-z0-9_.,])/,
   start_chars_hint: ["$"],
 });
 export const Time = createToken({

@@ -49,7 +49,8 @@ function pointAfter(t: IToken): A.Span {
 export function parse(source: string, diagnostics: DiagnosticCollector): A.PlanFile {
   const lexed = tokenize(source);
   for (const t of lexed.tokens) {
-    if (t.tokenType.name === "Unknown") reportUnknown(source, t.startOffset, t.image.length, t.startLine ?? 1, t.startColumn ?? 1, diagnostics);
+    if (t.tokenType.name === "Unknown")
+      reportUnknown(source, t.startOffset, t.image.length, t.startLine ?? 1, t.startColumn ?? 1, diagnostics);
   }
   for (const e of lexed.errors) {
     reportUnknown(source, e.offset, e.length, e.line, e.column, diagnostics);
@@ -78,8 +79,8 @@ export function parse(source: string, diagnostics: DiagnosticCollector): A.PlanF
     }
     if (name === "BadString") {
       diagnostics.error("E0002", tokenSpan(t), "unterminated string", {
-        label: "this string has no closing `\"`",
-        hint: "close the string with `\"` before the end of the line",
+        label: 'this string has no closing `"`',
+        hint: 'close the string with `"` before the end of the line',
       });
       // Parse on as if it were closed, so the line gets no second, echoing error.
       line.push(retype(t, StringLit, `${t.image}"`));
@@ -107,7 +108,14 @@ function retype(t: IToken, type: TokenType, image: string): IToken {
   return Object.assign({}, t, { tokenType: type, tokenTypeIdx: type.tokenTypeIdx, image, reported: true });
 }
 
-function reportUnknown(source: string, offset: number, length: number, line: number, column: number, diagnostics: DiagnosticCollector): void {
+function reportUnknown(
+  source: string,
+  offset: number,
+  length: number,
+  line: number,
+  column: number,
+  diagnostics: DiagnosticCollector,
+): void {
   const text = source.slice(offset, offset + length);
   const span: A.Span = {
     start: { offset, line, column },
@@ -117,12 +125,17 @@ function reportUnknown(source: string, offset: number, length: number, line: num
   diagnostics.error("E0001", span, `unexpected character${text.length > 1 ? "s" : ""} \`${printable(shown)}\``, {
     label: "not part of the language",
     ...(text.startsWith(";") ? { hint: "statements end at a line break; remove the `;`" } : {}),
-    ...(text.startsWith("'") ? { hint: "strings use double quotes: `\"...\"`" } : {}),
+    ...(text.startsWith("'") ? { hint: 'strings use double quotes: `"..."`' } : {}),
   });
 }
 
 function printable(s: string): string {
-  return s.replace(/[\u0000-\u001f\u007f-\u009f]/g, (ch) => `\\u{${ch.charCodeAt(0).toString(16)}}`);
+  let out = "";
+  for (const ch of s) {
+    const c = ch.charCodeAt(0);
+    out += c < 0x20 || (c >= 0x7f && c <= 0x9f) ? `\\u{${c.toString(16)}}` : ch;
+  }
+  return out;
 }
 
 function reportBadNumber(t: IToken, diagnostics: DiagnosticCollector): void {
@@ -137,20 +150,30 @@ function reportBadNumber(t: IToken, diagnostics: DiagnosticCollector): void {
   } else if (/^\d+\.$/.test(img)) {
     hint = `write \`${img.slice(0, -1)}\` or \`${img}0\``;
   }
-  diagnostics.error("E0005", tokenSpan(t), `invalid number literal \`${img.length > 30 ? `${img.slice(0, 30)}…` : img}\``, {
-    label: "not a number",
-    hint,
-  });
+  diagnostics.error(
+    "E0005",
+    tokenSpan(t),
+    `invalid number literal \`${img.length > 30 ? `${img.slice(0, 30)}…` : img}\``,
+    {
+      label: "not a number",
+      hint,
+    },
+  );
 }
 
 /** Nesting depth and length limits, checked before recursive descent can be asked to recurse. */
 function checkLimits(line: IToken[], diagnostics: DiagnosticCollector): boolean {
   const span = joinSpans(tokenSpan(line[0] as IToken), tokenSpan(line[line.length - 1] as IToken));
   if (line.length > MAX_STATEMENT_TOKENS) {
-    diagnostics.error("E0003", { start: span.start, end: tokenSpan(line[0] as IToken).end }, `statement too long: ${line.length} tokens (at most ${MAX_STATEMENT_TOKENS})`, {
-      label: "this statement was skipped",
-      hint: "split the condition into `let` names",
-    });
+    diagnostics.error(
+      "E0003",
+      { start: span.start, end: tokenSpan(line[0] as IToken).end },
+      `statement too long: ${line.length} tokens (at most ${MAX_STATEMENT_TOKENS})`,
+      {
+        label: "this statement was skipped",
+        hint: "split the condition into `let` names",
+      },
+    );
     return false;
   }
   let depth = 0;
@@ -209,9 +232,14 @@ function parseStatement(
     cst = p.statement();
   } catch (e) {
     // Recursion past the engine's stack despite the limits above; keep going with the next line.
-    diagnostics.error("E0003", tokenSpan(first), `statement could not be parsed: ${e instanceof Error ? e.message : String(e)}`, {
-      label: "this statement was skipped",
-    });
+    diagnostics.error(
+      "E0003",
+      tokenSpan(first),
+      `statement could not be parsed: ${e instanceof Error ? e.message : String(e)}`,
+      {
+        label: "this statement was skipped",
+      },
+    );
     return undefined;
   }
   const errors = p.errors;

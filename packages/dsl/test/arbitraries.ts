@@ -44,7 +44,9 @@ function condExpr(depth: number): fc.Arbitrary<string> {
   const p = priceExpr(1);
   const leaves = fc.oneof(
     fc.tuple(p, fc.constantFrom(">", ">=", "above"), price).map(([a, op, v]) => `${a} ${op} ${v}`),
-    fc.tuple(p, fc.constantFrom(">", "<", ">=", "<=", "above", "below"), priceExpr(0)).map(([a, op, b]) => `${a} ${op} ${b}`),
+    fc
+      .tuple(p, fc.constantFrom(">", "<", ">=", "<=", "above", "below"), priceExpr(0))
+      .map(([a, op, b]) => `${a} ${op} ${b}`),
     fc.tuple(p, fc.constantFrom("crosses above", "crosses below"), priceExpr(0)).map(([a, op, b]) => `${a} ${op} ${b}`),
     fc.tuple(period, fc.integer({ min: 10, max: 90 })).map(([n, v]) => `rsi(close, ${n}) > ${v}`),
     fc.tuple(period, fc.integer({ min: 1, max: 9 })).map(([n, v]) => `change(close, ${n}) > ${v}%`),
@@ -68,7 +70,12 @@ function condExpr(depth: number): fc.Arbitrary<string> {
 }
 
 const window = fc
-  .tuple(fc.integer({ min: 10, max: 12 }), fc.integer({ min: 0, max: 59 }), fc.integer({ min: 13, max: 15 }), fc.integer({ min: 0, max: 29 }))
+  .tuple(
+    fc.integer({ min: 10, max: 12 }),
+    fc.integer({ min: 0, max: 59 }),
+    fc.integer({ min: 13, max: 15 }),
+    fc.integer({ min: 0, max: 29 }),
+  )
   .map(([h1, m1, h2, m2]) => `between ${h1}:${String(m1).padStart(2, "0")} and ${h2}:${String(m2).padStart(2, "0")}`);
 
 const enterModifiers = fc
@@ -79,9 +86,18 @@ const enterModifiers = fc
         fc.integer({ min: 1, max: 99 }).map((n) => `size $${n},000`),
         fc.integer({ min: 1, max: 100 }).map((n) => `size ${n}% of equity`),
       ),
-      confidence: fc.oneof(fc.constantFrom("low", "medium", "high"), fc.integer({ min: 0, max: 10 }).map((n) => String(n / 10))),
-      stop: fc.oneof(fc.integer({ min: 1, max: 9 }).map((n) => `${n}%`), price),
-      target: fc.oneof(fc.integer({ min: 1, max: 9 }).map((n) => `${n}%`), price),
+      confidence: fc.oneof(
+        fc.constantFrom("low", "medium", "high"),
+        fc.integer({ min: 0, max: 10 }).map((n) => String(n / 10)),
+      ),
+      stop: fc.oneof(
+        fc.integer({ min: 1, max: 9 }).map((n) => `${n}%`),
+        price,
+      ),
+      target: fc.oneof(
+        fc.integer({ min: 1, max: 9 }).map((n) => `${n}%`),
+        price,
+      ),
     },
     { requiredKeys: [] },
   )
@@ -98,7 +114,12 @@ export const validPlan: fc.Arbitrary<GeneratedPlan> = fc
     name: fc.stringMatching(/^[A-Za-z][A-Za-z0-9 ]{0,20}$/),
     symbols: fc.uniqueArray(fc.stringMatching(/^[A-Z]{1,5}$/), { minLength: 1, maxLength: 3 }),
     session: fc.option(fc.constantFrom("regular", "extended", "always"), { nil: undefined }),
-    risk: fc.subarray(["risk max position 500 shares", "risk max order value $50,000", "risk max daily loss $2,000", "risk max orders per minute 10"]),
+    risk: fc.subarray([
+      "risk max position 500 shares",
+      "risk max order value $50,000",
+      "risk max daily loss $2,000",
+      "risk max orders per minute 10",
+    ]),
     priceLets: fc.array(price, { maxLength: 3 }),
     condLets: fc.array(condExpr(1), { maxLength: 2 }),
     rules: fc.array(
@@ -112,9 +133,12 @@ export const validPlan: fc.Arbitrary<GeneratedPlan> = fc
       }),
       { minLength: 1, maxLength: 8 },
     ),
-    trailing: fc.option(fc.tuple(fc.constantFrom(...TIMEFRAMES), fc.integer({ min: 1, max: 20 }), fc.option(price, { nil: undefined })), {
-      nil: undefined,
-    }),
+    trailing: fc.option(
+      fc.tuple(fc.constantFrom(...TIMEFRAMES), fc.integer({ min: 1, max: 20 }), fc.option(price, { nil: undefined })),
+      {
+        nil: undefined,
+      },
+    ),
     comments: fc.boolean(),
   })
   .map((g) => {
@@ -125,8 +149,8 @@ export const validPlan: fc.Arbitrary<GeneratedPlan> = fc
     if (g.session) lines.push(`session ${g.session}`);
     lines.push(...g.risk);
     lines.push("");
-    g.priceLets.forEach((v, i) => lines.push(`let level${i} = ${v}`));
-    g.condLets.forEach((c, i) => lines.push(`let setup${i} = ${c}`));
+    for (const [i, v] of g.priceLets.entries()) lines.push(`let level${i} = ${v}`);
+    for (const [i, c] of g.condLets.entries()) lines.push(`let setup${i} = ${c}`);
     lines.push("");
     let entries = 0;
     g.rules.forEach((r, i) => {
@@ -139,11 +163,12 @@ export const validPlan: fc.Arbitrary<GeneratedPlan> = fc
       if (r.window) parts.push(r.window);
       parts.push(r.action);
       if (isEnter) parts.push(...r.mods);
-      else if (r.mods.some((m) => m.startsWith("confidence"))) parts.push(r.mods.find((m) => m.startsWith("confidence")) as string);
+      else if (r.mods.some((m) => m.startsWith("confidence")))
+        parts.push(r.mods.find((m) => m.startsWith("confidence")) as string);
       lines.push(parts.join(" ") + (g.comments && i === 0 ? "  # first rule" : ""));
     });
-    g.priceLets.forEach((_, i) => lines.push(`on 5m close above level${i} exit`));
-    g.condLets.forEach((_, i) => lines.push(`on 15m setup${i} exit`));
+    for (const i of g.priceLets.keys()) lines.push(`on 5m close above level${i} exit`);
+    for (const i of g.condLets.keys()) lines.push(`on 15m setup${i} exit`);
     if (entries === 0) lines.push("on 5m close above 100 enter long");
     if (g.trailing) {
       const [tf, pct, act] = g.trailing;
@@ -153,11 +178,68 @@ export const validPlan: fc.Arbitrary<GeneratedPlan> = fc
   });
 
 const VOCAB = [
-  "plan", "symbol", "symbols", "let", "risk", "on", "with", "between", "and", "or", "not", "above", "below",
-  "crosses", "enter", "exit", "long", "short", "size", "shares", "of", "equity", "confidence", "stop", "target",
-  "trailing", "activate", "at", "close", "volume", "high", "5m", "1h", "1d", "10:00", "150.25", "1M", "2%",
-  "$2,000", "\"x\"", "AAPL", "sma", "rsi", "(", ")", "[", "]", ",", "=", "==", ">", "<", "+", "-", "*", "/",
-  "\n", "#", ";", "\t", "\"", "é",
+  "plan",
+  "symbol",
+  "symbols",
+  "let",
+  "risk",
+  "on",
+  "with",
+  "between",
+  "and",
+  "or",
+  "not",
+  "above",
+  "below",
+  "crosses",
+  "enter",
+  "exit",
+  "long",
+  "short",
+  "size",
+  "shares",
+  "of",
+  "equity",
+  "confidence",
+  "stop",
+  "target",
+  "trailing",
+  "activate",
+  "at",
+  "close",
+  "volume",
+  "high",
+  "5m",
+  "1h",
+  "1d",
+  "10:00",
+  "150.25",
+  "1M",
+  "2%",
+  "$2,000",
+  '"x"',
+  "AAPL",
+  "sma",
+  "rsi",
+  "(",
+  ")",
+  "[",
+  "]",
+  ",",
+  "=",
+  "==",
+  ">",
+  "<",
+  "+",
+  "-",
+  "*",
+  "/",
+  "\n",
+  "#",
+  ";",
+  "\t",
+  '"',
+  "é",
 ];
 
 /** Token soup: sequences of real tokens in random order, which reach much deeper into the parser than random strings. */

@@ -12,7 +12,9 @@ function run(src: string): { ast: PlanFile; codes: string[]; diags: ReturnType<D
 
 /** The AST without spans, for compact structural assertions. */
 function shape(x: unknown): unknown {
-  return JSON.parse(JSON.stringify(x, (k, v) => (k === "span" || k === "sessionSpan" || k === "settingSpan" ? undefined : v)));
+  return JSON.parse(
+    JSON.stringify(x, (k, v) => (k === "span" || k === "sessionSpan" || k === "settingSpan" ? undefined : v)),
+  );
 }
 
 function rule(src: string): ConditionRule {
@@ -65,7 +67,13 @@ on 15m close below 145 exit long
     const r1 = ast.statements[6] as ConditionRule;
     expect(shape(r1)).toMatchObject({
       timeframe: { raw: "5m", amount: 5, unit: "m", seconds: 300 },
-      condition: { type: "Compare", op: ">", word: "above", left: { type: "Field", field: "close" }, right: { type: "Name", name: "breakout" } },
+      condition: {
+        type: "Compare",
+        op: ">",
+        word: "above",
+        left: { type: "Field", field: "close" },
+        right: { type: "Name", name: "breakout" },
+      },
       filter: { type: "Compare", op: ">", right: { type: "Number", value: 1_000_000, raw: "1M" } },
       action: { action: "enter_long" },
       modifiers: [{ type: "Size", size: { type: "SizeShares", shares: { value: 100 } } }],
@@ -73,7 +81,11 @@ on 15m close below 145 exit long
     const r2 = ast.statements[7] as ConditionRule;
     expect(shape(r2.window)).toMatchObject({ from: { hour: 10, minute: 0 }, to: { hour: 15, minute: 30 } });
     expect(r2.condition.type).toBe("Cross");
-    expect(shape(ast.statements[8])).toMatchObject({ type: "TrailingStopRule", trail: { value: 2 }, activation: { value: 155 } });
+    expect(shape(ast.statements[8])).toMatchObject({
+      type: "TrailingStopRule",
+      trail: { value: 2 },
+      activation: { value: 155 },
+    });
   });
 
   it("accepts the one-line form", () => {
@@ -87,7 +99,10 @@ on 15m close below 145 exit long
     expect(r.span.start).toEqual({ offset: 10, line: 3, column: 1 });
     expect(r.span.end).toEqual({ offset: 42, line: 3, column: 33 });
     expect(r.condition.span.start.column).toBe(7);
-    expect(r.timeframe.span).toEqual({ start: { offset: 13, line: 3, column: 4 }, end: { offset: 15, line: 3, column: 6 } });
+    expect(r.timeframe.span).toEqual({
+      start: { offset: 13, line: 3, column: 4 },
+      end: { offset: 15, line: 3, column: 6 },
+    });
   });
 
   it("parses symbols, risk and every action and modifier", () => {
@@ -108,10 +123,17 @@ on 15m close below 145 exit long
     expect(codes).toEqual([]);
     expect(shape(ast.statements[1])).toMatchObject({
       plural: true,
-      symbols: [{ type: "Ident", name: "AAPL" }, { type: "Ident", name: "MSFT" }, { type: "String", value: "BRK.B" }],
+      symbols: [
+        { type: "Ident", name: "AAPL" },
+        { type: "Ident", name: "MSFT" },
+        { type: "String", value: "BRK.B" },
+      ],
     });
     expect(shape(ast.statements[2])).toMatchObject({ setting: "max position", value: { value: 500 }, shares: true });
-    expect(shape(ast.statements[3])).toMatchObject({ setting: "max daily loss", value: { type: "Money", value: 2000 } });
+    expect(shape(ast.statements[3])).toMatchObject({
+      setting: "max daily loss",
+      value: { type: "Money", value: 2000 },
+    });
     expect(shape(ast.statements[4])).toMatchObject({ value: { type: "Percent", value: 3 } });
     expect(shape(ast.statements[5])).toMatchObject({ setting: "max orders per minute", value: { value: 10 } });
     expect(shape(ast.statements[6])).toMatchObject({
@@ -123,8 +145,13 @@ on 15m close below 145 exit long
       ],
     });
     expect((ast.statements[7] as ConditionRule).action.action).toBe("exit");
-    expect(shape(ast.statements[8])).toMatchObject({ action: { action: "exit_short" }, modifiers: [{ level: { value: 0.5 } }] });
-    expect(shape(ast.statements[9])).toMatchObject({ modifiers: [{ size: { type: "SizeEquity", percent: { value: 10 } } }, { level: "medium" }] });
+    expect(shape(ast.statements[8])).toMatchObject({
+      action: { action: "exit_short" },
+      modifiers: [{ level: { value: 0.5 } }],
+    });
+    expect(shape(ast.statements[9])).toMatchObject({
+      modifiers: [{ size: { type: "SizeEquity", percent: { value: 10 } } }, { level: "medium" }],
+    });
   });
 
   it("reads number forms: separators, suffixes, money", () => {
@@ -150,11 +177,16 @@ describe("parser: expressions", () => {
       op: "and",
       left: { type: "Unary", op: "not", operand: { type: "Compare", op: ">" } },
     });
-    expect(shape(cond("not not true"))).toMatchObject({ type: "Unary", operand: { type: "Unary", operand: { type: "Bool" } } });
+    expect(shape(cond("not not true"))).toMatchObject({
+      type: "Unary",
+      operand: { type: "Unary", operand: { type: "Bool" } },
+    });
   });
 
   it("binds unary minus tighter than multiplication", () => {
-    expect(shape(cond("-close * 2 < 0"))).toMatchObject({ left: { type: "Binary", op: "*", left: { type: "Unary", op: "-" } } });
+    expect(shape(cond("-close * 2 < 0"))).toMatchObject({
+      left: { type: "Binary", op: "*", left: { type: "Unary", op: "-" } },
+    });
   });
 
   it("refuses chained comparisons once", () => {
@@ -178,12 +210,17 @@ describe("parser: expressions", () => {
   it("parses crosses, comparisons, index, of, calls, unary minus", () => {
     expect(shape(cond("close crosses below ema(close, 9)"))).toMatchObject({ type: "Cross", direction: "below" });
     for (const op of [">", ">=", "<", "<=", "==", "!="]) expect(shape(cond(`close ${op} 1`))).toMatchObject({ op });
-    expect(shape(cond("close[2] > close[1]"))).toMatchObject({ left: { type: "Index", index: { value: 2 }, negative: false } });
+    expect(shape(cond("close[2] > close[1]"))).toMatchObject({
+      left: { type: "Index", index: { value: 2 }, negative: false },
+    });
     expect(shape(cond("close[-1] > 1"))).toMatchObject({ left: { type: "Index", negative: true } });
     expect(shape(cond("sma(close, 20) of 1d > close"))).toMatchObject({
       left: { type: "Of", timeframe: { raw: "1d", seconds: 86400 }, target: { type: "Call", callee: { name: "sma" } } },
     });
-    expect(shape(cond("-close < -5"))).toMatchObject({ left: { type: "Unary", op: "-" }, right: { type: "Unary", op: "-" } });
+    expect(shape(cond("-close < -5"))).toMatchObject({
+      left: { type: "Unary", op: "-" },
+      right: { type: "Unary", op: "-" },
+    });
     expect(shape(cond("vwap() < close"))).toMatchObject({ left: { type: "Call", args: [] } });
     expect(shape(cond("(close > 1)"))).toMatchObject({ type: "Paren" });
     expect(shape(cond("true"))).toMatchObject({ type: "Bool", value: true });
@@ -236,7 +273,9 @@ describe("parser: errors", () => {
   });
 
   it("keeps going after a bad line: one diagnostic per bad line", () => {
-    const { ast, codes } = run("on 5m close above enter long\non 5m close > 1 enter long\nlet = 3\non 5m close > 2 enter short\n");
+    const { ast, codes } = run(
+      "on 5m close above enter long\non 5m close > 1 enter long\nlet = 3\non 5m close > 2 enter short\n",
+    );
     expect(codes).toEqual(["E0101", "E0101"]);
     // The broken rule is kept with an ErrorExpr where its value is missing, so editors still see it.
     const rules = ast.statements.filter((s): s is ConditionRule => s.type === "ConditionRule");
@@ -262,7 +301,7 @@ describe("parser: errors", () => {
     const inputs = [
       "",
       "\n\n\n",
-      "\ufeffplan \"bom\"\r\non 5m close > 1 enter long\r\n",
+      '\ufeffplan "bom"\r\non 5m close > 1 enter long\r\n',
       "\ton\t5m\tclose > 1\tenter long",
       "x".repeat(100_000),
       `on 5m close > ${"1".repeat(100_000)} enter long`,
@@ -279,7 +318,7 @@ describe("parser: errors", () => {
       const { ast } = run(src);
       expect(ast.type).toBe("PlanFile");
     }
-    expect(run("\ufeffplan \"bom\"\r\non 5m close > 1 enter long\r\n").codes).toEqual([]);
+    expect(run('\ufeffplan "bom"\r\non 5m close > 1 enter long\r\n').codes).toEqual([]);
     expect(run("\ton\t5m\tclose > 1\tenter long").codes).toEqual([]);
   });
 

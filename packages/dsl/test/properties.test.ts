@@ -37,7 +37,9 @@ describe("properties", () => {
     fc.assert(
       fc.property(validPlan, (p) => {
         const r = analyze(p.source);
-        expect(r.diagnostics.map((d) => `${d.code} ${d.span.start.line}:${d.span.start.column} ${d.message}`)).toEqual([]);
+        expect(r.diagnostics.map((d) => `${d.code} ${d.span.start.line}:${d.span.start.column} ${d.message}`)).toEqual(
+          [],
+        );
         expect(r.compiled).toBeDefined();
         const parsed = CompiledPlanSchema.safeParse(JSON.parse(JSON.stringify(r.compiled)));
         expect(parsed.success ? [] : parsed.error.issues).toEqual([]);

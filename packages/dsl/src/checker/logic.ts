@@ -1,0 +1,249 @@
+import type { CompareExpr, CompareOp, ConditionRule, Expr, LetDecl, NameExpr, PlanFile, Span } from "../ast.js";
+import type { DiagnosticCollector } from "../diagnostics.js";
+import { constantValue, letConstants } from "./constant.js";
+import type { KindTable } from "./kinds.js";
+import type { NameTable } from "./names.js";
+import { letKeys, shortExpr, structuralKey } from "./print.js";
+import { unparen } from "./walk.js";
+
+/**
+ * Rule logic: a condition that can never hold (E0401), opposite entries on
+ * the same condition (E0402), a trailing stop without any entry (E0403).
+ */
+export function checkLogic(ast: PlanFile, names: NameTable, kinds: KindTable, diagnostics: DiagnosticCollector): void {
+  const rules = ast.statements.filter((s): s is ConditionRule => s.type === "ConditionRule");
+  const keys = letKeys(names);
+  const constants = letConstants(names, kinds);
+  for (const r of rules) checkSatisfiable(r, names, kinds, keys, constants, diagnostics);
+  checkOppositeEntries(rules, names, keys, diagnostics);
+  checkTrailingStops(ast, rules, diagnostics);
+}
+
+// ------------------------------------------------------------ E0401
+
+/** `subject op value`, oriented so that the constant is on the right. */
+interface Atom {
+  readonly key: string;
+  readonly op: CompareOp;
+  readonly value: number;
+  /** Where to point: the comparison in the rule, or the `let` name that brought it in. */
+  readonly anchor: Span;
+  readonly text: string;
+}
+
+interface Anchor {
+  readonly span: Span;
+  readonly text: string;
+}
+
+interface Conjunction {
+  readonly atoms: Atom[];
+  /** A conjunct that is the constant `false` (`false`, `not true`, `1 > 2`). */
+  never?: Anchor;
+}
+
+const FLIP: Record<CompareOp, CompareOp> = { ">": "<", ">=": "<=", "<": ">", "<=": ">=", "==": "==", "!=": "!=" };
+const NEGATE: Record<CompareOp, CompareOp> = { ">": "<=", ">=": "<", "<": ">=", "<=": ">", "==": "!=", "!=": "==" };
+
+function holds(l: number, op: CompareOp, r: number): boolean {
+  switch (op) {
+    case ">":
+      return l > r;
+    case ">=":
+      return l >= r;
+    case "<":
+      return l < r;
+    case "<=":
+      return l <= r;
+    case "==":
+      return l === r;
+    case "!=":
+      return l !== r;
+  }
+}
+
+function checkSatisfiable(
+  rule: ConditionRule,
+  names: NameTable,
+  kinds: KindTable,
+  keys: Map<LetDecl, string>,
+  constants: Map<LetDecl, number | undefined>,
+  diagnostics: DiagnosticCollector,
+): void {
+  // A condition with kind errors is already explained; reasoning about it would only add noise.
+  if (kinds.ty(rule.condition)?.kind !== "bool") return;
+  if (rule.filter && kinds.ty(rule.filter)?.kind !== "bool") return;
+  const conj: Conjunction = { atoms: [] };
+  const resolve = (n: NameExpr): LetDecl | undefined => names.resolved.get(n);
+  // Each let is expanded once per polarity: conjunctions are idempotent, and lets may share sub-lets many times.
+  const expanded = new Set<string>();
+  const letIds = new Map<LetDecl, number>();
+  /** `anchor`: where a conjunct reached through a `let` or `not` is shown (the use in the rule). */
+  // An explicit work list rather than recursion: conditions can run through long chains of lets.
+  const collect = (root: Expr): void => {
+    const work: { e: Expr; anchor: Anchor | undefined; negated: boolean }[] = [
+      { e: root, anchor: undefined, negated: false },
+    ];
+    while (work.length > 0 && !conj.never) {
+      const { e, anchor, negated } = work.pop() as (typeof work)[number];
+      const x = unparen(e);
+      switch (x.type) {
+        case "Logical":
+          // `not (a and b)` is a disjunction: nothing certain to intersect. Right pushed first: left is handled first.
+          if (x.op === "and" && !negated) work.push({ e: x.right, anchor, negated }, { e: x.left, anchor, negated });
+          break;
+        case "Name": {
+          const d = names.resolved.get(x);
+          if (!d || names.cyclic.has(d)) break;
+          if (!letIds.has(d)) letIds.set(d, letIds.size);
+          const id = `${letIds.get(d)}${negated ? "-" : "+"}`;
+          if (expanded.has(id)) break;
+          expanded.add(id);
+          work.push({ e: d.value, anchor: anchor ?? { span: x.span, text: x.name }, negated });
+          break;
+        }
+        case "Bool":
+          if (x.value === negated) conj.never = anchor ?? { span: x.span, text: shortExpr(x) };
+          break;
+        case "Unary":
+          if (x.op === "not")
+            work.push({ e: x.operand, anchor: anchor ?? { span: x.span, text: shortExpr(x) }, negated: !negated });
+          break;
+        case "Compare":
+          addCompare(x, negated ? NEGATE[x.op] : x.op, anchor?.span ?? x.span, negated);
+          break;
+        default:
+          break;
+      }
+    }
+  };
+
+  const addCompare = (c: CompareExpr, op: CompareOp, at: Span, negated: boolean): void => {
+    const lt = kinds.ty(c.left);
+    const rt = kinds.ty(c.right);
+    if (!lt || !rt || lt.kind === "bool" || rt.kind === "bool") return;
+    // Operands of different kinds (after literals adapted) were reported by the kind check: no units to intersect.
+    if (kinds.kinds.get(c.left) !== kinds.kinds.get(c.right)) return;
+    const lv = constantValue(c.left, names, kinds, constants);
+    const rv = constantValue(c.right, names, kinds, constants);
+    const text = negated ? `not ${shortExpr(c)}` : shortExpr(c);
+    if (lv !== undefined && rv !== undefined) {
+      if (!holds(lv, op, rv)) conj.never = { span: at, text };
+      return;
+    }
+    if (rv !== undefined)
+      conj.atoms.push({ key: structuralKey(c.left, resolve, keys), op, value: rv, anchor: at, text });
+    else if (lv !== undefined) {
+      conj.atoms.push({ key: structuralKey(c.right, resolve, keys), op: FLIP[op], value: lv, anchor: at, text });
+    }
+  };
+  collect(rule.condition);
+  if (rule.filter) collect(rule.filter);
+
+  if (conj.never) {
+    diagnostics.error("E0401", conj.never.span, `this rule can never fire: \`${conj.never.text}\` is never true`, {
+      label: "always false",
+      hint: "remove the rule, or fix the condition",
+    });
+    return;
+  }
+  const clash = findClash(conj.atoms);
+  if (clash) {
+    diagnostics.error(
+      "E0401",
+      clash.second.anchor,
+      `this rule can never fire: \`${clash.first.text}\` and \`${clash.second.text}\` cannot both be true`,
+      {
+        label: "contradicts an earlier part of the condition",
+        hint: "check the numbers: did you swap `above` and `below`?",
+        related: [{ span: clash.first.anchor, message: "this part" }],
+      },
+    );
+  }
+}
+
+interface Bound {
+  value: number;
+  inclusive: boolean;
+  atom: Atom;
+}
+
+/** Intersects the intervals each subject is confined to; returns the first pair of atoms that empties one. */
+function findClash(atoms: readonly Atom[]): { first: Atom; second: Atom } | undefined {
+  const bySubject = new Map<string, { lo?: Bound; hi?: Bound; not: Atom[] }>();
+  for (const a of atoms) {
+    let s = bySubject.get(a.key);
+    if (!s) {
+      s = { not: [] };
+      bySubject.set(a.key, s);
+    }
+    const lower = a.op === ">" || a.op === ">=" || a.op === "==";
+    const upper = a.op === "<" || a.op === "<=" || a.op === "==";
+    const inclusive = a.op === ">=" || a.op === "<=" || a.op === "==";
+    if (a.op === "!=") s.not.push(a);
+    if (lower && (!s.lo || a.value > s.lo.value || (a.value === s.lo.value && !inclusive))) {
+      s.lo = { value: a.value, inclusive, atom: a };
+    }
+    if (upper && (!s.hi || a.value < s.hi.value || (a.value === s.hi.value && !inclusive))) {
+      s.hi = { value: a.value, inclusive, atom: a };
+    }
+    const { lo, hi } = s;
+    if (lo && hi && (lo.value > hi.value || (lo.value === hi.value && !(lo.inclusive && hi.inclusive)))) {
+      return { first: lo.atom === a ? hi.atom : lo.atom, second: a };
+    }
+    if (lo && hi && lo.value === hi.value) {
+      const ne = s.not.find((n) => n.value === lo.value);
+      if (ne) return { first: ne === a ? lo.atom : ne, second: a };
+    }
+  }
+  return undefined;
+}
+
+// ------------------------------------------------------------ E0402
+
+function checkOppositeEntries(
+  rules: readonly ConditionRule[],
+  names: NameTable,
+  keys: Map<LetDecl, string>,
+  diagnostics: DiagnosticCollector,
+): void {
+  const resolve = (n: NameExpr): LetDecl | undefined => names.resolved.get(n);
+  // Only the first rule of each direction per key matters, so a plan with thousands of identical entries stays linear.
+  const seen = new Map<string, { long?: ConditionRule; short?: ConditionRule }>();
+  for (const r of rules) {
+    if (r.action.action !== "enter_long" && r.action.action !== "enter_short") continue;
+    const w = r.window ? `${r.window.from.hour}:${r.window.from.minute}-${r.window.to.hour}:${r.window.to.minute}` : "";
+    const key = [
+      r.timeframe.seconds,
+      structuralKey(r.condition, resolve, keys),
+      r.filter ? structuralKey(r.filter, resolve, keys) : "",
+      w,
+    ].join("|");
+    const firsts = seen.get(key) ?? {};
+    const mine = r.action.action === "enter_long" ? "long" : "short";
+    const theirs = mine === "long" ? "short" : "long";
+    const opposite = firsts[theirs];
+    if (opposite) {
+      diagnostics.error("E0402", r.action.span, `\`enter ${mine}\` on the same condition as an \`enter ${theirs}\``, {
+        label: `fires on exactly the bars where line ${opposite.span.start.line} enters ${theirs}`,
+        hint: "give the two rules different conditions, or remove one",
+        related: [{ span: opposite.action.span, message: `\`enter ${theirs}\` with the same condition` }],
+      });
+    }
+    if (!firsts[mine]) firsts[mine] = r;
+    seen.set(key, firsts);
+  }
+}
+
+// ------------------------------------------------------------ E0403
+
+function checkTrailingStops(ast: PlanFile, rules: readonly ConditionRule[], diagnostics: DiagnosticCollector): void {
+  if (rules.some((r) => r.action.action === "enter_long" || r.action.action === "enter_short")) return;
+  for (const s of ast.statements) {
+    if (s.type !== "TrailingStopRule") continue;
+    diagnostics.error("E0403", s.span, "trailing stop but no rule enters a position", {
+      label: "this stop can never trigger",
+      hint: "add an entry rule, e.g. `on 5m close above 150 enter long`",
+    });
+  }
+}

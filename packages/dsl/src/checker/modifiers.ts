@@ -1,0 +1,198 @@
+import type { ConditionRule, Expr, Modifier, PlanFile, TrailingStopRule } from "../ast.js";
+import type { DiagnosticCollector } from "../diagnostics.js";
+import { constantValue, letConstants } from "./constant.js";
+import type { KindTable } from "./kinds.js";
+import type { NameTable } from "./names.js";
+
+/**
+ * Rule modifiers (E0404: `size`, `confidence`, `stop`, `target`) and
+ * trailing stops (E0405).
+ */
+export function checkModifiers(
+  ast: PlanFile,
+  names: NameTable,
+  kinds: KindTable,
+  diagnostics: DiagnosticCollector,
+): void {
+  const constants = letConstants(names, kinds);
+  const constant = (e: Expr): number | undefined => constantValue(e, names, kinds, constants);
+  for (const s of ast.statements) {
+    if (s.type === "ConditionRule") checkRuleModifiers(s, constant, kinds, diagnostics);
+    else if (s.type === "TrailingStopRule") checkTrailingStop(s, constant, kinds, diagnostics);
+  }
+}
+
+/** The constant value of an expression, if it is one (see constant.ts). */
+type Constant = (e: Expr) => number | undefined;
+
+const WORD: Record<Modifier["type"], string> = {
+  Size: "size",
+  Confidence: "confidence",
+  Stop: "stop",
+  Target: "target",
+};
+
+function checkRuleModifiers(
+  rule: ConditionRule,
+  constant: Constant,
+  kinds: KindTable,
+  diagnostics: DiagnosticCollector,
+): void {
+  const enters = rule.action.action === "enter_long" || rule.action.action === "enter_short";
+  const seen = new Map<Modifier["type"], Modifier>();
+  for (const m of rule.modifiers) {
+    const word = WORD[m.type];
+    const first = seen.get(m.type);
+    if (first) {
+      diagnostics.error("E0404", m.span, `\`${word}\` given twice`, {
+        label: "second value",
+        hint: `keep one \`${word}\``,
+        related: [{ span: first.span, message: `first \`${word}\`` }],
+      });
+      continue;
+    }
+    seen.set(m.type, m);
+    if (!enters && m.type !== "Confidence") {
+      diagnostics.error("E0404", m.span, `\`${word}\` only applies to \`enter\` rules`, {
+        label: "this rule exits",
+        hint: `put \`${word}\` on the rule that enters the position`,
+      });
+      continue;
+    }
+    switch (m.type) {
+      case "Size":
+        checkSize(m, diagnostics);
+        break;
+      case "Confidence":
+        if (typeof m.level !== "string" && !Number.isNaN(m.level.value) && (m.level.value < 0 || m.level.value > 1)) {
+          diagnostics.error("E0404", m.level.span, `confidence must be from 0 to 1, found \`${m.level.raw}\``, {
+            label: "out of range",
+            hint: "write `low`, `medium`, `high` or a number such as `0.8`",
+          });
+        }
+        break;
+      case "Stop":
+      case "Target":
+        checkPriceOffset(word, m.value, constant, kinds, diagnostics);
+        break;
+    }
+  }
+}
+
+function checkSize(m: Extract<Modifier, { type: "Size" }>, diagnostics: DiagnosticCollector): void {
+  const size = m.size;
+  let problem: { span: typeof size.span; message: string; hint: string } | undefined;
+  if (size.type === "SizeShares") {
+    const v = size.shares.value;
+    if (!Number.isNaN(v) && !(Number.isInteger(v) && v > 0)) {
+      problem = {
+        span: size.shares.span,
+        message: `size must be a positive whole number of shares, found \`${size.shares.raw}\``,
+        hint: "e.g. `size 100 shares`",
+      };
+    }
+  } else if (size.type === "SizeMoney") {
+    const v = size.amount.value;
+    if (!Number.isNaN(v) && !(v > 0)) {
+      problem = {
+        span: size.amount.span,
+        message: `size must be a positive amount, found \`${size.amount.raw}\``,
+        hint: "e.g. `size $5,000`",
+      };
+    }
+  } else {
+    const v = size.percent.value;
+    if (!Number.isNaN(v) && !(v > 0 && v <= 100)) {
+      problem = {
+        span: size.percent.span,
+        message: `size must be a percent of equity in (0%, 100%], found \`${size.percent.raw}\``,
+        hint: "e.g. `size 10% of equity`",
+      };
+    }
+  }
+  if (problem) diagnostics.error("E0404", problem.span, problem.message, { label: "invalid size", hint: problem.hint });
+}
+
+/** `stop`/`target`: a price (a number literal adapts) or a percent literal away from the entry. */
+function checkPriceOffset(
+  word: string,
+  value: Expr,
+  constant: Constant,
+  kinds: KindTable,
+  diagnostics: DiagnosticCollector,
+): void {
+  const t = kinds.ty(value);
+  if (!t) return;
+  const v = constant(value);
+  if (t.lit === "percent") {
+    const tooBig = word === "stop" && v !== undefined && v >= 100;
+    if (v !== undefined && (v <= 0 || tooBig)) {
+      diagnostics.error(
+        "E0404",
+        value.span,
+        `\`${word}\` percent must be ${word === "stop" ? "in (0%, 100%)" : "positive"}`,
+        {
+          label: "out of range",
+          hint: `e.g. \`${word} 2%\``,
+        },
+      );
+    }
+    return;
+  }
+  if (t.lit === "number") kinds.adapt(value, "price");
+  if (t.kind === "price" || t.lit === "number") {
+    if (v !== undefined && v <= 0) {
+      diagnostics.error("E0404", value.span, `\`${word}\` price must be positive`, {
+        label: "not a price",
+        hint: `e.g. \`${word} 145.00\``,
+      });
+    }
+    return;
+  }
+  diagnostics.error(
+    "E0404",
+    value.span,
+    `\`${word}\` takes a price or a percent such as \`2%\`, found a \`${t.kind}\``,
+    {
+      label: `this is a \`${t.kind}\``,
+      hint:
+        t.kind === "percent"
+          ? `write the percent itself, e.g. \`${word} 2%\``
+          : `e.g. \`${word} 145.00\` (a price) or \`${word} 2%\` (from the entry price)`,
+    },
+  );
+}
+
+function checkTrailingStop(
+  rule: TrailingStopRule,
+  constant: Constant,
+  kinds: KindTable,
+  diagnostics: DiagnosticCollector,
+): void {
+  const trail = rule.trail.value;
+  if (!Number.isNaN(trail) && !(trail > 0 && trail < 100)) {
+    diagnostics.error("E0405", rule.trail.span, `trail must be between 0% and 100%, found \`${rule.trail.raw}\``, {
+      label: "out of range",
+      hint: "e.g. `trailing stop 2%`",
+    });
+  }
+  const a = rule.activation;
+  if (!a) return;
+  const t = kinds.ty(a);
+  if (!t) return;
+  if (t.lit === "number") kinds.adapt(a, "price");
+  if (t.kind === "price" || t.lit === "number") {
+    const v = constant(a);
+    if (v !== undefined && v <= 0) {
+      diagnostics.error("E0405", a.span, "activation price must be positive", {
+        label: "not a price",
+        hint: "e.g. `activate at 155.00`",
+      });
+    }
+    return;
+  }
+  diagnostics.error("E0405", a.span, `\`activate at\` takes a price, found a \`${t.kind}\``, {
+    label: `this is a \`${t.kind}\``,
+    hint: "e.g. `activate at 155.00`",
+  });
+}

@@ -1,0 +1,134 @@
+import type { Expr, LetDecl, NameExpr } from "../ast.js";
+import type { NameTable } from "./names.js";
+
+/**
+ * Prints an expression back as plan source (as written: parentheses and
+ * `above`/`below` are kept). Used in messages and in fixes such as
+ * "did you mean `sma(volume, 20)`?".
+ */
+export function printExpr(e: Expr): string {
+  switch (e.type) {
+    case "Number":
+    case "Percent":
+    case "Money":
+      return e.raw;
+    case "Bool":
+      return e.value ? "true" : "false";
+    case "Field":
+      return e.field;
+    case "Name":
+      return e.name;
+    case "Call":
+      return `${e.callee.name}(${e.args.map(printExpr).join(", ")})`;
+    case "Index":
+      return `${printExpr(e.target)}[${e.negative ? "-" : ""}${e.index.raw}]`;
+    case "Of":
+      return `${printExpr(e.target)} of ${e.timeframe.raw}`;
+    case "Binary":
+      return `${printExpr(e.left)} ${e.op} ${printExpr(e.right)}`;
+    case "Unary":
+      return e.op === "not" ? `not ${printExpr(e.operand)}` : `-${printExpr(e.operand)}`;
+    case "Compare":
+      return `${printExpr(e.left)} ${e.word ?? e.op} ${printExpr(e.right)}`;
+    case "Cross":
+      return `${printExpr(e.left)} crosses ${e.direction} ${printExpr(e.right)}`;
+    case "Logical":
+      return `${printExpr(e.left)} ${e.op} ${printExpr(e.right)}`;
+    case "Paren":
+      return `(${printExpr(e.inner)})`;
+    case "ErrorExpr":
+      return "…";
+  }
+}
+
+/** `printExpr`, cut to `max` characters for messages and hints. */
+export function shortExpr(e: Expr, max = 60): string {
+  const s = printExpr(e);
+  return s.length > max ? `${s.slice(0, max - 1)}…` : s;
+}
+
+/** Past this size a let's expanded key is replaced by its identity (lets can double in size at each level). */
+const MAX_LET_KEY = 1024;
+
+/**
+ * A canonical key for "structurally identical" expressions: spans,
+ * parentheses and spelling (`above` vs `>`, `1M` vs `1000000`) are ignored
+ * and `let` names are replaced by their definitions, so `close > 150` and a
+ * `let` holding it compare equal. `resolve` maps a name to its `let`
+ * (undefined for unknown names, which then stay names); `cache` keeps each
+ * let's key across calls.
+ */
+export function structuralKey(
+  e: Expr,
+  resolve: (n: NameExpr) => LetDecl | undefined,
+  cache: Map<LetDecl, string> = new Map(),
+): string {
+  const open = new Set<LetDecl>();
+  const key = (x: Expr): string => {
+    switch (x.type) {
+      case "Number":
+        return `n${x.value}`;
+      case "Percent":
+        return `p${x.value}`;
+      case "Money":
+        return `$${x.value}`;
+      case "Bool":
+        return x.value ? "T" : "F";
+      case "Field":
+        return x.field;
+      case "Name": {
+        const d = resolve(x);
+        if (!d || open.has(d)) return `@${x.name}`;
+        const known = cache.get(d);
+        if (known !== undefined) return known;
+        open.add(d);
+        const k = key(d.value);
+        open.delete(d);
+        const stored = k.length > MAX_LET_KEY ? `@${x.name}` : k;
+        cache.set(d, stored);
+        return stored;
+      }
+      case "Call":
+        return `${x.callee.name}(${x.args.map(key).join(",")})`;
+      case "Index":
+        return `${key(x.target)}[${x.negative ? "-" : ""}${x.index.value}]`;
+      case "Of":
+        return `(${key(x.target)} of ${x.timeframe.seconds}s)`;
+      case "Binary":
+        return `(${key(x.left)}${x.op}${key(x.right)})`;
+      case "Unary":
+        return `(${x.op} ${key(x.operand)})`;
+      case "Compare":
+        return `(${key(x.left)}${x.op}${key(x.right)})`;
+      case "Cross":
+        return `(${key(x.left)} x${x.direction} ${key(x.right)})`;
+      case "Logical":
+        return `(${key(x.left)} ${x.op} ${key(x.right)})`;
+      case "Paren":
+        return key(x.inner);
+      case "ErrorExpr":
+        return "?";
+    }
+  };
+  return key(e);
+}
+
+/**
+ * Every let's structural key, dependencies first (so that no key recurses
+ * through a chain of lets); lets on a cycle keep their name.
+ */
+export function letKeys(names: NameTable): Map<LetDecl, string> {
+  const cache = new Map<LetDecl, string>();
+  const resolve = (n: NameExpr): LetDecl | undefined => {
+    const d = names.resolved.get(n);
+    return d && !names.cyclic.has(d) ? d : undefined;
+  };
+  for (const d of names.order) {
+    if (names.cyclic.has(d)) cache.set(d, `@${d.name.name}`);
+    else if (!cache.has(d)) {
+      const k = structuralKey(d.value, resolve, cache);
+      cache.set(d, k.length > MAX_LET_KEY ? `@${d.name.name}` : k);
+    }
+  }
+  return cache;
+}

@@ -1,0 +1,54 @@
+import type { Expr, Statement } from "../ast.js";
+
+/** The direct sub-expressions of an expression, left to right. */
+export function childExprs(e: Expr): readonly Expr[] {
+  switch (e.type) {
+    case "Call":
+      return e.args;
+    case "Index":
+    case "Of":
+      return [e.target];
+    case "Binary":
+    case "Compare":
+    case "Cross":
+    case "Logical":
+      return [e.left, e.right];
+    case "Unary":
+      return [e.operand];
+    case "Paren":
+      return [e.inner];
+    default:
+      return [];
+  }
+}
+
+/** The root expressions a statement holds (condition, filter, stop/target values, activation, let value). */
+export function statementExprs(s: Statement): readonly Expr[] {
+  switch (s.type) {
+    case "LetDecl":
+      return [s.value];
+    case "ConditionRule": {
+      const out: Expr[] = [s.condition];
+      if (s.filter) out.push(s.filter);
+      for (const m of s.modifiers) if (m.type === "Stop" || m.type === "Target") out.push(m.value);
+      return out;
+    }
+    case "TrailingStopRule":
+      return s.activation ? [s.activation] : [];
+    default:
+      return [];
+  }
+}
+
+/** Calls `fn` on `e` and every expression below it, parents before children. */
+export function visitExpr(e: Expr, fn: (e: Expr) => void): void {
+  fn(e);
+  for (const c of childExprs(e)) visitExpr(c, fn);
+}
+
+/** Skips any number of parentheses. */
+export function unparen(e: Expr): Expr {
+  let x = e;
+  while (x.type === "Paren") x = x.inner;
+  return x;
+}

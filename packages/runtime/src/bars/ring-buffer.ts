@@ -1,0 +1,187 @@
+/** A bar field name, as in the plan language. */
+export type BarField = "open" | "high" | "low" | "close" | "volume";
+
+/** The most bars any stream may cache (the plan language's documented limit). */
+export const MAX_BAR_CAPACITY = 1000;
+/** Capacity used when none is given. */
+export const DEFAULT_BAR_CAPACITY = 1000;
+
+/** Stable codes for {@link RingBufferError}. */
+export type RingBufferErrorCode =
+  | "RB_BAD_CAPACITY"
+  | "RB_INVALID_BAR"
+  | "RB_OUT_OF_ORDER"
+  | "RB_OUT_OF_RANGE"
+  | "RB_STALE_VIEW";
+
+/** A rejected ring-buffer operation; `code` is stable, the message says where and why. */
+export class RingBufferError extends Error {
+  override readonly name = "RingBufferError";
+  constructor(
+    readonly code: RingBufferErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * A read-only window onto one cached bar. It reads the buffer's columns on
+ * every access (nothing is copied), so it is only valid until the slot is
+ * overwritten; reading it after that throws `RB_STALE_VIEW` instead of silently
+ * returning a newer bar's numbers.
+ */
+export interface BarView {
+  readonly time: number;
+  readonly open: number;
+  readonly high: number;
+  readonly low: number;
+  readonly close: number;
+  readonly volume: number;
+}
+
+class SlotView implements BarView {
+  constructor(
+    private readonly buf: BarRingBuffer,
+    private readonly slot: number,
+    private readonly seq: number,
+  ) {
+    Object.freeze(this);
+  }
+  private check(): number {
+    // The slot holds bar number `seq` until `capacity` more bars are pushed.
+    if (this.buf.count - this.seq >= this.buf.capacity) {
+      throw new RingBufferError("RB_STALE_VIEW", `bar #${this.seq} was overwritten by newer bars`);
+    }
+    return this.slot;
+  }
+  get time(): number {
+    return this.buf.cols.time[this.check()]!;
+  }
+  get open(): number {
+    return this.buf.cols.open[this.check()]!;
+  }
+  get high(): number {
+    return this.buf.cols.high[this.check()]!;
+  }
+  get low(): number {
+    return this.buf.cols.low[this.check()]!;
+  }
+  get close(): number {
+    return this.buf.cols.close[this.check()]!;
+  }
+  get volume(): number {
+    return this.buf.cols.volume[this.check()]!;
+  }
+}
+
+/** The six columns, one `Float64Array` each: 48 bytes per cached bar. */
+export interface BarColumns {
+  readonly time: Float64Array;
+  readonly open: Float64Array;
+  readonly high: Float64Array;
+  readonly low: Float64Array;
+  readonly close: Float64Array;
+  readonly volume: Float64Array;
+}
+
+/**
+ * A bounded buffer of bars stored column-wise in typed arrays. `push` is O(1)
+ * and allocation-free; once full, each push overwrites the oldest bar.
+ *
+ * Pushes are validated (finite prices, non-negative volume, strictly
+ * increasing time) because a NaN that gets in would poison every indicator
+ * downstream; rejecting it at the door keeps the error next to its cause.
+ */
+export class BarRingBuffer {
+  readonly capacity: number;
+  /** Raw columns, indexed by physical slot (see {@link slotOf}); exposed for allocation-free hot paths. */
+  readonly cols: BarColumns;
+  private head = -1;
+  private total = 0;
+
+  constructor(capacity: number = DEFAULT_BAR_CAPACITY) {
+    if (!Number.isInteger(capacity) || capacity < 1 || capacity > MAX_BAR_CAPACITY) {
+      throw new RingBufferError(
+        "RB_BAD_CAPACITY",
+        `capacity must be an integer in [1, ${MAX_BAR_CAPACITY}], got ${String(capacity)}`,
+      );
+    }
+    this.capacity = capacity;
+    this.cols = Object.freeze({
+      time: new Float64Array(capacity),
+      open: new Float64Array(capacity),
+      high: new Float64Array(capacity),
+      low: new Float64Array(capacity),
+      close: new Float64Array(capacity),
+      volume: new Float64Array(capacity),
+    });
+  }
+
+  /** Bars pushed since creation (not capped by capacity). */
+  get count(): number {
+    return this.total;
+  }
+
+  /** Bars currently cached: `min(count, capacity)`. */
+  get length(): number {
+    return Math.min(this.total, this.capacity);
+  }
+
+  /** Appends a bar; throws `RB_INVALID_BAR` / `RB_OUT_OF_ORDER` and leaves the buffer unchanged on bad input. */
+  push(time: number, open: number, high: number, low: number, close: number, volume: number): void {
+    if (
+      !Number.isFinite(time) ||
+      !Number.isFinite(open) ||
+      !Number.isFinite(high) ||
+      !Number.isFinite(low) ||
+      !Number.isFinite(close) ||
+      !Number.isFinite(volume) ||
+      volume < 0
+    ) {
+      throw new RingBufferError(
+        "RB_INVALID_BAR",
+        `bar at time ${time}: every field must be a finite number and volume >= 0 (open=${open} high=${high} low=${low} close=${close} volume=${volume})`,
+      );
+    }
+    if (this.total > 0 && time <= this.cols.time[this.head]!) {
+      throw new RingBufferError(
+        "RB_OUT_OF_ORDER",
+        `bar time ${time} is not after the newest cached bar time ${this.cols.time[this.head]}`,
+      );
+    }
+    const slot = this.head + 1 === this.capacity ? 0 : this.head + 1;
+    const c = this.cols;
+    c.time[slot] = time;
+    c.open[slot] = open;
+    c.high[slot] = high;
+    c.low[slot] = low;
+    c.close[slot] = close;
+    c.volume[slot] = volume;
+    this.head = slot;
+    this.total++;
+  }
+
+  /** Physical slot of the bar `back` bars ago (0 = newest); throws `RB_OUT_OF_RANGE` when not cached. */
+  slotOf(back: number): number {
+    if (!Number.isInteger(back) || back < 0 || back >= this.length) {
+      throw new RingBufferError(
+        "RB_OUT_OF_RANGE",
+        `bar ${String(back)} back is not cached (have ${this.length} of capacity ${this.capacity})`,
+      );
+    }
+    const s = this.head - back;
+    return s < 0 ? s + this.capacity : s;
+  }
+
+  /** One field of the bar `back` bars ago, without allocating. */
+  field(f: BarField, back: number): number {
+    return this.cols[f][this.slotOf(back)]!;
+  }
+
+  /** A read-only, non-copying view of the bar `back` bars ago (0 = newest). */
+  get(back: number): BarView {
+    const slot = this.slotOf(back);
+    return new SlotView(this, slot, this.total - back);
+  }
+}

@@ -1,0 +1,100 @@
+import type { BarData } from "../models.js";
+import { BarRingBuffer, type BarView, DEFAULT_BAR_CAPACITY, RingBufferError } from "./ring-buffer.js";
+
+/**
+ * Read-only access to a stream's cached history, newest first (`back` 0 is
+ * the bar that just closed). It reads the ring buffer directly: creating it
+ * copies nothing, and one frozen instance per series is reused for every bar.
+ */
+export interface HistoryView {
+  /** Bars cached now: `min(count, capacity)`. */
+  readonly length: number;
+  /** Bars seen since the stream started (not capped). */
+  readonly count: number;
+  readonly capacity: number;
+  time(back: number): number;
+  open(back: number): number;
+  high(back: number): number;
+  low(back: number): number;
+  close(back: number): number;
+  volume(back: number): number;
+  /** A non-copying view of one bar; see {@link BarView}. */
+  get(back: number): BarView;
+}
+
+/** Options for {@link BarSeries}. */
+export interface BarSeriesOptions {
+  /** Bars to keep, 1..1000 (default 1000). */
+  readonly capacity?: number;
+}
+
+/**
+ * One stream's closed bars: a {@link BarRingBuffer} plus identity. Only
+ * confirmed closed bars may be pushed; everything reading a series therefore
+ * sees the last closed bar at most (no look-ahead, no repainting).
+ */
+export class BarSeries {
+  readonly buffer: BarRingBuffer;
+  /** A frozen accessor object over {@link buffer}, shared by every context built for this series. */
+  readonly history: HistoryView;
+
+  constructor(
+    readonly symbol: string,
+    readonly timeframe: string,
+    options: BarSeriesOptions = {},
+  ) {
+    this.buffer = new BarRingBuffer(options.capacity ?? DEFAULT_BAR_CAPACITY);
+    this.history = makeHistoryView(this.buffer);
+  }
+
+  /** Bars pushed since creation. */
+  get count(): number {
+    return this.buffer.count;
+  }
+
+  /** Bars cached now. */
+  get length(): number {
+    return this.buffer.length;
+  }
+
+  /**
+   * Appends a closed bar. The bar must belong to this stream; its `time` (open
+   * time) is what the buffer stores and orders by.
+   */
+  push(bar: BarData): void {
+    if (bar.symbol !== this.symbol || bar.timeframe !== this.timeframe) {
+      throw new RingBufferError(
+        "RB_INVALID_BAR",
+        `bar for ${bar.symbol} ${bar.timeframe} pushed into series ${this.symbol} ${this.timeframe}`,
+      );
+    }
+    this.buffer.push(bar.time, bar.open, bar.high, bar.low, bar.close, bar.volume);
+  }
+
+  /** Appends a closed bar given as numbers (no object needed; used by backtests and tests). */
+  pushValues(time: number, open: number, high: number, low: number, close: number, volume: number): void {
+    this.buffer.push(time, open, high, low, close, volume);
+  }
+}
+
+function makeHistoryView(buf: BarRingBuffer): HistoryView {
+  const c = buf.cols;
+  return Object.freeze({
+    get length() {
+      return buf.length;
+    },
+    get count() {
+      return buf.count;
+    },
+    get capacity() {
+      return buf.capacity;
+    },
+    time: (back: number) => c.time[buf.slotOf(back)]!,
+    open: (back: number) => c.open[buf.slotOf(back)]!,
+    high: (back: number) => c.high[buf.slotOf(back)]!,
+    low: (back: number) => c.low[buf.slotOf(back)]!,
+    close: (back: number) => c.close[buf.slotOf(back)]!,
+    volume: (back: number) => c.volume[buf.slotOf(back)]!,
+    get: (back: number) => buf.get(back),
+  });
+}

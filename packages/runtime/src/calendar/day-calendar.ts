@@ -1,0 +1,139 @@
+import { DateTime, IANAZone } from "luxon";
+import { civilFromDays, formatIsoDate, parseIsoDate } from "./civil.js";
+import { CalendarError } from "./errors.js";
+import type { MarketCalendar, Session } from "./types.js";
+
+const DAY_MS = 86_400_000;
+/** How far ahead a calendar looks for the next session before giving up (a year covers any real closure). */
+const MAX_SCAN_DAYS = 370;
+
+/** Session hours of one local day, in minutes after local midnight (`close` may be 1440). */
+export interface DayHours {
+  readonly open: number;
+  readonly close: number;
+  readonly early: boolean;
+}
+
+interface DayRecord {
+  readonly day: number;
+  /** Local midnight starting the day, epoch ms. */
+  readonly start: number;
+  /** Local midnight ending the day, epoch ms (23 h, 24 h or 25 h after `start`). */
+  readonly end: number;
+  readonly session: Session | null;
+}
+
+/** Throws CALENDAR_BAD_ZONE unless `zone` is an IANA zone luxon knows. */
+export function assertZone(zone: string): void {
+  if (!IANAZone.isValidZone(zone)) throw new CalendarError("CALENDAR_BAD_ZONE", `unknown time zone "${zone}"`);
+}
+
+/**
+ * A calendar whose sessions lie inside one local day each. Subclasses say
+ * which hours a day has; this class turns them into instants with luxon once
+ * per day (DST-correct) and caches the result, so per-bar queries cost a
+ * comparison or a Map lookup.
+ */
+export abstract class DayCalendar implements MarketCalendar {
+  private readonly days = new Map<number, DayRecord>();
+  private last: DayRecord | undefined;
+
+  protected constructor(
+    readonly name: string,
+    readonly zone: string,
+  ) {
+    assertZone(zone);
+  }
+
+  /** Hours of the local day `day` (a day number), or null when closed. May throw CALENDAR_OUT_OF_RANGE. */
+  protected abstract hoursOn(day: number): DayHours | null;
+
+  sessionOn(date: string): Session | null {
+    const day = parseIsoDate(date);
+    if (day === undefined) throw new CalendarError("CALENDAR_BAD_DATE", `"${date}" is not a YYYY-MM-DD date`);
+    return this.record(day).session;
+  }
+
+  sessionBounds(t: number): Session | null {
+    const s = this.dayAt(t).session;
+    return s !== null && t >= s.open && t < s.close ? s : null;
+  }
+
+  isOpen(t: number): boolean {
+    return this.sessionBounds(t) !== null;
+  }
+
+  sessionAtOrAfter(t: number): Session {
+    const first = this.dayAt(t);
+    if (first.session !== null && t < first.session.close) return first.session;
+    for (let day = first.day + 1; day <= first.day + MAX_SCAN_DAYS; day++) {
+      const s = this.record(day).session;
+      if (s !== null) return s;
+    }
+    throw new CalendarError(
+      "CALENDAR_NO_SESSION",
+      `${this.name} has no session within ${MAX_SCAN_DAYS} days after ${new Date(t).toISOString()}`,
+    );
+  }
+
+  nextOpen(t: number): number {
+    const s = this.sessionAtOrAfter(t);
+    return s.open > t ? s.open : this.sessionAtOrAfter(s.close).open;
+  }
+
+  nextClose(t: number): number {
+    return this.sessionAtOrAfter(t).close;
+  }
+
+  /** The cached local day containing `t`. */
+  private dayAt(t: number): DayRecord {
+    if (!Number.isFinite(t)) throw new CalendarError("CALENDAR_BAD_DATE", `instant ${t} is not a finite epoch ms`);
+    const last = this.last;
+    if (last !== undefined && t >= last.start && t < last.end) return last;
+    let guess =
+      last !== undefined
+        ? last.day + Math.floor((t - last.start) / DAY_MS)
+        : Math.floor((t + DateTime.fromMillis(t, { zone: this.zone }).offset * 60_000) / DAY_MS);
+    let rec = this.record(guess);
+    // An estimate from another day can be off by one around DST changes; walk to the right day.
+    while (t < rec.start) rec = this.record(--guess);
+    while (t >= rec.end) rec = this.record(++guess);
+    this.last = rec;
+    return rec;
+  }
+
+  private record(day: number): DayRecord {
+    const cached = this.days.get(day);
+    if (cached !== undefined) return cached;
+    const start = this.localMidnight(day);
+    const end = this.localMidnight(day + 1);
+    const hours = this.hoursOn(day);
+    const session: Session | null =
+      hours === null
+        ? null
+        : Object.freeze({
+            date: formatIsoDate(day),
+            open: this.instant(day, hours.open, start, end),
+            close: this.instant(day, hours.close, start, end),
+            earlyClose: hours.early,
+          });
+    const rec: DayRecord = { day, start, end, session };
+    this.days.set(day, rec);
+    return rec;
+  }
+
+  private localMidnight(day: number): number {
+    const { year, month, day: d } = civilFromDays(day);
+    return DateTime.fromObject({ year, month, day: d }, { zone: this.zone }).toMillis();
+  }
+
+  private instant(day: number, minutes: number, start: number, end: number): number {
+    if (minutes === 0) return start;
+    if (minutes >= 1440) return end;
+    const { year, month, day: d } = civilFromDays(day);
+    return DateTime.fromObject(
+      { year, month, day: d, hour: Math.floor(minutes / 60), minute: minutes % 60 },
+      { zone: this.zone },
+    ).toMillis();
+  }
+}

@@ -1,0 +1,98 @@
+import { type ThresholdParams, ThresholdParamsSchema } from "@tradeplan/dsl";
+import type { ExecutionContext } from "../context.js";
+import type { ExecutionSignal } from "../models.js";
+import type { FunctionState, FunctionStateEnv } from "./base.js";
+import { volumeMomentumConfidence } from "./confidence.js";
+import { formatNumber, formatPrice, formatVolume } from "./format.js";
+import { type Firing, RuleFunction } from "./rule.js";
+import { actionDirection, noneSignal } from "./signals.js";
+
+/**
+ * `close_above` / `close_below`: the close is strictly above (below) the
+ * threshold and, when `minVolume` is set, the bar's volume is at least
+ * `minVolume`. Fires on every such bar (the engine suppresses a repeated
+ * entry while the position is open).
+ *
+ * Confidence: {@link volumeMomentumConfidence} (volume relative to the
+ * 20-bar average and the one-bar momentum in the action's direction, each
+ * scored in [0, 1] and averaged, clamped to [0, 1]).
+ *
+ * Reasoning: `close 151.20 above 150.25, volume 1.8M >= 1M; confidence 0.78 (volume 1.6x the 20-bar average, momentum +0.42%)`.
+ */
+abstract class CloseThresholdFunction extends RuleFunction<ThresholdParams, FunctionState> {
+  private readonly word: string;
+  private readonly noneCondition: ExecutionSignal;
+  private readonly noneVolume: ExecutionSignal;
+
+  protected constructor(
+    private readonly above: boolean,
+    params: unknown,
+  ) {
+    super(ThresholdParamsSchema, params);
+    this.word = above ? "above" : "below";
+    this.noneCondition = noneSignal(`close not ${this.word} ${formatPrice(this.params.threshold)}`);
+    this.noneVolume = noneSignal(
+      `close ${this.word} ${formatPrice(this.params.threshold)} but volume below ${formatVolume(this.params.minVolume ?? 0)}`,
+    );
+  }
+
+  get requiredLookback(): number {
+    return 1;
+  }
+
+  createState(env: FunctionStateEnv): FunctionState {
+    return Object.freeze({ owner: this, symbol: env.symbol, timeframe: env.timeframe });
+  }
+
+  protected check(ctx: ExecutionContext): ExecutionSignal | Firing {
+    const { close, volume } = ctx.bar;
+    const th = this.params.threshold;
+    if (!(this.above ? close > th : close < th)) return this.noneCondition;
+    const minVolume = this.params.minVolume;
+    if (minVolume !== undefined && !(volume >= minVolume)) return this.noneVolume;
+    const c = volumeMomentumConfidence(ctx.history, actionDirection(this.params.action, ctx.position.side));
+    let reasoning = `close ${formatPrice(close)} ${this.word} ${formatPrice(th)}`;
+    if (minVolume !== undefined) reasoning += `, volume ${formatVolume(volume)} >= ${formatVolume(minVolume)}`;
+    reasoning += `; ${describeConfidence(c.confidence, c.relativeVolume, c.momentumPercent)}`;
+    return {
+      confidence: c.confidence,
+      reasoning,
+      metadata: {
+        close,
+        threshold: th,
+        volume,
+        relativeVolume: c.relativeVolume,
+        momentumPercent: c.momentumPercent,
+      },
+    };
+  }
+}
+
+/** `confidence 0.78 (volume 1.6x the 20-bar average, momentum +0.42%)`. */
+export function describeConfidence(conf: number, relVol: number | undefined, mom: number | undefined): string {
+  const vol = relVol === undefined ? "volume average unknown" : `volume ${formatNumber(relVol)}x the 20-bar average`;
+  const m = mom === undefined ? "momentum unknown" : `momentum ${mom >= 0 ? "+" : ""}${mom.toFixed(2)}%`;
+  return `confidence ${conf.toFixed(2)} (${vol}, ${m})`;
+}
+
+/** `close_above`: see {@link CloseThresholdFunction}. */
+export class CloseAboveFunction extends CloseThresholdFunction {
+  static readonly paramsSchema = ThresholdParamsSchema;
+  static readonly description =
+    "Fires when the bar closes strictly above a threshold (optionally with a minimum volume).";
+  readonly name = "close_above";
+  constructor(params: unknown) {
+    super(true, params);
+  }
+}
+
+/** `close_below`: see {@link CloseThresholdFunction}. */
+export class CloseBelowFunction extends CloseThresholdFunction {
+  static readonly paramsSchema = ThresholdParamsSchema;
+  static readonly description =
+    "Fires when the bar closes strictly below a threshold (optionally with a minimum volume).";
+  readonly name = "close_below";
+  constructor(params: unknown) {
+    super(false, params);
+  }
+}

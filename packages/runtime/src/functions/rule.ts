@@ -1,0 +1,78 @@
+import type { RuleCommon } from "@tradeplan/dsl";
+import type { z } from "zod";
+import type { ExecutionContext } from "../context.js";
+import { confidenceLevel, type ExecutionSignal } from "../models.js";
+import { ExecutionFunctionBase, type FunctionState } from "./base.js";
+import { formatNumber } from "./format.js";
+import { type MappedAction, mapAction, noneSignal } from "./signals.js";
+import { type DayWindow, inWindow, parseWindow } from "./window.js";
+
+/** A rule's condition held: the raw confidence and why. */
+export interface Firing {
+  readonly confidence: number;
+  readonly reasoning: string;
+  readonly metadata: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * Base of the rules that share {@link RuleCommon} parameters (`action`,
+ * `window`, `minConfidence`, `size`, `stop`, `target`). Subclasses implement
+ * `check`, which says whether the condition holds; this class applies, in
+ * order: the warm-up guard (fewer closed bars than `requiredLookback` → NONE),
+ * the condition, the `between` window (bar close time of day in the plan's
+ * zone, both ends included), the `minConfidence` floor (below → NONE, saying
+ * so), and the action mapping. Size, stop and target are copied into the
+ * signal's metadata so the engine can size and protect the order.
+ */
+export abstract class RuleFunction<P extends RuleCommon, S extends FunctionState> extends ExecutionFunctionBase<P, S> {
+  protected readonly mapped: MappedAction;
+  private readonly window: DayWindow | undefined;
+  private readonly noneOutside: ExecutionSignal | undefined;
+  private noneNotWarmCache: ExecutionSignal | undefined;
+
+  protected constructor(schema: z.ZodType<P>, params: unknown) {
+    super(schema, params);
+    this.mapped = mapAction(this.params.action);
+    this.window = this.params.window ? parseWindow(this.params.window) : undefined;
+    this.noneOutside = this.window
+      ? noneSignal(`condition holds but the bar closed outside the window ${this.window.text}`)
+      : undefined;
+  }
+
+  /** NONE while the stream has fewer closed bars than the lookback. */
+  protected get noneNotWarm(): ExecutionSignal {
+    this.noneNotWarmCache ??= noneSignal(`not warm: needs ${this.requiredLookback} closed bars`);
+    return this.noneNotWarmCache;
+  }
+
+  /** Returns a NONE signal when the condition does not hold, else the firing. */
+  protected abstract check(ctx: ExecutionContext, state: S): ExecutionSignal | Firing;
+
+  evaluateSync(ctx: ExecutionContext, state: S): ExecutionSignal {
+    this.checkState(ctx, state);
+    if (ctx.history.count < this.requiredLookback) return this.noneNotWarm;
+    const r = this.check(ctx, state);
+    if ("action" in r) return r;
+    if (this.window && !inWindow(this.window, ctx.bar.closeTime, ctx.plan.timezone)) return this.noneOutside!;
+    const floor = this.params.minConfidence;
+    if (floor !== undefined && r.confidence < floor) {
+      return noneSignal(
+        `confidence ${formatNumber(r.confidence)} is below the floor ${formatNumber(floor)}: ${r.reasoning}`,
+        r.metadata,
+      );
+    }
+    const p = this.params;
+    const metadata: Record<string, unknown> = { ...r.metadata, function: this.name };
+    metadata.confidenceLevel = confidenceLevel(r.confidence);
+    if (p.size) metadata.size = p.size;
+    if (p.stop) metadata.stop = p.stop;
+    if (p.target) metadata.target = p.target;
+    return Object.freeze({
+      action: this.mapped.action,
+      ...(this.mapped.exitSide ? { exitSide: this.mapped.exitSide } : {}),
+      confidence: r.confidence,
+      reasoning: r.reasoning,
+      metadata: Object.freeze(metadata),
+    });
+  }
+}
