@@ -80,7 +80,9 @@ export const ActionSchema = z.enum(["enter_long", "enter_short", "exit", "exit_l
 export const SizeSchema = z.discriminatedUnion("kind", [
   z.object({ kind: z.literal("shares"), shares: z.number().int().positive() }).strict(),
   z.object({ kind: z.literal("money"), amount: Finite.refine((v) => v > 0, "must be positive") }).strict(),
-  z.object({ kind: z.literal("equity_percent"), percent: Finite.refine((v) => v > 0 && v <= 100, "in (0, 100]") }).strict(),
+  z
+    .object({ kind: z.literal("equity_percent"), percent: Finite.refine((v) => v > 0 && v <= 100, "in (0, 100]") })
+    .strict(),
 ]);
 
 /** A stop or target: an absolute price, or a percent away from the entry price. */
