@@ -1,6 +1,7 @@
 import type { CstElement, CstNode, IToken } from "chevrotain";
 import type * as A from "./ast.js";
 import type { DiagnosticCollector } from "./diagnostics.js";
+import type { LineIndex } from "./positions.js";
 
 /**
  * CST → AST. Written as plain functions over `children` (not Chevrotain's
@@ -42,24 +43,14 @@ function anyTok(c: Children, keys: readonly string[]): IToken | undefined {
   return undefined;
 }
 
-export function tokenSpan(t: IToken): A.Span {
-  return {
-    start: { offset: t.startOffset, line: t.startLine ?? 1, column: t.startColumn ?? 1 },
-    end: { offset: (t.endOffset ?? t.startOffset) + 1, line: t.endLine ?? 1, column: (t.endColumn ?? 1) + 1 },
-  };
-}
-
 export function joinSpans(a: A.Span, b: A.Span): A.Span {
   return { start: a.start, end: b.end };
 }
 
-function nodeSpan(n: CstNode, fallback: A.Span): A.Span {
+function nodeSpan(n: CstNode, fallback: A.Span, lines: LineIndex): A.Span {
   const l = n.location;
   if (!l || Number.isNaN(l.startOffset) || l.endOffset === undefined || Number.isNaN(l.endOffset)) return fallback;
-  return {
-    start: { offset: l.startOffset, line: l.startLine ?? 1, column: l.startColumn ?? 1 },
-    end: { offset: l.endOffset + 1, line: l.endLine ?? 1, column: (l.endColumn ?? 1) + 1 },
-  };
+  return lines.span(l.startOffset, l.endOffset + 1);
 }
 
 const PREDICATE_BP = 4;
@@ -74,11 +65,11 @@ interface BinOp {
   readonly direction?: "above" | "below";
 }
 
-function binaryOp(n: CstNode): BinOp | undefined {
+function binaryOp(n: CstNode, lines: LineIndex): BinOp | undefined {
   const c = n.children;
   const t = Object.values(c)[0]?.[0];
   if (!isToken(t)) return undefined;
-  const span = tokenSpan(t);
+  const span = lines.tokenSpan(t);
   switch (t.tokenType.name) {
     case "Kw_or":
       return { bp: 1, span, kind: "logical", image: "or" };
@@ -88,7 +79,7 @@ function binaryOp(n: CstNode): BinOp | undefined {
       const d = tok(c, "direction");
       return {
         bp: PREDICATE_BP,
-        span: d ? joinSpans(span, tokenSpan(d)) : span,
+        span: d ? joinSpans(span, lines.tokenSpan(d)) : span,
         kind: "cross",
         image: "crosses",
         direction: d?.image === "below" ? "below" : "above",
@@ -138,14 +129,19 @@ export class AstBuilder {
   constructor(
     private readonly diagnostics: DiagnosticCollector,
     private fallback: A.Span,
+    private readonly lines: LineIndex,
   ) {}
+
+  private tokenSpan(t: IToken): A.Span {
+    return this.lines.tokenSpan(t);
+  }
 
   setFallback(span: A.Span): void {
     this.fallback = span;
   }
 
   private span(n: CstNode): A.Span {
-    return nodeSpan(n, this.fallback);
+    return nodeSpan(n, this.fallback, this.lines);
   }
 
   private error(span: A.Span): A.ErrorExpr {
@@ -154,7 +150,7 @@ export class AstBuilder {
 
   /** Parses `1_000`, `1.5M`; reports E0005 for malformed digits. */
   number(t: IToken): A.NumberLit {
-    return { type: "Number", value: this.numericValue(t.image, t), raw: t.image, span: tokenSpan(t) };
+    return { type: "Number", value: this.numericValue(t.image, t), raw: t.image, span: this.tokenSpan(t) };
   }
 
   private numericValue(text: string, t: IToken): number {
@@ -162,7 +158,7 @@ export class AstBuilder {
     if (!m) {
       // The parser already explained a malformed literal it let through; NaN marks it for the checker to skip.
       if ((t as IToken & { reported?: boolean }).reported) return Number.NaN;
-      this.diagnostics.error("E0005", tokenSpan(t), `invalid number literal \`${t.image}\``, {
+      this.diagnostics.error("E0005", this.tokenSpan(t), `invalid number literal \`${t.image}\``, {
         label: "not a number",
         hint: "write digits with at most one `_` between them, e.g. `1_000`, and a suffix `K`, `M` or `B`",
       });
@@ -173,7 +169,12 @@ export class AstBuilder {
   }
 
   percent(t: IToken): A.PercentLit {
-    return { type: "Percent", value: this.numericValue(t.image.slice(0, -1), t), raw: t.image, span: tokenSpan(t) };
+    return {
+      type: "Percent",
+      value: this.numericValue(t.image.slice(0, -1), t),
+      raw: t.image,
+      span: this.tokenSpan(t),
+    };
   }
 
   money(t: IToken): A.MoneyLit {
@@ -181,7 +182,7 @@ export class AstBuilder {
       type: "Money",
       value: this.numericValue(t.image.slice(1).replace(/,/g, ""), t),
       raw: t.image,
-      span: tokenSpan(t),
+      span: this.tokenSpan(t),
     };
   }
 
@@ -189,21 +190,23 @@ export class AstBuilder {
     const unit = t.image.slice(-1) as A.Timeframe["unit"];
     const amount = Number(t.image.slice(0, -1));
     const per = unit === "s" ? 1 : unit === "m" ? 60 : unit === "h" ? 3600 : 86400;
-    return { type: "Timeframe", raw: t.image, amount, unit, seconds: amount * per, span: tokenSpan(t) };
+    return { type: "Timeframe", raw: t.image, amount, unit, seconds: amount * per, span: this.tokenSpan(t) };
   }
 
   time(t: IToken): A.TimeOfDay {
     const [h, m] = t.image.split(":");
-    return { type: "Time", raw: t.image, hour: Number(h), minute: Number(m), span: tokenSpan(t) };
+    return { type: "Time", raw: t.image, hour: Number(h), minute: Number(m), span: this.tokenSpan(t) };
   }
 
   string(t: IToken): A.StringLit {
-    const body = t.image.slice(1, -1).replace(/\\(.)/g, "$1");
-    return { type: "String", value: body, span: tokenSpan(t) };
+    // An unterminated string (already reported as E0002) has no closing quote to strip.
+    const closed = !(t as IToken & { reported?: boolean }).reported;
+    const body = t.image.slice(1, closed ? -1 : undefined).replace(/\\(.)/g, "$1");
+    return { type: "String", value: body, span: this.tokenSpan(t) };
   }
 
   ident(t: IToken): A.Ident {
-    return { type: "Ident", name: t.image, span: tokenSpan(t) };
+    return { type: "Ident", name: t.image, span: this.tokenSpan(t) };
   }
 
   // ------------------------------------------------------------ statements
@@ -239,7 +242,7 @@ export class AstBuilder {
           ? {
               type: "SessionDecl",
               session: t.image as A.SessionKind,
-              sessionSpan: tokenSpan(t),
+              sessionSpan: this.tokenSpan(t),
               span: this.span(inner),
             }
           : undefined;
@@ -284,7 +287,7 @@ export class AstBuilder {
     return {
       type: "RiskDecl",
       setting: words.map((w) => w.image).join(" "),
-      settingSpan: joinSpans(tokenSpan(first), tokenSpan(last)),
+      settingSpan: joinSpans(this.tokenSpan(first), this.tokenSpan(last)),
       value,
       shares: !!tok(c, "Kw_shares"),
       span: this.span(n),
@@ -322,7 +325,12 @@ export class AstBuilder {
     const to = tok(c, "to");
     const window: A.Window | undefined =
       from && to
-        ? { type: "Window", from: this.time(from), to: this.time(to), span: joinSpans(tokenSpan(from), tokenSpan(to)) }
+        ? {
+            type: "Window",
+            from: this.time(from),
+            to: this.time(to),
+            span: joinSpans(this.tokenSpan(from), this.tokenSpan(to)),
+          }
         : undefined;
     return {
       type: "ConditionRule",
@@ -394,7 +402,7 @@ export class AstBuilder {
    */
   expression(n: CstNode): A.Expr {
     const operands = nodes(n.children, "operands");
-    const ops = nodes(n.children, "ops").map((o) => binaryOp(o));
+    const ops = nodes(n.children, "ops").map((o) => binaryOp(o, this.lines));
     if (operands.length === 0) return this.error(this.span(n));
     const state = { next: 0 };
     const e = this.pratt(operands, ops, state, 0);
@@ -456,10 +464,11 @@ export class AstBuilder {
     const p = prefixes[i];
     if (!p) return base;
     const inner = this.applyPrefixes(prefixes, i + 1, base, operands, ops, st);
-    if (p.image === "-") return { type: "Unary", op: "-", operand: inner, span: joinSpans(tokenSpan(p), inner.span) };
+    if (p.image === "-")
+      return { type: "Unary", op: "-", operand: inner, span: joinSpans(this.tokenSpan(p), inner.span) };
     // `not` takes everything binding tighter than `and`: `not a > b and c` is `(not (a > b)) and c`.
     const operand = this.continueBinary(inner, operands, ops, st, NOT_BP);
-    return { type: "Unary", op: "not", operand, span: joinSpans(tokenSpan(p), operand.span) };
+    return { type: "Unary", op: "not", operand, span: joinSpans(this.tokenSpan(p), operand.span) };
   }
 
   private postfix(n: CstNode): A.Expr {
@@ -476,11 +485,17 @@ export class AstBuilder {
       if (!value) break;
       const end = ends[i] ?? value;
       const negative = minuses.some((m) => m.startOffset > open.startOffset && m.startOffset < value.startOffset);
-      e = { type: "Index", target: e, index: this.number(value), negative, span: joinSpans(e.span, tokenSpan(end)) };
+      e = {
+        type: "Index",
+        target: e,
+        index: this.number(value),
+        negative,
+        span: joinSpans(e.span, this.tokenSpan(end)),
+      };
     }
     const tf = tok(c, "Timeframe");
     if (tok(c, "Kw_of") && tf) {
-      e = { type: "Of", target: e, timeframe: this.timeframe(tf), span: joinSpans(e.span, tokenSpan(tf)) };
+      e = { type: "Of", target: e, timeframe: this.timeframe(tf), span: joinSpans(e.span, this.tokenSpan(tf)) };
     }
     return e;
   }

@@ -201,7 +201,7 @@ export const allTokens: TokenType[] = [
 
 /** One shared lexer instance: building it validates every pattern, which is too slow to repeat per call. */
 export const planLexer = new Lexer(allTokens, {
-  positionTracking: "full",
+  positionTracking: "onlyOffset",
   ensureOptimizations: true,
   // Diagnostics carry their own positions; Chevrotain's message text is replaced anyway.
   errorMessageProvider: {
@@ -213,8 +213,6 @@ export const planLexer = new Lexer(allTokens, {
 export interface LexError {
   readonly offset: number;
   readonly length: number;
-  readonly line: number;
-  readonly column: number;
 }
 
 export interface LexResult {
@@ -226,14 +224,12 @@ export interface LexResult {
 /** Tokenize a whole file. Never throws: unknown characters come back as errors. */
 export function tokenize(source: string): LexResult {
   const r = planLexer.tokenize(source);
+  // `onlyOffset` tracking leaves `endOffset` unset; the CST's node locations are computed from it.
+  for (const t of r.tokens) t.endOffset = t.startOffset + t.image.length - 1;
+  for (const t of r.groups.comments ?? []) t.endOffset = t.startOffset + t.image.length - 1;
   return {
     tokens: r.tokens,
     comments: r.groups.comments ?? [],
-    errors: r.errors.map((e) => ({
-      offset: e.offset,
-      length: e.length,
-      line: e.line ?? 1,
-      column: e.column ?? 1,
-    })),
+    errors: r.errors.map((e) => ({ offset: e.offset, length: e.length })),
   };
 }

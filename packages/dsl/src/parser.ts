@@ -1,9 +1,10 @@
 import type { IRecognitionException, IToken, TokenType } from "chevrotain";
 import type * as A from "./ast.js";
-import { AstBuilder, joinSpans, tokenSpan } from "./cst-to-ast.js";
+import { AstBuilder, joinSpans } from "./cst-to-ast.js";
 import type { DiagnosticCollector } from "./diagnostics.js";
 import { PlanGrammar } from "./grammar.js";
 import { KEYWORDS, Money, NumberTok, StringLit, tokenize } from "./lexer.js";
+import { LineIndex } from "./positions.js";
 
 /** Deepest nesting of `(`, `[`, `not` and unary `-` in one statement (see E0003). */
 export const MAX_NESTING = 64;
@@ -19,25 +20,6 @@ function getGrammar(): PlanGrammar {
 
 const ZERO: A.Position = { offset: 0, line: 1, column: 1 };
 
-/** Where the text ends, as a position (for spans of "end of line/file" problems). */
-function endPosition(source: string): A.Position {
-  let line = 1;
-  let lastBreak = -1;
-  for (let i = 0; i < source.length; i++) {
-    const ch = source.charCodeAt(i);
-    if (ch === 10 || (ch === 13 && source.charCodeAt(i + 1) !== 10)) {
-      line++;
-      lastBreak = i;
-    }
-  }
-  return { offset: source.length, line, column: source.length - lastBreak };
-}
-
-function pointAfter(t: IToken): A.Span {
-  const s = tokenSpan(t);
-  return { start: s.end, end: s.end };
-}
-
 /**
  * Parse a whole file into a `PlanFile`, reporting lexical and syntax
  * problems. Total: any string gives an AST (possibly empty) and diagnostics.
@@ -48,23 +30,23 @@ function pointAfter(t: IToken): A.Span {
  */
 export function parse(source: string, diagnostics: DiagnosticCollector): A.PlanFile {
   const lexed = tokenize(source);
+  const lines = new LineIndex(source);
   for (const t of lexed.tokens) {
-    if (t.tokenType.name === "Unknown")
-      reportUnknown(source, t.startOffset, t.image.length, t.startLine ?? 1, t.startColumn ?? 1, diagnostics);
+    if (t.tokenType.name === "Unknown") reportUnknown(source, t.startOffset, t.image.length, lines, diagnostics);
   }
   for (const e of lexed.errors) {
-    reportUnknown(source, e.offset, e.length, e.line, e.column, diagnostics);
+    reportUnknown(source, e.offset, e.length, lines, diagnostics);
   }
 
   const statements: A.Statement[] = [];
   const p = getGrammar();
-  const builder = new AstBuilder(diagnostics, { start: ZERO, end: ZERO });
+  const builder = new AstBuilder(diagnostics, { start: ZERO, end: ZERO }, lines);
   let line: IToken[] = [];
 
   const flush = (): void => {
     // Past the diagnostics cap the file is garbage; parsing the rest would only cost time.
     if (line.length > 0 && !diagnostics.isFull) {
-      const stmt = parseStatement(line, p, builder, diagnostics);
+      const stmt = parseStatement(line, p, builder, lines, diagnostics);
       if (stmt) statements.push(stmt);
       line = [];
     }
@@ -78,17 +60,17 @@ export function parse(source: string, diagnostics: DiagnosticCollector): A.PlanF
       continue;
     }
     if (name === "BadString") {
-      diagnostics.error("E0002", tokenSpan(t), "unterminated string", {
+      diagnostics.error("E0002", lines.tokenSpan(t), "unterminated string", {
         label: 'this string has no closing `"`',
         hint: 'close the string with `"` before the end of the line',
       });
       // Parse on as if it were closed, so the line gets no second, echoing error.
-      line.push(retype(t, StringLit, `${t.image}"`));
+      line.push(retype(t, StringLit));
       continue;
     }
     if (name === "BadNumber") {
-      reportBadNumber(t, diagnostics);
-      line.push(retype(t, t.image.startsWith("$") ? Money : NumberTok, t.image));
+      reportBadNumber(t, lines, diagnostics);
+      line.push(retype(t, t.image.startsWith("$") ? Money : NumberTok));
       continue;
     }
     line.push(t);
@@ -98,29 +80,25 @@ export function parse(source: string, diagnostics: DiagnosticCollector): A.PlanF
   const comments: A.Comment[] = lexed.comments.map((c) => ({
     type: "Comment",
     text: c.image.slice(1),
-    span: tokenSpan(c),
+    span: lines.tokenSpan(c),
   }));
-  return { type: "PlanFile", statements, comments, span: { start: ZERO, end: endPosition(source) } };
+  return { type: "PlanFile", statements, comments, span: { start: ZERO, end: lines.position(source.length) } };
 }
 
 /** A copy of `t` as another token type; `reported` tells the AST builder its problem was already reported. */
-function retype(t: IToken, type: TokenType, image: string): IToken {
-  return Object.assign({}, t, { tokenType: type, tokenTypeIdx: type.tokenTypeIdx, image, reported: true });
+function retype(t: IToken, type: TokenType): IToken {
+  return Object.assign({}, t, { tokenType: type, tokenTypeIdx: type.tokenTypeIdx, reported: true });
 }
 
 function reportUnknown(
   source: string,
   offset: number,
   length: number,
-  line: number,
-  column: number,
+  lines: LineIndex,
   diagnostics: DiagnosticCollector,
 ): void {
   const text = source.slice(offset, offset + length);
-  const span: A.Span = {
-    start: { offset, line, column },
-    end: { offset: offset + length, line, column: column + length },
-  };
+  const span = lines.span(offset, offset + length);
   const shown = text.length > 20 ? `${text.slice(0, 20)}…` : text;
   diagnostics.error("E0001", span, `unexpected character${text.length > 1 ? "s" : ""} \`${printable(shown)}\``, {
     label: "not part of the language",
@@ -138,7 +116,7 @@ function printable(s: string): string {
   return out;
 }
 
-function reportBadNumber(t: IToken, diagnostics: DiagnosticCollector): void {
+function reportBadNumber(t: IToken, lines: LineIndex, diagnostics: DiagnosticCollector): void {
   const img = t.image;
   let hint = "write digits with an optional fraction and a suffix `K`, `M` or `B`, e.g. `1.5M`";
   const tf = /^(\d+)(sec|secs|second|seconds|min|mins|minute|minutes|hr|hrs|hour|hours|day|days)$/i.exec(img);
@@ -152,7 +130,7 @@ function reportBadNumber(t: IToken, diagnostics: DiagnosticCollector): void {
   }
   diagnostics.error(
     "E0005",
-    tokenSpan(t),
+    lines.tokenSpan(t),
     `invalid number literal \`${img.length > 30 ? `${img.slice(0, 30)}…` : img}\``,
     {
       label: "not a number",
@@ -162,7 +140,8 @@ function reportBadNumber(t: IToken, diagnostics: DiagnosticCollector): void {
 }
 
 /** Nesting depth and length limits, checked before recursive descent can be asked to recurse. */
-function checkLimits(line: IToken[], diagnostics: DiagnosticCollector): boolean {
+function checkLimits(line: IToken[], lines: LineIndex, diagnostics: DiagnosticCollector): boolean {
+  const tokenSpan = (t: IToken): A.Span => lines.tokenSpan(t);
   const span = joinSpans(tokenSpan(line[0] as IToken), tokenSpan(line[line.length - 1] as IToken));
   if (line.length > MAX_STATEMENT_TOKENS) {
     diagnostics.error(
@@ -220,9 +199,11 @@ function parseStatement(
   line: IToken[],
   p: PlanGrammar,
   builder: AstBuilder,
+  lines: LineIndex,
   diagnostics: DiagnosticCollector,
 ): A.Statement | undefined {
-  if (!checkLimits(line, diagnostics)) return undefined;
+  if (!checkLimits(line, lines, diagnostics)) return undefined;
+  const tokenSpan = (t: IToken): A.Span => lines.tokenSpan(t);
   const first = line[0] as IToken;
   const last = line[line.length - 1] as IToken;
   builder.setFallback(joinSpans(tokenSpan(first), tokenSpan(last)));
@@ -245,18 +226,24 @@ function parseStatement(
   const errors = p.errors;
   if (errors.length > 0) {
     // The first error of a line is the real one; later ones are usually its echo.
-    reportSyntaxError(errors[0] as IRecognitionException, line, diagnostics);
+    reportSyntaxError(errors[0] as IRecognitionException, line, lines, diagnostics);
   }
   const stmt = builder.statement(cst);
   if (errors.length > 0 && stmt?.type === "ConditionRule" && stmt.condition.type === "ErrorExpr") return undefined;
   return stmt;
 }
 
-function reportSyntaxError(err: IRecognitionException, line: IToken[], diagnostics: DiagnosticCollector): void {
+function reportSyntaxError(
+  err: IRecognitionException,
+  line: IToken[],
+  lines: LineIndex,
+  diagnostics: DiagnosticCollector,
+): void {
   const t = err.token;
   const atEnd = !t || t.tokenType.name === "EOF" || Number.isNaN(t.startOffset);
   const lastTok = line[line.length - 1] as IToken;
-  const span = atEnd ? pointAfter(lastTok) : tokenSpan(t);
+  const end = lines.tokenSpan(lastTok).end;
+  const span = atEnd ? { start: end, end } : lines.tokenSpan(t);
   // A malformed literal was already reported by the lexer pass; its echo here would only add noise.
   if (!atEnd && (t as IToken & { reported?: boolean }).reported) return;
   const ruleStack = err.context?.ruleStack ?? [];

@@ -4,7 +4,7 @@ import { ATR, DonchianChannels, EMA, ROC, RSI, SMA, TR, VWAP, WSMA } from "tradi
 import { describe, expect, it } from "vitest";
 import { Atr, Change, Ema, Highest, Lowest, Rsi, Sma, Vwap } from "../src/indicators/index.js";
 
-// Real bars from /work/shared/data (never copied into the repo); skipped when absent.
+// Real bars from ../shared/data (never copied into the repo); skipped when absent.
 const DATA = resolve(import.meta.dirname, "../../../../shared/data");
 const present = existsSync(DATA);
 
@@ -34,7 +34,7 @@ function close(a: number, b: number, rel = 1e-9): void {
 
 const FILES = ["nvda-1999-2014-1d.csv", "orcl-1995-2014-1d.csv", "index-future-2006-1m.csv"];
 
-describe.skipIf(!present)("indicators vs trading-signals v8 on real data (/work/shared/data)", () => {
+describe.skipIf(!present)("indicators vs trading-signals v8 on real data (../shared/data)", () => {
   for (const file of FILES) {
     describe(file, () => {
       const bars = present ? load(file) : [];

@@ -1,0 +1,233 @@
+import { stat } from "node:fs/promises";
+import { resolve } from "node:path";
+import { analyze, type CompiledPlan } from "@tradeplan/dsl";
+import {
+  type BacktestOutcome,
+  type BacktestResult,
+  CsvFormatError,
+  type RejectedRow,
+  renderReport,
+  runBacktestCsv,
+} from "@tradeplan/runtime";
+import { type Command, Option } from "commander";
+import { z } from "zod";
+import { describeFsError, EXIT, UsageError } from "../errors.js";
+import { readSource } from "../files.js";
+import type { CliIO } from "../io.js";
+import type { CommandRegistrar } from "../program.js";
+import { displayPath, type SourceFile } from "../source.js";
+import { hasErrors, parseOptions, renderPrettyAll, SymbolOption, useColor } from "./shared.js";
+
+/** Bad input rows printed before the rest are only counted. */
+export const MAX_REJECTS_SHOWN = 50;
+/** Files at least this large get a progress bar on a terminal. */
+const PROGRESS_MIN_BYTES = 8 * 1024 * 1024;
+
+const BacktestOptionsSchema = z.object({
+  data: z.string().trim().min(1, "must name a CSV file"),
+  symbol: SymbolOption,
+  timestamps: z.enum(["open", "close"]).default("open"),
+  tz: z.string().trim().min(1, "must name an IANA time zone").optional(),
+  format: z.enum(["pretty", "json"]).default("pretty"),
+  report: z.string().trim().min(1, "must name a file").optional(),
+  fill: z.enum(["next-open", "close"]).default("next-open"),
+  color: z.boolean().default(true),
+});
+
+export type BacktestCommandOptions = z.input<typeof BacktestOptionsSchema>;
+
+/** Compiles a plan file for a run; prints diagnostics (rustc style) and returns undefined when it has errors. */
+export async function compilePlanFile(
+  input: string,
+  symbol: string | undefined,
+  io: CliIO,
+  color: boolean,
+): Promise<{ plan: CompiledPlan; file: SourceFile } | undefined> {
+  const path = resolve(io.cwd, input);
+  const kind = await io.fs.kind(path).catch((e: unknown) => {
+    throw new UsageError(`cannot read \`${input}\`: ${describeFsError(e)}`);
+  });
+  if (kind === "missing") throw new UsageError(`\`${input}\`: no such file or directory`);
+  if (kind !== "file") throw new UsageError(`\`${input}\` is not a file`);
+  const { file } = await readSource(path, io);
+  const result = analyze(file.text, { fileName: file.display, ...(symbol !== undefined ? { symbol } : {}) });
+  const errors = hasErrors(result.diagnostics);
+  // Warnings do not stop a run, but they are shown; errors are shown and stop it.
+  if (result.diagnostics.length > 0) io.stderr.write(`${renderPrettyAll(result.diagnostics, file, color)}\n`);
+  if (errors || !result.compiled) {
+    io.stderr.write(`error: \`${file.display}\` has errors; nothing was run\n`);
+    return undefined;
+  }
+  return { plan: result.compiled, file };
+}
+
+/** The symbol the data belongs to: `--symbol`, else the plan's only symbol. */
+function dataSymbol(plan: CompiledPlan, symbol: string | undefined): string {
+  if (symbol !== undefined) {
+    if (!plan.symbols.includes(symbol)) {
+      throw new UsageError(`--symbol ${symbol}: the plan trades ${plan.symbols.join(", ")}, not ${symbol}`);
+    }
+    return symbol;
+  }
+  const only = plan.symbols[0];
+  if (plan.symbols.length !== 1 || only === undefined) {
+    throw new UsageError(`the plan trades ${plan.symbols.join(", ")}; say which symbol the data is for with --symbol`);
+  }
+  return only;
+}
+
+/** A one-line progress bar on stderr, redrawn at most once per percent. */
+function progressBar(io: CliIO, total: number): { update(bytes: number): void; done(): void } {
+  let shown = -1;
+  return {
+    update(bytes) {
+      const pct = Math.min(100, Math.floor((bytes / total) * 100));
+      if (pct === shown) return;
+      shown = pct;
+      const width = 30;
+      const full = Math.round((pct / 100) * width);
+      io.stderr.write(`\r[${"#".repeat(full)}${" ".repeat(width - full)}] ${String(pct).padStart(3)}%`);
+    },
+    done() {
+      if (shown >= 0) io.stderr.write(`\r${" ".repeat(40)}\r`);
+    },
+  };
+}
+
+const money = (v: number) =>
+  `${v < 0 ? "-" : ""}${Math.abs(v).toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
+const fixed = (v: number | null, d = 2) => (v === null ? "n/a" : v.toFixed(d));
+
+/** The human summary of a result. */
+export function renderBacktestSummary(result: BacktestResult, dataLabel: string, maxTrades = 20): string {
+  const s = result.stats;
+  const lines = [
+    `${result.plan.name} on ${result.plan.symbols.join(", ")} — ${dataLabel}`,
+    `  bars ${result.bars}${result.rejected > 0 ? `, ${result.rejected} rows rejected` : ""}${s.barsOutsideSession > 0 ? `, ${s.barsOutsideSession} outside the session` : ""}`,
+    `  signals ${result.signals.length}, trades ${s.trades} (${s.wins} won, ${s.losses} lost, win rate ${fixed(s.winRate, 1)}%)`,
+    `  net P&L ${money(s.netPnl)} (${fixed(s.returnPercent)}%), equity ${money(s.startEquity)} -> ${money(s.endEquity)}`,
+    `  max drawdown ${money(s.maxDrawdown)} (${fixed(s.maxDrawdownPercent)}%), Sharpe ${fixed(s.sharpe)}, exposure ${fixed(s.exposure, 1)}%`,
+    `  commissions ${money(s.commissions)}, suppressed ${s.suppressed}, risk rejections ${s.riskRejections}, rule errors ${s.ruleErrors}`,
+  ];
+  if (result.trades.length > 0) {
+    lines.push("", "  #  side   qty  entry (UTC)           price      exit (UTC)            price          P&L");
+    result.trades.slice(0, maxTrades).forEach((t, i) => {
+      lines.push(
+        `${String(i + 1).padStart(3)}  ${t.side.padEnd(5)} ${String(t.quantity).padStart(4)}  ${t.entryTime.slice(0, 16).replace("T", " ")}  ${t.entryPrice.toFixed(2).padStart(9)}  ${t.exitTime.slice(0, 16).replace("T", " ")}  ${t.exitPrice.toFixed(2).padStart(9)}  ${money(t.pnl).padStart(11)}`,
+      );
+    });
+    if (result.trades.length > maxTrades)
+      lines.push(`  ... ${result.trades.length - maxTrades} more trades (see --format json or --report)`);
+  }
+  for (const p of result.openPositions) {
+    lines.push(
+      `  open at the end: ${p.side} ${p.quantity} ${p.symbol} @ ${p.avgPrice.toFixed(2)}, last ${p.lastPrice.toFixed(2)}, unrealized ${money(p.unrealizedPnl)}`,
+    );
+  }
+  return `${lines.join("\n")}\n`;
+}
+
+/** Writes the HTML report; a failure to write is a UsageError naming the file. */
+export async function writeReport(outcome: BacktestOutcome, target: string, io: CliIO): Promise<string> {
+  const out = resolve(io.cwd, target);
+  const html = renderReport({ result: outcome.result, prices: outcome.charts.prices, equity: outcome.charts.equity });
+  try {
+    await io.fs.writeFile(out, html);
+  } catch (e) {
+    throw new UsageError(`cannot write the report \`${displayPath(out, io.cwd)}\`: ${describeFsError(e)}`);
+  }
+  return displayPath(out, io.cwd);
+}
+
+/**
+ * `tradeplan backtest PLAN --data FILE.csv`: compiles the plan (errors:
+ * diagnostics on stderr, exit 1), streams the CSV through the runtime
+ * (rejected rows: `file:line: reason` on stderr, the run goes on), prints a
+ * summary or the result JSON, and optionally writes the HTML report.
+ */
+export async function runBacktestCommand(
+  planPath: string,
+  rawOptions: BacktestCommandOptions,
+  io: CliIO,
+): Promise<number> {
+  const options = parseOptions(BacktestOptionsSchema, rawOptions);
+  const color = useColor(io, options.color);
+  const compiled = await compilePlanFile(planPath, options.symbol, io, color);
+  if (!compiled) return EXIT.problems;
+  const { plan } = compiled;
+  const symbol = dataSymbol(plan, options.symbol);
+  const dataPath = resolve(io.cwd, options.data);
+  const dataShown = displayPath(dataPath, io.cwd);
+  let size: number;
+  try {
+    const st = await stat(dataPath);
+    if (!st.isFile()) throw new UsageError(`\`${dataShown}\` is not a file`);
+    size = st.size;
+  } catch (e) {
+    if (e instanceof UsageError) throw e;
+    throw new UsageError(`cannot read \`${dataShown}\`: ${describeFsError(e)}`);
+  }
+  const progress = io.isTTY && size >= PROGRESS_MIN_BYTES ? progressBar(io, size) : undefined;
+  let shown = 0;
+  const onReject = (r: RejectedRow) => {
+    if (shown++ < MAX_REJECTS_SHOWN) io.stderr.write(`${displayPath(r.file, io.cwd)}:${r.line}: ${r.reason}\n`);
+  };
+  let outcome: Awaited<ReturnType<typeof runBacktestCsv>>;
+  try {
+    outcome = await runBacktestCsv({
+      plan,
+      file: dataPath,
+      csv: { symbol, timezone: options.tz ?? plan.timezone, timestamps: options.timestamps },
+      broker: { fillAt: options.fill === "close" ? "close" : "next_open" },
+      onReject,
+      ...(progress ? { onProgress: (b: number) => progress.update(b) } : {}),
+    });
+  } catch (e) {
+    progress?.done();
+    if (e instanceof CsvFormatError) throw new UsageError(e.message.replace(dataPath, dataShown));
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === "string" && /^(CALENDAR|BT|TIMEFRAME|RISK)_/.test(code))
+      throw new UsageError(e instanceof Error ? e.message : String(e));
+    throw e;
+  }
+  progress?.done();
+  if (shown > MAX_REJECTS_SHOWN)
+    io.stderr.write(`... ${shown - MAX_REJECTS_SHOWN} more rows rejected (${shown} in all)\n`);
+  if (options.format === "json") io.stdout.write(`${JSON.stringify(outcome.result, null, 2)}\n`);
+  else io.stdout.write(renderBacktestSummary(outcome.result, dataShown));
+  if (options.report !== undefined) {
+    const where = await writeReport(outcome, options.report, io);
+    io.stderr.write(`report written to \`${where}\`\n`);
+  }
+  return EXIT.ok;
+}
+
+/** Registers `tradeplan backtest`. */
+export const registerBacktest: CommandRegistrar = (program: Command, ctx) => {
+  program
+    .command("backtest")
+    .description("run a plan over historical bars from a CSV file")
+    .argument("<plan>", "the plan file")
+    .requiredOption(
+      "--data <file>",
+      "CSV bars: Date,Time,Open,High,Low,Close,Volume / Date,Open,...,Adj Close,Volume / timestamp,open,...",
+    )
+    .option("--symbol <symbol>", "the symbol the data is for (required when the plan trades several)")
+    .addOption(
+      new Option("--timestamps <which>", "whether intraday rows are stamped with the bar's open or close time")
+        .choices(["open", "close"])
+        .default("open"),
+    )
+    .option("--tz <zone>", "IANA zone of naive times in the data (default: the plan's timezone)")
+    .addOption(new Option("--format <format>", "output format").choices(["pretty", "json"]).default("pretty"))
+    .option("--report <file>", "also write a self-contained HTML report")
+    .addOption(
+      new Option("--fill <when>", "market orders fill at the next bar's open or at the decision bar's close")
+        .choices(["next-open", "close"])
+        .default("next-open"),
+    )
+    .option("--no-color", "never color the diagnostics")
+    .action(async (plan: string, opts: BacktestCommandOptions) => {
+      ctx.setExitCode(await runBacktestCommand(plan, opts, ctx.io));
+    });
+};

@@ -1,0 +1,289 @@
+import type { CompiledPlan } from "@tradeplan/dsl";
+import { PaperBroker, type PaperBrokerOptions } from "../brokers/paper.js";
+import { calendarFor } from "../calendar/factory.js";
+import type { MarketCalendar, Session } from "../calendar/types.js";
+import { type CsvOptions, type CsvSummary, type DailyBounds, type RejectedRow, readCsvFile } from "../data/csv.js";
+import { bindRules, type CloseInput, Engine, type RuleBinding } from "../engine/engine.js";
+import { combineSinks, type EngineEvent, type EngineEventSink } from "../engine/events.js";
+import type { BudgetTimer } from "../engine/timer.js";
+import type { BarData } from "../models.js";
+import { createDefaultRegistry } from "../registry/defaults.js";
+import { instantiatePlan } from "../registry/plan.js";
+import type { ExecutionFunctionRegistry } from "../registry/registry.js";
+import { mergeRiskConfig } from "../risk/config.js";
+import { RiskValidator } from "../risk/validator.js";
+import { Decimator } from "./decimator.js";
+import { ReplayAggregator } from "./replay-aggregator.js";
+import type { BacktestResult, SignalRecord } from "./result.js";
+import { tradeRecord } from "./result.js";
+import { EquityTracker, tradeStats } from "./stats.js";
+
+export interface BacktestOptions {
+  readonly plan: CompiledPlan;
+  /** Function registry (default: the built-in functions). */
+  readonly registry?: ExecutionFunctionRegistry;
+  /** Rules bound by hand (tests); default: instantiated from the plan through the registry. */
+  readonly rules?: readonly RuleBinding[];
+  readonly broker?: PaperBrokerOptions;
+  /** Risk limits from the config file; the plan's `risk` section is merged over them. */
+  readonly risk?: unknown;
+  /** Market calendar (default: `calendarFor(plan.session, plan.timezone)`: NYSE hours, or midnight-aligned days for `always`). */
+  readonly calendar?: MarketCalendar;
+  /**
+   * Per-function time budget in ms. Default: off (Infinity). A replay runs
+   * each function to completion anyway, and discarding results that came
+   * back late would make a backtest depend on the machine's load; pass a
+   * number to apply the live rule (late result -> NONE + error) all the same.
+   */
+  readonly budgetMs?: number;
+  readonly timer?: BudgetTimer;
+  /** Receives every engine event (the audit log). */
+  readonly sink?: EngineEventSink;
+  /** Points kept per chart series (default 2000). */
+  readonly chartPoints?: number;
+  readonly defaultShares?: number;
+}
+
+/** Sampled series for the HTML report. */
+export interface BacktestCharts {
+  readonly prices: Record<string, { t: number; v: number }[]>;
+  readonly equity: { t: number; v: number }[];
+}
+
+export interface BacktestOutcome {
+  readonly result: BacktestResult;
+  readonly charts: BacktestCharts;
+}
+
+/** Daily CSV rows mapped onto the sessions: a daily bar spans its session. */
+export function sessionDailyBounds(calendar: MarketCalendar): DailyBounds {
+  const pad = (n: number) => String(n).padStart(2, "0");
+  return (y, m, d) => {
+    const s = calendar.sessionOn(`${y}-${pad(m)}-${pad(d)}`);
+    return s ? { time: s.open, closeTime: s.close } : undefined;
+  };
+}
+
+/**
+ * One backtest: feed base bars (every symbol's, in time order per symbol)
+ * with `feed`, rejected input rows with `reject`, then `finish`.
+ *
+ * Per base bar b, in this order: closes scheduled at or before b's open are
+ * reported (bars whose last base bar was missing); the paper broker fills
+ * working orders at b's open, checks protective exits against b's range and
+ * marks at b's close; the aggregator adds b and reports the bars it
+ * completes; the engine processes each close (sync fast path); equity is
+ * sampled. Base bars outside the plan's session are skipped entirely.
+ */
+export class Backtest {
+  readonly engine: Engine;
+  readonly broker: PaperBroker;
+  readonly calendar: MarketCalendar;
+  private readonly aggregators = new Map<string, ReplayAggregator>();
+  private readonly signals: SignalRecord[] = [];
+  private readonly tracker: EquityTracker;
+  private readonly prices = new Map<string, Decimator>();
+  private readonly equity: Decimator;
+  private readonly lineOf: Map<string, number>;
+  private readonly closes: CloseInput[] = [];
+  private readonly streamTfs = new Map<string, string[]>();
+  private ruleErrors = 0;
+  private riskRejections = 0;
+  private suppressed = 0;
+  private barsIn = 0;
+  private outside = 0;
+  private rejectedRows = 0;
+  private lastSession: Session | null = null;
+
+  constructor(private readonly options: BacktestOptions) {
+    const { plan } = options;
+    this.calendar = options.calendar ?? calendarFor(plan.session, plan.timezone);
+    this.broker = new PaperBroker(options.broker ?? {}, (t) => this.dayOf(t));
+    const risk = new RiskValidator(mergeRiskConfig(options.risk ?? {}, plan.risk));
+    const rules = options.rules ?? bindRules(instantiatePlan(plan, options.registry ?? createDefaultRegistry()));
+    this.lineOf = new Map(plan.functions.map((f) => [f.id, f.line]));
+    const collector: EngineEventSink = { emit: (e) => this.collect(e) };
+    this.engine = new Engine({
+      plan,
+      rules,
+      broker: this.broker,
+      risk,
+      sink: options.sink ? combineSinks(collector, options.sink) : collector,
+      dayKey: (t) => this.dayOf(t - 1),
+      sessionKey: (t) => this.calendar.sessionBounds(t)?.open ?? Math.floor(t / 86_400_000),
+      budgetMs: options.budgetMs ?? Number.POSITIVE_INFINITY,
+      ...(options.timer ? { timer: options.timer } : {}),
+      ...(options.defaultShares !== undefined ? { defaultShares: options.defaultShares } : {}),
+    });
+    for (const s of this.engine.streams()) {
+      const list = this.streamTfs.get(s.symbol) ?? [];
+      list.push(s.timeframe);
+      this.streamTfs.set(s.symbol, list);
+    }
+    this.tracker = new EquityTracker(this.broker.config.initialCash);
+    this.equity = new Decimator(options.chartPoints ?? 2000);
+  }
+
+  /** The session day of an instant (its UTC date outside sessions). */
+  private dayOf(t: number): string {
+    const last = this.lastSession;
+    if (last && t >= last.open && t < last.close) return last.date;
+    const s = this.calendar.sessionBounds(t);
+    return s ? s.date : new Date(t).toISOString().slice(0, 10);
+  }
+
+  private collect(e: EngineEvent): void {
+    if (e.type === "signal" && e.signal.action !== "NONE") {
+      this.signals.push({
+        time: new Date(e.time).toISOString(),
+        symbol: e.symbol,
+        timeframe: e.timeframe,
+        rule: e.line,
+        action: e.signal.action,
+        confidence: e.signal.confidence,
+        price: e.price,
+        reasoning: e.signal.reasoning,
+      });
+    } else if (e.type === "error") this.ruleErrors++;
+    else if (e.type === "suppressed") {
+      this.suppressed++;
+      if (e.code === "RISK_REJECTED") this.riskRejections++;
+    }
+  }
+
+  /** Records a rejected input row (and forwards it to the audit sink). */
+  reject(row: RejectedRow): void {
+    this.rejectedRows++;
+    this.options.sink?.emit({
+      type: "bar_rejected",
+      file: row.file,
+      line: row.line,
+      code: row.code,
+      reason: row.reason,
+    });
+  }
+
+  /** Feeds one base bar. Bars of a symbol must come in time order (the CSV reader guarantees it). */
+  feed(bar: BarData): void {
+    let s = this.lastSession;
+    if (!s || bar.time < s.open || bar.time >= s.close) {
+      s = this.calendar.sessionBounds(bar.time);
+      this.lastSession = s;
+    }
+    if (!s) {
+      this.outside++;
+      return;
+    }
+    let agg = this.aggregators.get(bar.symbol);
+    if (!agg) {
+      const tfs = this.streamTfs.get(bar.symbol);
+      if (!tfs) return;
+      agg = new ReplayAggregator(bar.symbol, bar.timeframe, tfs, this.calendar);
+      this.aggregators.set(bar.symbol, agg);
+    }
+    this.barsIn++;
+    const closes = this.closes;
+    closes.length = 0;
+    agg.advance(bar.time, closes);
+    this.run(closes);
+    this.broker.onBar(bar);
+    closes.length = 0;
+    agg.push(bar, closes);
+    this.run(closes);
+    const account = this.broker.account();
+    const exposed = this.broker.hasPositions();
+    this.tracker.observe(s.date, account.equity, exposed);
+    this.equity.push(bar.closeTime, account.equity);
+    let p = this.prices.get(bar.symbol);
+    if (!p) {
+      p = new Decimator(this.options.chartPoints ?? 2000);
+      this.prices.set(bar.symbol, p);
+    }
+    p.push(bar.closeTime, bar.close);
+  }
+
+  private run(closes: CloseInput[]): void {
+    for (let i = 0; i < closes.length; i++) this.engine.processCloseSync(closes[i]!);
+  }
+
+  /** Ends the run: cancels orders no bar will fill, and builds the result. */
+  finish(): BacktestOutcome {
+    this.broker.cancelAll("end of data");
+    const plan = this.options.plan;
+    const trades = this.broker.trades();
+    const ts = tradeStats(trades);
+    const account = this.broker.account();
+    const start = this.tracker.startEquity;
+    const end = account.equity;
+    const result: BacktestResult = {
+      format: "tradeplan/backtest-result",
+      version: 1,
+      plan: { name: plan.name, sourceHash: plan.sourceHash, symbols: plan.symbols, timezone: plan.timezone },
+      bars: this.barsIn,
+      rejected: this.rejectedRows,
+      signals: this.signals,
+      trades: trades.map((t) => tradeRecord(t, (id) => this.lineOf.get(id))),
+      openPositions: this.broker.positions().map((p) => {
+        const last = this.broker.mark(p.symbol) ?? p.avgPrice;
+        return {
+          symbol: p.symbol,
+          side: p.side === "short" ? "short" : "long",
+          quantity: Math.abs(p.quantity),
+          avgPrice: p.avgPrice,
+          lastPrice: last,
+          unrealizedPnl: p.quantity * (last - p.avgPrice),
+        };
+      }),
+      stats: {
+        startEquity: start,
+        endEquity: end,
+        netPnl: end - start,
+        returnPercent: ((end - start) / start) * 100,
+        ...ts,
+        maxDrawdown: this.tracker.maxDrawdown,
+        maxDrawdownPercent: this.tracker.maxDrawdownPercent,
+        sharpe: this.tracker.sharpe(),
+        exposure: this.tracker.exposure,
+        barsOutsideSession: this.outside,
+        ruleErrors: this.ruleErrors,
+        suppressed: this.suppressed,
+        riskRejections: this.riskRejections,
+      },
+    };
+    const prices: Record<string, { t: number; v: number }[]> = {};
+    for (const [sym, d] of this.prices) prices[sym] = d.points();
+    return { result, charts: { prices, equity: this.equity.points() } };
+  }
+}
+
+/** Runs a backtest over bars held in memory or generated on the fly. */
+export function runBacktest(options: BacktestOptions, bars: Iterable<BarData>): BacktestOutcome {
+  const bt = new Backtest(options);
+  for (const b of bars) bt.feed(b);
+  return bt.finish();
+}
+
+export interface CsvBacktestOptions extends BacktestOptions {
+  readonly file: string;
+  readonly csv: Omit<CsvOptions, "file">;
+  /** Called for every rejected row (the CLI prints `file:line: reason`). */
+  readonly onReject?: (row: RejectedRow) => void;
+  readonly onProgress?: (bytesRead: number) => void;
+}
+
+/** Streams a CSV file through a backtest. Rejects with `CsvFormatError` when the file cannot be read as bars. */
+export async function runBacktestCsv(options: CsvBacktestOptions): Promise<BacktestOutcome & { csv: CsvSummary }> {
+  const bt = new Backtest(options);
+  const csv = await readCsvFile(
+    options.file,
+    options.csv,
+    (b) => bt.feed(b),
+    (r) => {
+      bt.reject(r);
+      options.onReject?.(r);
+    },
+    sessionDailyBounds(bt.calendar),
+    options.onProgress,
+  );
+  return { ...bt.finish(), csv };
+}

@@ -1,0 +1,79 @@
+import type { AccountInfo, OrderRequest, OrderSide, PositionState } from "../models.js";
+
+/**
+ * An order as the engine hands it to a broker: the model's `OrderRequest`
+ * plus what a simulated fill needs.
+ */
+export interface BrokerOrder extends OrderRequest {
+  /** Close price of the bar the decision was made on (fill price in close mode, trailing-stop anchor). */
+  readonly refPrice: number;
+  /** Protective exit attached to an entry: an absolute price, or percent from the fill price. */
+  readonly stopLoss?: PriceLevel;
+  readonly takeProfit?: PriceLevel;
+}
+
+export type PriceLevel =
+  | { readonly kind: "price"; readonly price: number }
+  | { readonly kind: "percent"; readonly percent: number };
+
+export type OrderStatus = "ACCEPTED" | "FILLED" | "CANCELLED" | "REJECTED";
+
+/** The broker's immediate answer to `placeOrder`. A repeated client order id is answered DUPLICATE and ignored. */
+export interface OrderAck {
+  readonly clientOrderId: string;
+  readonly status: "ACCEPTED" | "DUPLICATE" | "REJECTED";
+  readonly reason?: string;
+}
+
+export interface Fill {
+  readonly clientOrderId: string;
+  readonly symbol: string;
+  readonly side: OrderSide;
+  readonly quantity: number;
+  readonly price: number;
+  readonly commission: number;
+  /** Epoch ms of the fill. */
+  readonly time: number;
+  /** Why the fill happened when not from an engine order: a protective stop or target. */
+  readonly trigger: "order" | "stop_loss" | "take_profit";
+}
+
+/** A closed (or partly closed) round trip. P&L is net of the commissions on both legs. */
+export interface Trade {
+  readonly symbol: string;
+  readonly side: "long" | "short";
+  readonly quantity: number;
+  readonly entryTime: number;
+  readonly entryPrice: number;
+  readonly exitTime: number;
+  readonly exitPrice: number;
+  readonly commission: number;
+  readonly pnl: number;
+  /** Rule id of the entry decision. */
+  readonly entryRule: string;
+  /** Rule id of the exit decision, or `stop_loss` / `take_profit`. */
+  readonly exitRule: string;
+}
+
+export type BrokerEvent =
+  | { readonly type: "fill"; readonly fill: Fill }
+  | { readonly type: "status"; readonly clientOrderId: string; readonly status: OrderStatus; readonly reason?: string };
+
+export type BrokerListener = (event: BrokerEvent) => void;
+
+/**
+ * What the engine needs from a broker. Calls are synchronous so that a
+ * backtest runs without a promise per order; a live broker acknowledges at
+ * once and reports fills and status changes through `onEvent`.
+ */
+export interface Broker {
+  placeOrder(order: BrokerOrder): OrderAck;
+  /** Cancels a working order; false when it is unknown or already done. */
+  cancel(clientOrderId: string): boolean;
+  position(symbol: string): PositionState;
+  positions(): PositionState[];
+  /** Orders accepted but not yet filled or cancelled. */
+  openOrders(symbol?: string): readonly BrokerOrder[];
+  account(): AccountInfo;
+  onEvent(listener: BrokerListener): () => void;
+}

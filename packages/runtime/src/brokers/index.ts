@@ -1,0 +1,12 @@
+export type {
+  Broker,
+  BrokerEvent,
+  BrokerListener,
+  BrokerOrder,
+  Fill,
+  OrderAck,
+  OrderStatus,
+  PriceLevel,
+  Trade,
+} from "./broker.js";
+export { PaperBroker, type PaperBrokerConfig, PaperBrokerConfigSchema, type PaperBrokerOptions } from "./paper.js";

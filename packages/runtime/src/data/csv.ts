@@ -1,0 +1,480 @@
+import { createReadStream } from "node:fs";
+import { StringDecoder } from "node:string_decoder";
+import { z } from "zod";
+import type { BarData } from "../models.js";
+import { secondsToTimeframe, timeframeSeconds } from "./timeframe.js";
+import { ZonedTimeConverter } from "./zoned.js";
+
+/** Stable reason codes of rejected CSV rows. */
+export type CsvRejectCode =
+  | "CSV_FIELD_COUNT"
+  | "CSV_BAD_NUMBER"
+  | "CSV_BAD_TIMESTAMP"
+  | "CSV_NON_POSITIVE_PRICE"
+  | "CSV_NEGATIVE_VOLUME"
+  | "CSV_HIGH_LOW"
+  | "CSV_OUTSIDE_RANGE"
+  | "CSV_OUT_OF_ORDER"
+  | "CSV_DUPLICATE_TIME";
+
+/** One rejected row: where and why. The run goes on without it. */
+export interface RejectedRow {
+  readonly file: string;
+  readonly line: number;
+  readonly code: CsvRejectCode;
+  readonly reason: string;
+}
+
+/** A file that cannot be read as bars at all (bad header, bad options). */
+export class CsvFormatError extends Error {
+  constructor(
+    readonly code: "CSV_HEADER" | "CSV_OPTIONS" | "CSV_EMPTY" | "CSV_IO",
+    message: string,
+  ) {
+    super(message);
+    this.name = "CsvFormatError";
+  }
+}
+
+export const CsvOptionsSchema = z
+  .object({
+    symbol: z.string().min(1),
+    /** Zone naive times are read in (the plan's time zone). */
+    timezone: z.string().min(1).default("America/New_York"),
+    /** Whether intraday timestamps mark the bar's open or its close. Daily rows are always a session day. */
+    timestamps: z.enum(["open", "close"]).default("open"),
+    /** Timeframe of the rows (`1m`); inferred from the smallest gap among the first rows when absent. */
+    timeframe: z
+      .string()
+      .regex(/^[1-9][0-9]*[smhd]$/, "a timeframe such as 1m")
+      .optional(),
+    /** Name used in `file:line` messages. */
+    file: z.string().default("<input>"),
+  })
+  .strict();
+
+export type CsvOptions = z.input<typeof CsvOptionsSchema>;
+
+/** Open and close instants of a daily bar for a session day (default: local midnight to midnight). */
+export type DailyBounds = (year: number, month: number, day: number) => { time: number; closeTime: number } | undefined;
+
+export interface CsvSummary {
+  /** Data rows read (header and blank lines excluded). */
+  readonly rows: number;
+  readonly bars: number;
+  readonly rejected: number;
+  readonly timeframe: string;
+  readonly format: CsvLayout["kind"];
+}
+
+/** Where each field is, as detected from the header. */
+interface CsvLayout {
+  readonly kind: "date_time" | "date" | "timestamp";
+  readonly columns: number;
+  readonly date: number;
+  readonly time: number;
+  readonly open: number;
+  readonly high: number;
+  readonly low: number;
+  readonly close: number;
+  readonly volume: number;
+}
+
+/** How many rows are held back to infer the bar interval before the first bar is emitted. */
+const INFER_ROWS = 64;
+
+/** Detects the layout from a header line; throws CSV_HEADER with what is missing. */
+export function detectLayout(header: string, where: string): CsvLayout {
+  const names = header.split(",").map((h) => h.trim().toLowerCase().replace(/^"|"$/g, ""));
+  const find = (...alts: string[]): number => names.findIndex((n) => alts.includes(n));
+  const open = find("open", "o");
+  const high = find("high", "h");
+  const low = find("low", "l");
+  const close = find("close", "c");
+  const volume = find("volume", "vol", "v");
+  const ts = find("timestamp", "datetime", "time_stamp", "ts");
+  const date = find("date", "day");
+  const time = find("time");
+  const missing = [
+    ["Open", open],
+    ["High", high],
+    ["Low", low],
+    ["Close", close],
+    ["Volume", volume],
+  ]
+    .filter(([, i]) => i === -1)
+    .map(([n]) => n);
+  if (ts === -1 && date === -1 && time === -1) missing.unshift("Date or timestamp");
+  if (missing.length > 0) {
+    throw new CsvFormatError(
+      "CSV_HEADER",
+      `${where}: the header has no ${missing.join(", ")} column; expected one of "Date,Time,Open,High,Low,Close,Volume", "Date,Open,High,Low,Close,Adj Close,Volume" or "timestamp,open,high,low,close,volume"`,
+    );
+  }
+  const columns = names.length;
+  if (ts !== -1) return { kind: "timestamp", columns, date: ts, time: -1, open, high, low, close, volume };
+  if (date !== -1 && time !== -1) return { kind: "date_time", columns, date, time, open, high, low, close, volume };
+  // A lone `Time` column holds full timestamps.
+  if (date === -1) return { kind: "timestamp", columns, date: time, time: -1, open, high, low, close, volume };
+  return { kind: "date", columns, date, time: -1, open, high, low, close, volume };
+}
+
+interface ParsedDate {
+  y: number;
+  m: number;
+  d: number;
+}
+
+function parseDate(s: string): ParsedDate | undefined {
+  let y: number;
+  let m: number;
+  let d: number;
+  if (s.length === 10 && (s[4] === "-" || s[4] === "/") && s[7] === s[4]) {
+    y = Number(s.slice(0, 4));
+    m = Number(s.slice(5, 7));
+    d = Number(s.slice(8, 10));
+  } else if (s.length === 8 && /^[0-9]{8}$/.test(s)) {
+    y = Number(s.slice(0, 4));
+    m = Number(s.slice(4, 6));
+    d = Number(s.slice(6, 8));
+  } else return undefined;
+  if (!Number.isInteger(y) || !Number.isInteger(m) || !Number.isInteger(d)) return undefined;
+  return { y, m, d };
+}
+
+/** `HH:MM`, `HH:MM:SS` or `HH:MM:SS.sss` -> [h, m, s, ms]. */
+function parseTime(s: string): [number, number, number, number] | undefined {
+  const m = /^([0-9]{1,2}):([0-9]{2})(?::([0-9]{2})(?:\.([0-9]{1,3}))?)?$/.exec(s);
+  if (!m) return undefined;
+  return [Number(m[1]), Number(m[2]), m[3] ? Number(m[3]) : 0, m[4] ? Number(m[4].padEnd(3, "0")) : 0];
+}
+
+/**
+ * Streaming CSV-to-bars reader. Push text in chunks of any size; every
+ * valid row becomes one `BarData` handed to `onBar` at once, every bad row
+ * one `RejectedRow` handed to `onReject`; nothing per row is retained, so
+ * memory stays flat however long the file is.
+ *
+ * Timestamps: `Date,Time` and naive ISO / `timestamp` values are wall times
+ * in `timezone`; epoch numbers (seconds below 1e11, else milliseconds) and
+ * ISO strings with an offset are absolute. With `timestamps: "close"` a row
+ * stamped T covers [T - interval, T). Date-only rows are session days whose
+ * bounds come from `dailyBounds`.
+ */
+export class CsvBarReader {
+  readonly options: z.output<typeof CsvOptionsSchema>;
+  private readonly zone: ZonedTimeConverter;
+  private readonly decoder = new StringDecoder("utf8");
+  private partial = "";
+  private lineNo = 0;
+  private layout: CsvLayout | undefined;
+  private intervalMs: number | undefined;
+  private timeframe: string | undefined;
+  private pending: { line: number; stamp: number; o: number; h: number; l: number; c: number; v: number }[] = [];
+  private lastTime = Number.NEGATIVE_INFINITY;
+  private rows = 0;
+  private bars = 0;
+  private rejectedCount = 0;
+  private ended = false;
+  private dailyCloseTime = 0;
+
+  constructor(
+    options: CsvOptions,
+    private readonly onBar: (bar: BarData) => void,
+    private readonly onReject: (row: RejectedRow) => void,
+    private readonly dailyBounds?: DailyBounds,
+  ) {
+    const r = CsvOptionsSchema.safeParse(options);
+    if (!r.success) {
+      const i = r.error.issues[0];
+      throw new CsvFormatError("CSV_OPTIONS", `invalid CSV options: ${i?.path.join(".")}: ${i?.message}`);
+    }
+    this.options = r.data;
+    try {
+      this.zone = new ZonedTimeConverter(this.options.timezone);
+    } catch (e) {
+      throw new CsvFormatError("CSV_OPTIONS", e instanceof Error ? e.message : String(e));
+    }
+    if (this.options.timeframe) this.setInterval((timeframeSeconds(this.options.timeframe) ?? 60) * 1000);
+  }
+
+  /** Feeds raw bytes (decoded as UTF-8, split multi-byte sequences handled) or text. */
+  push(chunk: string | Uint8Array): void {
+    const text = typeof chunk === "string" ? chunk : this.decoder.write(chunk);
+    const data = this.partial + text;
+    let start = 0;
+    for (;;) {
+      const nl = data.indexOf("\n", start);
+      if (nl === -1) break;
+      this.line(data.slice(start, nl));
+      start = nl + 1;
+    }
+    this.partial = data.slice(start);
+  }
+
+  /** Flushes the last line and any rows held for interval inference. */
+  end(): CsvSummary {
+    if (!this.ended) {
+      this.ended = true;
+      const rest = this.partial + this.decoder.end();
+      this.partial = "";
+      if (rest.length > 0) this.line(rest);
+      if (!this.layout)
+        throw new CsvFormatError("CSV_EMPTY", `${this.options.file}: the file has no header and no rows`);
+      this.flushPending();
+    }
+    return {
+      rows: this.rows,
+      bars: this.bars,
+      rejected: this.rejectedCount,
+      timeframe: this.timeframe ?? "1m",
+      format: this.layout?.kind ?? "date_time",
+    };
+  }
+
+  private line(raw: string): void {
+    this.lineNo++;
+    const text = raw.endsWith("\r") ? raw.slice(0, -1) : raw;
+    if (text.trim() === "") return;
+    if (!this.layout) {
+      this.layout = detectLayout(text.replace(/^\uFEFF/, ""), `${this.options.file}:${this.lineNo}`);
+      if (this.layout.kind === "date") this.setInterval(86_400_000);
+      return;
+    }
+    this.rows++;
+    this.row(text, this.layout);
+  }
+
+  private reject(code: CsvRejectCode, reason: string, line = this.lineNo): void {
+    this.rejectedCount++;
+    this.onReject({ file: this.options.file, line, code, reason });
+  }
+
+  private row(text: string, L: CsvLayout): void {
+    const f = text.split(",");
+    if (f.length !== L.columns) {
+      this.reject("CSV_FIELD_COUNT", `expected ${L.columns} fields, got ${f.length}`);
+      return;
+    }
+    const num = (i: number, name: string): number | undefined => {
+      const s = (f[i] ?? "").trim();
+      const v = s === "" ? Number.NaN : Number(s);
+      if (!Number.isFinite(v)) {
+        this.reject("CSV_BAD_NUMBER", `${name} "${s}" is not a number`);
+        return undefined;
+      }
+      return v;
+    };
+    const o = num(L.open, "open");
+    if (o === undefined) return;
+    const h = num(L.high, "high");
+    if (h === undefined) return;
+    const l = num(L.low, "low");
+    if (l === undefined) return;
+    const c = num(L.close, "close");
+    if (c === undefined) return;
+    const v = num(L.volume, "volume");
+    if (v === undefined) return;
+    if (o <= 0 || h <= 0 || l <= 0 || c <= 0) {
+      this.reject("CSV_NON_POSITIVE_PRICE", `prices must be positive (open ${o}, high ${h}, low ${l}, close ${c})`);
+      return;
+    }
+    if (v < 0) {
+      this.reject("CSV_NEGATIVE_VOLUME", `volume ${v} is negative`);
+      return;
+    }
+    if (h < l) {
+      this.reject("CSV_HIGH_LOW", `high ${h} is below low ${l}`);
+      return;
+    }
+    if (o > h || o < l || c > h || c < l) {
+      this.reject("CSV_OUTSIDE_RANGE", `open ${o} or close ${c} is outside the bar's range [${l}, ${h}]`);
+      return;
+    }
+    const stamp = this.stamp(f, L);
+    if (stamp === undefined) return;
+    if (this.intervalMs === undefined) {
+      this.pending.push({ line: this.lineNo, stamp, o, h, l, c, v });
+      if (this.pending.length >= INFER_ROWS) this.flushPending();
+      return;
+    }
+    this.emit(this.lineNo, stamp, o, h, l, c, v);
+  }
+
+  /** Parses the row's time stamp (epoch ms); for a daily row, the session day's open. */
+  private stamp(f: string[], L: CsvLayout): number | undefined {
+    const ds = (f[L.date] ?? "").trim();
+    if (L.kind === "date") {
+      const d = parseDate(ds);
+      const t = d && this.dayBounds(d);
+      if (!t) {
+        this.reject("CSV_BAD_TIMESTAMP", `date "${ds}" is not a valid YYYY-MM-DD date with a trading session`);
+        return undefined;
+      }
+      this.dailyCloseTime = t.closeTime;
+      return t.time;
+    }
+    if (L.kind === "date_time") {
+      const d = parseDate(ds);
+      const ts = (f[L.time] ?? "").trim();
+      const t = parseTime(ts);
+      const e = d && t ? this.zone.toEpoch(d.y, d.m, d.d, t[0], t[1], t[2], t[3]) : undefined;
+      if (e === undefined) {
+        this.reject("CSV_BAD_TIMESTAMP", `"${ds} ${ts}" is not a valid date and time`);
+        return undefined;
+      }
+      return e;
+    }
+    const e = this.parseTimestamp(ds);
+    if (e === undefined) this.reject("CSV_BAD_TIMESTAMP", `"${ds}" is not an epoch time or ISO 8601 date-time`);
+    return e;
+  }
+
+  private parseTimestamp(s: string): number | undefined {
+    if (/^[0-9]+(\.[0-9]+)?$/.test(s)) {
+      const n = Number(s);
+      return Math.round(n < 1e11 ? n * 1000 : n);
+    }
+    const m = /^([0-9]{4}-[0-9]{2}-[0-9]{2})[T ]([0-9:.]+)(Z|[+-][0-9]{2}:?[0-9]{2})?$/.exec(s);
+    if (!m) return undefined;
+    const d = parseDate(m[1] ?? "");
+    const t = parseTime(m[2] ?? "");
+    if (!d || !t) return undefined;
+    if (m[3]) {
+      const ms = Date.parse(`${m[1]}T${m[2]}${m[3]}`);
+      return Number.isFinite(ms) ? ms : undefined;
+    }
+    return this.zone.toEpoch(d.y, d.m, d.d, t[0], t[1], t[2], t[3]);
+  }
+
+  private dayBounds(d: ParsedDate): { time: number; closeTime: number } | undefined {
+    if (this.dailyBounds) return this.dailyBounds(d.y, d.m, d.d);
+    const time = this.zone.toEpoch(d.y, d.m, d.d, 0, 0, 0);
+    if (time === undefined) return undefined;
+    const next = new Date(Date.UTC(d.y, d.m - 1, d.d + 1));
+    const closeTime = this.zone.toEpoch(next.getUTCFullYear(), next.getUTCMonth() + 1, next.getUTCDate(), 0, 0, 0);
+    return closeTime === undefined ? undefined : { time, closeTime };
+  }
+
+  private setInterval(ms: number): void {
+    this.intervalMs = ms;
+    this.timeframe = secondsToTimeframe(Math.round(ms / 1000));
+  }
+
+  private flushPending(): void {
+    if (this.intervalMs === undefined) {
+      let gap = Number.POSITIVE_INFINITY;
+      for (let i = 1; i < this.pending.length; i++) {
+        const dt = (this.pending[i]?.stamp ?? 0) - (this.pending[i - 1]?.stamp ?? 0);
+        if (dt > 0 && dt < gap) gap = dt;
+      }
+      // One row alone says nothing about its length; a minute is the common base feed.
+      this.setInterval(Number.isFinite(gap) ? Math.max(1000, Math.round(gap / 1000) * 1000) : 60_000);
+    }
+    const rows = this.pending;
+    this.pending = [];
+    for (const r of rows) this.emit(r.line, r.stamp, r.o, r.h, r.l, r.c, r.v);
+  }
+
+  private emit(line: number, stamp: number, o: number, h: number, l: number, c: number, v: number): void {
+    const L = this.layout;
+    const interval = this.intervalMs ?? 60_000;
+    let time: number;
+    let closeTime: number;
+    if (L?.kind === "date") {
+      // Daily rows are never held back (their interval is known), so the bounds from stamp() belong to this row.
+      time = stamp;
+      closeTime = this.dailyCloseTime;
+    } else if (this.options.timestamps === "close") {
+      closeTime = stamp;
+      time = stamp - interval;
+    } else {
+      time = stamp;
+      closeTime = stamp + interval;
+    }
+    if (time < this.lastTime) {
+      this.reject(
+        "CSV_OUT_OF_ORDER",
+        `time ${new Date(time).toISOString()} is before the previous bar's ${new Date(this.lastTime).toISOString()}`,
+        line,
+      );
+      return;
+    }
+    if (time === this.lastTime) {
+      this.reject("CSV_DUPLICATE_TIME", `a bar at ${new Date(time).toISOString()} was already read`, line);
+      return;
+    }
+    this.lastTime = time;
+    this.bars++;
+    this.onBar({
+      symbol: this.options.symbol,
+      timeframe: this.timeframe ?? "1m",
+      time,
+      closeTime,
+      open: o,
+      high: h,
+      low: l,
+      close: c,
+      volume: v,
+    });
+  }
+}
+
+/**
+ * Streams a CSV file through a `CsvBarReader` in 1 MiB chunks. Resolves
+ * with the summary; rejects with `CsvFormatError` (CSV_IO, CSV_HEADER, ...)
+ * when the file cannot be read as bars at all.
+ */
+export async function readCsvFile(
+  path: string,
+  options: CsvOptions,
+  onBar: (bar: BarData) => void,
+  onReject: (row: RejectedRow) => void,
+  dailyBounds?: DailyBounds,
+  onProgress?: (bytesRead: number) => void,
+): Promise<CsvSummary> {
+  const reader = new CsvBarReader({ file: path, ...options }, onBar, onReject, dailyBounds);
+  let bytes = 0;
+  const stream = createReadStream(path, { highWaterMark: 1 << 20 });
+  const chunks = stream[Symbol.asyncIterator]();
+  for (;;) {
+    let next: IteratorResult<unknown>;
+    // Only failures of the read itself are I/O errors; errors thrown by the callbacks pass through unchanged.
+    try {
+      next = await chunks.next();
+    } catch (e) {
+      const msg = e instanceof Error ? e.message : String(e);
+      throw new CsvFormatError("CSV_IO", `${path}: cannot read the file: ${msg}`);
+    }
+    if (next.done) break;
+    const buf = next.value as Buffer;
+    bytes += buf.length;
+    try {
+      reader.push(buf);
+    } catch (e) {
+      stream.destroy();
+      throw e;
+    }
+    onProgress?.(bytes);
+  }
+  return reader.end();
+}
+
+/** Parses CSV text held in memory (tests, small inputs): every bar and every rejected row. */
+export function parseCsvText(
+  text: string,
+  options: CsvOptions,
+  dailyBounds?: DailyBounds,
+): { bars: BarData[]; rejected: RejectedRow[]; summary: CsvSummary } {
+  const bars: BarData[] = [];
+  const rejected: RejectedRow[] = [];
+  const reader = new CsvBarReader(
+    options,
+    (b) => bars.push(b),
+    (r) => rejected.push(r),
+    dailyBounds,
+  );
+  reader.push(text);
+  const summary = reader.end();
+  return { bars, rejected, summary };
+}

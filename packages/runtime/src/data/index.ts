@@ -1,0 +1,26 @@
+export {
+  CsvBarReader,
+  CsvFormatError,
+  type CsvOptions,
+  CsvOptionsSchema,
+  type CsvRejectCode,
+  type CsvSummary,
+  type DailyBounds,
+  detectLayout,
+  parseCsvText,
+  type RejectedRow,
+  readCsvFile,
+} from "./csv.js";
+export { barsToCsv, CSV_HEADER } from "./csv-writer.js";
+export { DEMO_DATA, generateDemoCsv } from "./demo.js";
+export {
+  type GeneratorOptions,
+  GeneratorOptionsSchema,
+  generateBars,
+  intradayProfile,
+  type SessionBounds,
+  tradingSessions,
+} from "./generator.js";
+export { Mulberry32 } from "./prng.js";
+export { secondsToTimeframe, timeframeSeconds } from "./timeframe.js";
+export { ZonedTimeConverter } from "./zoned.js";

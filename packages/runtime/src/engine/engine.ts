@@ -1,0 +1,484 @@
+import type { CompiledFunction, CompiledPlan } from "@tradeplan/dsl";
+import { BarSeries } from "../bars/series.js";
+import type { Broker, BrokerOrder, PriceLevel } from "../brokers/broker.js";
+import { createExecutionContext, type PlanInfo } from "../context.js";
+import type { ExecutionFunctionBase, FunctionState } from "../functions/base.js";
+import { SymbolEvaluator } from "../ir/evaluator.js";
+import type { SessionKeyFn } from "../ir/program.js";
+import type { AccountInfo, BarData, ExecutionSignal, OrderSide, PositionState } from "../models.js";
+import type { InstantiatedPlan } from "../registry/plan.js";
+import type { RiskValidator } from "../risk/validator.js";
+import type { DecisionOrigin, EngineErrorCode, EngineEvent, EngineEventSink, SuppressionCode } from "./events.js";
+import { SignalValidator } from "./signal.js";
+import { type BudgetTimer, realBudgetTimer, withBudget } from "./timer.js";
+
+/** One rule of the plan bound to its function instance. */
+export interface RuleBinding {
+  readonly compiled: CompiledFunction;
+  readonly fn: ExecutionFunctionBase<unknown, FunctionState>;
+  /** Bars the rule's stream must cache (default: the compiled lookback). */
+  readonly lookback?: number;
+}
+
+/** Pairs each compiled rule with the instance `instantiatePlan` made for it. */
+export function bindRules(inst: InstantiatedPlan): RuleBinding[] {
+  return inst.functions.map((f, i) => {
+    const compiled = inst.plan.functions[i];
+    if (!compiled || compiled.id !== f.id) throw new Error(`instantiated plan out of step with its rules at ${f.id}`);
+    return { compiled, fn: f.fn, lookback: f.lookback };
+  });
+}
+
+/** A confirmed bar close as the engine needs it (a `BarCloseEvent` fits). */
+export interface CloseInput {
+  readonly symbol: string;
+  readonly timeframe: string;
+  readonly bar: BarData;
+  readonly closeTime: number;
+}
+
+export interface EngineOptions {
+  readonly plan: CompiledPlan;
+  /** Rules in source order (one per compiled function). */
+  readonly rules: readonly RuleBinding[];
+  readonly broker: Broker;
+  readonly risk: RiskValidator;
+  readonly sink?: EngineEventSink;
+  /**
+   * Per-function time budget in ms (default 100). `Infinity` turns the
+   * check off (and the clock reads with it on the sync path).
+   */
+  readonly budgetMs?: number;
+  readonly timer?: BudgetTimer;
+  /** Session day of a time, for the daily loss limit (default: UTC date). */
+  readonly dayKey?: (time: number) => string;
+  /** Session id of a bar open time, for VWAP resets (default: UTC day). */
+  readonly sessionKey?: SessionKeyFn;
+  /** Shares an entry buys when its rule has no `size` (default 100). */
+  readonly defaultShares?: number;
+}
+
+/** Counters the engine keeps for summaries. */
+export interface EngineCounters {
+  closes: number;
+  evaluations: number;
+  signals: number;
+  suppressed: number;
+  riskRejected: number;
+  orders: number;
+  errors: number;
+}
+
+interface RuleSlot {
+  readonly binding: RuleBinding;
+  readonly state: FunctionState;
+  readonly origin: Omit<DecisionOrigin, "time">;
+}
+
+interface SymbolRuntime {
+  readonly symbol: string;
+  readonly series: Map<string, BarSeries>;
+  readonly rulesByTimeframe: Map<string, RuleSlot[]>;
+  queue: Promise<void>;
+}
+
+interface Decision {
+  readonly slot: RuleSlot;
+  readonly signal: ExecutionSignal;
+}
+
+/** Bars every series keeps at least: the confidence score reads 21 bars of history. */
+const MIN_SERIES_CAPACITY = 64;
+
+/**
+ * Runs a compiled plan on confirmed bar closes.
+ *
+ * On each close of (symbol S, timeframe T): the bar is appended to the
+ * stream's series; every rule on T is evaluated once for S, in source order,
+ * against a frozen context holding the position and account as they stood
+ * before this close; then exits are applied before entries, each against the
+ * position at that moment (open orders included), so one close can exit a
+ * position and open a new one. Each resulting order passes the risk
+ * validator and goes to the broker with an idempotent client order id.
+ *
+ * Faults are contained per function: a throw, a result that is not a valid
+ * signal, or a run past the time budget yields NONE and an `error` event.
+ *
+ * Two entry points: `processCloseSync` (backtests: no promise per function,
+ * the budget is checked after the call returns) and `onBarClose` (live: the
+ * async `evaluate` is raced against the budget). Closes of one symbol are
+ * processed strictly in order through a per-symbol queue; different symbols
+ * proceed concurrently.
+ */
+export class Engine {
+  readonly counters: EngineCounters = {
+    closes: 0,
+    evaluations: 0,
+    signals: 0,
+    suppressed: 0,
+    riskRejected: 0,
+    orders: 0,
+    errors: 0,
+  };
+  private readonly symbols = new Map<string, SymbolRuntime>();
+  private readonly validator = new SignalValidator();
+  private readonly planInfo: PlanInfo;
+  private readonly budgetMs: number;
+  private readonly timer: BudgetTimer;
+  private readonly dayKey: (time: number) => string;
+  private readonly defaultShares: number;
+  private readonly idPrefix: string;
+  private readonly wantEvaluations: boolean;
+  /** Whether the sync path reads the clock around each call. */
+  private readonly timing: boolean;
+
+  constructor(private readonly options: EngineOptions) {
+    const { plan } = options;
+    this.planInfo = Object.freeze({ name: plan.name, timezone: plan.timezone, sourceHash: plan.sourceHash });
+    this.budgetMs = options.budgetMs ?? 100;
+    this.timer = options.timer ?? realBudgetTimer;
+    this.dayKey = options.dayKey ?? ((t) => new Date(t).toISOString().slice(0, 10));
+    this.defaultShares = options.defaultShares ?? 100;
+    this.idPrefix = plan.sourceHash.slice(0, 12);
+    this.wantEvaluations = options.sink?.evaluations === true;
+    this.timing = Number.isFinite(this.budgetMs) || this.wantEvaluations;
+    for (const symbol of plan.symbols) this.symbols.set(symbol, this.buildSymbol(symbol));
+  }
+
+  private buildSymbol(symbol: string): SymbolRuntime {
+    const series = new Map<string, BarSeries>();
+    const ensure = (tf: string, lookback: number): BarSeries => {
+      let s = series.get(tf);
+      if (!s) {
+        s = new BarSeries(symbol, tf, { capacity: Math.min(1000, Math.max(MIN_SERIES_CAPACITY, lookback + 1)) });
+        series.set(tf, s);
+      }
+      return s;
+    };
+    for (const st of this.options.plan.streams) if (st.symbol === symbol) ensure(st.timeframe, st.lookback);
+    for (const r of this.options.rules) ensure(r.compiled.timeframe, r.lookback ?? r.compiled.lookback);
+    const evaluator = new SymbolEvaluator(
+      (tf) => series.get(tf),
+      this.options.sessionKey ? { sessionKey: this.options.sessionKey } : {},
+    );
+    const rulesByTimeframe = new Map<string, RuleSlot[]>();
+    for (const binding of this.options.rules) {
+      const c = binding.compiled;
+      const state = binding.fn.createState({ symbol, timeframe: c.timeframe, evaluator });
+      const slot: RuleSlot = { binding, state, origin: { symbol, timeframe: c.timeframe, rule: c.id, line: c.line } };
+      const list = rulesByTimeframe.get(c.timeframe) ?? [];
+      list.push(slot);
+      rulesByTimeframe.set(c.timeframe, list);
+    }
+    return { symbol, series, rulesByTimeframe, queue: Promise.resolve() };
+  }
+
+  /** Timeframes (with their symbols) the engine wants closes for. */
+  streams(): { symbol: string; timeframe: string }[] {
+    const out: { symbol: string; timeframe: string }[] = [];
+    for (const rt of this.symbols.values())
+      for (const tf of rt.series.keys()) out.push({ symbol: rt.symbol, timeframe: tf });
+    return out;
+  }
+
+  /** The cached closed bars of one stream (read-only use). */
+  series(symbol: string, timeframe: string): BarSeries | undefined {
+    return this.symbols.get(symbol)?.series.get(timeframe);
+  }
+
+  /**
+   * Processes one close synchronously (the replay fast path). Callers must
+   * not mix it with `onBarClose` for the same symbol while a queued close is pending.
+   */
+  processCloseSync(e: CloseInput): void {
+    const rt = this.symbols.get(e.symbol);
+    if (!rt) return;
+    const slots = this.begin(rt, e);
+    if (!slots) return;
+    const decisions: Decision[] = [];
+    const { position, account } = this.snapshot(e);
+    for (const slot of slots) {
+      const ctx = this.context(rt, slot, e, position, account);
+      const t0 = this.timing ? this.timer.now() : 0;
+      let out: unknown;
+      let failed: { code: EngineErrorCode; message: string } | undefined;
+      try {
+        out = slot.binding.fn.evaluateSync(ctx, slot.state);
+      } catch (err) {
+        failed = { code: "FN_THROW", message: describe(err) };
+      }
+      const elapsed = this.timing ? this.timer.now() - t0 : 0;
+      if (!failed && elapsed > this.budgetMs) {
+        failed = { code: "FN_TIMEOUT", message: `took ${elapsed.toFixed(1)} ms; the budget is ${this.budgetMs} ms` };
+      }
+      const signal = this.accept(slot, e, out, failed, elapsed);
+      if (signal) decisions.push({ slot, signal });
+    }
+    if (decisions.length > 0) this.apply(rt, e, decisions);
+  }
+
+  /**
+   * Queues one close for its symbol and resolves when it has been fully
+   * processed. Closes of one symbol run one after another in arrival order.
+   */
+  onBarClose(e: CloseInput): Promise<void> {
+    const rt = this.symbols.get(e.symbol);
+    if (!rt) return Promise.resolve();
+    const run = rt.queue.then(() => this.processCloseAsync(rt, e));
+    // A failure inside one close must not block the symbol's later closes.
+    rt.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Resolves when every queued close of every symbol is done. */
+  async idle(): Promise<void> {
+    await Promise.all([...this.symbols.values()].map((rt) => rt.queue));
+  }
+
+  private async processCloseAsync(rt: SymbolRuntime, e: CloseInput): Promise<void> {
+    const slots = this.begin(rt, e);
+    if (!slots) return;
+    const decisions: Decision[] = [];
+    const { position, account } = this.snapshot(e);
+    for (const slot of slots) {
+      const ctx = this.context(rt, slot, e, position, account);
+      const t0 = this.timer.now();
+      let started: Promise<unknown>;
+      try {
+        started = slot.binding.fn.evaluate(ctx, slot.state);
+      } catch (err) {
+        started = Promise.reject(err);
+      }
+      const r = await withBudget(started, this.budgetMs, this.timer);
+      const elapsed = this.timer.now() - t0;
+      const failed =
+        r.kind === "error"
+          ? { code: "FN_THROW" as const, message: describe(r.error) }
+          : r.kind === "timeout"
+            ? { code: "FN_TIMEOUT" as const, message: `no result within the ${this.budgetMs} ms budget` }
+            : undefined;
+      const signal = this.accept(slot, e, r.kind === "value" ? r.value : undefined, failed, elapsed);
+      if (signal) decisions.push({ slot, signal });
+    }
+    if (decisions.length > 0) this.apply(rt, e, decisions);
+  }
+
+  /** Appends the bar to its series; returns the rules to evaluate, or undefined for a stream the plan does not use. */
+  private begin(rt: SymbolRuntime, e: CloseInput): RuleSlot[] | undefined {
+    const series = rt.series.get(e.timeframe);
+    if (!series) return undefined;
+    series.push(e.bar);
+    this.counters.closes++;
+    const slots = rt.rulesByTimeframe.get(e.timeframe);
+    return slots && slots.length > 0 ? slots : undefined;
+  }
+
+  private snapshot(e: CloseInput): { position: PositionState; account: AccountInfo } {
+    const account = this.options.broker.account();
+    this.options.risk.observeEquity(this.dayKey(e.closeTime), account.equity);
+    return { position: this.options.broker.position(e.symbol), account };
+  }
+
+  private context(rt: SymbolRuntime, slot: RuleSlot, e: CloseInput, position: PositionState, account: AccountInfo) {
+    const series = rt.series.get(e.timeframe);
+    return createExecutionContext({
+      symbol: e.symbol,
+      timeframe: e.timeframe,
+      bar: e.bar,
+      // begin() returned slots only for a known series.
+      history: series!.history,
+      plan: this.planInfo,
+      params: slot.binding.fn.params as Readonly<Record<string, unknown>>,
+      position,
+      account,
+      timestamp: e.closeTime,
+    });
+  }
+
+  /** Validates a result; records failures; returns the signal when it asks for something. */
+  private accept(
+    slot: RuleSlot,
+    e: CloseInput,
+    out: unknown,
+    failed: { code: EngineErrorCode; message: string } | undefined,
+    elapsedMs: number,
+  ): ExecutionSignal | undefined {
+    this.counters.evaluations++;
+    let fault = failed;
+    let signal: ExecutionSignal | undefined;
+    if (!fault) {
+      const v = this.validator.validate(out);
+      if (v.ok) signal = v.signal;
+      else fault = { code: "FN_BAD_SIGNAL", message: `not a valid signal: ${v.message}` };
+    }
+    if (fault || !signal) {
+      this.counters.errors++;
+      const f = fault ?? { code: "FN_BAD_SIGNAL" as const, message: "no signal" };
+      this.emit({
+        type: "error",
+        time: e.closeTime,
+        ...slot.origin,
+        code: f.code,
+        message: `${slot.binding.compiled.name}: ${f.message}`,
+      });
+      if (this.wantEvaluations) {
+        const none: ExecutionSignal = {
+          action: "NONE",
+          confidence: 0,
+          reasoning: f.message,
+          metadata: { error: f.code },
+        };
+        this.emit({ type: "evaluation", time: e.closeTime, ...slot.origin, signal: none, elapsedMs });
+      }
+      return undefined;
+    }
+    if (this.wantEvaluations) this.emit({ type: "evaluation", time: e.closeTime, ...slot.origin, signal, elapsedMs });
+    return signal.action === "NONE" ? undefined : signal;
+  }
+
+  /** Exits first, then entries, each against the position at that moment. */
+  private apply(rt: SymbolRuntime, e: CloseInput, decisions: Decision[]): void {
+    for (const d of decisions) if (d.signal.action === "EXIT") this.applyExit(rt, e, d);
+    for (const d of decisions) if (d.signal.action !== "EXIT") this.applyEntry(rt, e, d);
+  }
+
+  /** Signed shares held plus those working orders will add. */
+  private projected(symbol: string): number {
+    const broker = this.options.broker;
+    let q = broker.position(symbol).quantity;
+    for (const o of broker.openOrders(symbol)) q += o.side === "BUY" ? o.quantity : -o.quantity;
+    return q;
+  }
+
+  private applyExit(rt: SymbolRuntime, e: CloseInput, d: Decision): void {
+    const q = this.projected(rt.symbol);
+    const origin = { time: e.closeTime, ...d.slot.origin };
+    if (q === 0) {
+      this.suppress(origin, d.signal, "NO_POSITION", "exit with no open position: nothing to do");
+      return;
+    }
+    const side = q > 0 ? "long" : "short";
+    if (d.signal.exitSide && d.signal.exitSide !== side) {
+      this.suppress(
+        origin,
+        d.signal,
+        "SIDE_MISMATCH",
+        `exit ${d.signal.exitSide} while the position is ${side}: nothing to do`,
+      );
+      return;
+    }
+    this.emitSignal(origin, d.signal, e.bar.close);
+    this.order(origin, e, d, q > 0 ? "SELL" : "BUY", Math.abs(q), "", undefined);
+  }
+
+  private applyEntry(rt: SymbolRuntime, e: CloseInput, d: Decision): void {
+    const long = d.signal.action === "ENTER_LONG";
+    const origin = { time: e.closeTime, ...d.slot.origin };
+    const q = this.projected(rt.symbol);
+    if ((long && q > 0) || (!long && q < 0)) {
+      this.suppress(
+        origin,
+        d.signal,
+        "POSITION_OPEN",
+        `a ${long ? "long" : "short"} position of ${Math.abs(q)} shares is already open`,
+      );
+      return;
+    }
+    const shares = this.size(d.slot.binding.compiled, e.bar.close);
+    if (shares <= 0) {
+      this.suppress(origin, d.signal, "SIZE_ZERO", `the rule's size buys no whole share at ${e.bar.close}`);
+      return;
+    }
+    this.emitSignal(origin, d.signal, e.bar.close);
+    // An entry against an open opposite position first closes it (a reversal), as its own order.
+    if (q !== 0 && !this.order(origin, e, d, long ? "BUY" : "SELL", Math.abs(q), ":close", undefined)) return;
+    this.order(origin, e, d, long ? "BUY" : "SELL", shares, "", d.slot.binding.compiled);
+  }
+
+  private size(c: CompiledFunction, price: number): number {
+    const size = "action" in c.params ? c.params.size : undefined;
+    if (!size) return this.defaultShares;
+    if (size.kind === "shares") return size.shares;
+    if (size.kind === "money") return Math.floor(size.amount / price);
+    const equity = this.options.broker.account().equity;
+    return Math.floor((equity * size.percent) / 100 / price);
+  }
+
+  /** Risk-checks and sends one order; returns whether the broker accepted it. */
+  private order(
+    origin: DecisionOrigin,
+    e: CloseInput,
+    d: Decision,
+    side: OrderSide,
+    quantity: number,
+    suffix: string,
+    entry: CompiledFunction | undefined,
+  ): boolean {
+    const clientOrderId = `${this.idPrefix}:${origin.rule}:${e.symbol}:${e.timeframe}:${e.closeTime}${suffix}`;
+    const decision = this.options.risk.check({
+      symbol: e.symbol,
+      side,
+      quantity,
+      price: e.bar.close,
+      position: this.projected(e.symbol),
+      time: e.closeTime,
+    });
+    this.emit({ type: "risk", ...origin, clientOrderId, decision });
+    if (!decision.approved) {
+      this.counters.riskRejected++;
+      this.suppress(origin, d.signal, "RISK_REJECTED", `${decision.code}: ${decision.message}`);
+      return false;
+    }
+    const params = entry && "action" in entry.params ? entry.params : undefined;
+    const order: BrokerOrder = {
+      clientOrderId,
+      symbol: e.symbol,
+      side,
+      quantity,
+      type: "MKT",
+      ruleId: origin.rule,
+      reason: d.signal.reasoning,
+      decidedAt: e.closeTime,
+      refPrice: e.bar.close,
+      ...(params?.stop ? { stopLoss: priceLevel(params.stop) } : {}),
+      ...(params?.target ? { takeProfit: priceLevel(params.target) } : {}),
+    };
+    const ack = this.options.broker.placeOrder(order);
+    this.emit({ type: "order", ...origin, order, ack });
+    if (ack.status === "REJECTED") {
+      this.suppress(origin, d.signal, "BROKER_REJECTED", ack.reason ?? "rejected by the broker");
+      return false;
+    }
+    this.counters.orders++;
+    return true;
+  }
+
+  private emitSignal(origin: DecisionOrigin, signal: ExecutionSignal, price: number): void {
+    this.counters.signals++;
+    this.emit({ type: "signal", ...origin, signal, price });
+  }
+
+  private suppress(origin: DecisionOrigin, signal: ExecutionSignal, code: SuppressionCode, reason: string): void {
+    this.counters.suppressed++;
+    this.emit({ type: "suppressed", ...origin, action: signal.action, code, reason });
+  }
+
+  private emit(event: EngineEvent): void {
+    const sink = this.options.sink;
+    if (!sink) return;
+    try {
+      sink.emit(event);
+    } catch {
+      // Auditing must never stop trading; the sink owns its own failures.
+    }
+  }
+}
+
+function priceLevel(p: { kind: "price"; price: number } | { kind: "percent"; percent: number }): PriceLevel {
+  return p.kind === "price" ? { kind: "price", price: p.price } : { kind: "percent", percent: p.percent };
+}
+
+function describe(err: unknown): string {
+  if (err instanceof Error) return `${err.name}: ${err.message}`;
+  return `threw ${typeof err === "string" ? JSON.stringify(err) : String(err)}`;
+}

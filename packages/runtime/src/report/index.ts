@@ -1,0 +1,1 @@
+export { type ReportInput, renderReport, type SeriesPoint } from "./html.js";

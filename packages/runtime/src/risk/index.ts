@@ -1,0 +1,8 @@
+export { mergeRiskConfig, type RiskConfig, RiskConfigError, RiskConfigSchema } from "./config.js";
+export {
+  type RiskDecision,
+  type RiskOrder,
+  type RiskReasonCode,
+  RiskValidator,
+  type TradingState,
+} from "./validator.js";
