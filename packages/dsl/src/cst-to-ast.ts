@@ -1,7 +1,7 @@
 import type { CstElement, CstNode, IToken } from "chevrotain";
 import type * as A from "./ast.js";
 import type { DiagnosticCollector } from "./diagnostics.js";
-import type { LineIndex } from "./positions.js";
+import type { LinePositions } from "./positions.js";
 
 /**
  * CST → AST. Written as plain functions over `children` (not Chevrotain's
@@ -26,12 +26,58 @@ function node(c: Children, key: string, i = 0): CstNode | undefined {
   return e && !isToken(e) ? e : undefined;
 }
 
-function nodes(c: Children, key: string): CstNode[] {
-  return (c[key] ?? []).filter((e): e is CstNode => !isToken(e));
+const NO_NODES: readonly CstNode[] = [];
+const NO_TOKENS: readonly IToken[] = [];
+
+/** The nodes under `key`; the children array itself when it holds only nodes (subrule labels always do). */
+function nodes(c: Children, key: string): readonly CstNode[] {
+  const all = c[key];
+  if (!all) return NO_NODES;
+  for (const e of all) if (isToken(e)) return all.filter((x): x is CstNode => !isToken(x));
+  return all as CstNode[];
 }
 
-function tokens(c: Children, key: string): IToken[] {
-  return (c[key] ?? []).filter((e): e is IToken => isToken(e) && !e.isInsertedInRecovery);
+function tokens(c: Children, key: string): readonly IToken[] {
+  const all = c[key];
+  if (!all) return NO_TOKENS;
+  return all.filter((e): e is IToken => isToken(e) && !e.isInsertedInRecovery);
+}
+
+/** Keys a statement node may hold: exactly one, the statement's own rule. */
+const STATEMENT_KEYS = ["rule", "letDecl", "planDecl", "symbolDecl", "timezoneDecl", "sessionDecl", "riskDecl"];
+/** Keys a `binaryOp` node may start with: the operator's token type (`crosses` adds `direction` after it). */
+const OPERATOR_KEYS = [
+  "Kw_and",
+  "Kw_or",
+  "Gt",
+  "Lt",
+  "Kw_above",
+  "Kw_below",
+  "Kw_crosses",
+  "GtEq",
+  "LtEq",
+  "EqEq",
+  "NotEq",
+  "Plus",
+  "Minus",
+  "Star",
+  "Slash",
+];
+const SESSION_KEYS = ["Kw_regular", "Kw_extended", "Kw_always"];
+const CONFIDENCE_KEYS = ["Kw_low", "Kw_medium", "Kw_high"];
+const FIELD_KEYS = ["Kw_open", "Kw_high", "Kw_low", "Kw_close", "Kw_volume"];
+
+/**
+ * The first element of the first key present among `keys`. For nodes whose
+ * children can only come from one of `keys`, this is the first element of
+ * their first (and only leading) child, without listing the children.
+ */
+function firstOf(c: Children, keys: readonly string[]): CstElement | undefined {
+  for (const k of keys) {
+    const v = c[k];
+    if (v) return v[0];
+  }
+  return undefined;
 }
 
 /** The first token stored under any of `keys`. */
@@ -47,12 +93,6 @@ export function joinSpans(a: A.Span, b: A.Span): A.Span {
   return { start: a.start, end: b.end };
 }
 
-function nodeSpan(n: CstNode, fallback: A.Span, lines: LineIndex): A.Span {
-  const l = n.location;
-  if (!l || Number.isNaN(l.startOffset) || l.endOffset === undefined || Number.isNaN(l.endOffset)) return fallback;
-  return lines.span(l.startOffset, l.endOffset + 1);
-}
-
 const PREDICATE_BP = 4;
 const NOT_BP = 3;
 
@@ -65,9 +105,9 @@ interface BinOp {
   readonly direction?: "above" | "below";
 }
 
-function binaryOp(n: CstNode, lines: LineIndex): BinOp | undefined {
+function binaryOp(n: CstNode, lines: LinePositions): BinOp | undefined {
   const c = n.children;
-  const t = Object.values(c)[0]?.[0];
+  const t = firstOf(c, OPERATOR_KEYS);
   if (!isToken(t)) return undefined;
   const span = lines.tokenSpan(t);
   switch (t.tokenType.name) {
@@ -122,26 +162,76 @@ const NUMBER_RE = /^(\d+(?:_\d+)*)(?:\.(\d+(?:_\d+)*))?([KMB])?$/;
 const SCALE: Record<string, number> = { K: 1e3, M: 1e6, B: 1e9 };
 
 /**
- * Converts one statement's CST. `fallback` is the span of the statement's
- * tokens, used where recovery left a node without a location.
+ * The value of the common literal shapes (`150`, `100.25`, `1M`: digits, an
+ * optional fraction, an optional suffix, no `_`) without a regular
+ * expression; undefined for anything else, which `NUMBER_RE` then handles.
+ * Agrees with `NUMBER_RE` on every text it accepts.
+ */
+function plainNumber(text: string): number | undefined {
+  let end = text.length;
+  let scale = 1;
+  const last = text.charCodeAt(end - 1);
+  if (last === 75 /* K */) scale = 1e3;
+  else if (last === 77 /* M */) scale = 1e6;
+  else if (last === 66 /* B */) scale = 1e9;
+  if (scale !== 1) end--;
+  let dot = -1;
+  for (let i = 0; i < end; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 46 /* . */) {
+      if (dot >= 0 || i === 0 || i === end - 1) return undefined;
+      dot = i;
+    } else if (c < 48 || c > 57) return undefined;
+  }
+  if (end === 0) return undefined;
+  return Number(scale === 1 ? text : text.slice(0, end)) * scale;
+}
+
+/**
+ * Converts one statement's CST (see `setStatement`). Where recovery left a
+ * node without a location, the span of the statement's tokens stands in.
  */
 export class AstBuilder {
+  /** The statement's first and last tokens; their span is built only when recovery needs it. */
+  private first: IToken | undefined;
+  private last: IToken | undefined;
+  private fallbackSpan: A.Span | undefined;
+
   constructor(
     private readonly diagnostics: DiagnosticCollector,
-    private fallback: A.Span,
-    private readonly lines: LineIndex,
+    private readonly lines: LinePositions,
   ) {}
 
   private tokenSpan(t: IToken): A.Span {
     return this.lines.tokenSpan(t);
   }
 
-  setFallback(span: A.Span): void {
-    this.fallback = span;
+  /** Starts a statement: `first` and `last` are its first and last tokens (one line). */
+  setStatement(first: IToken, last: IToken): void {
+    this.lines.setLine(first.startOffset);
+    this.first = first;
+    this.last = last;
+    this.fallbackSpan = undefined;
+  }
+
+  /** The span of the statement's tokens, used where recovery left a node without a location. */
+  private get fallback(): A.Span {
+    if (!this.fallbackSpan) {
+      const zero = this.lines.position(0);
+      this.fallbackSpan =
+        this.first && this.last
+          ? joinSpans(this.tokenSpan(this.first), this.tokenSpan(this.last))
+          : { start: zero, end: zero };
+    }
+    return this.fallbackSpan;
   }
 
   private span(n: CstNode): A.Span {
-    return nodeSpan(n, this.fallback, this.lines);
+    const l = n.location;
+    if (!l || Number.isNaN(l.startOffset) || l.endOffset === undefined || Number.isNaN(l.endOffset)) {
+      return this.fallback;
+    }
+    return this.lines.span(l.startOffset, l.endOffset + 1);
   }
 
   private error(span: A.Span): A.ErrorExpr {
@@ -154,6 +244,8 @@ export class AstBuilder {
   }
 
   private numericValue(text: string, t: IToken): number {
+    const plain = plainNumber(text);
+    if (plain !== undefined) return plain;
     const m = NUMBER_RE.exec(text);
     if (!m) {
       // The parser already explained a malformed literal it let through; NaN marks it for the checker to skip.
@@ -213,7 +305,7 @@ export class AstBuilder {
 
   statement(cst: CstNode): A.Statement | undefined {
     const c = cst.children;
-    const inner = Object.values(c)[0]?.[0];
+    const inner = firstOf(c, STATEMENT_KEYS);
     if (!inner || isToken(inner)) return undefined;
     switch (inner.name) {
       case "planDecl": {
@@ -237,7 +329,7 @@ export class AstBuilder {
         return s ? { type: "TimezoneDecl", zone: this.string(s), span: this.span(inner) } : undefined;
       }
       case "sessionDecl": {
-        const t = anyTok(inner.children, ["Kw_regular", "Kw_extended", "Kw_always"]);
+        const t = anyTok(inner.children, SESSION_KEYS);
         return t
           ? {
               type: "SessionDecl",
@@ -339,11 +431,18 @@ export class AstBuilder {
       ...(filter ? { filter: this.expression(filter) } : {}),
       ...(window ? { window } : {}),
       action,
-      modifiers: nodes(c, "modifier")
-        .map((m) => this.modifier(m))
-        .filter((m): m is A.Modifier => !!m),
+      modifiers: this.modifiers(nodes(c, "modifier")),
       span: this.span(n),
     };
+  }
+
+  private modifiers(ns: readonly CstNode[]): A.Modifier[] {
+    const out: A.Modifier[] = [];
+    for (const n of ns) {
+      const m = this.modifier(n);
+      if (m) out.push(m);
+    }
+    return out;
   }
 
   private action(n: CstNode): A.Action | undefined {
@@ -382,7 +481,7 @@ export class AstBuilder {
     if (tok(c, "Kw_confidence")) {
       const num = tok(c, "Number");
       if (num) return { type: "Confidence", span, level: this.number(num) };
-      const w = anyTok(c, ["Kw_low", "Kw_medium", "Kw_high"]);
+      const w = anyTok(c, CONFIDENCE_KEYS);
       return w ? { type: "Confidence", span, level: w.image as "low" | "medium" | "high" } : undefined;
     }
     const stop = node(c, "stop");
@@ -402,22 +501,29 @@ export class AstBuilder {
    */
   expression(n: CstNode): A.Expr {
     const operands = nodes(n.children, "operands");
-    const ops = nodes(n.children, "ops").map((o) => binaryOp(o, this.lines));
+    const opNodes = nodes(n.children, "ops");
+    const ops: (BinOp | undefined)[] = [];
+    for (const o of opNodes) ops.push(binaryOp(o, this.lines));
     if (operands.length === 0) return this.error(this.span(n));
     const state = { next: 0 };
     const e = this.pratt(operands, ops, state, 0);
     return e;
   }
 
-  private pratt(operands: CstNode[], ops: (BinOp | undefined)[], st: { next: number }, minBp: number): A.Expr {
+  private pratt(
+    operands: readonly CstNode[],
+    ops: readonly (BinOp | undefined)[],
+    st: { next: number },
+    minBp: number,
+  ): A.Expr {
     const left = this.operand(operands, ops, st);
     return this.continueBinary(left, operands, ops, st, minBp);
   }
 
   private continueBinary(
     first: A.Expr,
-    operands: CstNode[],
-    ops: (BinOp | undefined)[],
+    operands: readonly CstNode[],
+    ops: readonly (BinOp | undefined)[],
     st: { next: number },
     minBp: number,
   ): A.Expr {
@@ -444,7 +550,7 @@ export class AstBuilder {
     return left;
   }
 
-  private operand(operands: CstNode[], ops: (BinOp | undefined)[], st: { next: number }): A.Expr {
+  private operand(operands: readonly CstNode[], ops: readonly (BinOp | undefined)[], st: { next: number }): A.Expr {
     const n = operands[st.next++];
     if (!n) return this.error(this.fallback);
     const prefixes = tokens(n.children, "prefix");
@@ -454,11 +560,11 @@ export class AstBuilder {
   }
 
   private applyPrefixes(
-    prefixes: IToken[],
+    prefixes: readonly IToken[],
     i: number,
     base: A.Expr,
-    operands: CstNode[],
-    ops: (BinOp | undefined)[],
+    operands: readonly CstNode[],
+    ops: readonly (BinOp | undefined)[],
     st: { next: number },
   ): A.Expr {
     const p = prefixes[i];
@@ -502,16 +608,16 @@ export class AstBuilder {
 
   private primary(n: CstNode): A.Expr {
     const c = n.children;
-    const span = this.span(n);
     let t = tok(c, "Number");
     if (t) return this.number(t);
     t = tok(c, "Percent");
     if (t) return this.percent(t);
     t = tok(c, "Money");
     if (t) return this.money(t);
+    const span = this.span(n);
     if (tok(c, "Kw_true")) return { type: "Bool", value: true, span };
     if (tok(c, "Kw_false")) return { type: "Bool", value: false, span };
-    t = tok(c, "BarField") ?? anyTok(c, ["Kw_open", "Kw_high", "Kw_low", "Kw_close", "Kw_volume"]);
+    t = tok(c, "BarField") ?? anyTok(c, FIELD_KEYS);
     if (t) return { type: "Field", field: t.image as A.BarField, span };
     t = tok(c, "Identifier");
     if (t) {

@@ -38,6 +38,31 @@ function found(image: string | undefined, type: TokenType | undefined): string {
   return `\`${image}\``;
 }
 
+/**
+ * `LABEL` options, shared: the rules run once per statement of a file, and
+ * an options object written inline would be allocated on every call.
+ */
+const L = {
+  direction: { LABEL: "direction" },
+  prefix: { LABEL: "prefix" },
+  callOpen: { LABEL: "callOpen" },
+  callClose: { LABEL: "callClose" },
+  args: { LABEL: "args" },
+  inner: { LABEL: "inner" },
+  condition: { LABEL: "condition" },
+  filter: { LABEL: "filter" },
+  from: { LABEL: "from" },
+  to: { LABEL: "to" },
+  stop: { LABEL: "stop" },
+  target: { LABEL: "target" },
+  operands: { LABEL: "operands" },
+  ops: { LABEL: "ops" },
+  index: { LABEL: "index" },
+  indexMinus: { LABEL: "indexMinus" },
+  indexValue: { LABEL: "indexValue" },
+  indexEnd: { LABEL: "indexEnd" },
+} as const;
+
 const messages: IParserErrorMessageProvider = {
   buildMismatchTokenMessage({ expected, actual, ruleName }) {
     const noun = RULE_NOUNS[ruleName];
@@ -68,11 +93,139 @@ const messages: IParserErrorMessageProvider = {
 };
 
 export class PlanGrammar extends CstParser {
-  // Alternatives arrays built once and reused on the hot expression rules: Chevrotain's documented way to
-  // avoid re-allocating them (and their closures) on every call. Fields initialise before the rules below.
+  // Alternatives arrays and repetition bodies built once and reused: Chevrotain's documented way to avoid
+  // re-allocating them (and their closures) on every call of a rule. Fields initialise before the rules below.
+  private readonly statementAlts: IOrAlt<unknown>[] = [
+    { ALT: () => this.SUBRULE(this.planDecl) },
+    { ALT: () => this.SUBRULE(this.symbolDecl) },
+    { ALT: () => this.SUBRULE(this.timezoneDecl) },
+    { ALT: () => this.SUBRULE(this.sessionDecl) },
+    { ALT: () => this.SUBRULE(this.letDecl) },
+    { ALT: () => this.SUBRULE(this.riskDecl) },
+    { ALT: () => this.SUBRULE(this.rule) },
+  ];
+  private readonly ruleAlts: IOrAlt<unknown>[] = [
+    { ALT: () => this.SUBRULE(this.trailingStop) },
+    { ALT: () => this.SUBRULE(this.conditionRule) },
+  ];
+  private readonly withFilter = (): void => {
+    this.CONSUME(T.With);
+    this.SUBRULE2(this.expression, L.filter);
+  };
+  private readonly betweenWindow = (): void => {
+    this.CONSUME(T.Between);
+    this.CONSUME(T.Time, L.from);
+    this.CONSUME(T.And);
+    this.CONSUME2(T.Time, L.to);
+  };
+  private readonly oneModifier = (): void => {
+    this.SUBRULE(this.modifier);
+  };
+  private readonly enterSideAlts: IOrAlt<unknown>[] = [
+    { ALT: () => this.CONSUME(T.Long) },
+    { ALT: () => this.CONSUME(T.Short) },
+  ];
+  private readonly exitSideAlts: IOrAlt<unknown>[] = [
+    { ALT: () => this.CONSUME2(T.Long) },
+    { ALT: () => this.CONSUME2(T.Short) },
+  ];
+  private readonly exitSide = (): void => {
+    this.OR3(this.exitSideAlts);
+  };
+  private readonly actionAlts: IOrAlt<unknown>[] = [
+    {
+      ALT: () => {
+        this.CONSUME(T.Enter);
+        this.OR2(this.enterSideAlts);
+      },
+    },
+    {
+      ALT: () => {
+        this.CONSUME(T.Exit);
+        this.OPTION(this.exitSide);
+      },
+    },
+  ];
+  private readonly confidenceAlts: IOrAlt<unknown>[] = [
+    { ALT: () => this.CONSUME(T.Low) },
+    { ALT: () => this.CONSUME(T.Medium) },
+    { ALT: () => this.CONSUME(T.High) },
+    { ALT: () => this.CONSUME(T.NumberTok) },
+  ];
+  private readonly modifierAlts: IOrAlt<unknown>[] = [
+    {
+      ALT: () => {
+        this.CONSUME(T.Size);
+        this.SUBRULE(this.sizeSpec);
+      },
+    },
+    {
+      ALT: () => {
+        this.CONSUME(T.Confidence);
+        this.OR2(this.confidenceAlts);
+      },
+    },
+    {
+      ALT: () => {
+        this.CONSUME(T.Stop);
+        this.SUBRULE(this.expression, L.stop);
+      },
+    },
+    {
+      ALT: () => {
+        this.CONSUME(T.Target);
+        this.SUBRULE2(this.expression, L.target);
+      },
+    },
+  ];
+  private readonly sizeAlts: IOrAlt<unknown>[] = [
+    {
+      ALT: () => {
+        this.CONSUME(T.NumberTok);
+        this.CONSUME(T.Shares);
+      },
+    },
+    { ALT: () => this.CONSUME(T.Money) },
+    {
+      ALT: () => {
+        this.CONSUME(T.PercentTok);
+        this.CONSUME(T.Of);
+        this.CONSUME(T.Equity);
+      },
+    },
+  ];
+  private readonly moreOperands = (): void => {
+    this.SUBRULE(this.binaryOp, L.ops);
+    this.SUBRULE2(this.operand, L.operands);
+  };
+  private readonly onePrefix = (): void => {
+    this.OR(this.prefixAlts);
+  };
+  private readonly indexMinus = (): void => {
+    this.CONSUME(T.Minus, L.indexMinus);
+  };
+  private readonly oneIndex = (): void => {
+    this.CONSUME(T.LBracket, L.index);
+    this.OPTION(this.indexMinus);
+    this.CONSUME(T.NumberTok, L.indexValue);
+    this.CONSUME(T.RBracket, L.indexEnd);
+  };
+  private readonly ofTimeframe = (): void => {
+    this.CONSUME(T.Of);
+    this.CONSUME(T.TimeframeTok);
+  };
+  private readonly callArg = (): void => {
+    this.SUBRULE(this.expression, L.args);
+  };
+  private readonly callArgs = { SEP: T.Comma, DEF: this.callArg };
+  private readonly callParens = (): void => {
+    this.CONSUME(T.LParen, L.callOpen);
+    this.MANY_SEP(this.callArgs);
+    this.CONSUME(T.RParen, L.callClose);
+  };
   private readonly crossAlts: IOrAlt<unknown>[] = [
-    { ALT: () => this.CONSUME2(T.Above, { LABEL: "direction" }) },
-    { ALT: () => this.CONSUME2(T.Below, { LABEL: "direction" }) },
+    { ALT: () => this.CONSUME2(T.Above, L.direction) },
+    { ALT: () => this.CONSUME2(T.Below, L.direction) },
   ];
   private readonly binaryAlts: IOrAlt<unknown>[] = [
     { ALT: () => this.CONSUME(T.Or) },
@@ -97,8 +250,8 @@ export class PlanGrammar extends CstParser {
     { ALT: () => this.CONSUME(T.Slash) },
   ];
   private readonly prefixAlts: IOrAlt<unknown>[] = [
-    { ALT: () => this.CONSUME(T.Not, { LABEL: "prefix" }) },
-    { ALT: () => this.CONSUME(T.Minus, { LABEL: "prefix" }) },
+    { ALT: () => this.CONSUME(T.Not, L.prefix) },
+    { ALT: () => this.CONSUME(T.Minus, L.prefix) },
   ];
   private readonly primaryAlts: IOrAlt<unknown>[] = [
     { ALT: () => this.CONSUME(T.NumberTok) },
@@ -110,17 +263,13 @@ export class PlanGrammar extends CstParser {
     {
       ALT: () => {
         this.CONSUME(T.Identifier);
-        this.OPTION(() => {
-          this.CONSUME(T.LParen, { LABEL: "callOpen" });
-          this.MANY_SEP({ SEP: T.Comma, DEF: () => this.SUBRULE(this.expression, { LABEL: "args" }) });
-          this.CONSUME(T.RParen, { LABEL: "callClose" });
-        });
+        this.OPTION(this.callParens);
       },
     },
     {
       ALT: () => {
         this.CONSUME2(T.LParen);
-        this.SUBRULE2(this.expression, { LABEL: "inner" });
+        this.SUBRULE2(this.expression, L.inner);
         this.CONSUME2(T.RParen);
       },
     },
@@ -137,15 +286,7 @@ export class PlanGrammar extends CstParser {
   }
 
   public statement = this.RULE("statement", () => {
-    this.OR([
-      { ALT: () => this.SUBRULE(this.planDecl) },
-      { ALT: () => this.SUBRULE(this.symbolDecl) },
-      { ALT: () => this.SUBRULE(this.timezoneDecl) },
-      { ALT: () => this.SUBRULE(this.sessionDecl) },
-      { ALT: () => this.SUBRULE(this.letDecl) },
-      { ALT: () => this.SUBRULE(this.riskDecl) },
-      { ALT: () => this.SUBRULE(this.rule) },
-    ]);
+    this.OR(this.statementAlts);
   });
 
   private planDecl = this.RULE("planDecl", () => {
@@ -197,7 +338,7 @@ export class PlanGrammar extends CstParser {
   private rule = this.RULE("rule", () => {
     this.CONSUME(T.On);
     this.CONSUME(T.TimeframeTok);
-    this.OR([{ ALT: () => this.SUBRULE(this.trailingStop) }, { ALT: () => this.SUBRULE(this.conditionRule) }]);
+    this.OR(this.ruleAlts);
   });
 
   private trailingStop = this.RULE("trailingStop", () => {
@@ -212,89 +353,23 @@ export class PlanGrammar extends CstParser {
   });
 
   private conditionRule = this.RULE("conditionRule", () => {
-    this.SUBRULE(this.expression, { LABEL: "condition" });
-    this.OPTION(() => {
-      this.CONSUME(T.With);
-      this.SUBRULE2(this.expression, { LABEL: "filter" });
-    });
-    this.OPTION2(() => {
-      this.CONSUME(T.Between);
-      this.CONSUME(T.Time, { LABEL: "from" });
-      this.CONSUME(T.And);
-      this.CONSUME2(T.Time, { LABEL: "to" });
-    });
+    this.SUBRULE(this.expression, L.condition);
+    this.OPTION(this.withFilter);
+    this.OPTION2(this.betweenWindow);
     this.SUBRULE(this.action);
-    this.MANY(() => this.SUBRULE(this.modifier));
+    this.MANY(this.oneModifier);
   });
 
   private action = this.RULE("action", () => {
-    this.OR([
-      {
-        ALT: () => {
-          this.CONSUME(T.Enter);
-          this.OR2([{ ALT: () => this.CONSUME(T.Long) }, { ALT: () => this.CONSUME(T.Short) }]);
-        },
-      },
-      {
-        ALT: () => {
-          this.CONSUME(T.Exit);
-          this.OPTION(() => this.OR3([{ ALT: () => this.CONSUME2(T.Long) }, { ALT: () => this.CONSUME2(T.Short) }]));
-        },
-      },
-    ]);
+    this.OR(this.actionAlts);
   });
 
   private modifier = this.RULE("modifier", () => {
-    this.OR([
-      {
-        ALT: () => {
-          this.CONSUME(T.Size);
-          this.SUBRULE(this.sizeSpec);
-        },
-      },
-      {
-        ALT: () => {
-          this.CONSUME(T.Confidence);
-          this.OR2([
-            { ALT: () => this.CONSUME(T.Low) },
-            { ALT: () => this.CONSUME(T.Medium) },
-            { ALT: () => this.CONSUME(T.High) },
-            { ALT: () => this.CONSUME(T.NumberTok) },
-          ]);
-        },
-      },
-      {
-        ALT: () => {
-          this.CONSUME(T.Stop);
-          this.SUBRULE(this.expression, { LABEL: "stop" });
-        },
-      },
-      {
-        ALT: () => {
-          this.CONSUME(T.Target);
-          this.SUBRULE2(this.expression, { LABEL: "target" });
-        },
-      },
-    ]);
+    this.OR(this.modifierAlts);
   });
 
   private sizeSpec = this.RULE("sizeSpec", () => {
-    this.OR([
-      {
-        ALT: () => {
-          this.CONSUME(T.NumberTok);
-          this.CONSUME(T.Shares);
-        },
-      },
-      { ALT: () => this.CONSUME(T.Money) },
-      {
-        ALT: () => {
-          this.CONSUME(T.PercentTok);
-          this.CONSUME(T.Of);
-          this.CONSUME(T.Equity);
-        },
-      },
-    ]);
+    this.OR(this.sizeAlts);
   });
 
   /**
@@ -304,11 +379,8 @@ export class PlanGrammar extends CstParser {
    * times larger than it needs to be.
    */
   public expression = this.RULE("expression", () => {
-    this.SUBRULE(this.operand, { LABEL: "operands" });
-    this.MANY(() => {
-      this.SUBRULE(this.binaryOp, { LABEL: "ops" });
-      this.SUBRULE2(this.operand, { LABEL: "operands" });
-    });
+    this.SUBRULE(this.operand, L.operands);
+    this.MANY(this.moreOperands);
   });
 
   private binaryOp = this.RULE("binaryOp", () => {
@@ -317,24 +389,14 @@ export class PlanGrammar extends CstParser {
 
   /** Prefix operators (`not`, unary `-`) and a postfix expression. */
   private operand = this.RULE("operand", () => {
-    this.MANY(() => {
-      this.OR(this.prefixAlts);
-    });
+    this.MANY(this.onePrefix);
     this.SUBRULE(this.postfix);
   });
 
   private postfix = this.RULE("postfix", () => {
     this.SUBRULE(this.primary);
-    this.MANY(() => {
-      this.CONSUME(T.LBracket, { LABEL: "index" });
-      this.OPTION(() => this.CONSUME(T.Minus, { LABEL: "indexMinus" }));
-      this.CONSUME(T.NumberTok, { LABEL: "indexValue" });
-      this.CONSUME(T.RBracket, { LABEL: "indexEnd" });
-    });
-    this.OPTION2(() => {
-      this.CONSUME(T.Of);
-      this.CONSUME(T.TimeframeTok);
-    });
+    this.MANY(this.oneIndex);
+    this.OPTION2(this.ofTimeframe);
   });
 
   private primary = this.RULE("primary", () => {

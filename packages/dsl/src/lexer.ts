@@ -199,8 +199,23 @@ export const allTokens: TokenType[] = [
   Unknown,
 ];
 
+/**
+ * Chevrotain's lexer, making offset-only tokens that also carry `endOffset`
+ * (the CST's node locations are computed from it). Chevrotain 11 builds
+ * every token through `createOffsetOnlyToken` in this mode; overriding it
+ * puts `endOffset` in the token object itself instead of adding it
+ * afterwards, which would give each of a large file's tokens a second
+ * (property) object. `tokenize` still fills in any missing `endOffset`, so
+ * a Chevrotain without this hook only loses the saving.
+ */
+class PlanLexer extends Lexer {
+  createOffsetOnlyToken(image: string, startOffset: number, tokenTypeIdx: number, tokenType: TokenType): IToken {
+    return { image, startOffset, endOffset: startOffset + image.length - 1, tokenTypeIdx, tokenType };
+  }
+}
+
 /** One shared lexer instance: building it validates every pattern, which is too slow to repeat per call. */
-export const planLexer = new Lexer(allTokens, {
+export const planLexer = new PlanLexer(allTokens, {
   positionTracking: "onlyOffset",
   ensureOptimizations: true,
   // Diagnostics carry their own positions; Chevrotain's message text is replaced anyway.
@@ -224,9 +239,11 @@ export interface LexResult {
 /** Tokenize a whole file. Never throws: unknown characters come back as errors. */
 export function tokenize(source: string): LexResult {
   const r = planLexer.tokenize(source);
-  // `onlyOffset` tracking leaves `endOffset` unset; the CST's node locations are computed from it.
-  for (const t of r.tokens) t.endOffset = t.startOffset + t.image.length - 1;
-  for (const t of r.groups.comments ?? []) t.endOffset = t.startOffset + t.image.length - 1;
+  // `onlyOffset` tracking leaves `endOffset` unset unless `PlanLexer`'s hook ran; the CST's node locations need it.
+  if (r.tokens[0] && r.tokens[0].endOffset === undefined) {
+    for (const t of r.tokens) t.endOffset = t.startOffset + t.image.length - 1;
+  }
+  for (const t of r.groups.comments ?? []) t.endOffset ??= t.startOffset + t.image.length - 1;
   return {
     tokens: r.tokens,
     comments: r.groups.comments ?? [],

@@ -4,7 +4,7 @@ import { AstBuilder, joinSpans } from "./cst-to-ast.js";
 import type { DiagnosticCollector } from "./diagnostics.js";
 import { PlanGrammar } from "./grammar.js";
 import { KEYWORDS, Money, NumberTok, StringLit, tokenize } from "./lexer.js";
-import { LineIndex } from "./positions.js";
+import { LineIndex, LinePositions } from "./positions.js";
 
 /** Deepest nesting of `(`, `[`, `not` and unary `-` in one statement (see E0003). */
 export const MAX_NESTING = 64;
@@ -31,7 +31,8 @@ const ZERO: A.Position = { offset: 0, line: 1, column: 1 };
 export function parse(source: string, diagnostics: DiagnosticCollector): A.PlanFile {
   const lexed = tokenize(source);
   const lines = new LineIndex(source);
-  for (const t of lexed.tokens) {
+  for (let i = 0; i < lexed.tokens.length; i++) {
+    const t = lexed.tokens[i] as IToken;
     if (t.tokenType.name === "Unknown") reportUnknown(source, t.startOffset, t.image.length, lines, diagnostics);
   }
   for (const e of lexed.errors) {
@@ -40,7 +41,7 @@ export function parse(source: string, diagnostics: DiagnosticCollector): A.PlanF
 
   const statements: A.Statement[] = [];
   const p = getGrammar();
-  const builder = new AstBuilder(diagnostics, { start: ZERO, end: ZERO }, lines);
+  const builder = new AstBuilder(diagnostics, new LinePositions(lines));
   let line: IToken[] = [];
 
   const flush = (): void => {
@@ -52,7 +53,9 @@ export function parse(source: string, diagnostics: DiagnosticCollector): A.PlanF
     }
   };
 
-  for (const t of lexed.tokens) {
+  const tokens = lexed.tokens;
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i] as IToken;
     const name = t.tokenType.name;
     if (name === "Unknown") continue;
     if (name === "NL") {
@@ -142,8 +145,8 @@ function reportBadNumber(t: IToken, lines: LineIndex, diagnostics: DiagnosticCol
 /** Nesting depth and length limits, checked before recursive descent can be asked to recurse. */
 function checkLimits(line: IToken[], lines: LineIndex, diagnostics: DiagnosticCollector): boolean {
   const tokenSpan = (t: IToken): A.Span => lines.tokenSpan(t);
-  const span = joinSpans(tokenSpan(line[0] as IToken), tokenSpan(line[line.length - 1] as IToken));
   if (line.length > MAX_STATEMENT_TOKENS) {
+    const span = joinSpans(tokenSpan(line[0] as IToken), tokenSpan(line[line.length - 1] as IToken));
     diagnostics.error(
       "E0003",
       { start: span.start, end: tokenSpan(line[0] as IToken).end },
@@ -155,6 +158,8 @@ function checkLimits(line: IToken[], lines: LineIndex, diagnostics: DiagnosticCo
     );
     return false;
   }
+  // Only deep lines need the exact count below; most lines have fewer tokens than the limit.
+  if (line.length <= MAX_NESTING) return true;
   let depth = 0;
   let prefix = 0;
   let prev: string | undefined;
@@ -203,10 +208,9 @@ function parseStatement(
   diagnostics: DiagnosticCollector,
 ): A.Statement | undefined {
   if (!checkLimits(line, lines, diagnostics)) return undefined;
-  const tokenSpan = (t: IToken): A.Span => lines.tokenSpan(t);
   const first = line[0] as IToken;
   const last = line[line.length - 1] as IToken;
-  builder.setFallback(joinSpans(tokenSpan(first), tokenSpan(last)));
+  builder.setStatement(first, last);
   p.input = line;
   let cst: ReturnType<PlanGrammar["statement"]>;
   try {
@@ -215,7 +219,7 @@ function parseStatement(
     // Recursion past the engine's stack despite the limits above; keep going with the next line.
     diagnostics.error(
       "E0003",
-      tokenSpan(first),
+      lines.tokenSpan(first),
       `statement could not be parsed: ${e instanceof Error ? e.message : String(e)}`,
       {
         label: "this statement was skipped",

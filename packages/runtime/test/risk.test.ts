@@ -14,6 +14,11 @@ describe("risk config", () => {
     expect(c).toEqual({ maxPositionShares: 200, maxOrderValue: 10_000 });
   });
 
+  it("never lets a plan loosen the operator's limits", () => {
+    const c = mergeRiskConfig({ maxPositionShares: 500, maxOrdersPerMinute: 5 }, { maxPositionShares: 900, maxOrdersPerMinute: 2 });
+    expect(c).toEqual({ maxPositionShares: 500, maxOrdersPerMinute: 2 });
+  });
+
   it("rejects bad settings naming the field and the source", () => {
     expect(() => mergeRiskConfig({ maxPositionShares: -1 }, {})).toThrow(/config: maxPositionShares/);
     expect(() => mergeRiskConfig({}, { maxDailyLossPercent: 150 })).toThrow(/plan: maxDailyLossPercent: in \(0, 100\]/);

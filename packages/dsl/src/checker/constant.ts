@@ -26,6 +26,21 @@ export function constantValue(
   kinds: KindTable,
   cache: Map<LetDecl, number | undefined> = new Map(),
 ): number | undefined {
+  // Most operands are fields, calls or plain literals: answer those without setting up the walk below.
+  switch (e.type) {
+    case "Number":
+    case "Money":
+    case "Percent":
+      return Number.isFinite(e.value) ? e.value : undefined;
+    case "Paren":
+    case "Of":
+    case "Unary":
+    case "Name":
+    case "Binary":
+      break;
+    default:
+      return undefined;
+  }
   const seen = new Set<LetDecl>();
   const value = (x: Expr): number | undefined => {
     switch (x.type) {

@@ -48,7 +48,7 @@ export function check(ast: PlanFile, diagnostics: DiagnosticCollector, options: 
   const none: readonly NameExpr[] = [];
   return {
     settings,
-    kindOf: (e) => kinds.kinds.get(e),
+    kindOf: (e) => kinds.kindOf(e),
     lets: names.lets,
     resolve: (e: NameExpr): LetDecl | undefined => names.resolved.get(e),
     references: (decl) => names.references.get(decl) ?? none,

@@ -44,8 +44,8 @@ export interface Ty {
 }
 
 export interface KindTable {
-  /** The kind recorded for each expression (adapted literals carry the kind they adapted to). */
-  readonly kinds: ReadonlyMap<Expr, Kind>;
+  /** The kind recorded for an expression (adapted literals carry the kind they adapted to). */
+  kindOf(e: Expr): Kind | undefined;
   ty(e: Expr): Ty | undefined;
   /** Records that a number-literal expression stands for a value of `kind` (e.g. `stop 145` is a price). */
   adapt(e: Expr, kind: Kind): void;
@@ -56,6 +56,39 @@ const NUMERIC: ReadonlySet<Kind> = new Set(["price", "volume", "percent", "numbe
 const VALUE: ReadonlySet<Kind> = new Set(["price", "volume"]);
 
 const k = (kind: Kind): string => `\`${kind}\``;
+
+/**
+ * One shared `Ty` per kind and literal flavour: a plan has hundreds of
+ * thousands of expressions and only a handful of distinct types, so interning
+ * them keeps inference from allocating one object per node.
+ */
+const PLAIN = new Map<Kind, Ty>();
+const NUMBER_LIT: Ty = { kind: "number", lit: "number" };
+const PERCENT_LIT: Ty = { kind: "percent", lit: "percent" };
+const MONEY_LIT: Ty = { kind: "price", lit: "money" };
+const LIT_NUMBER = new Map<Kind, Ty>();
+function plain(kind: Kind): Ty {
+  let t = PLAIN.get(kind);
+  if (!t) {
+    t = { kind };
+    PLAIN.set(kind, t);
+  }
+  return t;
+}
+/** `{ kind, lit: "number" }`: arithmetic of number literals keeps adapting. */
+function litNumber(kind: Kind): Ty {
+  let t = LIT_NUMBER.get(kind);
+  if (!t) {
+    t = { kind, lit: "number" };
+    LIT_NUMBER.set(kind, t);
+  }
+  return t;
+}
+const BOOL = plain("bool");
+const PRICE = plain("price");
+const VOLUME = plain("volume");
+/** Memo entry for an expression whose kind cannot be known (distinct from "not inferred yet"). */
+const UNKNOWN: Ty = { kind: "bool" };
 
 export function checkKinds(ast: PlanFile, names: NameTable, diagnostics: DiagnosticCollector): KindTable {
   const inf = new Inference(names, diagnostics);
@@ -69,25 +102,67 @@ export function checkKinds(ast: PlanFile, names: NameTable, diagnostics: Diagnos
       case "ConditionRule":
         inf.expectCondition(s.condition, "the rule's condition");
         if (s.filter) inf.expectCondition(s.filter, "the `with` filter");
-        for (const m of s.modifiers) if (m.type === "Stop" || m.type === "Target") inf.infer(m.value);
+        for (const m of s.modifiers) {
+          if (m.type === "Stop" || m.type === "Target") inf.infer(m.value);
+          else if (m.type === "Size") {
+            const z = m.size;
+            inf.notInferred(z.type === "SizeShares" ? z.shares : z.type === "SizeMoney" ? z.amount : z.percent);
+          } else if (typeof m.level !== "string") inf.notInferred(m.level);
+        }
         break;
       case "TrailingStopRule":
+        inf.notInferred(s.trail);
         if (s.activation) inf.infer(s.activation);
+        break;
+      case "RiskDecl":
+        inf.notInferred(s.value);
         break;
       default:
         break;
     }
   }
   return {
-    kinds: inf.kinds,
-    ty: (e) => inf.memo.get(e),
+    kindOf: (e) => inf.kindOf(e),
+    ty: (e) => inf.ty(e),
     adapt: (e, kind) => inf.adapt(e, kind),
   };
 }
 
+/**
+ * The type of an expression that does not depend on its operands: literals,
+ * fields and every condition-building operator. These are not memoised (a
+ * plan has hundreds of thousands of them); everything else is.
+ */
+function fixedTy(e: Expr): Ty | undefined {
+  switch (e.type) {
+    case "Number":
+      return NUMBER_LIT;
+    case "Percent":
+      return PERCENT_LIT;
+    case "Money":
+      return MONEY_LIT;
+    case "Bool":
+      return BOOL;
+    case "Field":
+      return e.field === "volume" ? VOLUME : PRICE;
+    case "Compare":
+    case "Cross":
+    case "Logical":
+      return BOOL;
+    case "Unary":
+      return e.op === "not" ? BOOL : undefined;
+    default:
+      return undefined;
+  }
+}
+
 class Inference {
-  readonly kinds = new Map<Expr, Kind>();
-  readonly memo = new Map<Expr, Ty | undefined>();
+  /** Each inferred expression's type (`UNKNOWN` when it cannot be known). */
+  private readonly memo = new Map<Expr, Ty>();
+  /** Number literals that adapted to the other operand's kind; every other kind is its type's. */
+  private readonly adapted = new Map<Expr, Kind>();
+  /** Literals outside expressions (sizes, confidence, trail, risk values): they get no kind. */
+  private readonly outside = new Set<Expr>();
   private readonly letMemo = new Map<LetDecl, Ty | undefined>();
   private readonly inProgress = new Set<LetDecl>();
 
@@ -108,16 +183,40 @@ class Inference {
   }
 
   infer(e: Expr): Ty | undefined {
-    if (this.memo.has(e)) return this.memo.get(e);
+    const fixed = fixedTy(e);
+    if (fixed) {
+      // Conditions are computed for their diagnostics; each node has one parent, so this runs once per node.
+      if (fixed === BOOL && e.type !== "Bool") this.compute(e);
+      return fixed;
+    }
+    const known = this.memo.get(e);
+    if (known !== undefined) return known === UNKNOWN ? undefined : known;
     const t = this.compute(e);
-    this.memo.set(e, t);
-    if (t) this.kinds.set(e, t.kind);
+    this.memo.set(e, t ?? UNKNOWN);
     return t;
   }
 
+  ty(e: Expr): Ty | undefined {
+    const fixed = fixedTy(e);
+    if (fixed) return fixed.lit !== undefined && this.outside.has(e) ? undefined : fixed;
+    const t = this.memo.get(e);
+    return t === UNKNOWN ? undefined : t;
+  }
+
+  /** Marks a literal that is not part of any expression (never inferred, so it has no kind). */
+  notInferred(e: Expr): void {
+    this.outside.add(e);
+  }
+
+  kindOf(e: Expr): Kind | undefined {
+    const t = this.ty(e);
+    if (t === undefined) return undefined;
+    return t.lit === "number" ? (this.adapted.get(e) ?? t.kind) : t.kind;
+  }
+
   adapt(e: Expr, kind: Kind): void {
-    if (this.memo.get(e)?.lit !== "number") return;
-    this.kinds.set(e, kind);
+    if (this.ty(e)?.lit !== "number") return;
+    this.adapted.set(e, kind);
     if (e.type === "Paren") this.adapt(e.inner, kind);
     else if (e.type === "Unary") this.adapt(e.operand, kind);
     else if (e.type === "Binary") {
@@ -143,15 +242,15 @@ class Inference {
   private compute(e: Expr): Ty | undefined {
     switch (e.type) {
       case "Number":
-        return { kind: "number", lit: "number" };
+        return NUMBER_LIT;
       case "Percent":
-        return { kind: "percent", lit: "percent" };
+        return PERCENT_LIT;
       case "Money":
-        return { kind: "price", lit: "money" };
+        return MONEY_LIT;
       case "Bool":
-        return { kind: "bool" };
+        return BOOL;
       case "Field":
-        return { kind: e.field === "volume" ? "volume" : "price" };
+        return e.field === "volume" ? VOLUME : PRICE;
       case "Name": {
         const d = this.names.resolved.get(e);
         if (!d || this.names.cyclic.has(d)) return undefined;
@@ -174,23 +273,26 @@ class Inference {
       case "Compare":
       case "Cross":
         this.comparison(e);
-        return { kind: "bool" };
-      case "Logical": {
-        for (const side of [e.left, e.right]) {
-          const t = this.infer(side);
-          if (t && t.kind !== "bool") {
-            this.diagnostics.error("E0204", side.span, `\`${e.op}\` needs conditions, found a ${k(t.kind)}`, {
-              label: `this is a ${k(t.kind)}`,
-              hint: "compare it with something, e.g. `close > open`",
-            });
-          }
-        }
-        return { kind: "bool" };
-      }
+        return BOOL;
+      case "Logical":
+        this.condition(e.left, e.op);
+        this.condition(e.right, e.op);
+        return BOOL;
     }
   }
 
   // ------------------------------------------------------------ operators
+
+  /** One side of `and`/`or`. */
+  private condition(side: Expr, op: "and" | "or"): void {
+    const t = this.infer(side);
+    if (t && t.kind !== "bool") {
+      this.diagnostics.error("E0204", side.span, `\`${op}\` needs conditions, found a ${k(t.kind)}`, {
+        label: `this is a ${k(t.kind)}`,
+        hint: "compare it with something, e.g. `close > open`",
+      });
+    }
+  }
 
   private unary(e: UnaryExpr): Ty | undefined {
     const t = this.infer(e.operand);
@@ -201,7 +303,7 @@ class Inference {
           hint: "negate a comparison, e.g. `not close > open`",
         });
       }
-      return { kind: "bool" };
+      return BOOL;
     }
     if (!t) return undefined;
     if (t.kind === "bool") {
@@ -218,8 +320,8 @@ class Inference {
     const l = this.infer(e.left);
     const r = this.infer(e.right);
     if (!l || !r) return undefined;
-    const verb = { "+": "add", "-": "subtract", "*": "multiply", "/": "divide" }[e.op];
     if (l.kind === "bool" || r.kind === "bool") {
+      const verb = { "+": "add", "-": "subtract", "*": "multiply", "/": "divide" }[e.op];
       const side = l.kind === "bool" ? e.left : e.right;
       this.diagnostics.error("E0212", side.span, `cannot ${verb} a condition`, {
         label: "this is a condition, not a value",
@@ -232,7 +334,7 @@ class Inference {
     if (e.op === "+" || e.op === "-") {
       const kind = this.unify(e.left, l, e.right, r, e.op === "+" ? "add" : "subtract");
       if (!kind) return undefined;
-      return bothLit ? { kind, lit: "number" } : { kind };
+      return bothLit ? litNumber(kind) : plain(kind);
     }
     const kind = e.op === "*" ? multiply(l.kind, r.kind) : divide(l.kind, r.kind);
     if (!kind) {
@@ -247,7 +349,7 @@ class Inference {
       });
       return undefined;
     }
-    return bothLit ? { kind, lit: "number" } : { kind };
+    return bothLit ? litNumber(kind) : plain(kind);
   }
 
   /**
@@ -350,11 +452,12 @@ class Inference {
           : `use a whole number of bars, e.g. \`${target}[${Math.max(1, Math.round(n))}]\``,
       });
     }
-    return t ? { kind: t.kind } : undefined;
+    return t ? plain(t.kind) : undefined;
   }
 
   private call(e: CallExpr): Ty | undefined {
-    const argTys = e.args.map((a) => this.infer(a));
+    const argTys: (Ty | undefined)[] = [];
+    for (const a of e.args) argTys.push(this.infer(a));
     const name = e.callee.name;
     const info = INDICATORS.get(name);
     if (!info) {
@@ -371,19 +474,24 @@ class Inference {
         label: `expected \`${info.signature}\``,
         hint: `e.g. \`${fillSnippet(info.snippet)}\``,
       });
-      return info.result === "source" ? undefined : { kind: info.result };
+      return info.result === "source" ? undefined : plain(info.result);
     }
     let ok = true;
-    info.params.forEach((p, i) => {
+    let sourceKind: Kind | undefined;
+    let sourceSeen = false;
+    for (let i = 0; i < info.params.length; i++) {
+      const p = info.params[i] as IndicatorInfo["params"][number];
       const arg = e.args[i] as Expr;
       if (p.role === "period") ok = this.checkPeriod(info, arg) && ok;
       else ok = this.checkSeries(info, p.kinds ?? [], arg, argTys[i]) && ok;
-    });
-    const sourceIndex = info.params.findIndex((p) => p.role === "series");
-    const sourceKind = sourceIndex >= 0 ? argTys[sourceIndex]?.kind : undefined;
+      if (p.role === "series" && !sourceSeen) {
+        sourceSeen = true;
+        sourceKind = argTys[i]?.kind;
+      }
+    }
     if (info.result === "source" && !ok) return undefined;
     const kind = indicatorResult(info, sourceKind);
-    return kind ? { kind } : undefined;
+    return kind ? plain(kind) : undefined;
   }
 
   private checkSeries(info: IndicatorInfo, kinds: readonly Kind[], arg: Expr, t: Ty | undefined): boolean {
@@ -413,7 +521,7 @@ class Inference {
       );
       return false;
     }
-    const t = this.memo.get(arg);
+    const t = this.ty(arg);
     const viaLet = unparen(arg);
     const letValue = viaLet.type === "Name" ? this.names.resolved.get(viaLet)?.value : undefined;
     const literal = letValue?.type === "Number" ? periodValue(letValue) : undefined;

@@ -28,12 +28,26 @@ interface Atom {
   readonly value: number;
   /** Where to point: the comparison in the rule, or the `let` name that brought it in. */
   readonly anchor: Span;
-  readonly text: string;
+  /** The comparison, shown (prefixed with `not` when negated) only if it is reported. */
+  readonly compare: CompareExpr;
+  readonly negated: boolean;
 }
+
+/** What a message quotes: printed only when a diagnostic is reported, not for every rule. */
+type Shown = { readonly name: string } | { readonly expr: Expr; readonly not?: boolean };
 
 interface Anchor {
   readonly span: Span;
-  readonly text: string;
+  readonly shown: Shown;
+}
+
+function shownText(s: Shown): string {
+  if ("name" in s) return s.name;
+  return s.not ? `not ${shortExpr(s.expr)}` : shortExpr(s.expr);
+}
+
+function atomText(a: Atom): string {
+  return shownText({ expr: a.compare, not: a.negated });
 }
 
 interface Conjunction {
@@ -99,15 +113,15 @@ function checkSatisfiable(
           const id = `${letIds.get(d)}${negated ? "-" : "+"}`;
           if (expanded.has(id)) break;
           expanded.add(id);
-          work.push({ e: d.value, anchor: anchor ?? { span: x.span, text: x.name }, negated });
+          work.push({ e: d.value, anchor: anchor ?? { span: x.span, shown: { name: x.name } }, negated });
           break;
         }
         case "Bool":
-          if (x.value === negated) conj.never = anchor ?? { span: x.span, text: shortExpr(x) };
+          if (x.value === negated) conj.never = anchor ?? { span: x.span, shown: { expr: x } };
           break;
         case "Unary":
           if (x.op === "not")
-            work.push({ e: x.operand, anchor: anchor ?? { span: x.span, text: shortExpr(x) }, negated: !negated });
+            work.push({ e: x.operand, anchor: anchor ?? { span: x.span, shown: { expr: x } }, negated: !negated });
           break;
         case "Compare":
           addCompare(x, negated ? NEGATE[x.op] : x.op, anchor?.span ?? x.span, negated);
@@ -123,28 +137,39 @@ function checkSatisfiable(
     const rt = kinds.ty(c.right);
     if (!lt || !rt || lt.kind === "bool" || rt.kind === "bool") return;
     // Operands of different kinds (after literals adapted) were reported by the kind check: no units to intersect.
-    if (kinds.kinds.get(c.left) !== kinds.kinds.get(c.right)) return;
+    if (kinds.kindOf(c.left) !== kinds.kindOf(c.right)) return;
     const lv = constantValue(c.left, names, kinds, constants);
     const rv = constantValue(c.right, names, kinds, constants);
-    const text = negated ? `not ${shortExpr(c)}` : shortExpr(c);
     if (lv !== undefined && rv !== undefined) {
-      if (!holds(lv, op, rv)) conj.never = { span: at, text };
+      if (!holds(lv, op, rv)) conj.never = { span: at, shown: { expr: c, not: negated } };
       return;
     }
     if (rv !== undefined)
-      conj.atoms.push({ key: structuralKey(c.left, resolve, keys), op, value: rv, anchor: at, text });
+      conj.atoms.push({ key: structuralKey(c.left, resolve, keys), op, value: rv, anchor: at, compare: c, negated });
     else if (lv !== undefined) {
-      conj.atoms.push({ key: structuralKey(c.right, resolve, keys), op: FLIP[op], value: lv, anchor: at, text });
+      conj.atoms.push({
+        key: structuralKey(c.right, resolve, keys),
+        op: FLIP[op],
+        value: lv,
+        anchor: at,
+        compare: c,
+        negated,
+      });
     }
   };
   collect(rule.condition);
   if (rule.filter) collect(rule.filter);
 
   if (conj.never) {
-    diagnostics.error("E0401", conj.never.span, `this rule can never fire: \`${conj.never.text}\` is never true`, {
-      label: "always false",
-      hint: "remove the rule, or fix the condition",
-    });
+    diagnostics.error(
+      "E0401",
+      conj.never.span,
+      `this rule can never fire: \`${shownText(conj.never.shown)}\` is never true`,
+      {
+        label: "always false",
+        hint: "remove the rule, or fix the condition",
+      },
+    );
     return;
   }
   const clash = findClash(conj.atoms);
@@ -152,7 +177,7 @@ function checkSatisfiable(
     diagnostics.error(
       "E0401",
       clash.second.anchor,
-      `this rule can never fire: \`${clash.first.text}\` and \`${clash.second.text}\` cannot both be true`,
+      `this rule can never fire: \`${atomText(clash.first)}\` and \`${atomText(clash.second)}\` cannot both be true`,
       {
         label: "contradicts an earlier part of the condition",
         hint: "check the numbers: did you swap `above` and `below`?",

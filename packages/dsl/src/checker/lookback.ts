@@ -1,11 +1,10 @@
-import type { Expr, LetDecl, PlanFile, Rule } from "../ast.js";
+import type { CallExpr, Expr, LetDecl, PlanFile, Rule } from "../ast.js";
 import type { ExprIR } from "../compiled.js";
 import type { DiagnosticCollector } from "../diagnostics.js";
 import type { RuleInfo } from "../semantic.js";
 import { INDICATORS, type IndicatorName, periodValue } from "./indicators.js";
 import type { NameTable } from "./names.js";
 import { shortExpr } from "./print.js";
-import { childExprs } from "./walk.js";
 
 /**
  * Lookback: how many bars of a stream an expression needs before its value
@@ -110,7 +109,9 @@ interface Res extends StreamLookback {
   readonly flagged: boolean;
 }
 
-const LEAF: Res = { bars: 1, other: new Map(), flagged: false };
+/** Shared by every result that reads no other timeframe (nearly all of them): never written to. */
+const NO_OTHER: ReadonlyMap<string, number> = new Map();
+const LEAF: Res = { bars: 1, other: NO_OTHER, flagged: false };
 
 /**
  * Computes every rule's RuleInfo and reports E0306 at the smallest node
@@ -139,8 +140,20 @@ export function checkLookback(
   return infos;
 }
 
+/** `a` and `b`'s other-timeframe needs together; one of them when the other is empty (results are never mutated). */
+function unionOther(a: ReadonlyMap<string, number>, b: ReadonlyMap<string, number>): ReadonlyMap<string, number> {
+  if (b.size === 0) return a;
+  if (a.size === 0) return b;
+  const out = new Map(a);
+  mergeOther(out, b);
+  return out;
+}
+
+/**
+ * Every AST expression has one parent, so each is computed once, on the way
+ * up; only `let`s (reached from many names) are memoised.
+ */
 class LookbackPass {
-  private readonly memo = new Map<Expr, Res>();
   private readonly letMemo = new Map<LetDecl, Res>();
   private readonly inProgress = new Set<LetDecl>();
 
@@ -152,11 +165,12 @@ class LookbackPass {
 
   combine(roots: readonly Expr[]): RuleInfo {
     const other = new Map<string, number>();
-    const parts = roots.map((r) => {
+    const parts: number[] = [];
+    for (const r of roots) {
       const x = this.of(r);
       mergeOther(other, x.other);
-      return x.bars;
-    });
+      parts.push(x.bars);
+    }
     return { lookback: lookbackStep({ k: "combine", parts }), otherTimeframes: other };
   }
 
@@ -172,57 +186,10 @@ class LookbackPass {
   }
 
   of(e: Expr): Res {
-    const known = this.memo.get(e);
-    if (known) return known;
-    const r = this.compute(e);
-    this.memo.set(e, r);
-    return r;
-  }
-
-  private compute(e: Expr): Res {
-    if (e.type === "Name") {
-      const d = this.names.resolved.get(e);
-      return d ? this.letRes(d) : LEAF;
-    }
-    const kids = childExprs(e).map((c) => this.of(c));
-    const other = new Map<string, number>();
-    for (const c of kids) mergeOther(other, c.other);
-    const flaggedBelow = kids.some((c) => c.flagged);
-    const bars = this.bars(e, kids, other);
-    if (bars > this.limit && !flaggedBelow) {
-      this.report(e, bars);
-      return { bars, other, flagged: true };
-    }
-    return { bars, other, flagged: flaggedBelow };
-  }
-
-  private bars(e: Expr, kids: readonly Res[], other: Map<string, number>): number {
-    const parts = kids.map((c) => c.bars);
     switch (e.type) {
-      case "Index": {
-        const n = e.index.value;
-        const back = e.negative || !Number.isInteger(n) ? 0 : n;
-        return lookbackStep({ k: "back", inner: parts[0] ?? 1, bars: back });
-      }
-      case "Of": {
-        const inner = parts[0] ?? 1;
-        other.set(e.timeframe.raw, Math.max(other.get(e.timeframe.raw) ?? 0, inner));
-        return lookbackStep({ k: "of" });
-      }
-      case "Cross":
-        return lookbackStep({ k: "cross", left: parts[0] ?? 1, right: parts[1] ?? 1 });
-      case "Call": {
-        const info = INDICATORS.get(e.callee.name);
-        if (!info || info.params.length !== e.args.length) return lookbackStep({ k: "combine", parts });
-        const si = info.params.findIndex((p) => p.role === "series");
-        const pi = info.params.findIndex((p) => p.role === "period");
-        const periodArg = pi >= 0 ? e.args[pi] : undefined;
-        return lookbackStep({
-          k: "ind",
-          fn: info.name,
-          source: si >= 0 ? (parts[si] ?? 1) : 1,
-          period: periodArg ? (periodValue(periodArg) ?? 1) : 1,
-        });
+      case "Name": {
+        const d = this.names.resolved.get(e);
+        return d ? this.letRes(d) : LEAF;
       }
       case "Number":
       case "Percent":
@@ -230,10 +197,83 @@ class LookbackPass {
       case "Bool":
       case "Field":
       case "ErrorExpr":
-        return lookbackStep({ k: "leaf" });
-      default:
-        return lookbackStep({ k: "combine", parts });
+        // The current bar; never past the limit (which is at least 1).
+        return this.finish(e, lookbackStep({ k: "leaf" }), NO_OTHER, false);
+      case "Index": {
+        const t = this.of(e.target);
+        const n = e.index.value;
+        const back = e.negative || !Number.isInteger(n) ? 0 : n;
+        return this.finish(e, lookbackStep({ k: "back", inner: t.bars, bars: back }), t.other, t.flagged);
+      }
+      case "Of": {
+        const t = this.of(e.target);
+        const tf = e.timeframe.raw;
+        const other = new Map(t.other);
+        other.set(tf, Math.max(other.get(tf) ?? 0, t.bars));
+        return this.finish(e, lookbackStep({ k: "of" }), other, t.flagged);
+      }
+      case "Cross": {
+        const l = this.of(e.left);
+        const r = this.of(e.right);
+        const bars = lookbackStep({ k: "cross", left: l.bars, right: r.bars });
+        return this.finish(e, bars, unionOther(l.other, r.other), l.flagged || r.flagged);
+      }
+      case "Binary":
+      case "Compare":
+      case "Logical": {
+        const l = this.of(e.left);
+        const r = this.of(e.right);
+        const bars = lookbackStep({ k: "combine", parts: [l.bars, r.bars] });
+        return this.finish(e, bars, unionOther(l.other, r.other), l.flagged || r.flagged);
+      }
+      case "Unary": {
+        const t = this.of(e.operand);
+        return this.finish(e, lookbackStep({ k: "combine", parts: [t.bars] }), t.other, t.flagged);
+      }
+      case "Paren": {
+        const t = this.of(e.inner);
+        return this.finish(e, lookbackStep({ k: "combine", parts: [t.bars] }), t.other, t.flagged);
+      }
+      case "Call":
+        return this.call(e);
     }
+  }
+
+  private call(e: CallExpr): Res {
+    let other = NO_OTHER;
+    let flagged = false;
+    const parts: number[] = [];
+    for (const a of e.args) {
+      const t = this.of(a);
+      other = unionOther(other, t.other);
+      flagged ||= t.flagged;
+      parts.push(t.bars);
+    }
+    const info = INDICATORS.get(e.callee.name);
+    let bars: number;
+    if (!info || info.params.length !== e.args.length) bars = lookbackStep({ k: "combine", parts });
+    else {
+      const si = info.params.findIndex((p) => p.role === "series");
+      const pi = info.params.findIndex((p) => p.role === "period");
+      const periodArg = pi >= 0 ? e.args[pi] : undefined;
+      bars = lookbackStep({
+        k: "ind",
+        fn: info.name,
+        source: si >= 0 ? (parts[si] ?? 1) : 1,
+        period: periodArg ? (periodValue(periodArg) ?? 1) : 1,
+      });
+    }
+    return this.finish(e, bars, other, flagged);
+  }
+
+  /** Reports E0306 here when this node is the first on its path past the limit. */
+  private finish(e: Expr, bars: number, other: ReadonlyMap<string, number>, flaggedBelow: boolean): Res {
+    if (bars > this.limit && !flaggedBelow) {
+      this.report(e, bars);
+      return { bars, other, flagged: true };
+    }
+    if (bars === 1 && other === NO_OTHER && !flaggedBelow) return LEAF;
+    return { bars, other, flagged: flaggedBelow };
   }
 
   private report(e: Expr, bars: number): void {

@@ -43,7 +43,31 @@ export function statementExprs(s: Statement): readonly Expr[] {
 /** Calls `fn` on `e` and every expression below it, parents before children. */
 export function visitExpr(e: Expr, fn: (e: Expr) => void): void {
   fn(e);
-  for (const c of childExprs(e)) visitExpr(c, fn);
+  // The same children as `childExprs`, without an array per node: every pass walks every expression.
+  switch (e.type) {
+    case "Call":
+      for (const a of e.args) visitExpr(a, fn);
+      break;
+    case "Index":
+    case "Of":
+      visitExpr(e.target, fn);
+      break;
+    case "Binary":
+    case "Compare":
+    case "Cross":
+    case "Logical":
+      visitExpr(e.left, fn);
+      visitExpr(e.right, fn);
+      break;
+    case "Unary":
+      visitExpr(e.operand, fn);
+      break;
+    case "Paren":
+      visitExpr(e.inner, fn);
+      break;
+    default:
+      break;
+  }
 }
 
 /** Skips any number of parentheses. */

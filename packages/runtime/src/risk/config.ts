@@ -37,8 +37,10 @@ export class RiskConfigError extends Error {
 }
 
 /**
- * Validates both sources and merges them, the plan's values over the
- * config's. Throws `RiskConfigError` naming the bad field.
+ * Validates both sources and merges them. Every setting is a maximum, and
+ * the operator's config is a ceiling the plan can tighten but never loosen:
+ * where both set a limit the smaller wins. Throws `RiskConfigError` naming
+ * the bad field.
  */
 export function mergeRiskConfig(fromConfig: unknown, fromPlan: unknown): RiskConfig {
   const parse = (what: string, v: unknown): RiskConfig => {
@@ -54,7 +56,7 @@ export function mergeRiskConfig(fromConfig: unknown, fromPlan: unknown): RiskCon
   const plan = parse("plan", fromPlan);
   const merged: RiskConfig = { ...base };
   for (const [k, v] of Object.entries(plan) as [keyof RiskConfig, number | undefined][]) {
-    if (v !== undefined) merged[k] = v;
+    if (v !== undefined) merged[k] = Math.min(v, merged[k] ?? v);
   }
   return merged;
 }
