@@ -2,44 +2,13 @@ import type { Expr, LetDecl, NameExpr } from "../ast.js";
 import type { NameTable } from "./names.js";
 
 /**
- * Prints an expression back as plan source (as written: parentheses and
- * `above`/`below` are kept). Used in messages and in fixes such as
- * "did you mean `sma(volume, 20)`?".
+ * Expressions are printed back as plan source by the formatter's printer (as
+ * written: parentheses and `above`/`below` kept), so a message's
+ * `did you mean \`sma(volume, 20)\`?` reads exactly like `tradeplan fmt` output.
  */
-export function printExpr(e: Expr): string {
-  switch (e.type) {
-    case "Number":
-    case "Percent":
-    case "Money":
-      return e.raw;
-    case "Bool":
-      return e.value ? "true" : "false";
-    case "Field":
-      return e.field;
-    case "Name":
-      return e.name;
-    case "Call":
-      return `${e.callee.name}(${e.args.map(printExpr).join(", ")})`;
-    case "Index":
-      return `${printExpr(e.target)}[${e.negative ? "-" : ""}${e.index.raw}]`;
-    case "Of":
-      return `${printExpr(e.target)} of ${e.timeframe.raw}`;
-    case "Binary":
-      return `${printExpr(e.left)} ${e.op} ${printExpr(e.right)}`;
-    case "Unary":
-      return e.op === "not" ? `not ${printExpr(e.operand)}` : `-${printExpr(e.operand)}`;
-    case "Compare":
-      return `${printExpr(e.left)} ${e.word ?? e.op} ${printExpr(e.right)}`;
-    case "Cross":
-      return `${printExpr(e.left)} crosses ${e.direction} ${printExpr(e.right)}`;
-    case "Logical":
-      return `${printExpr(e.left)} ${e.op} ${printExpr(e.right)}`;
-    case "Paren":
-      return `(${printExpr(e.inner)})`;
-    case "ErrorExpr":
-      return "…";
-  }
-}
+export { printExpr } from "../format/print.js";
+
+import { printExpr } from "../format/print.js";
 
 /** `printExpr`, cut to `max` characters for messages and hints. */
 export function shortExpr(e: Expr, max = 60): string {
