@@ -64,7 +64,28 @@ export function createExecutionContext(input: ExecutionContextInput): ExecutionC
   });
 }
 
-function freezeFlat<T extends object>(o: T): T {
+/**
+ * Builds a context from parts the caller has frozen already (the engine
+ * freezes the bar, position and account once per close, not once per rule):
+ * only the context object itself is frozen here. Same result as
+ * {@link createExecutionContext} for frozen parts.
+ */
+export function contextOfFrozenParts(input: ExecutionContextInput & { readonly timestamp: number }): ExecutionContext {
+  return Object.freeze({
+    symbol: input.symbol,
+    timeframe: input.timeframe,
+    bar: input.bar,
+    history: input.history,
+    plan: input.plan,
+    params: input.params,
+    position: input.position,
+    account: input.account,
+    timestamp: input.timestamp,
+  });
+}
+
+/** Freezes a flat object (a bar, a position, an account) unless it is frozen already. */
+export function freezeFlat<T extends object>(o: T): T {
   return Object.isFrozen(o) ? o : Object.freeze(o);
 }
 

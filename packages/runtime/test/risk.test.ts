@@ -15,7 +15,10 @@ describe("risk config", () => {
   });
 
   it("never lets a plan loosen the operator's limits", () => {
-    const c = mergeRiskConfig({ maxPositionShares: 500, maxOrdersPerMinute: 5 }, { maxPositionShares: 900, maxOrdersPerMinute: 2 });
+    const c = mergeRiskConfig(
+      { maxPositionShares: 500, maxOrdersPerMinute: 5 },
+      { maxPositionShares: 900, maxOrdersPerMinute: 2 },
+    );
     expect(c).toEqual({ maxPositionShares: 500, maxOrdersPerMinute: 2 });
   });
 

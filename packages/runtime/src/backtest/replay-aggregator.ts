@@ -107,7 +107,21 @@ export class ReplayAggregator {
   push(bar: BarData, out: CloseInput[]): void {
     for (const t of this.targets) {
       if (t.passthrough) {
-        const b = t.timeframe === bar.timeframe ? bar : { ...bar, timeframe: t.timeframe };
+        // Written out field by field: a spread copy gets a fresh hidden class per object in Node 20 and is far slower.
+        const b: BarData =
+          t.timeframe === bar.timeframe
+            ? bar
+            : {
+                symbol: bar.symbol,
+                timeframe: t.timeframe,
+                time: bar.time,
+                closeTime: bar.closeTime,
+                open: bar.open,
+                high: bar.high,
+                low: bar.low,
+                close: bar.close,
+                volume: bar.volume,
+              };
         out.push({ symbol: this.symbol, timeframe: t.timeframe, bar: b, closeTime: bar.closeTime });
         continue;
       }

@@ -1,8 +1,8 @@
 import type { CompiledFunction, CompiledPlan } from "@tradeplan/dsl";
 import { BarSeries } from "../bars/series.js";
 import type { Broker, BrokerOrder, PriceLevel } from "../brokers/broker.js";
-import { createExecutionContext, type PlanInfo } from "../context.js";
-import type { ExecutionFunctionBase, FunctionState } from "../functions/base.js";
+import { contextOfFrozenParts, deepFreeze, type ExecutionContext, freezeFlat, type PlanInfo } from "../context.js";
+import { ExecutionFunctionBase, type FunctionState } from "../functions/base.js";
 import { SymbolEvaluator } from "../ir/evaluator.js";
 import type { SessionKeyFn } from "../ir/program.js";
 import type { AccountInfo, BarData, ExecutionSignal, OrderSide, PositionState } from "../models.js";
@@ -73,7 +73,25 @@ interface RuleSlot {
   readonly binding: RuleBinding;
   readonly state: FunctionState;
   readonly origin: Omit<DecisionOrigin, "time">;
+  /** The function's parameters, deeply frozen once (the context hands them out). */
+  readonly params: Readonly<Record<string, unknown>>;
+  /**
+   * The last result of this slot that passed validation and is frozen down to
+   * its metadata: functions hand back the same NONE object bar after bar, and
+   * an unchanged frozen object need not be checked again.
+   */
+  lastValid: unknown;
 }
+
+/** The parts of a context shared by every rule evaluated on one close, frozen once. */
+interface CloseParts {
+  readonly bar: BarData;
+  readonly position: PositionState;
+  readonly account: AccountInfo;
+}
+
+/** The base class's `evaluate` (a promise around `evaluateSync`): a function that keeps it is synchronous. */
+const baseEvaluate = ExecutionFunctionBase.prototype.evaluate;
 
 interface SymbolRuntime {
   readonly symbol: string;
@@ -137,7 +155,7 @@ export class Engine {
     this.planInfo = Object.freeze({ name: plan.name, timezone: plan.timezone, sourceHash: plan.sourceHash });
     this.budgetMs = options.budgetMs ?? 100;
     this.timer = options.timer ?? realBudgetTimer;
-    this.dayKey = options.dayKey ?? ((t) => new Date(t).toISOString().slice(0, 10));
+    this.dayKey = options.dayKey ?? utcDayKey();
     this.defaultShares = options.defaultShares ?? 100;
     this.idPrefix = plan.sourceHash.slice(0, 12);
     this.wantEvaluations = options.sink?.evaluations === true;
@@ -165,7 +183,14 @@ export class Engine {
     for (const binding of this.options.rules) {
       const c = binding.compiled;
       const state = binding.fn.createState({ symbol, timeframe: c.timeframe, evaluator });
-      const slot: RuleSlot = { binding, state, origin: { symbol, timeframe: c.timeframe, rule: c.id, line: c.line } };
+      const params = binding.fn.params as Readonly<Record<string, unknown>>;
+      const slot: RuleSlot = {
+        binding,
+        state,
+        origin: { symbol, timeframe: c.timeframe, rule: c.id, line: c.line },
+        params: Object.isFrozen(params) ? params : deepFreeze(params),
+        lastValid: undefined,
+      };
       const list = rulesByTimeframe.get(c.timeframe) ?? [];
       list.push(slot);
       rulesByTimeframe.set(c.timeframe, list);
@@ -195,26 +220,50 @@ export class Engine {
     if (!rt) return;
     const slots = this.begin(rt, e);
     if (!slots) return;
-    const decisions: Decision[] = [];
-    const { position, account } = this.snapshot(e);
+    this.evaluateAllSync(rt, e, slots, this.timing);
+  }
+
+  /**
+   * Evaluates the rules of one close synchronously, then applies their
+   * decisions. With `timing`, each call is timed and a result past the
+   * budget is discarded (a synchronous call cannot be interrupted, so that
+   * is all a budget can do to it).
+   */
+  private evaluateAllSync(rt: SymbolRuntime, e: CloseInput, slots: readonly RuleSlot[], timing: boolean): void {
+    let decisions: Decision[] | undefined;
+    const parts = this.snapshot(e);
     for (const slot of slots) {
-      const ctx = this.context(rt, slot, e, position, account);
-      const t0 = this.timing ? this.timer.now() : 0;
-      let out: unknown;
-      let failed: { code: EngineErrorCode; message: string } | undefined;
-      try {
-        out = slot.binding.fn.evaluateSync(ctx, slot.state);
-      } catch (err) {
-        failed = { code: "FN_THROW", message: describe(err) };
+      const signal = this.evaluateOneSync(rt, slot, e, parts, timing);
+      if (signal) {
+        decisions ??= [];
+        decisions.push({ slot, signal });
       }
-      const elapsed = this.timing ? this.timer.now() - t0 : 0;
-      if (!failed && elapsed > this.budgetMs) {
-        failed = { code: "FN_TIMEOUT", message: `took ${elapsed.toFixed(1)} ms; the budget is ${this.budgetMs} ms` };
-      }
-      const signal = this.accept(slot, e, out, failed, elapsed);
-      if (signal) decisions.push({ slot, signal });
     }
-    if (decisions.length > 0) this.apply(rt, e, decisions);
+    if (decisions) this.apply(rt, e, decisions);
+  }
+
+  /** One synchronous evaluation, validated; the signal when it asks for something. */
+  private evaluateOneSync(
+    rt: SymbolRuntime,
+    slot: RuleSlot,
+    e: CloseInput,
+    parts: CloseParts,
+    timing: boolean,
+  ): ExecutionSignal | undefined {
+    const ctx = this.context(rt, slot, e, parts);
+    const t0 = timing ? this.timer.now() : 0;
+    let out: unknown;
+    let failed: { code: EngineErrorCode; message: string } | undefined;
+    try {
+      out = slot.binding.fn.evaluateSync(ctx, slot.state);
+    } catch (err) {
+      failed = { code: "FN_THROW", message: describe(err) };
+    }
+    const elapsed = timing ? this.timer.now() - t0 : 0;
+    if (!failed && elapsed > this.budgetMs) {
+      failed = { code: "FN_TIMEOUT", message: `took ${elapsed.toFixed(1)} ms; the budget is ${this.budgetMs} ms` };
+    }
+    return this.accept(slot, e, out, failed, elapsed);
   }
 
   /**
@@ -235,32 +284,50 @@ export class Engine {
     await Promise.all([...this.symbols.values()].map((rt) => rt.queue));
   }
 
+  /**
+   * The live path. A function that keeps the base class's `evaluate` is
+   * synchronous: it runs as on the sync path (timed against the budget, no
+   * timer, no promise), and when all of a close's functions are synchronous
+   * the close completes without awaiting anything. Only a function with its
+   * own `evaluate` (one that may wait on I/O) is raced against a budget timer.
+   */
   private async processCloseAsync(rt: SymbolRuntime, e: CloseInput): Promise<void> {
     const slots = this.begin(rt, e);
     if (!slots) return;
-    const decisions: Decision[] = [];
-    const { position, account } = this.snapshot(e);
-    for (const slot of slots) {
-      const ctx = this.context(rt, slot, e, position, account);
-      const t0 = this.timer.now();
-      let started: Promise<unknown>;
-      try {
-        started = slot.binding.fn.evaluate(ctx, slot.state);
-      } catch (err) {
-        started = Promise.reject(err);
-      }
-      const r = await withBudget(started, this.budgetMs, this.timer);
-      const elapsed = this.timer.now() - t0;
-      const failed =
-        r.kind === "error"
-          ? { code: "FN_THROW" as const, message: describe(r.error) }
-          : r.kind === "timeout"
-            ? { code: "FN_TIMEOUT" as const, message: `no result within the ${this.budgetMs} ms budget` }
-            : undefined;
-      const signal = this.accept(slot, e, r.kind === "value" ? r.value : undefined, failed, elapsed);
-      if (signal) decisions.push({ slot, signal });
+    if (slots.every(isSynchronous)) {
+      this.evaluateAllSync(rt, e, slots, true);
+      return;
     }
-    if (decisions.length > 0) this.apply(rt, e, decisions);
+    let decisions: Decision[] | undefined;
+    const parts = this.snapshot(e);
+    for (const slot of slots) {
+      let signal: ExecutionSignal | undefined;
+      if (isSynchronous(slot)) signal = this.evaluateOneSync(rt, slot, e, parts, true);
+      else {
+        const ctx = this.context(rt, slot, e, parts);
+        const t0 = this.timer.now();
+        let started: Promise<unknown>;
+        try {
+          started = slot.binding.fn.evaluate(ctx, slot.state);
+        } catch (err) {
+          started = Promise.reject(err);
+        }
+        const r = await withBudget(started, this.budgetMs, this.timer);
+        const elapsed = this.timer.now() - t0;
+        const failed =
+          r.kind === "error"
+            ? { code: "FN_THROW" as const, message: describe(r.error) }
+            : r.kind === "timeout"
+              ? { code: "FN_TIMEOUT" as const, message: `no result within the ${this.budgetMs} ms budget` }
+              : undefined;
+        signal = this.accept(slot, e, r.kind === "value" ? r.value : undefined, failed, elapsed);
+      }
+      if (signal) {
+        decisions ??= [];
+        decisions.push({ slot, signal });
+      }
+    }
+    if (decisions) this.apply(rt, e, decisions);
   }
 
   /** Appends the bar to its series; returns the rules to evaluate, or undefined for a stream the plan does not use. */
@@ -273,24 +340,29 @@ export class Engine {
     return slots && slots.length > 0 ? slots : undefined;
   }
 
-  private snapshot(e: CloseInput): { position: PositionState; account: AccountInfo } {
+  /** The bar, position and account every rule of this close sees, frozen once for all of them. */
+  private snapshot(e: CloseInput): CloseParts {
     const account = this.options.broker.account();
     this.options.risk.observeEquity(this.dayKey(e.closeTime), account.equity);
-    return { position: this.options.broker.position(e.symbol), account };
+    return {
+      bar: freezeFlat(e.bar),
+      position: freezeFlat(this.options.broker.position(e.symbol)),
+      account: freezeFlat(account),
+    };
   }
 
-  private context(rt: SymbolRuntime, slot: RuleSlot, e: CloseInput, position: PositionState, account: AccountInfo) {
-    const series = rt.series.get(e.timeframe);
-    return createExecutionContext({
+  private context(rt: SymbolRuntime, slot: RuleSlot, e: CloseInput, parts: CloseParts): ExecutionContext {
+    // begin() returned slots only for a known series; its history view and the plan info are frozen at creation.
+    const series = rt.series.get(e.timeframe)!;
+    return contextOfFrozenParts({
       symbol: e.symbol,
       timeframe: e.timeframe,
-      bar: e.bar,
-      // begin() returned slots only for a known series.
-      history: series!.history,
+      bar: parts.bar,
+      history: series.history,
       plan: this.planInfo,
-      params: slot.binding.fn.params as Readonly<Record<string, unknown>>,
-      position,
-      account,
+      params: slot.params,
+      position: parts.position,
+      account: parts.account,
       timestamp: e.closeTime,
     });
   }
@@ -307,9 +379,14 @@ export class Engine {
     let fault = failed;
     let signal: ExecutionSignal | undefined;
     if (!fault) {
-      const v = this.validator.validate(out);
-      if (v.ok) signal = v.signal;
-      else fault = { code: "FN_BAD_SIGNAL", message: `not a valid signal: ${v.message}` };
+      if (out !== undefined && out === slot.lastValid) signal = out as ExecutionSignal;
+      else {
+        const v = this.validator.validate(out);
+        if (v.ok) {
+          signal = v.signal;
+          if (signal === out && Object.isFrozen(out) && Object.isFrozen(signal.metadata)) slot.lastValid = out;
+        } else fault = { code: "FN_BAD_SIGNAL", message: `not a valid signal: ${v.message}` };
+      }
     }
     if (fault || !signal) {
       this.counters.errors++;
@@ -332,7 +409,20 @@ export class Engine {
       }
       return undefined;
     }
-    if (this.wantEvaluations) this.emit({ type: "evaluation", time: e.closeTime, ...slot.origin, signal, elapsedMs });
+    if (this.wantEvaluations) {
+      // Spelled out rather than spread from slot.origin: this runs once per evaluation (see copyRecord in functions/rule.ts).
+      const o = slot.origin;
+      this.emit({
+        type: "evaluation",
+        time: e.closeTime,
+        symbol: o.symbol,
+        timeframe: o.timeframe,
+        rule: o.rule,
+        line: o.line,
+        signal,
+        elapsedMs,
+      });
+    }
     return signal.action === "NONE" ? undefined : signal;
   }
 
@@ -352,7 +442,7 @@ export class Engine {
 
   private applyExit(rt: SymbolRuntime, e: CloseInput, d: Decision): void {
     const q = this.projected(rt.symbol);
-    const origin = { time: e.closeTime, ...d.slot.origin };
+    const origin = originAt(d.slot, e.closeTime);
     if (q === 0) {
       this.suppress(origin, d.signal, "NO_POSITION", "exit with no open position: nothing to do");
       return;
@@ -373,7 +463,7 @@ export class Engine {
 
   private applyEntry(rt: SymbolRuntime, e: CloseInput, d: Decision): void {
     const long = d.signal.action === "ENTER_LONG";
-    const origin = { time: e.closeTime, ...d.slot.origin };
+    const origin = originAt(d.slot, e.closeTime);
     const q = this.projected(rt.symbol);
     if ((long && q > 0) || (!long && q < 0)) {
       this.suppress(
@@ -460,7 +550,17 @@ export class Engine {
 
   private suppress(origin: DecisionOrigin, signal: ExecutionSignal, code: SuppressionCode, reason: string): void {
     this.counters.suppressed++;
-    this.emit({ type: "suppressed", ...origin, action: signal.action, code, reason });
+    this.emit({
+      type: "suppressed",
+      time: origin.time,
+      symbol: origin.symbol,
+      timeframe: origin.timeframe,
+      rule: origin.rule,
+      line: origin.line,
+      action: signal.action,
+      code,
+      reason,
+    });
   }
 
   private emit(event: EngineEvent): void {
@@ -472,6 +572,36 @@ export class Engine {
       // Auditing must never stop trading; the sink owns its own failures.
     }
   }
+}
+
+/**
+ * The default day key, the UTC date of a time, remembering the last day: a
+ * burst of closes at one boundary (or a day of bars) asks for the same day
+ * over and over, and formatting a date each time was a visible cost.
+ */
+function utcDayKey(): (time: number) => string {
+  let from = 0;
+  let to = -1;
+  let key = "";
+  return (t) => {
+    if (!(t >= from && t < to)) {
+      from = Math.floor(t / 86_400_000) * 86_400_000;
+      to = from + 86_400_000;
+      key = new Date(t).toISOString().slice(0, 10);
+    }
+    return key;
+  };
+}
+
+/** The slot's origin at one close time (spelled out: built on every firing). */
+function originAt(slot: RuleSlot, time: number): DecisionOrigin {
+  const o = slot.origin;
+  return { time, symbol: o.symbol, timeframe: o.timeframe, rule: o.rule, line: o.line };
+}
+
+/** Whether a slot's function evaluates synchronously (see {@link baseEvaluate}). */
+function isSynchronous(slot: RuleSlot): boolean {
+  return slot.binding.fn.evaluate === baseEvaluate;
 }
 
 function priceLevel(p: { kind: "price"; price: number } | { kind: "percent"; percent: number }): PriceLevel {

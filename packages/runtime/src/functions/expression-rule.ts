@@ -118,10 +118,14 @@ abstract class ExpressionRuleFunction<P extends RuleCommon & { filter?: ExprIR }
     }
     const c = volumeMomentumConfidence(ctx.history, actionDirection(this.params.action, ctx.position.side));
     const values: Record<string, unknown> = { close: ctx.bar.close };
+    const sentence = this.describe(state, values);
+    // Added in place rather than spread into a new object: see copyRecord in rule.ts.
+    values.relativeVolume = c.relativeVolume;
+    values.momentumPercent = c.momentumPercent;
     return {
       confidence: c.confidence,
-      reasoning: `${this.describe(state, values)}${withText}; ${describeConfidence(c.confidence, c.relativeVolume, c.momentumPercent)}`,
-      metadata: { ...values, relativeVolume: c.relativeVolume, momentumPercent: c.momentumPercent },
+      reasoning: `${sentence}${withText}; ${describeConfidence(c.confidence, c.relativeVolume, c.momentumPercent)}`,
+      metadata: values,
     };
   }
 
