@@ -62,7 +62,7 @@ function measure(rules: number): Result {
     lines: source.split("\n").length - 1,
     bytes: source.length,
     lexMs,
-    parseMs: Math.max(0, parseAll - lexMs),
+    parseMs: parseAll,
     checkMs,
     compileMs,
     analyzeCheckMs,
@@ -99,7 +99,7 @@ if (process.env.TRADEPLAN_BENCH_SIZE) {
   );
   out.push("");
   out.push(
-    "| rules | lines | lex ms | parse ms | check ms | compile ms | **check total ms** | analyze+compile ms | peak RSS MiB |",
+    "| rules | lines | lex ms | lex+parse ms | check ms | compile ms | **check total ms** | analyze+compile ms | peak RSS MiB |",
   );
   out.push("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
   for (const r of results) {
@@ -108,9 +108,9 @@ if (process.env.TRADEPLAN_BENCH_SIZE) {
     );
   }
   out.push("");
-  out.push("Throughput, lines per second:");
+  out.push("Throughput, lines per second (`parse` always includes lexing: the parser lexes its own input):");
   out.push("");
-  out.push("| rules | lex | parse | check | compile |");
+  out.push("| rules | lex | lex+parse | check | compile |");
   out.push("| ---: | ---: | ---: | ---: | ---: |");
   for (const r of results) {
     out.push(
