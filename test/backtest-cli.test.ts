@@ -4,35 +4,18 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { registerBacktest } from "../packages/cli/src/commands/backtest.js";
 import { registerDemo } from "../packages/cli/src/commands/demo.js";
-import { type CliIO, nodeFileSystem } from "../packages/cli/src/io.js";
 import { run } from "../packages/cli/src/program.js";
+import { captureIO } from "../packages/cli/test/helpers.js";
 
 function harness(cwd: string, isTTY = false) {
-  let out = "";
-  let err = "";
-  const io: CliIO = {
-    stdout: {
-      write: (t) => {
-        out += t;
-      },
-    },
-    stderr: {
-      write: (t) => {
-        err += t;
-      },
-    },
-    isTTY,
-    cwd,
-    env: {},
-    fs: nodeFileSystem,
-  };
+  const c = captureIO(cwd, { isTTY });
   return {
-    run: (...argv: string[]) => run(argv, io, [registerBacktest, registerDemo]),
+    run: (...argv: string[]) => run(argv, c.io, [registerBacktest, registerDemo]),
     get out() {
-      return out;
+      return c.out();
     },
     get err() {
-      return err;
+      return c.err();
     },
   };
 }

@@ -1,23 +1,12 @@
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
-import { type CliIO, nodeFileSystem, run } from "@tradeplan/cli";
 import { describe, expect, it } from "vitest";
+import { cli as runCli } from "../packages/cli/test/helpers.js";
 
 const root = join(import.meta.dirname, "..");
 
-async function cli(argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: CliIO = {
-    stdout: { write: (t) => out.push(t) },
-    stderr: { write: (t) => err.push(t) },
-    isTTY: false,
-    cwd: root,
-    env: {},
-    fs: nodeFileSystem,
-  };
-  const code = await run(argv, io);
-  return { code, out: out.join(""), err: err.join("") };
+function cli(argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  return runCli(argv, root);
 }
 
 describe("the issue's done-when, through the CLI", () => {
