@@ -242,15 +242,11 @@ class Inference {
   private compute(e: Expr): Ty | undefined {
     switch (e.type) {
       case "Number":
-        return NUMBER_LIT;
       case "Percent":
-        return PERCENT_LIT;
       case "Money":
-        return MONEY_LIT;
       case "Bool":
-        return BOOL;
       case "Field":
-        return e.field === "volume" ? VOLUME : PRICE;
+        return fixedTy(e);
       case "Name": {
         const d = this.names.resolved.get(e);
         if (!d || this.names.cyclic.has(d)) return undefined;
