@@ -2,6 +2,7 @@ import { describe, expect, test } from "vitest";
 import type { Expr } from "../src/ast.js";
 import { INDICATOR_NAMES, INDICATORS } from "../src/checker/indicators.js";
 import { codes, HEAD, only, run, spanText } from "./checker-helpers.js";
+import { BRIEF_EXAMPLE } from "./fixtures.js";
 
 /** Codes of a one-rule plan whose condition is `cond`. */
 function cond(c: string, action = "enter long"): string[] {
@@ -46,20 +47,7 @@ describe("clean expressions", () => {
   });
 
   test("the full example of the language brief checks clean", () => {
-    const src = `# Opening breakout on AAPL, protected by a trailing stop.
-plan "AAPL opening breakout"
-symbol AAPL
-timezone "America/New_York"      # default
-session regular                  # regular (default) | extended | always
-
-let breakout = 150.25
-let heavy = volume > 1.5 * sma(volume, 20)
-
-on 5m close above breakout with volume > 1M enter long size 100 shares
-on 5m close crosses above sma(close, 50) with heavy between 10:00 and 15:30 enter long confidence high
-on 1m trailing stop 2% activate at 155.00
-on 15m close below 145 exit long
-`;
+    const src = BRIEF_EXAMPLE;
     expect(run(src).diagnostics).toEqual([]);
   });
 });

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { ConditionRule, Expr, PlanFile, Statement } from "../src/ast.js";
 import { DiagnosticCollector } from "../src/diagnostics.js";
 import { MAX_NESTING, parse } from "../src/parser.js";
+import { BRIEF_EXAMPLE } from "./fixtures.js";
 
 function run(src: string): { ast: PlanFile; codes: string[]; diags: ReturnType<DiagnosticCollector["toArray"]> } {
   const d = new DiagnosticCollector();
@@ -31,20 +32,7 @@ function cond(exprSrc: string): Expr {
 
 describe("parser: statements", () => {
   it("parses the complete example of the language brief", () => {
-    const src = `# Opening breakout on AAPL, protected by a trailing stop.
-plan "AAPL opening breakout"
-symbol AAPL
-timezone "America/New_York"      # default
-session regular                  # regular (default) | extended | always
-
-let breakout = 150.25
-let heavy = volume > 1.5 * sma(volume, 20)
-
-on 5m close above breakout with volume > 1M enter long size 100 shares
-on 5m close crosses above sma(close, 50) with heavy between 10:00 and 15:30 enter long confidence high
-on 1m trailing stop 2% activate at 155.00
-on 15m close below 145 exit long
-`;
+    const src = BRIEF_EXAMPLE;
     const { ast, codes } = run(src);
     expect(codes).toEqual([]);
     expect(ast.statements.map((s) => s.type)).toEqual([

@@ -31,18 +31,8 @@ export interface ExecutionContext {
   readonly timestamp: number;
 }
 
-/** Input of {@link createExecutionContext}. */
-export interface ExecutionContextInput {
-  readonly symbol: string;
-  readonly timeframe: string;
-  readonly bar: BarData;
-  readonly history: HistoryView;
-  readonly plan: PlanInfo;
-  readonly params: Readonly<Record<string, unknown>>;
-  readonly position: PositionState;
-  readonly account: AccountInfo;
-  readonly timestamp?: number;
-}
+/** Input of {@link createExecutionContext}: the context's parts; `timestamp` defaults to the bar's close time. */
+export type ExecutionContextInput = Omit<ExecutionContext, "timestamp"> & { readonly timestamp?: number };
 
 /**
  * Builds a frozen context. Cheap per bar: the bar, position and account are

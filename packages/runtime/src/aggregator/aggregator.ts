@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { foldIntoBar, type OpenBarFields } from "../bars/open-bar.js";
 import type { MarketCalendar } from "../calendar/types.js";
 import type { BarData } from "../models.js";
 import { Bucketer } from "./bucketer.js";
@@ -53,12 +54,8 @@ export class BarAggregator {
   private start = Number.POSITIVE_INFINITY;
   private end = Number.NEGATIVE_INFINITY;
   private closedEnd = Number.NEGATIVE_INFINITY;
-  private has = false;
-  private o = 0;
-  private h = 0;
-  private l = 0;
-  private c = 0;
-  private v = 0;
+  /** The bucket being built. */
+  private readonly cur: OpenBarFields = { has: false, o: 0, h: 0, l: 0, c: 0, v: 0 };
   private outside = 0;
   private late = 0;
   private emitted = 0;
@@ -96,7 +93,7 @@ export class BarAggregator {
 
   /** Emits the bar in progress, if any (end of a replay). */
   flush(): void {
-    if (this.has) this.emit();
+    if (this.cur.has) this.emit();
   }
 
   stats(): AggregatorStats {
@@ -105,11 +102,11 @@ export class BarAggregator {
 
   private add(t: number, closeTime: number, o: number, h: number, l: number, c: number, v: number): void {
     if (!(t >= this.start && t < this.end)) {
-      if (t < this.closedEnd || (this.has && t < this.start)) {
+      if (t < this.closedEnd || (this.cur.has && t < this.start)) {
         this.late++;
         return;
       }
-      if (this.has) this.emit();
+      if (this.cur.has) this.emit();
       if (!this.bucketer.locate(t)) {
         this.outside++;
         return;
@@ -120,24 +117,12 @@ export class BarAggregator {
       this.late++;
       return;
     }
-    if (this.has) {
-      if (h > this.h) this.h = h;
-      if (l < this.l) this.l = l;
-      this.c = c;
-      this.v += v;
-    } else {
-      this.has = true;
-      this.o = o;
-      this.h = h;
-      this.l = l;
-      this.c = c;
-      this.v = v;
-    }
+    foldIntoBar(this.cur, o, h, l, c, v);
     if (closeTime >= this.end) this.emit();
   }
 
   private emit(): void {
-    this.has = false;
+    this.cur.has = false;
     this.closedEnd = this.end;
     this.emitted++;
     this.onBar({
@@ -145,11 +130,11 @@ export class BarAggregator {
       timeframe: this.timeframe.label,
       time: this.start,
       closeTime: this.end,
-      open: this.o,
-      high: this.h,
-      low: this.l,
-      close: this.c,
-      volume: this.v,
+      open: this.cur.o,
+      high: this.cur.h,
+      low: this.cur.l,
+      close: this.cur.c,
+      volume: this.cur.v,
     });
   }
 }

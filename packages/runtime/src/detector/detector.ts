@@ -1,6 +1,7 @@
 import type { BarUpdate } from "../aggregator/aggregator.js";
 import { Bucketer } from "../aggregator/bucketer.js";
 import { parseTimeframe, type Timeframe, TimeframeError } from "../aggregator/timeframe.js";
+import { foldIntoBar } from "../bars/open-bar.js";
 import { calendarFor } from "../calendar/factory.js";
 import type { MarketCalendar } from "../calendar/types.js";
 import type { Clock, TimerHandle } from "../clock/clock.js";
@@ -216,20 +217,7 @@ export class BarCloseDetector {
       s.start = s.bucketer.start;
       s.end = s.bucketer.end;
     }
-    if (s.has) {
-      if (h > s.h) s.h = h;
-      if (l < s.l) s.l = l;
-      s.c = c;
-      s.v += v;
-    } else {
-      s.has = true;
-      s.o = o;
-      s.h = h;
-      s.l = l;
-      s.c = c;
-      s.v = v;
-      if (closeTime < s.end) this.schedule(s);
-    }
+    if (foldIntoBar(s, o, h, l, c, v) && closeTime < s.end) this.schedule(s);
     if (closeTime >= s.end) this.emit(s, "data");
   }
 
