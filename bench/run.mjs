@@ -25,9 +25,8 @@ if (benches.length === 0) {
 }
 
 const mdPath = join(root, "BENCHMARKS.md");
-let md = existsSync(mdPath)
-  ? readFileSync(mdPath, "utf8")
-  : "# Benchmarks\n\nWritten by `pnpm bench` (bench/run.mjs); each section is replaced when its benchmark runs.\n";
+const header =
+  "# Benchmarks\n\nWritten by `pnpm bench` (bench/run.mjs); each section is replaced when its benchmark runs.\n";
 
 for (const name of benches) {
   const outfile = join(outDir, `${name}.mjs`);
@@ -38,7 +37,8 @@ for (const name of benches) {
     format: "esm",
     target: "node20",
     outfile,
-    // Everything is bundled (workspace packages are TypeScript source) except native addons.
+    // Everything is bundled (workspace packages are TypeScript source) except native addons, which resolve
+    // from the root devDependencies (the bundle lives under the root node_modules).
     external: ["better-sqlite3"],
     logLevel: "error",
     banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
@@ -52,6 +52,8 @@ for (const name of benches) {
   }).trim();
   const machine = `Machine: ${cpus().length} cores (${cpus()[0]?.model ?? "unknown"}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}. Run ${new Date().toISOString().slice(0, 16)}Z.`;
   const block = `<!-- bench:${name} -->\n${section}\n\n${machine}\n<!-- /bench:${name} -->`;
+  // Read just before writing: benches run in other processes may have replaced their own sections meanwhile.
+  let md = existsSync(mdPath) ? readFileSync(mdPath, "utf8") : header;
   const re = new RegExp(`<!-- bench:${name} -->[\\s\\S]*?<!-- /bench:${name} -->`);
   md = re.test(md) ? md.replace(re, block) : `${md.trimEnd()}\n\n${block}\n`;
   writeFileSync(mdPath, md);

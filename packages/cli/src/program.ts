@@ -1,10 +1,15 @@
 import { Command, CommanderError, Option } from "commander";
+import { registerAudit } from "./commands/audit.js";
 import { registerBacktest } from "./commands/backtest.js";
 import { CHECK_FORMATS, type CheckOptions, runCheck } from "./commands/check.js";
 import { runCompile } from "./commands/compile.js";
 import { registerDemo } from "./commands/demo.js";
 import { runExplain } from "./commands/explain.js";
 import { runFmt } from "./commands/fmt.js";
+import { registerInit } from "./commands/init.js";
+import { registerLsp } from "./commands/lsp.js";
+import { registerRun } from "./commands/run.js";
+import { registerTest } from "./commands/test.js";
 import { EXIT, UsageError } from "./errors.js";
 import type { CliIO } from "./io.js";
 import { sanitize } from "./render/text.js";
@@ -78,6 +83,11 @@ export const COMMANDS: readonly CommandRegistrar[] = [
   registerExplain,
   registerBacktest,
   registerDemo,
+  registerAudit,
+  registerLsp,
+  registerTest,
+  registerInit,
+  registerRun,
 ];
 
 /** Builds the commander program writing to `io`; commands report their exit code through `setExitCode`. */

@@ -1,9 +1,20 @@
 import type { IRecognitionException, IToken, TokenType } from "chevrotain";
 import type * as A from "./ast.js";
 import { AstBuilder, joinSpans } from "./cst-to-ast.js";
-import type { DiagnosticCollector } from "./diagnostics.js";
+import { type Diagnostic, DiagnosticCollector, MAX_DIAGNOSTICS } from "./diagnostics.js";
 import { PlanGrammar } from "./grammar.js";
-import { KEYWORDS, Money, NumberTok, StringLit, tokenize } from "./lexer.js";
+import {
+  BadNumber,
+  BadString,
+  KEYWORDS,
+  type LexError,
+  Money,
+  NL,
+  NumberTok,
+  StringLit,
+  tokenizeSlice,
+  Unknown,
+} from "./lexer.js";
 import { LineIndex, LinePositions } from "./positions.js";
 
 /** Deepest nesting of `(`, `[`, `not` and unary `-` in one statement (see E0003). */
@@ -20,6 +31,9 @@ function getGrammar(): PlanGrammar {
 
 const ZERO: A.Position = { offset: 0, line: 1, column: 1 };
 
+/** Characters lexed at a time (the slice ends at the next line start): see `parse`. */
+const SLICE_CHARS = 16 * 1024;
+
 /**
  * Parse a whole file into a `PlanFile`, reporting lexical and syntax
  * problems. Total: any string gives an AST (possibly empty) and diagnostics.
@@ -27,65 +41,162 @@ const ZERO: A.Position = { offset: 0, line: 1, column: 1 };
  * Statements end at a line break, so the token stream is cut into lines and
  * each line is parsed on its own: a mistake on one line never hides the
  * next, and pathological lines are refused before they can recurse deeply.
+ *
+ * The file is lexed a slice of lines at a time, and each slice parsed before
+ * the next is lexed: a large file's tokens then die young instead of all
+ * living until the end (copying them between heap spaces was a large part
+ * of the garbage collector's work). The diagnostics come out as if the
+ * whole file had been lexed first — every E0001, then the lexer's errors,
+ * then the statements' problems, which matters once the cap (E0004) drops
+ * some — because statement diagnostics are held back and replayed
+ * (`HeldDiagnostics`).
  */
 export function parse(source: string, diagnostics: DiagnosticCollector): A.PlanFile {
-  const lexed = tokenize(source);
   const lines = new LineIndex(source);
-  for (let i = 0; i < lexed.tokens.length; i++) {
-    const t = lexed.tokens[i] as IToken;
-    if (t.tokenType.name === "Unknown") reportUnknown(source, t.startOffset, t.image.length, lines, diagnostics);
-  }
-  for (const e of lexed.errors) {
-    reportUnknown(source, e.offset, e.length, lines, diagnostics);
-  }
-
+  const held = new HeldDiagnostics();
   const statements: A.Statement[] = [];
   const p = getGrammar();
-  const builder = new AstBuilder(diagnostics, new LinePositions(lines));
+  const builder = new AstBuilder(held, new LinePositions(lines));
+  const lexErrors: LexError[] = [];
+  const comments: A.Comment[] = [];
   let line: IToken[] = [];
+  let unknowns = 0;
+  let stopped = false;
 
   const flush = (): void => {
-    // Past the diagnostics cap the file is garbage; parsing the rest would only cost time.
-    if (line.length > 0 && !diagnostics.isFull) {
-      const stmt = parseStatement(line, p, builder, lines, diagnostics);
-      if (stmt) statements.push(stmt);
+    if (line.length === 0 || stopped) return;
+    // Past the diagnostics cap the file is garbage; parsing the rest would only cost time. The count is a lower
+    // bound of what the whole-file order would have reported by now (it has every E0001 first), so stopping here
+    // never parses less than that order would.
+    if (diagnostics.isFull || unknowns + lexErrors.length + held.size >= MAX_DIAGNOSTICS) {
+      stopped = true;
       line = [];
+      return;
     }
+    const from = held.size;
+    const stmt = parseStatement(line, p, builder, lines, held);
+    held.statement(from, statements.length);
+    if (stmt) statements.push(stmt);
+    line = [];
   };
 
-  const tokens = lexed.tokens;
-  for (let i = 0; i < tokens.length; i++) {
-    const t = tokens[i] as IToken;
-    const name = t.tokenType.name;
-    if (name === "Unknown") continue;
-    if (name === "NL") {
-      flush();
-      continue;
+  for (let start = 0; start < source.length; ) {
+    const end = sliceEnd(source, start + SLICE_CHARS);
+    const lexed = tokenizeSlice(source, start, end);
+    start = end;
+    const tokens = lexed.tokens;
+    for (let i = 0; i < tokens.length; i++) {
+      const t = tokens[i] as IToken;
+      if (t.tokenType === Unknown) {
+        unknowns++;
+        reportUnknown(source, t.startOffset, t.image.length, lines, diagnostics);
+      }
     }
-    if (name === "BadString") {
-      diagnostics.error("E0002", lines.tokenSpan(t), "unterminated string", {
-        label: 'this string has no closing `"`',
-        hint: 'close the string with `"` before the end of the line',
-      });
-      // Parse on as if it were closed, so the line gets no second, echoing error.
-      line.push(retype(t, StringLit));
-      continue;
+    for (const e of lexed.errors) lexErrors.push(e);
+    for (const c of lexed.comments)
+      comments.push({ type: "Comment", text: c.image.slice(1), span: lines.tokenSpan(c) });
+
+    for (let i = 0; i < tokens.length; i++) {
+      const t = tokens[i] as IToken;
+      const type = t.tokenType;
+      if (type === Unknown) continue;
+      if (type === NL) {
+        flush();
+        continue;
+      }
+      if (type === BadString) {
+        held.error("E0002", lines.tokenSpan(t), "unterminated string", {
+          label: 'this string has no closing `"`',
+          hint: 'close the string with `"` before the end of the line',
+        });
+        // Parse on as if it were closed, so the line gets no second, echoing error.
+        line.push(retype(t, StringLit));
+        continue;
+      }
+      if (type === BadNumber) {
+        reportBadNumber(t, lines, held);
+        line.push(retype(t, t.image.startsWith("$") ? Money : NumberTok));
+        continue;
+      }
+      line.push(t);
     }
-    if (name === "BadNumber") {
-      reportBadNumber(t, lines, diagnostics);
-      line.push(retype(t, t.image.startsWith("$") ? Money : NumberTok));
-      continue;
-    }
-    line.push(t);
   }
   flush();
 
-  const comments: A.Comment[] = lexed.comments.map((c) => ({
-    type: "Comment",
-    text: c.image.slice(1),
-    span: lines.tokenSpan(c),
-  }));
+  for (const e of lexErrors) reportUnknown(source, e.offset, e.length, lines, diagnostics);
+  statements.length = held.replay(diagnostics, statements.length);
   return { type: "PlanFile", statements, comments, span: { start: ZERO, end: lines.position(source.length) } };
+}
+
+/** The first line start at or after `offset` (or the end of `source`). */
+function sliceEnd(source: string, offset: number): number {
+  if (offset >= source.length) return source.length;
+  for (let i = offset - 1; i < source.length; i++) {
+    const c = source.charCodeAt(i);
+    if (c === 10) return i + 1;
+    // A `\r` ends a line unless a `\n` follows (then that `\n` does).
+    if (c === 13 && source.charCodeAt(i + 1) !== 10) return i + 1;
+  }
+  return source.length;
+}
+
+/**
+ * Statement-level diagnostics held back until every E0001 of the file is
+ * known, then replayed in the order a whole-file lexer would have reported
+ * them — including where that order would have reached the cap and stopped
+ * parsing, which decides which statements the AST keeps.
+ */
+class HeldDiagnostics extends DiagnosticCollector {
+  private readonly held: Diagnostic[] = [];
+  /** Per parsed statement, three numbers: where its diagnostics start and end in `held`, its index in the statements. */
+  private readonly marks: number[] = [];
+
+  override report(d: Diagnostic): void {
+    this.held.push(d);
+  }
+
+  /** Diagnostics held so far. */
+  get size(): number {
+    return this.held.length;
+  }
+
+  /** Marks the diagnostics from `from` to now as those of the statement parsed as number `index`. */
+  statement(from: number, index: number): void {
+    this.marks.push(from, this.held.length, index);
+  }
+
+  /**
+   * Reports the held diagnostics into `into` in order. Where `into` is full
+   * at the start of a statement, the whole-file order would not have parsed
+   * that statement nor any after it: their diagnostics are skipped (the
+   * token-level ones in between still count toward E0004). Returns how many
+   * statements to keep.
+   */
+  replay(into: DiagnosticCollector, statementCount: number): number {
+    const marks = this.marks;
+    let keep = statementCount;
+    let cut = false;
+    let m = 0;
+    let skipFrom = Number.POSITIVE_INFINITY;
+    let skipTo = 0;
+    for (let i = 0; i < this.held.length; i++) {
+      while (m < marks.length && marks[m] === i) {
+        if (!cut && into.isFull) {
+          cut = true;
+          keep = marks[m + 2] as number;
+        }
+        if (cut) {
+          skipFrom = marks[m] as number;
+          skipTo = marks[m + 1] as number;
+        }
+        m += 3;
+      }
+      if (i < skipFrom || i >= skipTo) into.report(this.held[i] as Diagnostic);
+    }
+    // A statement after the last held diagnostic: it may still be the first the whole-file order would not parse.
+    if (!cut && m < marks.length && into.isFull) keep = marks[m + 2] as number;
+    return keep;
+  }
 }
 
 /** A copy of `t` as another token type; `reported` tells the AST builder its problem was already reported. */

@@ -83,8 +83,10 @@ describe("semantic model", () => {
 });
 
 describe.skipIf(!existsSync(EXAMPLES))("examples folder", () => {
-  const plans = existsSync(join(EXAMPLES, "plans")) ? readdirSync(join(EXAMPLES, "plans")) : [];
-  const failing = existsSync(join(EXAMPLES, "failing")) ? readdirSync(join(EXAMPLES, "failing")) : [];
+  const planFiles = (dir: string) =>
+    existsSync(join(EXAMPLES, dir)) ? readdirSync(join(EXAMPLES, dir)).filter((f) => f.endsWith(".plan")) : [];
+  const plans = planFiles("plans");
+  const failing = planFiles("failing");
 
   test.each(plans)("plans/%s checks clean", (f) => {
     expect(run(readFileSync(join(EXAMPLES, "plans", f), "utf8")).diagnostics).toEqual([]);

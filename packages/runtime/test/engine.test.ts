@@ -463,6 +463,60 @@ describe("Engine async path", () => {
     expect(order.at(-1)).toBe("end A1");
   });
 
+  it("with only synchronous functions and nothing queued, a close is decided before onBarClose returns", async () => {
+    const { broker, events, engine } = setup([{ line: 3, action: "enter_long", fn: firesOn([0], sig("ENTER_LONG")) }]);
+    const b = bar(0, 100);
+    broker.onBar(b);
+    const done = engine.onBarClose({ symbol: "X", timeframe: "1m", bar: b, closeTime: b.closeTime });
+    // No await yet: the decision and the order are already there.
+    expect(of(events, "signal")).toHaveLength(1);
+    expect(broker.position("X").quantity).toBe(100);
+    await done;
+  });
+
+  it("a synchronous stream's close waits behind the symbol's queued asynchronous close", async () => {
+    const order: string[] = [];
+    let release: (() => void) | undefined;
+    const slow = new ScriptedFunction(() => sig("NONE"));
+    slow.evaluate = () => {
+      order.push("start 5m");
+      return new Promise((resolve) => {
+        release = () => {
+          order.push("end 5m");
+          resolve(sig("NONE"));
+        };
+      });
+    };
+    const quick = new ScriptedFunction(() => {
+      order.push("1m");
+      return sig("NONE");
+    });
+    const compiled = [rule(2, "enter_long", {}, "5m"), rule(3, "enter_long", {}, "1m")];
+    const engine = new Engine({
+      plan: plan(compiled),
+      rules: [
+        { compiled: compiled[0]!, fn: slow },
+        { compiled: compiled[1]!, fn: quick },
+      ],
+      broker: new PaperBroker({ ...FREE, fillAt: "close" }),
+      risk: new RiskValidator({}),
+    });
+    const b5 = { ...bar(0, 10), timeframe: "5m", closeTime: T0 + 5 * MIN };
+    const first = engine.onBarClose({ symbol: "X", timeframe: "5m", bar: b5, closeTime: b5.closeTime });
+    const b1 = bar(4, 10);
+    const second = engine.onBarClose({ symbol: "X", timeframe: "1m", bar: b1, closeTime: b1.closeTime });
+    await until(() => release !== undefined);
+    expect(order).toEqual(["start 5m"]);
+    release!();
+    await Promise.all([first, second]);
+    expect(order).toEqual(["start 5m", "end 5m", "1m"]);
+    // Once the queue has drained, the synchronous stream takes the immediate path again.
+    const b2 = bar(5, 10);
+    void engine.onBarClose({ symbol: "X", timeframe: "1m", bar: b2, closeTime: b2.closeTime });
+    expect(order.at(-1)).toBe("1m");
+    expect(order).toHaveLength(4);
+  });
+
   it("a throwing sink does not stop the engine", () => {
     const compiled = [rule(2, "enter_long")];
     const broker = new PaperBroker({ ...FREE, fillAt: "close" });

@@ -2,12 +2,21 @@ import { stat } from "node:fs/promises";
 import { resolve } from "node:path";
 import { analyze, type CompiledPlan } from "@tradeplan/dsl";
 import {
+  type AuditError,
+  AuditJournal,
+  auditSink,
+  Backtest,
   type BacktestOutcome,
   type BacktestResult,
+  type CsvBacktestOptions,
   CsvFormatError,
+  type CsvSummary,
+  engineContext,
   type RejectedRow,
+  readCsvFile,
   renderReport,
   runBacktestCsv,
+  sessionDailyBounds,
 } from "@tradeplan/runtime";
 import { type Command, Option } from "commander";
 import { z } from "zod";
@@ -31,6 +40,8 @@ const BacktestOptionsSchema = z.object({
   format: z.enum(["pretty", "json"]).default("pretty"),
   report: z.string().trim().min(1, "must name a file").optional(),
   fill: z.enum(["next-open", "close"]).default("next-open"),
+  audit: z.string().trim().min(1, "must name a journal file").optional(),
+  includeContext: z.boolean().default(false),
   color: z.boolean().default(true),
 });
 
@@ -172,18 +183,25 @@ export async function runBacktestCommand(
   const onReject = (r: RejectedRow) => {
     if (shown++ < MAX_REJECTS_SHOWN) io.stderr.write(`${displayPath(r.file, io.cwd)}:${r.line}: ${r.reason}\n`);
   };
+  if (options.includeContext && options.audit === undefined)
+    throw new UsageError("--include-context needs --audit FILE.db");
+  const journal = options.audit === undefined ? undefined : openAuditJournal(options.audit, io);
   let outcome: Awaited<ReturnType<typeof runBacktestCsv>>;
   try {
-    outcome = await runBacktestCsv({
+    const runOptions: CsvBacktestOptions = {
       plan,
       file: dataPath,
       csv: { symbol, timezone: options.tz ?? plan.timezone, timestamps: options.timestamps },
       broker: { fillAt: options.fill === "close" ? "close" : "next_open" },
       onReject,
       ...(progress ? { onProgress: (b: number) => progress.update(b) } : {}),
-    });
+    };
+    outcome = journal
+      ? await runAudited(runOptions, journal, options.includeContext, dataShown)
+      : await runBacktestCsv(runOptions);
   } catch (e) {
     progress?.done();
+    journal?.abandon();
     if (e instanceof CsvFormatError) throw new UsageError(e.message.replace(dataPath, dataShown));
     const code = (e as { code?: unknown }).code;
     if (typeof code === "string" && /^(CALENDAR|BT|TIMEFRAME|RISK)_/.test(code))
@@ -199,7 +217,106 @@ export async function runBacktestCommand(
     const where = await writeReport(outcome, options.report, io);
     io.stderr.write(`report written to \`${where}\`\n`);
   }
+  if (journal) {
+    const records = journal.finish();
+    io.stderr.write(`audit journal \`${journal.shown}\`: ${records} records\n`);
+  }
   return EXIT.ok;
+}
+
+/** An audit journal opened for one backtest run, with its file name as shown to the user. */
+interface RunJournal {
+  readonly journal: AuditJournal;
+  readonly shown: string;
+  /** Closes the journal after the run; returns the records in it. A write failure is a UsageError. */
+  finish(): number;
+  /** Closes the journal after a failed run (what was committed stays). */
+  abandon(): void;
+}
+
+/** Opens (or continues) the `--audit` journal; a file that cannot be a journal is a UsageError. */
+function openAuditJournal(target: string, io: CliIO): RunJournal {
+  const path = resolve(io.cwd, target);
+  const shown = displayPath(path, io.cwd);
+  const failed: AuditError[] = [];
+  const describeAudit = (e: unknown) => (e instanceof Error ? e.message.replace(path, shown) : String(e));
+  let journal: AuditJournal;
+  try {
+    // NORMAL: a replay can be rerun, so it need not survive a power cut (see AuditJournalOptions.synchronous).
+    journal = new AuditJournal(path, { synchronous: "normal", onFatal: (e) => failed.push(e) });
+  } catch (e) {
+    throw new UsageError(`--audit: ${describeAudit(e)}`);
+  }
+  return {
+    journal,
+    shown,
+    finish() {
+      try {
+        journal.close();
+      } catch (e) {
+        throw new UsageError(`--audit: ${describeAudit(e)}`);
+      }
+      if (failed[0]) throw new UsageError(`--audit: ${describeAudit(failed[0])}`);
+      return journal.headSeq;
+    },
+    abandon() {
+      try {
+        journal.close();
+      } catch {
+        // The run's own error is the one to report.
+      }
+    },
+  };
+}
+
+/**
+ * `runBacktestCsv` with every engine event, fill and rejected row recorded
+ * in the journal, each decision with a digest of the bar, position and
+ * account it was made on (stored in full with `--include-context`). A
+ * `session` record opens and closes the run.
+ */
+async function runAudited(
+  options: CsvBacktestOptions,
+  run: RunJournal,
+  includeContext: boolean,
+  dataShown: string,
+): Promise<BacktestOutcome & { csv: CsvSummary }> {
+  const { plan } = options;
+  let bt: Backtest | undefined;
+  const sink = auditSink(run.journal, {
+    includeContext,
+    functions: plan.functions,
+    context: engineContext(() => bt),
+  });
+  run.journal.append({
+    kind: "session",
+    action: "BACKTEST_START",
+    reasoning: `backtest of ${plan.name} on ${dataShown}`,
+    payload: { plan: plan.name, sourceHash: plan.sourceHash, symbols: plan.symbols, data: dataShown },
+  });
+  bt = new Backtest({ ...options, sink });
+  bt.broker.onEvent(sink.onBrokerEvent);
+  const current = bt;
+  const csv = await readCsvFile(
+    options.file,
+    options.csv,
+    (b) => current.feed(b),
+    (r) => {
+      current.reject(r);
+      options.onReject?.(r);
+    },
+    sessionDailyBounds(current.calendar),
+    options.onProgress,
+  );
+  const outcome = current.finish();
+  const s = outcome.result.stats;
+  run.journal.append({
+    kind: "session",
+    action: "BACKTEST_END",
+    reasoning: `${outcome.result.bars} bars, ${s.trades} trades, net P&L ${s.netPnl.toFixed(2)}`,
+    payload: { bars: outcome.result.bars, trades: s.trades, netPnl: s.netPnl, endEquity: s.endEquity },
+  });
+  return { ...outcome, csv };
 }
 
 /** Registers `tradeplan backtest`. */
@@ -226,6 +343,8 @@ export const registerBacktest: CommandRegistrar = (program: Command, ctx) => {
         .choices(["next-open", "close"])
         .default("next-open"),
     )
+    .option("--audit <file>", "record every decision, order and fill in this SQLite audit journal")
+    .option("--include-context", "with --audit: store each decision's bar, position and account, not only a digest")
     .option("--no-color", "never color the diagnostics")
     .action(async (plan: string, opts: BacktestCommandOptions) => {
       ctx.setExitCode(await runBacktestCommand(plan, opts, ctx.io));

@@ -1,4 +1,5 @@
 import { existsSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import {
   Backtest,
@@ -16,10 +17,27 @@ import type { CommandRegistrar } from "../program.js";
 import { compilePlanFile, renderBacktestSummary, writeReport } from "./backtest.js";
 import { parseOptions, useColor } from "./shared.js";
 
-/** Where the demo's plan and data live in the repository. */
-const EXAMPLES = new URL("../../../../examples/", import.meta.url);
-export const DEMO_PLAN = fileURLToPath(new URL("plans/demo.plan", EXAMPLES));
-export const DEMO_CSV = fileURLToPath(new URL("data/demo-1m.csv", EXAMPLES));
+/**
+ * The repository's `examples` folder: the nearest one above this module that
+ * holds the demo plan. The module is either its TypeScript source
+ * (packages/cli/src/commands) or inside the CLI bundle (packages/cli/dist),
+ * so a fixed relative path would fit only one of them.
+ */
+function findExamples(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    const candidate = join(dir, "examples");
+    if (existsSync(join(candidate, "plans", "demo.plan"))) return candidate;
+    const up = dirname(dir);
+    // Not found (the CLI copied out of the repository): keep the source layout's path, so the error names it.
+    if (up === dir) return fileURLToPath(new URL("../../../../examples/", import.meta.url));
+    dir = up;
+  }
+}
+
+const EXAMPLES = findExamples();
+export const DEMO_PLAN = join(EXAMPLES, "plans", "demo.plan");
+export const DEMO_CSV = join(EXAMPLES, "data", "demo-1m.csv");
 export const DEMO_REPORT = "tradeplan-demo-report.html";
 
 const DemoOptionsSchema = z.object({

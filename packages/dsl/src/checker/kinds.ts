@@ -8,6 +8,7 @@ import type {
   Kind,
   LetDecl,
   PlanFile,
+  Statement,
   UnaryExpr,
 } from "../ast.js";
 import type { DiagnosticCollector } from "../diagnostics.js";
@@ -91,41 +92,66 @@ const VOLUME = plain("volume");
 const UNKNOWN: Ty = { kind: "bool" };
 
 export function checkKinds(ast: PlanFile, names: NameTable, diagnostics: DiagnosticCollector): KindTable {
+  const checker = createKindChecker(names, diagnostics);
+  checker.lets();
+  for (const s of ast.statements) checker.statement(s);
+  return checker.table;
+}
+
+/**
+ * Kind inference in two steps, so that the incremental analyzer can run the
+ * second per statement: `lets()` infers every `let` (dependencies first),
+ * then `statement(s)` infers one statement, reading only its own nodes and
+ * the lets. Diagnostics go to `diagnostics` as they are found.
+ */
+export interface KindChecker {
+  readonly table: KindTable;
+  lets(): void;
+  statement(s: Statement): void;
+}
+
+export function createKindChecker(names: NameTable, diagnostics: DiagnosticCollector): KindChecker {
   const inf = new Inference(names, diagnostics);
-  // Dependencies first: a name then finds its let already inferred, so long let chains never recurse deeply.
-  for (const d of names.order) inf.letTy(d);
-  for (const s of ast.statements) {
-    switch (s.type) {
-      case "LetDecl":
-        inf.letTy(s);
-        break;
-      case "ConditionRule":
-        inf.expectCondition(s.condition, "the rule's condition");
-        if (s.filter) inf.expectCondition(s.filter, "the `with` filter");
-        for (const m of s.modifiers) {
-          if (m.type === "Stop" || m.type === "Target") inf.infer(m.value);
-          else if (m.type === "Size") {
-            const z = m.size;
-            inf.notInferred(z.type === "SizeShares" ? z.shares : z.type === "SizeMoney" ? z.amount : z.percent);
-          } else if (typeof m.level !== "string") inf.notInferred(m.level);
-        }
-        break;
-      case "TrailingStopRule":
-        inf.notInferred(s.trail);
-        if (s.activation) inf.infer(s.activation);
-        break;
-      case "RiskDecl":
-        inf.notInferred(s.value);
-        break;
-      default:
-        break;
-    }
-  }
   return {
-    kindOf: (e) => inf.kindOf(e),
-    ty: (e) => inf.ty(e),
-    adapt: (e, kind) => inf.adapt(e, kind),
+    table: {
+      kindOf: (e) => inf.kindOf(e),
+      ty: (e) => inf.ty(e),
+      adapt: (e, kind) => inf.adapt(e, kind),
+    },
+    lets: () => {
+      // Dependencies first: a name then finds its let already inferred, so long let chains never recurse deeply.
+      for (const d of names.order) inf.letTy(d);
+    },
+    statement: (s) => inferStatement(inf, s),
   };
+}
+
+function inferStatement(inf: Inference, s: Statement): void {
+  switch (s.type) {
+    case "LetDecl":
+      inf.letTy(s);
+      break;
+    case "ConditionRule":
+      inf.expectCondition(s.condition, "the rule's condition");
+      if (s.filter) inf.expectCondition(s.filter, "the `with` filter");
+      for (const m of s.modifiers) {
+        if (m.type === "Stop" || m.type === "Target") inf.infer(m.value);
+        else if (m.type === "Size") {
+          const z = m.size;
+          inf.notInferred(z.type === "SizeShares" ? z.shares : z.type === "SizeMoney" ? z.amount : z.percent);
+        } else if (typeof m.level !== "string") inf.notInferred(m.level);
+      }
+      break;
+    case "TrailingStopRule":
+      inf.notInferred(s.trail);
+      if (s.activation) inf.infer(s.activation);
+      break;
+    case "RiskDecl":
+      inf.notInferred(s.value);
+      break;
+    default:
+      break;
+  }
 }
 
 /**

@@ -1,4 +1,14 @@
-import type { CompareExpr, CompareOp, ConditionRule, Expr, LetDecl, NameExpr, PlanFile, Span } from "../ast.js";
+import type {
+  CompareExpr,
+  CompareOp,
+  ConditionRule,
+  Expr,
+  LetDecl,
+  NameExpr,
+  PlanFile,
+  Span,
+  Statement,
+} from "../ast.js";
 import type { DiagnosticCollector } from "../diagnostics.js";
 import { constantValue, letConstants } from "./constant.js";
 import type { KindTable } from "./kinds.js";
@@ -12,11 +22,43 @@ import { unparen } from "./walk.js";
  */
 export function checkLogic(ast: PlanFile, names: NameTable, kinds: KindTable, diagnostics: DiagnosticCollector): void {
   const rules = ast.statements.filter((s): s is ConditionRule => s.type === "ConditionRule");
+  const logic = createLogicContext(names, kinds);
+  for (const r of rules) logic.satisfiable(r, diagnostics);
+  checkOppositeEntries(rules, (r) => logic.entryKey(r), diagnostics);
+  checkTrailingStops(ast.statements, rules, diagnostics);
+}
+
+/**
+ * What the per-rule logic checks need from the lets (their structural keys
+ * and constant values), computed once; the incremental analyzer keeps it
+ * while the lets do not change and runs the per-rule parts per statement.
+ */
+export interface LogicContext {
+  /** E0401 for one rule. */
+  satisfiable(rule: ConditionRule, diagnostics: DiagnosticCollector): void;
+  /** The key under which E0402 compares entries (undefined for rules that do not enter). */
+  entryKey(rule: ConditionRule): string | undefined;
+}
+
+export function createLogicContext(names: NameTable, kinds: KindTable): LogicContext {
   const keys = letKeys(names);
   const constants = letConstants(names, kinds);
-  for (const r of rules) checkSatisfiable(r, names, kinds, keys, constants, diagnostics);
-  checkOppositeEntries(rules, names, keys, diagnostics);
-  checkTrailingStops(ast, rules, diagnostics);
+  const resolve = (n: NameExpr): LetDecl | undefined => names.resolved.get(n);
+  return {
+    satisfiable: (r, diagnostics) => checkSatisfiable(r, names, kinds, keys, constants, diagnostics),
+    entryKey: (r) => {
+      if (r.action.action !== "enter_long" && r.action.action !== "enter_short") return undefined;
+      const w = r.window
+        ? `${r.window.from.hour}:${r.window.from.minute}-${r.window.to.hour}:${r.window.to.minute}`
+        : "";
+      return [
+        r.timeframe.seconds,
+        structuralKey(r.condition, resolve, keys),
+        r.filter ? structuralKey(r.filter, resolve, keys) : "",
+        w,
+      ].join("|");
+    },
+  };
 }
 
 // ------------------------------------------------------------ E0401
@@ -226,24 +268,17 @@ function findClash(atoms: readonly Atom[]): { first: Atom; second: Atom } | unde
 
 // ------------------------------------------------------------ E0402
 
-function checkOppositeEntries(
+/** E0402 over the rules in order; `entryKey` is `LogicContext.entryKey`. */
+export function checkOppositeEntries(
   rules: readonly ConditionRule[],
-  names: NameTable,
-  keys: Map<LetDecl, string>,
+  entryKey: (r: ConditionRule) => string | undefined,
   diagnostics: DiagnosticCollector,
 ): void {
-  const resolve = (n: NameExpr): LetDecl | undefined => names.resolved.get(n);
   // Only the first rule of each direction per key matters, so a plan with thousands of identical entries stays linear.
   const seen = new Map<string, { long?: ConditionRule; short?: ConditionRule }>();
   for (const r of rules) {
-    if (r.action.action !== "enter_long" && r.action.action !== "enter_short") continue;
-    const w = r.window ? `${r.window.from.hour}:${r.window.from.minute}-${r.window.to.hour}:${r.window.to.minute}` : "";
-    const key = [
-      r.timeframe.seconds,
-      structuralKey(r.condition, resolve, keys),
-      r.filter ? structuralKey(r.filter, resolve, keys) : "",
-      w,
-    ].join("|");
+    const key = entryKey(r);
+    if (key === undefined) continue;
     const firsts = seen.get(key) ?? {};
     const mine = r.action.action === "enter_long" ? "long" : "short";
     const theirs = mine === "long" ? "short" : "long";
@@ -262,9 +297,14 @@ function checkOppositeEntries(
 
 // ------------------------------------------------------------ E0403
 
-function checkTrailingStops(ast: PlanFile, rules: readonly ConditionRule[], diagnostics: DiagnosticCollector): void {
+/** E0403: trailing stops in a plan where no rule enters. */
+export function checkTrailingStops(
+  statements: readonly Statement[],
+  rules: readonly ConditionRule[],
+  diagnostics: DiagnosticCollector,
+): void {
   if (rules.some((r) => r.action.action === "enter_long" || r.action.action === "enter_short")) return;
-  for (const s of ast.statements) {
+  for (const s of statements) {
     if (s.type !== "TrailingStopRule") continue;
     diagnostics.error("E0403", s.span, "trailing stop but no rule enters a position", {
       label: "this stop can never trigger",

@@ -1,4 +1,4 @@
-import type { CallExpr, Expr, LetDecl, PlanFile, Rule } from "../ast.js";
+import type { CallExpr, Expr, LetDecl, PlanFile, Rule, Statement } from "../ast.js";
 import type { ExprIR } from "../compiled.js";
 import type { DiagnosticCollector } from "../diagnostics.js";
 import type { RuleInfo } from "../semantic.js";
@@ -123,21 +123,50 @@ export function checkLookback(
   limit: number,
   diagnostics: DiagnosticCollector,
 ): Map<Rule, RuleInfo> {
-  const pass = new LookbackPass(names, limit, diagnostics);
+  const checker = createLookbackChecker(names, limit, diagnostics);
   const infos = new Map<Rule, RuleInfo>();
-  for (const d of names.order) pass.letRes(d);
+  checker.lets();
   for (const s of ast.statements) {
-    if (s.type === "LetDecl") pass.letRes(s);
-    else if (s.type === "ConditionRule") {
-      const roots: Expr[] = [s.condition];
-      if (s.filter) roots.push(s.filter);
-      for (const m of s.modifiers) if (m.type === "Stop" || m.type === "Target") roots.push(m.value);
-      infos.set(s, pass.combine(roots));
-    } else if (s.type === "TrailingStopRule") {
-      infos.set(s, pass.combine(s.activation ? [s.activation] : []));
-    }
+    const info = checker.statement(s);
+    if (info) infos.set(s as Rule, info);
   }
   return infos;
+}
+
+/**
+ * The lookback pass in two steps, so that the incremental analyzer can run
+ * the second per statement: `lets()` computes every `let` (dependencies
+ * first), then `statement(s)` one statement's RuleInfo (undefined for
+ * statements that are not rules), reading only its own nodes and the lets.
+ */
+export interface LookbackChecker {
+  lets(): void;
+  statement(s: Statement): RuleInfo | undefined;
+}
+
+export function createLookbackChecker(
+  names: NameTable,
+  limit: number,
+  diagnostics: DiagnosticCollector,
+): LookbackChecker {
+  const pass = new LookbackPass(names, limit, diagnostics);
+  return {
+    lets: () => {
+      for (const d of names.order) pass.letRes(d);
+    },
+    statement: (s) => {
+      if (s.type === "LetDecl") pass.letRes(s);
+      else if (s.type === "ConditionRule") {
+        const roots: Expr[] = [s.condition];
+        if (s.filter) roots.push(s.filter);
+        for (const m of s.modifiers) if (m.type === "Stop" || m.type === "Target") roots.push(m.value);
+        return pass.combine(roots);
+      } else if (s.type === "TrailingStopRule") {
+        return pass.combine(s.activation ? [s.activation] : []);
+      }
+      return undefined;
+    },
+  };
 }
 
 /** `a` and `b`'s other-timeframe needs together; one of them when the other is empty (results are never mutated). */

@@ -1,4 +1,4 @@
-import type { ConditionRule, Expr, Modifier, PlanFile, TrailingStopRule } from "../ast.js";
+import type { ConditionRule, Expr, Modifier, PlanFile, Statement, TrailingStopRule } from "../ast.js";
 import type { DiagnosticCollector } from "../diagnostics.js";
 import { constantValue, letConstants } from "./constant.js";
 import type { KindTable } from "./kinds.js";
@@ -14,16 +14,29 @@ export function checkModifiers(
   kinds: KindTable,
   diagnostics: DiagnosticCollector,
 ): void {
-  const constants = letConstants(names, kinds);
-  const constant = (e: Expr): number | undefined => constantValue(e, names, kinds, constants);
-  for (const s of ast.statements) {
-    if (s.type === "ConditionRule") checkRuleModifiers(s, constant, kinds, diagnostics);
-    else if (s.type === "TrailingStopRule") checkTrailingStop(s, constant, kinds, diagnostics);
-  }
+  const constant = constantsOf(names, kinds);
+  for (const s of ast.statements) checkStatementModifiers(s, constant, kinds, diagnostics);
 }
 
 /** The constant value of an expression, if it is one (see constant.ts). */
-type Constant = (e: Expr) => number | undefined;
+export type Constant = (e: Expr) => number | undefined;
+
+/** Constant folding with every let's value computed once (the lets are fixed for a whole check). */
+export function constantsOf(names: NameTable, kinds: KindTable): Constant {
+  const constants = letConstants(names, kinds);
+  return (e) => constantValue(e, names, kinds, constants);
+}
+
+/** One statement's modifiers (a condition rule) or trailing stop; other statements have none. */
+export function checkStatementModifiers(
+  s: Statement,
+  constant: Constant,
+  kinds: KindTable,
+  diagnostics: DiagnosticCollector,
+): void {
+  if (s.type === "ConditionRule") checkRuleModifiers(s, constant, kinds, diagnostics);
+  else if (s.type === "TrailingStopRule") checkTrailingStop(s, constant, kinds, diagnostics);
+}
 
 const WORD: Record<Modifier["type"], string> = {
   Size: "size",

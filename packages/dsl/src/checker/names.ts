@@ -1,4 +1,4 @@
-import type { BarField, LetDecl, NameExpr, PlanFile, Span } from "../ast.js";
+import type { BarField, LetDecl, NameExpr, PlanFile, Span, Statement } from "../ast.js";
 import type { DiagnosticCollector } from "../diagnostics.js";
 import { KEYWORDS } from "../lexer.js";
 import { fillSnippet, INDICATORS } from "./indicators.js";
@@ -26,27 +26,51 @@ export interface NameTable {
 }
 
 export function checkNames(ast: PlanFile, diagnostics: DiagnosticCollector): NameTable {
-  const lets = defineLets(ast, diagnostics);
+  const lets = defineLets(ast.statements, diagnostics);
   const resolved = new Map<NameExpr, LetDecl>();
   const references = new Map<LetDecl, NameExpr[]>();
   for (const d of lets.values()) references.set(d, []);
+  const letNames = [...lets.keys()];
 
   for (const s of ast.statements) {
-    for (const root of statementExprs(s)) {
-      visitExpr(root, (e) => {
-        if (e.type !== "Name") return;
-        const d = lets.get(e.name);
-        if (d) {
-          resolved.set(e, d);
-          references.get(d)?.push(e);
-        } else {
-          reportUnknown(e, [...lets.keys()], diagnostics);
-        }
-      });
-    }
+    resolveStatement(s, lets, letNames, diagnostics, (e, d) => {
+      resolved.set(e, d);
+      references.get(d)?.push(e);
+    });
   }
 
-  const { cyclic, order } = findCycles(ast, lets, resolved, diagnostics);
+  const { cyclic, order } = findCycles(ast.statements, lets, resolved, diagnostics);
+  reportUnused(references, diagnostics);
+  return { lets, resolved, references, cyclic, order };
+}
+
+/**
+ * Resolves the names one statement uses, in source order: `onResolved` gets
+ * each name that is a `let`, unknown names are reported (E0201). Depends on
+ * the statement and the lets only, so the incremental analyzer caches it.
+ */
+export function resolveStatement(
+  s: Statement,
+  lets: ReadonlyMap<string, LetDecl>,
+  letNames: readonly string[],
+  diagnostics: DiagnosticCollector,
+  onResolved: (e: NameExpr, d: LetDecl) => void,
+): void {
+  for (const root of statementExprs(s)) {
+    visitExpr(root, (e) => {
+      if (e.type !== "Name") return;
+      const d = lets.get(e.name);
+      if (d) onResolved(e, d);
+      else reportUnknown(e, letNames, diagnostics);
+    });
+  }
+}
+
+/** W0601 for every `let` no name refers to. */
+export function reportUnused(
+  references: ReadonlyMap<LetDecl, readonly NameExpr[]>,
+  diagnostics: DiagnosticCollector,
+): void {
   for (const [d, refs] of references) {
     // `_`-prefixed names are deliberately unused (the usual convention), so they stay quiet.
     if (refs.length === 0 && !d.name.name.startsWith("_")) {
@@ -57,12 +81,12 @@ export function checkNames(ast: PlanFile, diagnostics: DiagnosticCollector): Nam
       });
     }
   }
-  return { lets, resolved, references, cyclic, order };
 }
 
-function defineLets(ast: PlanFile, diagnostics: DiagnosticCollector): Map<string, LetDecl> {
+/** The `let` definitions (E0211 for shadowing and repeats), first definitions by name. */
+export function defineLets(statements: readonly Statement[], diagnostics: DiagnosticCollector): Map<string, LetDecl> {
   const lets = new Map<string, LetDecl>();
-  for (const s of ast.statements) {
+  for (const s of statements) {
     if (s.type !== "LetDecl") continue;
     const name = s.name.name;
     if ((BAR_FIELDS as readonly string[]).includes(name) || Object.hasOwn(KEYWORDS, name)) {
@@ -117,13 +141,13 @@ function reportUnknown(e: NameExpr, letNames: readonly string[], diagnostics: Di
  * each cycle once. Components come out dependencies first, which is the
  * order later passes evaluate lets in.
  */
-function findCycles(
-  ast: PlanFile,
+export function findCycles(
+  statements: readonly Statement[],
   lets: ReadonlyMap<string, LetDecl>,
   resolved: ReadonlyMap<NameExpr, LetDecl>,
   diagnostics: DiagnosticCollector,
 ): { cyclic: Set<LetDecl>; order: LetDecl[] } {
-  const decls = ast.statements.filter((s): s is LetDecl => s.type === "LetDecl" && lets.get(s.name.name) === s);
+  const decls = statements.filter((s): s is LetDecl => s.type === "LetDecl" && lets.get(s.name.name) === s);
   const deps = new Map<LetDecl, LetDecl[]>();
   for (const d of decls) {
     const out: LetDecl[] = [];

@@ -1,4 +1,4 @@
-import type { PlanFile, Timeframe } from "../ast.js";
+import type { PlanFile, Statement, Timeframe } from "../ast.js";
 import type { DiagnosticCollector } from "../diagnostics.js";
 import { suggestion } from "./suggest.js";
 import { statementExprs, visitExpr } from "./walk.js";
@@ -48,12 +48,15 @@ function checkOne(tf: Timeframe, diagnostics: DiagnosticCollector): void {
 
 /** Checks rule timeframes and every `x of TF`. */
 export function checkTimeframes(ast: PlanFile, diagnostics: DiagnosticCollector): void {
-  for (const s of ast.statements) {
-    if (s.type === "ConditionRule" || s.type === "TrailingStopRule") checkOne(s.timeframe, diagnostics);
-    for (const root of statementExprs(s)) {
-      visitExpr(root, (e) => {
-        if (e.type === "Of") checkOne(e.timeframe, diagnostics);
-      });
-    }
+  for (const s of ast.statements) checkStatementTimeframes(s, diagnostics);
+}
+
+/** One statement's timeframes: its rule timeframe and every `x of TF` in it. */
+export function checkStatementTimeframes(s: Statement, diagnostics: DiagnosticCollector): void {
+  if (s.type === "ConditionRule" || s.type === "TrailingStopRule") checkOne(s.timeframe, diagnostics);
+  for (const root of statementExprs(s)) {
+    visitExpr(root, (e) => {
+      if (e.type === "Of") checkOne(e.timeframe, diagnostics);
+    });
   }
 }

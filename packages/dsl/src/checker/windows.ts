@@ -1,4 +1,4 @@
-import type { PlanFile, SessionKind, TimeOfDay, Window } from "../ast.js";
+import type { PlanFile, SessionKind, Statement, TimeOfDay, Window } from "../ast.js";
 import type { DiagnosticCollector } from "../diagnostics.js";
 import type { PlanSettings } from "../semantic.js";
 import { DEFAULT_TIMEZONE } from "./timezone.js";
@@ -33,12 +33,23 @@ function hhmm(minutes: number): string {
 }
 
 export function checkWindows(ast: PlanFile, settings: PlanSettings, diagnostics: DiagnosticCollector): void {
-  for (const s of ast.statements) {
-    if (s.type === "ConditionRule" && s.window) checkWindow(s.window, settings, diagnostics);
-  }
+  for (const s of ast.statements) checkStatementWindow(s, settings, diagnostics);
 }
 
-function checkWindow(w: Window, settings: PlanSettings, diagnostics: DiagnosticCollector): void {
+/** One statement's window, if it is a rule with one; reads only the settings' session and time zone. */
+export function checkStatementWindow(
+  s: Statement,
+  settings: Pick<PlanSettings, "session" | "timezone">,
+  diagnostics: DiagnosticCollector,
+): void {
+  if (s.type === "ConditionRule" && s.window) checkWindow(s.window, settings, diagnostics);
+}
+
+function checkWindow(
+  w: Window,
+  settings: Pick<PlanSettings, "session" | "timezone">,
+  diagnostics: DiagnosticCollector,
+): void {
   const from = checkTime(w.from, diagnostics);
   const to = checkTime(w.to, diagnostics);
   if (from === undefined || to === undefined) return;

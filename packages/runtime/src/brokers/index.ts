@@ -9,4 +9,11 @@ export type {
   PriceLevel,
   Trade,
 } from "./broker.js";
-export { PaperBroker, type PaperBrokerConfig, PaperBrokerConfigSchema, type PaperBrokerOptions } from "./paper.js";
+export {
+  PaperBroker,
+  type PaperBrokerConfig,
+  PaperBrokerConfigSchema,
+  type PaperBrokerOptions,
+  type PaperBrokerState,
+  type PaperLotState,
+} from "./paper.js";

@@ -42,6 +42,34 @@ interface Working {
   readonly order: BrokerOrder;
 }
 
+/** One open position of a {@link PaperBroker} as saved (see {@link PaperBroker.exportState}). */
+export interface PaperLotState {
+  readonly symbol: string;
+  readonly qty: number;
+  readonly avgPrice: number;
+  readonly entryTime: number;
+  readonly entryCommission: number;
+  readonly entryRule: string;
+  readonly openedAt: number;
+  readonly entryClose: number;
+  readonly stop: number | null;
+  readonly target: number | null;
+}
+
+/** Everything a {@link PaperBroker} needs to carry on after a restart (not the trade and fill history). */
+export interface PaperBrokerState {
+  readonly cash: number;
+  readonly realized: number;
+  readonly dailyRealized: number;
+  readonly day: string | null;
+  readonly lots: readonly PaperLotState[];
+  readonly marks: readonly { readonly symbol: string; readonly price: number }[];
+  /** Working orders, in the order they were accepted. */
+  readonly working: readonly BrokerOrder[];
+  /** Every client order id ever placed: a restart must answer DUPLICATE to them too. */
+  readonly seen: readonly string[];
+}
+
 /**
  * A deterministic simulated broker for backtests and the demo. Feed it every
  * base bar with `onBar` (before the engine sees that bar's closes): working
@@ -194,6 +222,62 @@ export class PaperBroker implements Broker {
     return this.marks.get(symbol);
   }
 
+  /** A copy of the broker's state, for the state store. */
+  exportState(): PaperBrokerState {
+    return {
+      cash: this.cash,
+      realized: this.realized,
+      dailyRealized: this.dailyRealized,
+      day: this.day ?? null,
+      lots: [...this.lots].map(([symbol, l]) => ({
+        symbol,
+        qty: l.qty,
+        avgPrice: l.avgPrice,
+        entryTime: l.entryTime,
+        entryCommission: l.entryCommission,
+        entryRule: l.entryRule,
+        openedAt: l.openedAt,
+        entryClose: l.entryClose,
+        stop: l.stop ?? null,
+        target: l.target ?? null,
+      })),
+      marks: [...this.marks].map(([symbol, price]) => ({ symbol, price })),
+      working: [...this.working.values()].map((w) => w.order),
+      seen: [...this.seen],
+    };
+  }
+
+  /** Replaces the broker's state with a saved one (validated by the caller); listeners are kept. */
+  importState(s: PaperBrokerState): void {
+    this.cash = s.cash;
+    this.realized = s.realized;
+    this.dailyRealized = s.dailyRealized;
+    this.day = s.day ?? undefined;
+    this.lots.clear();
+    for (const l of s.lots) {
+      const lot: OpenLot = {
+        qty: l.qty,
+        avgPrice: l.avgPrice,
+        entryTime: l.entryTime,
+        entryCommission: l.entryCommission,
+        entryRule: l.entryRule,
+        openedAt: l.openedAt,
+        entryClose: l.entryClose,
+      };
+      if (l.stop !== null) lot.stop = l.stop;
+      if (l.target !== null) lot.target = l.target;
+      this.lots.set(l.symbol, lot);
+    }
+    this.marks.clear();
+    for (const m of s.marks) this.marks.set(m.symbol, m.price);
+    this.working.clear();
+    for (const order of s.working) this.working.set(order.clientOrderId, { order });
+    this.seen.clear();
+    for (const id of s.seen) this.seen.add(id);
+    this.positionCache.clear();
+    this.accountCache = undefined;
+  }
+
   /**
    * Advances the simulation by one bar of `bar.symbol`: fills working orders
    * decided at or before the bar's open at that open, checks protective
@@ -201,11 +285,13 @@ export class PaperBroker implements Broker {
    */
   onBar(bar: BarData): void {
     this.rollDay(bar.time);
-    for (const [id, w] of [...this.working]) {
-      if (w.order.symbol !== bar.symbol || w.order.decidedAt > bar.time) continue;
-      this.working.delete(id);
-      this.execute(w.order, bar.open, bar.time, "order");
-    }
+    // Copied before the loop because executing deletes; most bars find no working order, so no copy then.
+    if (this.working.size > 0)
+      for (const [id, w] of [...this.working]) {
+        if (w.order.symbol !== bar.symbol || w.order.decidedAt > bar.time) continue;
+        this.working.delete(id);
+        this.execute(w.order, bar.open, bar.time, "order");
+      }
     this.checkProtection(bar);
     this.setMark(bar.symbol, bar.close);
   }

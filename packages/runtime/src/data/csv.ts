@@ -1,7 +1,7 @@
 import { createReadStream } from "node:fs";
-import { StringDecoder } from "node:string_decoder";
 import { z } from "zod";
 import type { BarData } from "../models.js";
+import { F_CLOSE, F_HIGH, F_LOW, F_OPEN, F_STAMP, F_VOLUME, FastRowParser } from "./csv-fast.js";
 import { secondsToTimeframe, timeframeSeconds } from "./timeframe.js";
 import { ZonedTimeConverter } from "./zoned.js";
 
@@ -164,8 +164,12 @@ function parseTime(s: string): [number, number, number, number] | undefined {
 export class CsvBarReader {
   readonly options: z.output<typeof CsvOptionsSchema>;
   private readonly zone: ZonedTimeConverter;
-  private readonly decoder = new StringDecoder("utf8");
-  private partial = "";
+  // ignoreBOM keeps a BOM in the text: each line is decoded alone, and only the header may drop one.
+  private readonly decoder = new TextDecoder("utf-8", { ignoreBOM: true });
+  private readonly encoder = new TextEncoder();
+  /** Bytes after the last newline seen: the start of a line whose end has not arrived. */
+  private carry: Uint8Array = new Uint8Array(0);
+  private fast: FastRowParser | undefined;
   private lineNo = 0;
   private layout: CsvLayout | undefined;
   private intervalMs: number | undefined;
@@ -198,27 +202,38 @@ export class CsvBarReader {
     if (this.options.timeframe) this.setInterval((timeframeSeconds(this.options.timeframe) ?? 60) * 1000);
   }
 
-  /** Feeds raw bytes (decoded as UTF-8, split multi-byte sequences handled) or text. */
+  /**
+   * Feeds raw bytes or text. Lines are cut on the bytes (a multi-byte UTF-8
+   * sequence split across chunks stays whole, as lines are decoded only once
+   * complete); rows of the common shape are parsed from the bytes directly
+   * (see {@link FastRowParser}), any other line is decoded and parsed as text.
+   */
   push(chunk: string | Uint8Array): void {
-    const text = typeof chunk === "string" ? chunk : this.decoder.write(chunk);
-    const data = this.partial + text;
+    const bytes = typeof chunk === "string" ? this.encoder.encode(chunk) : chunk;
+    let buf = bytes;
+    if (this.carry.length > 0) {
+      buf = new Uint8Array(this.carry.length + bytes.length);
+      buf.set(this.carry, 0);
+      buf.set(bytes, this.carry.length);
+    }
     let start = 0;
     for (;;) {
-      const nl = data.indexOf("\n", start);
+      const nl = buf.indexOf(10, start);
       if (nl === -1) break;
-      this.line(data.slice(start, nl));
+      this.lineBytes(buf, start, nl);
       start = nl + 1;
     }
-    this.partial = data.slice(start);
+    // Copied: the caller may reuse its chunk's memory.
+    this.carry = buf.slice(start);
   }
 
   /** Flushes the last line and any rows held for interval inference. */
   end(): CsvSummary {
     if (!this.ended) {
       this.ended = true;
-      const rest = this.partial + this.decoder.end();
-      this.partial = "";
-      if (rest.length > 0) this.line(rest);
+      const rest = this.carry;
+      this.carry = new Uint8Array(0);
+      if (rest.length > 0) this.lineBytes(rest, 0, rest.length);
       if (!this.layout)
         throw new CsvFormatError("CSV_EMPTY", `${this.options.file}: the file has no header and no rows`);
       this.flushPending();
@@ -232,6 +247,27 @@ export class CsvBarReader {
     };
   }
 
+  /** One line, bytes [start, end) of `buf` without the newline. */
+  private lineBytes(buf: Uint8Array, start: number, end: number): void {
+    const e = end > start && buf[end - 1] === 13 ? end - 1 : end;
+    const fast = this.fast;
+    if (fast !== undefined && e > start && fast.parse(buf, start, e)) {
+      this.lineNo++;
+      this.rows++;
+      const v = fast.values;
+      this.checked(
+        v[F_OPEN] as number,
+        v[F_HIGH] as number,
+        v[F_LOW] as number,
+        v[F_CLOSE] as number,
+        v[F_VOLUME] as number,
+        v[F_STAMP] as number,
+      );
+      return;
+    }
+    this.line(this.decoder.decode(buf.subarray(start, e)));
+  }
+
   private line(raw: string): void {
     this.lineNo++;
     const text = raw.endsWith("\r") ? raw.slice(0, -1) : raw;
@@ -239,6 +275,8 @@ export class CsvBarReader {
     if (!this.layout) {
       this.layout = detectLayout(text.replace(/^\uFEFF/, ""), `${this.options.file}:${this.lineNo}`);
       if (this.layout.kind === "date") this.setInterval(86_400_000);
+      const fast = new FastRowParser(this.layout, this.zone);
+      if (fast.applicable) this.fast = fast;
       return;
     }
     this.rows++;
@@ -275,24 +313,38 @@ export class CsvBarReader {
     if (c === undefined) return;
     const v = num(L.volume, "volume");
     if (v === undefined) return;
+    const stamp = this.checkValues(o, h, l, c, v) ? this.stamp(f, L) : undefined;
+    if (stamp === undefined) return;
+    this.accept(stamp, o, h, l, c, v);
+  }
+
+  /** A row whose fields parsed on the fast path: the same checks, in the same order, as {@link row}. */
+  private checked(o: number, h: number, l: number, c: number, v: number, stamp: number): void {
+    if (this.checkValues(o, h, l, c, v)) this.accept(stamp, o, h, l, c, v);
+  }
+
+  /** Rejects (and returns false for) prices and volumes no real bar has. */
+  private checkValues(o: number, h: number, l: number, c: number, v: number): boolean {
     if (o <= 0 || h <= 0 || l <= 0 || c <= 0) {
       this.reject("CSV_NON_POSITIVE_PRICE", `prices must be positive (open ${o}, high ${h}, low ${l}, close ${c})`);
-      return;
+      return false;
     }
     if (v < 0) {
       this.reject("CSV_NEGATIVE_VOLUME", `volume ${v} is negative`);
-      return;
+      return false;
     }
     if (h < l) {
       this.reject("CSV_HIGH_LOW", `high ${h} is below low ${l}`);
-      return;
+      return false;
     }
     if (o > h || o < l || c > h || c < l) {
       this.reject("CSV_OUTSIDE_RANGE", `open ${o} or close ${c} is outside the bar's range [${l}, ${h}]`);
-      return;
+      return false;
     }
-    const stamp = this.stamp(f, L);
-    if (stamp === undefined) return;
+    return true;
+  }
+
+  private accept(stamp: number, o: number, h: number, l: number, c: number, v: number): void {
     if (this.intervalMs === undefined) {
       this.pending.push({ line: this.lineNo, stamp, o, h, l, c, v });
       if (this.pending.length >= INFER_ROWS) this.flushPending();

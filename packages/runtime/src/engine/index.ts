@@ -4,6 +4,8 @@ export {
   Engine,
   type EngineCounters,
   type EngineOptions,
+  type EngineState,
+  type PersistentFunction,
   type RuleBinding,
 } from "./engine.js";
 export {

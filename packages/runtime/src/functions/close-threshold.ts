@@ -23,6 +23,9 @@ abstract class CloseThresholdFunction extends RuleFunction<ThresholdParams, Func
   private readonly word: string;
   private readonly noneCondition: ExecutionSignal;
   private readonly noneVolume: ExecutionSignal;
+  /** `above 150.25` and `>= 1M`: the constant parts of every firing's reasoning, formatted once. */
+  private readonly thresholdText: string;
+  private readonly minVolumeText: string;
 
   protected constructor(
     private readonly above: boolean,
@@ -30,6 +33,8 @@ abstract class CloseThresholdFunction extends RuleFunction<ThresholdParams, Func
   ) {
     super(ThresholdParamsSchema, params);
     this.word = above ? "above" : "below";
+    this.thresholdText = `${this.word} ${formatPrice(this.params.threshold)}`;
+    this.minVolumeText = `>= ${formatVolume(this.params.minVolume ?? 0)}`;
     this.noneCondition = noneSignal(`close not ${this.word} ${formatPrice(this.params.threshold)}`);
     this.noneVolume = noneSignal(
       `close ${this.word} ${formatPrice(this.params.threshold)} but volume below ${formatVolume(this.params.minVolume ?? 0)}`,
@@ -51,8 +56,8 @@ abstract class CloseThresholdFunction extends RuleFunction<ThresholdParams, Func
     const minVolume = this.params.minVolume;
     if (minVolume !== undefined && !(volume >= minVolume)) return this.noneVolume;
     const c = volumeMomentumConfidence(ctx.history, actionDirection(this.params.action, ctx.position.side));
-    let reasoning = `close ${formatPrice(close)} ${this.word} ${formatPrice(th)}`;
-    if (minVolume !== undefined) reasoning += `, volume ${formatVolume(volume)} >= ${formatVolume(minVolume)}`;
+    let reasoning = `close ${formatPrice(close)} ${this.thresholdText}`;
+    if (minVolume !== undefined) reasoning += `, volume ${formatVolume(volume)} ${this.minVolumeText}`;
     reasoning += `; ${describeConfidence(c.confidence, c.relativeVolume, c.momentumPercent)}`;
     return {
       confidence: c.confidence,

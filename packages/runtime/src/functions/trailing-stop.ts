@@ -1,4 +1,5 @@
 import { type TrailingStopParams, TrailingStopParamsSchema } from "@tradeplan/dsl";
+import { z } from "zod";
 import type { HistoryView } from "../bars/series.js";
 import type { ExecutionContext } from "../context.js";
 import { confidenceLevel, type ExecutionSignal, type PositionState } from "../models.js";
@@ -19,6 +20,18 @@ export interface TrailingStopState extends FunctionState {
   /** Milliseconds per bar of the stream (to find bars that closed after the entry). */
   readonly barMs: number;
 }
+
+/** The saved form of a {@link TrailingStopState} (JSON: a NaN best close is `null`). */
+export const TrailingStopSnapshotSchema = z
+  .object({
+    side: z.enum(["flat", "long", "short"]),
+    openedAt: z.number().nullable(),
+    active: z.boolean(),
+    best: z.number().nullable(),
+  })
+  .strict();
+
+export type TrailingStopSnapshot = z.infer<typeof TrailingStopSnapshotSchema>;
 
 const TF_UNIT_MS: Readonly<Record<string, number>> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 
@@ -124,6 +137,31 @@ export class TrailingStopFunction extends ExecutionFunctionBase<TrailingStopPara
         confidenceLevel: confidenceLevel(confidence),
       }),
     });
+  }
+
+  /** The state as JSON-safe data, for the state store (a restart then trails on from the same best close). */
+  exportState(state: TrailingStopState): TrailingStopSnapshot {
+    return {
+      side: state.side,
+      openedAt: state.openedAt ?? null,
+      active: state.active,
+      best: Number.isNaN(state.best) ? null : state.best,
+    };
+  }
+
+  /**
+   * Restores what {@link exportState} saved. Returns false, leaving the state
+   * as it was, when the data is not a snapshot (the stop then rebuilds its
+   * best close from the cached bars, as on a fresh start).
+   */
+  importState(state: TrailingStopState, data: unknown): boolean {
+    const r = TrailingStopSnapshotSchema.safeParse(data);
+    if (!r.success) return false;
+    state.side = r.data.side;
+    state.openedAt = r.data.openedAt ?? undefined;
+    state.active = r.data.active;
+    state.best = r.data.best ?? Number.NaN;
+    return true;
   }
 
   /** Starts trailing a new position: the entry close, then cached bars that closed after the entry (oldest first). */

@@ -4,5 +4,6 @@ export {
   type RiskOrder,
   type RiskReasonCode,
   RiskValidator,
+  type RiskValidatorState,
   type TradingState,
 } from "./validator.js";

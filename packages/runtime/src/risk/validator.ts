@@ -34,6 +34,17 @@ export interface RiskOrder {
   readonly time: number;
 }
 
+/** The validator's mutable state: the trading state and the daily counters (see {@link RiskValidator.exportState}). */
+export interface RiskValidatorState {
+  readonly state: TradingState;
+  readonly haltedBy: "daily_loss" | "manual" | null;
+  readonly day: string | null;
+  readonly dayStartEquity: number;
+  readonly dayLoss: number;
+  /** Times of recently approved orders, oldest first (the rate limit's window). */
+  readonly recent: readonly number[];
+}
+
 const MINUTE_MS = 60_000;
 
 function fmt(n: number): string {
@@ -103,6 +114,29 @@ export class RiskValidator {
     if (maxDailyLoss === undefined) return pct;
     if (pct === undefined) return maxDailyLoss;
     return Math.min(maxDailyLoss, pct);
+  }
+
+  /** A copy of the mutable state, for the state store. */
+  exportState(): RiskValidatorState {
+    return {
+      state: this.stateValue,
+      haltedBy: this.haltedBy ?? null,
+      day: this.day ?? null,
+      dayStartEquity: this.dayStartEquity,
+      dayLoss: this.dayLoss,
+      recent: [...this.recent],
+    };
+  }
+
+  /** Restores what {@link exportState} saved (validated by the caller), so a restart keeps today's counters. */
+  importState(s: RiskValidatorState): void {
+    this.stateValue = s.state;
+    this.haltedBy = s.haltedBy ?? undefined;
+    this.day = s.day ?? undefined;
+    this.dayStartEquity = s.dayStartEquity;
+    this.dayLoss = s.dayLoss;
+    this.recent.length = 0;
+    this.recent.push(...s.recent);
   }
 
   /**

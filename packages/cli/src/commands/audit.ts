@@ -1,0 +1,236 @@
+import { resolve } from "node:path";
+import {
+  AUDIT_ENTRY_KINDS,
+  AUDIT_SYSTEM_KINDS,
+  AuditError,
+  type AuditQueryRow,
+  openDatabase,
+  queryLogs,
+  type SqliteDatabase,
+  type VerifyReport,
+  verifyJournal,
+} from "@tradeplan/runtime";
+import { type Command, Option } from "commander";
+import { z } from "zod";
+import { describeFsError, EXIT, UsageError } from "../errors.js";
+import type { CliIO } from "../io.js";
+import type { CommandRegistrar } from "../program.js";
+import { sanitize } from "../render/text.js";
+import { displayPath } from "../source.js";
+import { parseOptions } from "./shared.js";
+
+/** The journal used when no DB argument is given (overridden by `TRADEPLAN_AUDIT_DB`). */
+export const DEFAULT_AUDIT_DB = "tradeplan-audit.db";
+
+const EnvName = z
+  .string()
+  .trim()
+  .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "must be an environment variable name");
+
+const VerifyOptionsSchema = z.object({
+  hmacKeyEnv: EnvName.optional(),
+  format: z.enum(["pretty", "json"]).default("pretty"),
+});
+
+/** A time: epoch milliseconds or an ISO 8601 date/time (`2024-01-02`, `2024-01-02T14:30:00Z`). */
+const TimeOption = z
+  .string()
+  .trim()
+  .min(1, "must be a time")
+  .transform((s, ctx) => {
+    const t = /^\d+$/.test(s) ? Number(s) : Date.parse(s);
+    if (!Number.isSafeInteger(t)) {
+      ctx.addIssue({ code: "custom", message: `\`${s}\` is not an ISO 8601 time or epoch milliseconds` });
+      return z.NEVER;
+    }
+    return t;
+  });
+
+const Filter = z.string().trim().min(1, "must not be empty").max(200, "is longer than 200 characters");
+
+const QueryOptionsSchema = z.object({
+  symbol: Filter.optional(),
+  rule: Filter.optional(),
+  function: Filter.optional(),
+  action: Filter.optional(),
+  kind: z.enum([...AUDIT_ENTRY_KINDS, ...AUDIT_SYSTEM_KINDS]).optional(),
+  since: TimeOption.optional(),
+  until: TimeOption.optional(),
+  limit: z
+    .string()
+    .regex(/^\d+$/, "must be a whole number")
+    .transform(Number)
+    .pipe(z.number().int().min(1, "must be at least 1").max(100_000, "must be at most 100000"))
+    .default(100),
+  format: z.enum(["table", "json"]).default("table"),
+});
+
+export type AuditVerifyCommandOptions = z.input<typeof VerifyOptionsSchema>;
+export type AuditQueryCommandOptions = z.input<typeof QueryOptionsSchema>;
+
+/** Opens a journal read-only; a missing file or a database without a journal is a UsageError. */
+async function openJournal(db: string | undefined, io: CliIO): Promise<{ conn: SqliteDatabase; shown: string }> {
+  const path = resolve(io.cwd, db ?? io.env.TRADEPLAN_AUDIT_DB ?? DEFAULT_AUDIT_DB);
+  const shown = displayPath(path, io.cwd);
+  const kind = await io.fs.kind(path).catch((e: unknown) => {
+    throw new UsageError(`cannot read \`${shown}\`: ${describeFsError(e)}`);
+  });
+  if (kind === "missing") throw new UsageError(`\`${shown}\`: no such file or directory`);
+  if (kind !== "file") throw new UsageError(`\`${shown}\` is not a file`);
+  try {
+    return { conn: openDatabase(path, { readonly: true }), shown };
+  } catch (e) {
+    throw new UsageError(e instanceof Error ? e.message.replace(path, shown) : String(e));
+  }
+}
+
+/** Runs `f`, turning journal errors into usage errors that show the path as the user wrote it. */
+function withJournal<T>(path: string, shown: string, f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    if (e instanceof AuditError) throw new UsageError(e.message.replace(path, shown));
+    throw e;
+  }
+}
+
+function renderVerify(r: VerifyReport, shown: string): string {
+  const range = r.firstSeq === null ? "no records" : `${r.records} records (seq ${r.firstSeq}..${r.lastSeq})`;
+  const signed = r.signaturesChecked ? "signatures checked" : "signatures not checked (no --hmac-key-env)";
+  const pruned = r.anchor ? `, pruned through seq ${r.anchor.seq}` : "";
+  if (r.ok) return `audit journal \`${shown}\`: OK, ${range}, ${r.checkpoints} checkpoints${pruned}; ${signed}\n`;
+  const p = r.problem;
+  const lines = [
+    `audit journal \`${shown}\`: TAMPERED`,
+    p ? `  ${p.code} at seq ${p.seq}: ${sanitize(p.message)}` : "",
+    r.records > 0
+      ? `  records up to seq ${r.lastSeq} verified (${r.records} records)`
+      : "  no record before it verified",
+    `  ${signed}`,
+  ];
+  return `${lines.filter((l) => l !== "").join("\n")}\n`;
+}
+
+/**
+ * `tradeplan audit verify [DB]`: recomputes the hash chain. Exit 0 when
+ * intact, 1 when tampered (the first bad record and what is wrong on
+ * stdout), 2 for usage problems (missing file, not a journal, key unset).
+ */
+export async function runAuditVerify(
+  db: string | undefined,
+  raw: AuditVerifyCommandOptions,
+  io: CliIO,
+): Promise<number> {
+  const options = parseOptions(VerifyOptionsSchema, raw);
+  let hmacKey: string | undefined;
+  if (options.hmacKeyEnv !== undefined) {
+    hmacKey = io.env[options.hmacKeyEnv];
+    if (hmacKey === undefined || hmacKey === "")
+      throw new UsageError(`--hmac-key-env ${options.hmacKeyEnv}: the environment variable is not set`);
+  }
+  const { conn, shown } = await openJournal(db, io);
+  try {
+    const report = withJournal(conn.name, shown, () => verifyJournal(conn, hmacKey === undefined ? {} : { hmacKey }));
+    if (options.format === "json") io.stdout.write(`${JSON.stringify({ file: shown, ...report }, null, 2)}\n`);
+    else io.stdout.write(renderVerify(report, shown));
+    return report.ok ? EXIT.ok : EXIT.problems;
+  } finally {
+    conn.close();
+  }
+}
+
+const iso = (t: number | null) => (t === null ? "" : new Date(t).toISOString().replace(".000Z", "Z"));
+
+function parseJson(text: string | null): unknown {
+  if (text === null) return null;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+/** Rows as an aligned table; free text is sanitized and shortened. */
+function renderTable(rows: readonly AuditQueryRow[]): string {
+  if (rows.length === 0) return "no matching records\n";
+  const head = ["seq", "bar time (UTC)", "kind", "symbol", "tf", "rule", "action", "reasoning"];
+  const cells = rows.map((r) => {
+    const reason = sanitize(r.reasoning ?? "").replace(/\s+/g, " ");
+    return [
+      String(r.seq),
+      iso(r.bar_time),
+      r.kind,
+      r.symbol ?? "",
+      r.timeframe ?? "",
+      r.rule ?? "",
+      r.action ?? "",
+      reason.length > 80 ? `${reason.slice(0, 79)}…` : reason,
+    ].map(sanitize);
+  });
+  const widths = head.map((h, i) => Math.max(h.length, ...cells.map((c) => (c[i] ?? "").length)));
+  const line = (c: readonly string[]) =>
+    c
+      .map((v, i) => (i === c.length - 1 ? v : v.padEnd(widths[i] ?? 0)))
+      .join("  ")
+      .trimEnd();
+  return `${[line(head), ...cells.map(line)].join("\n")}\n`;
+}
+
+/** `tradeplan audit query [DB]`: records matching the filters, newest first. */
+export async function runAuditQuery(db: string | undefined, raw: AuditQueryCommandOptions, io: CliIO): Promise<number> {
+  const o = parseOptions(QueryOptionsSchema, raw);
+  const { conn, shown } = await openJournal(db, io);
+  try {
+    const rows = withJournal(conn.name, shown, () =>
+      queryLogs(conn, {
+        limit: o.limit,
+        ...(o.symbol !== undefined ? { symbol: o.symbol } : {}),
+        ...(o.rule !== undefined ? { rule: o.rule } : {}),
+        ...(o.function !== undefined ? { function: o.function } : {}),
+        ...(o.action !== undefined ? { action: o.action } : {}),
+        ...(o.kind !== undefined ? { kind: o.kind } : {}),
+        ...(o.since !== undefined ? { since: o.since } : {}),
+        ...(o.until !== undefined ? { until: o.until } : {}),
+      }),
+    );
+    if (o.format === "json") {
+      const out = rows.map((r) => ({ ...r, payload: parseJson(r.payload), context: parseJson(r.context) }));
+      io.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
+    } else io.stdout.write(renderTable(rows));
+    return EXIT.ok;
+  } finally {
+    conn.close();
+  }
+}
+
+/** Registers `tradeplan audit verify|query`. */
+export const registerAudit: CommandRegistrar = (program: Command, ctx) => {
+  const audit = program
+    .command("audit")
+    .description("verify or search an audit journal (SQLite, written by `backtest --audit` and the live runtime)");
+  audit
+    .command("verify")
+    .description("recompute the hash chain; exit 1 and name the first bad record when it was tampered with")
+    .argument("[db]", `the journal file (default: $TRADEPLAN_AUDIT_DB or ${DEFAULT_AUDIT_DB})`)
+    .option("--hmac-key-env <var>", "environment variable holding the HMAC key: also checks the signed checkpoints")
+    .addOption(new Option("--format <format>", "output format").choices(["pretty", "json"]).default("pretty"))
+    .action(async (db: string | undefined, opts: AuditVerifyCommandOptions) => {
+      ctx.setExitCode(await runAuditVerify(db, opts, ctx.io));
+    });
+  audit
+    .command("query")
+    .description("list records matching every filter, newest first")
+    .argument("[db]", `the journal file (default: $TRADEPLAN_AUDIT_DB or ${DEFAULT_AUDIT_DB})`)
+    .option("--symbol <symbol>", "only this symbol")
+    .option("--rule <id>", "only this rule (r5)")
+    .option("--function <name>", "only this execution function")
+    .option("--action <action>", "only this action (ENTER_LONG, EXIT, BUY, REJECTED, ...)")
+    .option("--kind <kind>", "only this kind (evaluation, signal, suppressed, risk, order, fill, error, ...)")
+    .option("--since <time>", "bar time at or after (ISO 8601 or epoch ms)")
+    .option("--until <time>", "bar time before (ISO 8601 or epoch ms)")
+    .option("--limit <n>", "most records shown", "100")
+    .addOption(new Option("--format <format>", "output format").choices(["table", "json"]).default("table"))
+    .action(async (db: string | undefined, opts: AuditQueryCommandOptions) => {
+      ctx.setExitCode(await runAuditQuery(db, opts, ctx.io));
+    });
+};

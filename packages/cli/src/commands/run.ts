@@ -1,0 +1,309 @@
+import { dirname, resolve } from "node:path";
+import type { CompiledPlan } from "@tradeplan/dsl";
+import {
+  AuditJournal,
+  auditSink,
+  ConfigError,
+  CsvFormatError,
+  combineSinks,
+  createBroker,
+  createDefaultRegistry,
+  createFeed,
+  createGuard,
+  createLogger,
+  type EngineEventSink,
+  LiveError,
+  LiveSession,
+  type Logger,
+  loadTradeplanConfig,
+  loggingSink,
+  type MetricsServer,
+  retentionCutoff,
+  type SessionLogLevel,
+  SessionMetrics,
+  StateError,
+  StateStore,
+  serveMetrics,
+  type TradeplanConfig,
+} from "@tradeplan/runtime";
+import { type Command, Option } from "commander";
+import { z } from "zod";
+import { EXIT, UsageError } from "../errors.js";
+import type { CliIO } from "../io.js";
+import type { CommandRegistrar } from "../program.js";
+import { displayPath } from "../source.js";
+import { compilePlanFile } from "./backtest.js";
+import { parseOptions, useColor } from "./shared.js";
+
+const DAY_MS = 86_400_000;
+
+const RunOptionsSchema = z.object({
+  config: z.string().trim().min(1, "must name a YAML file").default("tradeplan.yaml"),
+  broker: z.enum(["paper", "ib"]).optional(),
+  feed: z.enum(["sim", "replay", "ib"]).optional(),
+  audit: z.string().trim().min(1, "must name a database file").optional(),
+  duration: z.coerce
+    .number()
+    .refine((v) => Number.isFinite(v) && v > 0, "must be a positive number of seconds")
+    .optional(),
+  metricsPort: z.coerce.number().int("must be a whole number").min(0).max(65_535).optional(),
+  color: z.boolean().default(true),
+});
+
+export type RunCommandOptions = z.input<typeof RunOptionsSchema>;
+
+/** What stops a run besides `--duration` and the end of a finite feed (the CLI wires SIGINT/SIGTERM to it). */
+export interface RunControl {
+  readonly signal?: AbortSignal;
+}
+
+/** The database file: `--audit`, else `storage.database` relative to the config file. */
+function databasePath(config: TradeplanConfig, configPath: string, audit: string | undefined, cwd: string): string {
+  if (audit !== undefined) return resolve(cwd, audit);
+  return resolve(dirname(configPath), config.storage.database);
+}
+
+/**
+ * The run's pino logger, per the config's `execution_logging`: `stderr` and
+ * `stdout` go through the command's I/O (so tests capture them and the
+ * summary alone is on stdout by default), a file path is appended to.
+ */
+function runLogger(config: TradeplanConfig, io: CliIO, color: boolean): Logger {
+  const dest = config.execution_logging.destination;
+  const out = dest === "stdout" ? io.stdout : dest === "stderr" ? io.stderr : undefined;
+  return createLogger(config.execution_logging, {
+    base: null,
+    ...(out ? { stream: { write: (line: string) => out.write(line) }, isTTY: io.isTTY, color } : {}),
+  });
+}
+
+function sessionLog(
+  logger: Logger,
+): (level: SessionLogLevel, message: string, fields?: Record<string, unknown>) => void {
+  return (level, message, fields) => logger[level](fields ?? {}, message);
+}
+
+/** Resolves when `signal` aborts (never when there is none). */
+function aborted(signal: AbortSignal | undefined): Promise<string> {
+  return new Promise((done) => {
+    if (!signal) return;
+    if (signal.aborted) done(String(signal.reason ?? "aborted"));
+    else signal.addEventListener("abort", () => done(String(signal.reason ?? "aborted")), { once: true });
+  });
+}
+
+/**
+ * `tradeplan run PLAN... --config tradeplan.yaml`: runs plans live on a
+ * feed and a broker, saving the state and the audit journal in one SQLite
+ * database after every bar-close batch, until `--duration` seconds pass, a
+ * finite feed (replay, simulation) ends, or the signal aborts (SIGINT or
+ * SIGTERM): then it shuts down gracefully and prints a summary.
+ */
+export async function runLiveCommand(
+  planPaths: readonly string[],
+  rawOptions: RunCommandOptions,
+  io: CliIO,
+  control: RunControl = {},
+): Promise<number> {
+  const options = parseOptions(RunOptionsSchema, rawOptions);
+  const color = useColor(io, options.color);
+  const configPath = resolve(io.cwd, options.config);
+  const configShown = displayPath(configPath, io.cwd);
+  let config: TradeplanConfig;
+  try {
+    config = await loadTradeplanConfig(configPath, configShown);
+  } catch (e) {
+    if (e instanceof ConfigError) throw new UsageError(e.message);
+    throw e;
+  }
+  let logger: Logger;
+  try {
+    logger = runLogger(config, io, color);
+  } catch (e) {
+    throw new UsageError(e instanceof Error ? e.message : String(e));
+  }
+  const log = sessionLog(logger);
+  const plans: CompiledPlan[] = [];
+  for (const p of planPaths) {
+    const compiled = await compilePlanFile(p, undefined, io, color);
+    if (!compiled) return EXIT.problems;
+    plans.push(compiled.plan);
+  }
+  const feedKind = options.feed ?? config.feed.type;
+  const brokerKind = options.broker ?? config.broker.type;
+  const dbPath = databasePath(config, configPath, options.audit, io.cwd);
+  const dbShown = displayPath(dbPath, io.cwd);
+  const hmacKey = io.env[config.storage.hmac_key_env];
+
+  let store: StateStore | undefined;
+  let journal: AuditJournal | undefined;
+  let metricsServer: MetricsServer | undefined;
+  let disposeFeed: (() => void) | undefined;
+  let stopBroker: (() => Promise<void>) | undefined;
+  let pruneTimer: ReturnType<typeof setInterval> | undefined;
+  try {
+    store = new StateStore(dbPath);
+    journal = new AuditJournal(store.db, {
+      ...(hmacKey ? { hmacKey } : {}),
+      synchronous: "normal",
+    });
+    const saved = store.load();
+    if (saved) {
+      const pruned = store.pruneOrderIds(saved.savedAt - config.storage.retention_days * DAY_MS);
+      if (pruned > 0) log("info", `forgot ${pruned} client order ids older than ${config.storage.retention_days} days`);
+    }
+    const resumeAt =
+      saved && saved.watermarks.length > 0 ? Math.min(...saved.watermarks.map((w) => w.closeTime)) : undefined;
+    const setup = await createFeed({
+      config,
+      kind: feedKind,
+      plans,
+      baseDir: dirname(configPath),
+      ...(resumeAt !== undefined ? { resumeAt } : {}),
+    });
+    disposeFeed = () => setup.dispose();
+    for (const r of setup.rejectedRows.slice(0, 20))
+      logger.warn(
+        { event: "bar_rejected", file: displayPath(r.file, io.cwd), line: r.line, code: r.code },
+        `${displayPath(r.file, io.cwd)}:${r.line}: ${r.reason}`,
+      );
+    const brokerSetup = createBroker(config, brokerKind, plans);
+    const broker = brokerSetup.broker;
+    const guard = createGuard(config, setup.clock, plans);
+    const metricsPort = options.metricsPort ?? (config.metrics.enabled ? config.metrics.port : undefined);
+    const metrics = metricsPort !== undefined ? new SessionMetrics() : undefined;
+    const audit = auditSink(journal, {
+      functions: plans.flatMap((p) => p.functions.map((f) => ({ id: f.id, name: f.name }))),
+      // The session flushes inside its batch transaction; an extra flush at the end of a burst would commit
+      // audit records apart from the state they belong to.
+      defer: () => undefined,
+    });
+    const sinks: EngineEventSink[] = [loggingSink(logger, config.execution_logging)];
+    if (metrics) sinks.push(metrics.sink);
+    const j = journal;
+    const session = new LiveSession({
+      plans,
+      feed: setup.feed,
+      clock: setup.clock,
+      broker,
+      store,
+      startAt: setup.startAt,
+      ...(guard ? { guard } : {}),
+      batchSink: audit,
+      sink: sinks.length === 1 ? (sinks[0] as EngineEventSink) : combineSinks(...sinks),
+      ...(metrics
+        ? {
+            observer: {
+              closeDetected: (e, ms) => metrics.closeDetected(e, ms),
+              barRejected: (s, r) => metrics.barRejected(s, r),
+              stateChanged: (s) => metrics.stateChanged(s),
+              feedEvent: (e) => metrics.feedEvent(e),
+            },
+          }
+        : {}),
+      log,
+      record: (what, payload) => j.append({ kind: "session", reasoning: what, payload }),
+      risk: config.risk,
+      detector: config.bar_close_detection,
+      validation: config.bar_validation,
+      budgetMs: config.engine.budget_ms,
+      defaultShares: config.engine.default_shares,
+      registry: createDefaultRegistry({ config: { execution_functions: config.execution_functions } }),
+    });
+    log("info", `tradeplan run: ${plans.map((p) => `"${p.name}" (${p.symbols.join(", ")})`).join(", ")}`);
+    log("info", `config ${configShown}; database ${dbShown}${saved ? " (restoring saved state)" : " (new)"}`);
+    log("info", `feed: ${setup.description}`);
+    log("info", `broker: ${brokerSetup.description}`);
+    log("info", `circuit breaker: ${guard ? `on (${config.breaker.mode} when tripped)` : "off"}`);
+    if (metrics && metricsPort !== undefined) {
+      metricsServer = await serveMetrics(metrics, config.metrics.host, metricsPort);
+      log("info", `metrics: ${metricsServer.url}`);
+    }
+    await brokerSetup.start();
+    stopBroker = () => brokerSetup.stop();
+    await session.start();
+    log("info", `session ${session.state}: ${session.reason}`);
+    // Retention: audit records older than execution_logging.retention_days are pruned at start and daily;
+    // the prune record keeps what remains verifiable (docs/audit.md).
+    const prune = (): void => {
+      try {
+        const r = j.prune(retentionCutoff(config.execution_logging, Date.now()));
+        if (r.pruned > 0)
+          log("info", `pruned ${r.pruned} audit records older than ${config.execution_logging.retention_days} days`);
+      } catch (e) {
+        log("error", `audit retention failed: ${e instanceof Error ? e.message : String(e)}`);
+      }
+    };
+    prune();
+    pruneTimer = setInterval(prune, DAY_MS);
+    pruneTimer.unref();
+    const stops: Promise<string>[] = [aborted(control.signal)];
+    if (options.duration !== undefined) {
+      const ms = options.duration * 1000;
+      stops.push(new Promise((done) => setTimeout(() => done(`--duration ${options.duration}s elapsed`), ms).unref()));
+    }
+    if (setup.finished) stops.push(setup.finished.then(() => "the feed has no more bars"));
+    const why = await Promise.race(stops);
+    await session.stop(why);
+    const failure = session.error;
+    const positions = broker.positions();
+    io.stdout.write(
+      `${JSON.stringify({
+        state: session.state,
+        reason: session.reason,
+        stats: session.stats,
+        engines: session.engines.map((e) => ({ plan: e.plan.name, ...e.engine.counters })),
+        positions: positions.map((p) => ({ symbol: p.symbol, quantity: p.quantity, avgPrice: p.avgPrice })),
+        account: broker.account(),
+      })}\n`,
+    );
+    return failure === undefined ? EXIT.ok : EXIT.problems;
+  } catch (e) {
+    if (e instanceof LiveError || e instanceof StateError || e instanceof CsvFormatError)
+      throw new UsageError(e.message);
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === "string" && /^(AUDIT|CALENDAR|TIMEFRAME|RISK|REG|DETECTOR|VALIDATOR|IB)_/.test(code))
+      throw new UsageError(e instanceof Error ? e.message : String(e));
+    throw e;
+  } finally {
+    if (pruneTimer) clearInterval(pruneTimer);
+    disposeFeed?.();
+    await stopBroker?.().catch(() => undefined);
+    await metricsServer?.close();
+    try {
+      journal?.close();
+    } finally {
+      store?.close();
+      logger.flush();
+    }
+  }
+}
+
+/** Registers `tradeplan run`; SIGINT and SIGTERM stop the run gracefully. */
+export const registerRun: CommandRegistrar = (program: Command, ctx) => {
+  program
+    .command("run")
+    .description("run plans live on a feed and a broker, with crash-safe state and an audit journal")
+    .argument("<plans...>", "the plan files")
+    .option("--config <file>", "the configuration file", "tradeplan.yaml")
+    .addOption(new Option("--broker <broker>", "where orders go (default: broker.type)").choices(["paper", "ib"]))
+    .addOption(
+      new Option("--feed <feed>", "where bars come from (default: feed.type)").choices(["sim", "replay", "ib"]),
+    )
+    .option("--audit <file>", "the SQLite database for the journal and the state (default: storage.database)")
+    .option("--duration <seconds>", "stop after this many seconds")
+    .option("--metrics-port <port>", "serve Prometheus metrics on this loopback port (0: any free port)")
+    .option("--no-color", "never color the diagnostics")
+    .action(async (plans: string[], opts: RunCommandOptions) => {
+      const abort = new AbortController();
+      const onSignal = (sig: NodeJS.Signals) => abort.abort(`${sig} received`);
+      process.once("SIGINT", onSignal);
+      process.once("SIGTERM", onSignal);
+      try {
+        ctx.setExitCode(await runLiveCommand(plans, opts, ctx.io, { signal: abort.signal }));
+      } finally {
+        process.off("SIGINT", onSignal);
+        process.off("SIGTERM", onSignal);
+      }
+    });
+};

@@ -1,0 +1,269 @@
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { AuditJournal, openDatabase } from "@tradeplan/runtime";
+import { afterEach, describe, expect, it } from "vitest";
+import { cli, tempDir } from "./helpers.js";
+
+const KEY = "cli-test-hmac-key-0123456789";
+const T0 = Date.UTC(2024, 0, 2, 14, 30);
+
+const PLAN =
+  'plan "cli"\nsymbol TEST\nsession regular\non 1m close above 100 enter long size 10 shares\non 1m close below 99 exit long\n';
+const CSV = [
+  "Date,Time,Open,High,Low,Close,Volume",
+  "2024-01-02,09:30,99,99,99,99,100",
+  "2024-01-02,09:31,100.5,100.5,100.5,100.5,100",
+  "2024-01-02,09:32,bad,1,1,1,1",
+  "2024-01-02,09:33,104,104,104,104,100",
+  "2024-01-02,09:34,98,98,98,98,100",
+  "2024-01-02,09:35,101,101,101,101,100",
+  "",
+].join("\n");
+
+const cleanups: (() => void)[] = [];
+afterEach(() => {
+  for (const c of cleanups.splice(0)) c();
+});
+
+function workdir(): string {
+  const { dir, cleanup } = tempDir();
+  cleanups.push(cleanup);
+  writeFileSync(join(dir, "p.plan"), PLAN);
+  writeFileSync(join(dir, "d.csv"), CSV);
+  return dir;
+}
+
+/** A journal of 12 signal records in `dir/name`. */
+function journal(dir: string, name = "a.db", hmacKey?: string): string {
+  const file = join(dir, name);
+  const j = new AuditJournal(file, hmacKey === undefined ? {} : { hmacKey, checkpointEvery: 5 });
+  for (let i = 0; i < 12; i++)
+    j.append({
+      kind: i % 3 === 2 ? "order" : "signal",
+      symbol: i % 2 === 0 ? "AAPL" : "MSFT",
+      rule: `r${(i % 2) + 1}`,
+      function: "condition",
+      timeframe: "5m",
+      barTime: T0 + i * 300_000,
+      action: i % 3 === 2 ? "BUY" : "ENTER_LONG",
+      reasoning: `reason ${i}`,
+      payload: { i },
+    });
+  j.close();
+  return file;
+}
+
+function tamper(file: string, sql: string): void {
+  const db = openDatabase(file);
+  db.exec("DROP TRIGGER audit_records_no_update; DROP TRIGGER audit_records_no_delete;");
+  db.exec(sql);
+  db.close();
+}
+
+describe("tradeplan audit verify", () => {
+  it("exits 0 on an intact journal", async () => {
+    const dir = workdir();
+    journal(dir);
+    const r = await cli(["audit", "verify", "a.db"], dir);
+    expect(r).toMatchObject({ code: 0, err: "" });
+    expect(r.out).toBe(
+      "audit journal `a.db`: OK, 12 records (seq 1..12), 0 checkpoints; signatures not checked (no --hmac-key-env)\n",
+    );
+  });
+
+  it("exits 1 and names the first bad record when tampered", async () => {
+    const dir = workdir();
+    const file = journal(dir);
+    tamper(file, "UPDATE audit_records SET action = 'EXIT' WHERE seq = 5");
+    const r = await cli(["audit", "verify", "a.db"], dir);
+    expect(r.code).toBe(1);
+    expect(r.out).toContain("TAMPERED");
+    expect(r.out).toContain("AUDIT_MODIFIED at seq 5: record 5 was modified");
+    expect(r.out).toContain("records up to seq 4 verified");
+  });
+
+  it("--format json prints the report", async () => {
+    const dir = workdir();
+    const file = journal(dir);
+    tamper(file, "DELETE FROM audit_records WHERE seq > 9");
+    const r = await cli(["audit", "verify", "a.db", "--format", "json"], dir);
+    expect(r.code).toBe(1);
+    expect(JSON.parse(r.out)).toMatchObject({
+      file: "a.db",
+      ok: false,
+      problem: { code: "AUDIT_TRUNCATED", from: 10, to: 12 },
+    });
+  });
+
+  it("checks signatures with --hmac-key-env", async () => {
+    const dir = workdir();
+    journal(dir, "a.db", KEY);
+    const ok = await cli(["audit", "verify", "a.db", "--hmac-key-env", "AUDIT_KEY"], dir, { env: { AUDIT_KEY: KEY } });
+    expect(ok.code).toBe(0);
+    expect(ok.out).toContain("signatures checked");
+    const wrong = await cli(["audit", "verify", "a.db", "--hmac-key-env", "AUDIT_KEY"], dir, {
+      env: { AUDIT_KEY: "a-different-key-of-some-length" },
+    });
+    expect(wrong.code).toBe(1);
+    expect(wrong.out).toContain("AUDIT_REWRITTEN");
+  });
+
+  it("uses $TRADEPLAN_AUDIT_DB when no file is given", async () => {
+    const dir = workdir();
+    journal(dir, "env.db");
+    expect((await cli(["audit", "verify"], dir, { env: { TRADEPLAN_AUDIT_DB: "env.db" } })).code).toBe(0);
+  });
+
+  it("exits 2 for usage problems", async () => {
+    const dir = workdir();
+    journal(dir);
+    const missing = await cli(["audit", "verify", "nope.db"], dir);
+    expect(missing).toMatchObject({ code: 2, err: "error: `nope.db`: no such file or directory\n" });
+    const notDb = await cli(["audit", "verify", "p.plan"], dir);
+    expect(notDb.code).toBe(2);
+    expect(notDb.err).toContain("is not a valid database");
+    const dirArg = await cli(["audit", "verify", "."], dir);
+    expect(dirArg.err).toContain("is not a file");
+    const unset = await cli(["audit", "verify", "a.db", "--hmac-key-env", "NOPE"], dir);
+    expect(unset).toMatchObject({ code: 2, err: "error: --hmac-key-env NOPE: the environment variable is not set\n" });
+    const badName = await cli(["audit", "verify", "a.db", "--hmac-key-env", "1-x"], dir);
+    expect(badName.err).toContain("invalid --hmac-key-env: must be an environment variable name");
+    const short = await cli(["audit", "verify", "a.db", "--hmac-key-env", "K"], dir, { env: { K: "short" } });
+    expect(short.code).toBe(2);
+    expect(short.err).toContain("at least 16 are needed");
+    const empty = openDatabase(join(dir, "empty.db"));
+    empty.exec("CREATE TABLE t (x)");
+    empty.close();
+    const noJournal = await cli(["audit", "verify", "empty.db"], dir);
+    expect(noJournal).toMatchObject({
+      code: 2,
+      err: "error: `empty.db` holds no audit journal (no audit_records table)\n",
+    });
+  });
+});
+
+describe("tradeplan audit query", () => {
+  it("prints a table of matching records, newest first", async () => {
+    const dir = workdir();
+    journal(dir);
+    const r = await cli(["audit", "query", "a.db", "--symbol", "AAPL", "--action", "BUY"], dir);
+    expect(r.code).toBe(0);
+    const lines = r.out.trimEnd().split("\n");
+    expect(lines[0]).toMatch(/^seq\s+bar time \(UTC\)\s+kind\s+symbol\s+tf\s+rule\s+action\s+reasoning$/);
+    expect(lines.slice(1).map((l) => l.split(/\s+/)[0])).toEqual(["9", "3"]);
+    expect(lines[1]).toMatch(/^9\s+2024-01-02T15:10:00Z\s+order\s+AAPL\s+5m\s+r1\s+BUY\s+reason 8$/);
+  });
+
+  it("filters by rule, function, kind, time and limit; prints JSON", async () => {
+    const dir = workdir();
+    journal(dir);
+    const r = await cli(
+      [
+        "audit",
+        "query",
+        "a.db",
+        "--rule",
+        "r2",
+        "--function",
+        "condition",
+        "--kind",
+        "signal",
+        "--since",
+        "2024-01-02T14:35:00Z",
+        "--until",
+        String(T0 + 11 * 300_000),
+        "--limit",
+        "2",
+        "--format",
+        "json",
+      ],
+      dir,
+    );
+    expect(r.code).toBe(0);
+    const rows = JSON.parse(r.out) as { seq: number; payload: { i: number }; rule: string }[];
+    expect(rows.map((x) => x.seq)).toEqual([10, 8]);
+    expect(rows[0]?.payload).toEqual({ i: 9 });
+  });
+
+  it("says so when nothing matches", async () => {
+    const dir = workdir();
+    journal(dir);
+    expect((await cli(["audit", "query", "a.db", "--symbol", "ZZZ"], dir)).out).toBe("no matching records\n");
+  });
+
+  it("rejects bad filters with exit 2", async () => {
+    const dir = workdir();
+    journal(dir);
+    const bad = async (...args: string[]) => (await cli(["audit", "query", "a.db", ...args], dir)).err;
+    expect(await bad("--limit", "0")).toContain("invalid --limit: must be at least 1");
+    expect(await bad("--limit", "ten")).toContain("invalid --limit: must be a whole number");
+    expect(await bad("--since", "yesterday")).toContain("invalid --since: `yesterday` is not an ISO 8601 time");
+    expect(await bad("--kind", "bogus")).toContain("invalid --kind");
+    expect(await bad("--symbol", " ")).toContain("invalid --symbol: must not be empty");
+    expect(await bad("--since", "2024-02-01", "--until", "2024-01-01")).toContain("since must be before until");
+    expect(await bad("--format", "xml")).toContain("argument 'xml' is invalid");
+  });
+});
+
+describe("tradeplan backtest --audit", () => {
+  it("records the run in a journal that verifies and can be queried", async () => {
+    const dir = workdir();
+    const r = await cli(["backtest", "p.plan", "--data", "d.csv", "--audit", "run.db"], dir);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain("cli on TEST");
+    expect(r.err).toMatch(/audit journal `run\.db`: \d+ records/);
+    const db = openDatabase(join(dir, "run.db"), { readonly: true });
+    const kinds = db.prepare("SELECT kind, count(*) AS n FROM audit_records GROUP BY kind").all() as {
+      kind: string;
+      n: number;
+    }[];
+    const n = Object.fromEntries(kinds.map((k) => [k.kind, k.n]));
+    expect(n).toMatchObject({ session: 2, bar_rejected: 1, evaluation: 10, signal: 3, order: expect.any(Number) });
+    expect(n.fill).toBeGreaterThanOrEqual(2);
+    expect(db.prepare("SELECT count(*) FROM audit_records WHERE context IS NOT NULL").pluck().get()).toBe(0);
+    db.close();
+    expect((await cli(["audit", "verify", "run.db"], dir)).code).toBe(0);
+    const q = await cli(["audit", "query", "run.db", "--kind", "signal", "--format", "json"], dir);
+    const signals = JSON.parse(q.out) as { action: string; rule: string; function: string }[];
+    expect(signals.map((s) => s.action)).toEqual(["ENTER_LONG", "EXIT", "ENTER_LONG"]);
+    expect(signals[2]?.rule).toBe("r4");
+  });
+
+  it("--include-context stores each decision's context; a second run continues the chain", async () => {
+    const dir = workdir();
+    expect(
+      (await cli(["backtest", "p.plan", "--data", "d.csv", "--audit", "run.db", "--include-context"], dir)).code,
+    ).toBe(0);
+    expect((await cli(["backtest", "p.plan", "--data", "d.csv", "--audit", "run.db"], dir)).code).toBe(0);
+    const db = openDatabase(join(dir, "run.db"), { readonly: true });
+    const ctx = db
+      .prepare("SELECT context FROM audit_records WHERE kind = 'signal' ORDER BY seq LIMIT 1")
+      .pluck()
+      .get();
+    expect(JSON.parse(String(ctx))).toMatchObject({ symbol: "TEST", bar: { close: 100.5 }, position: { quantity: 0 } });
+    expect(db.prepare("SELECT count(*) FROM audit_records WHERE kind = 'session'").pluck().get()).toBe(4);
+    db.close();
+    expect((await cli(["audit", "verify", "run.db"], dir)).code).toBe(0);
+  });
+
+  it("rejects --include-context without --audit, and a file that is not a journal", async () => {
+    const dir = workdir();
+    const alone = await cli(["backtest", "p.plan", "--data", "d.csv", "--include-context"], dir);
+    expect(alone).toMatchObject({ code: 2, err: "error: --include-context needs --audit FILE.db\n" });
+    const notDb = await cli(["backtest", "p.plan", "--data", "d.csv", "--audit", "d.csv"], dir);
+    expect(notDb.code).toBe(2);
+    expect(notDb.err).toContain("--audit: audit journal `d.csv` is not a valid database");
+    const noDir = await cli(["backtest", "p.plan", "--data", "d.csv", "--audit", "missing/run.db"], dir);
+    expect(noDir.code).toBe(2);
+    expect(noDir.err).toContain("--audit: audit journal `missing/run.db` cannot be opened");
+  });
+
+  it("refuses to append to a tampered journal", async () => {
+    const dir = workdir();
+    const file = journal(dir);
+    tamper(file, "DELETE FROM audit_records WHERE seq = 12");
+    const r = await cli(["backtest", "p.plan", "--data", "d.csv", "--audit", "a.db"], dir);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain("does not match the last record");
+  });
+});

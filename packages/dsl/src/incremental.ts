@@ -1,0 +1,139 @@
+import { type AnalyzeOptions, type AnalyzeResult, analyze } from "./analyze.js";
+import type { Comment, LetDecl, NameExpr, PlanFile, Rule, Statement } from "./ast.js";
+import { checkHeader } from "./checker/header.js";
+import { type CheckOptions, validateOptions } from "./checker/options.js";
+import type { CompiledPlan } from "./compiled.js";
+import { type Diagnostic, DiagnosticCollector, MAX_DIAGNOSTICS } from "./diagnostics.js";
+import { CheckSession, sameEnvironment } from "./incremental-check.js";
+import { ListCollector } from "./incremental-collect.js";
+import { assemblePlan, compileRule, type RuleOutput } from "./incremental-compile.js";
+import { LineCache, splitLines } from "./incremental-lines.js";
+import type { SemanticModel } from "./semantic.js";
+
+/**
+ * Analyses successive versions of one document, reusing what did not
+ * change: each result equals `analyze(source, options)` — the same AST,
+ * diagnostics in the same order, the same semantic model and compiled plan.
+ *
+ * Results share objects with later results: an AST node of an unchanged
+ * line is the same object in both, and its positions move in place when
+ * lines above it change. Read only the newest result.
+ */
+export interface IncrementalAnalyzer {
+  update(source: string): AnalyzeResult;
+  /** What the last update did, for tests and benchmarks. */
+  readonly stats: IncrementalStats;
+}
+
+export interface IncrementalStats {
+  /** Lines parsed (the others were reused). */
+  readonly linesParsed: number;
+  /** Statements whose checks ran (the others were reused). */
+  readonly statementsChecked: number;
+  /** The checker's environment (lets, session, time zone) changed, so every statement was checked again. */
+  readonly newSession: boolean;
+  /** The update ran the full `analyze` (the plan has too many problems for the cap to be reproduced). */
+  readonly fullAnalyze: boolean;
+}
+
+const ZERO = { offset: 0, line: 1, column: 1 };
+
+/**
+ * Creates an incremental analyzer for one document.
+ *
+ * @throws RangeError when `options` are malformed, as `analyze` does.
+ */
+export function createIncrementalAnalyzer(options: AnalyzeOptions = {}): IncrementalAnalyzer {
+  const checkOptions = validateOptions(options);
+  return new Incremental(options, checkOptions);
+}
+
+class Incremental implements IncrementalAnalyzer {
+  private readonly lines = new LineCache();
+  private session: CheckSession | undefined;
+  private compiled = new WeakMap<Rule, RuleOutput>();
+  stats: IncrementalStats = { linesParsed: 0, statementsChecked: 0, newSession: false, fullAnalyze: false };
+
+  constructor(
+    private readonly options: AnalyzeOptions,
+    private readonly checkOptions: CheckOptions,
+  ) {}
+
+  update(source: string): AnalyzeResult {
+    const split = splitLines(source);
+    const lines = this.lines.update(split);
+    const statements: Statement[] = [];
+    const comments: Comment[] = [];
+    const diagnostics: Diagnostic[] = [];
+    for (const l of lines) {
+      if (l.statement) statements.push(l.statement);
+      for (const c of l.comments) comments.push(c);
+      for (const d of l.diagnostics) diagnostics.push(d);
+    }
+    const last = split.starts.length - 1;
+    const end = { offset: source.length, line: last + 1, column: source.length - (split.starts[last] as number) + 1 };
+    const ast: PlanFile = { type: "PlanFile", statements, comments, span: { start: ZERO, end } };
+
+    const headerDiagnostics: Diagnostic[] = [];
+    const settings = checkHeader(ast, new ListCollector(headerDiagnostics), this.checkOptions);
+    const env = {
+      lets: statements.filter((s): s is LetDecl => s.type === "LetDecl"),
+      session: settings.session,
+      timezone: settings.timezone,
+    };
+    let session = this.session;
+    const fresh = !session || !sameEnvironment(session.env, env) || session.checked > 2 * statements.length + 1000;
+    if (!session || fresh) {
+      session = new CheckSession(statements, env, this.checkOptions.barCacheSize);
+      this.session = session;
+      this.compiled = new WeakMap();
+    }
+    const before = session.checked;
+    const checked = session.check(statements);
+    const stats = {
+      linesParsed: this.lines.parsed,
+      statementsChecked: session.checked - before,
+      newSession: fresh,
+      fullAnalyze: false,
+    };
+
+    const all = diagnostics.concat(headerDiagnostics, checked.diagnostics);
+    const s = session;
+    const none: readonly NameExpr[] = [];
+    const semantic: SemanticModel = {
+      settings,
+      kindOf: (e) => s.kinds.table.kindOf(e),
+      lets: s.names.lets,
+      resolve: (e) => s.names.resolved.get(e),
+      references: (decl) => checked.references.get(decl) ?? none,
+      ruleInfo: (rule) => s.ruleInfos.get(rule),
+    };
+
+    let compiled: CompiledPlan | undefined;
+    if (this.options.compile !== false && !all.some((d) => d.severity === "error")) {
+      const assembled = assemblePlan(statements, (r) => this.ruleOutput(r, semantic), semantic, source);
+      compiled = assembled.plan;
+      for (const d of assembled.diagnostics) all.push(d);
+    }
+    // Past the cap, which diagnostics are kept and where parsing stopped depend on the whole-file order: not worth
+    // reproducing for a file that broken.
+    if (all.length >= MAX_DIAGNOSTICS) {
+      this.stats = { ...stats, fullAnalyze: true };
+      return analyze(source, this.options);
+    }
+    this.stats = stats;
+    const collector = new DiagnosticCollector();
+    for (const d of all) collector.report(d);
+    const sorted = collector.toArray();
+    return compiled ? { ast, diagnostics: sorted, semantic, compiled } : { ast, diagnostics: sorted, semantic };
+  }
+
+  private ruleOutput(rule: Rule, model: SemanticModel): RuleOutput {
+    let out = this.compiled.get(rule);
+    if (!out) {
+      out = compileRule(rule, model);
+      this.compiled.set(rule, out);
+    }
+    return out;
+  }
+}

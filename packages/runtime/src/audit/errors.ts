@@ -1,0 +1,68 @@
+/** Stable codes of audit journal failures (not tamper findings: see `AuditProblemCode`). */
+export type AuditErrorCode =
+  /** The disk (or the database's page limit) is full: the batch was not written. */
+  | "AUDIT_DISK_FULL"
+  /** The database file or its directory cannot be written. */
+  | "AUDIT_READONLY"
+  /** The file cannot be opened at all (missing directory, permissions). */
+  | "AUDIT_CANTOPEN"
+  /** The file is not an SQLite database, or is damaged. */
+  | "AUDIT_CORRUPT"
+  /** Another connection holds the write lock longer than the busy timeout. */
+  | "AUDIT_BUSY"
+  /** Any other SQLite or I/O failure. */
+  | "AUDIT_IO"
+  /** The database holds no audit journal (tables missing). */
+  | "AUDIT_NOT_A_JOURNAL"
+  /** The journal was written by a newer, unknown schema version. */
+  | "AUDIT_SCHEMA_VERSION"
+  /** On open: the stored chain head does not match the last record, so appending would extend a damaged chain. */
+  | "AUDIT_HEAD_MISMATCH"
+  /** An entry, option or query filter failed validation. */
+  | "AUDIT_BAD_INPUT"
+  /** The journal was closed. */
+  | "AUDIT_CLOSED"
+  /** An earlier write failed; the journal refuses new records until a `flush()` succeeds. */
+  | "AUDIT_FAILED";
+
+/** A journal failure with a stable code; `cause` holds the underlying SQLite error when there is one. */
+export class AuditError extends Error {
+  override readonly name = "AuditError";
+  constructor(
+    readonly code: AuditErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/** The SQLite result code of an error from better-sqlite3 (`SQLITE_FULL`, ...), if it is one. */
+function sqliteCode(e: unknown): string | undefined {
+  const code = (e as { code?: unknown } | undefined)?.code;
+  return typeof code === "string" && code.startsWith("SQLITE_") ? code : undefined;
+}
+
+/**
+ * Maps an SQLite error to an {@link AuditError} naming what failed and where.
+ * `doing` says what the journal was doing ("writing a batch of 12 records").
+ */
+export function toAuditError(e: unknown, doing: string, file: string): AuditError {
+  if (e instanceof AuditError) return e;
+  const code = sqliteCode(e);
+  const detail = e instanceof Error ? e.message : String(e);
+  const where = `audit journal \`${file}\``;
+  if (code === "SQLITE_FULL")
+    return new AuditError("AUDIT_DISK_FULL", `${where}: disk full while ${doing} (${detail})`, { cause: e });
+  if (code?.startsWith("SQLITE_READONLY"))
+    return new AuditError("AUDIT_READONLY", `${where} is read-only; failed while ${doing} (${detail})`, { cause: e });
+  if (code?.startsWith("SQLITE_CANTOPEN"))
+    return new AuditError("AUDIT_CANTOPEN", `${where} cannot be opened (${detail})`, { cause: e });
+  if (code === "SQLITE_CORRUPT" || code === "SQLITE_NOTADB" || code?.startsWith("SQLITE_CORRUPT_"))
+    return new AuditError("AUDIT_CORRUPT", `${where} is not a valid database (${detail})`, { cause: e });
+  if (code?.startsWith("SQLITE_BUSY") || code?.startsWith("SQLITE_LOCKED"))
+    return new AuditError("AUDIT_BUSY", `${where} is locked by another connection while ${doing} (${detail})`, {
+      cause: e,
+    });
+  return new AuditError("AUDIT_IO", `${where}: failed while ${doing}: ${detail}`, { cause: e });
+}

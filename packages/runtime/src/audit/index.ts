@@ -1,0 +1,33 @@
+export { AuditError, type AuditErrorCode } from "./errors.js";
+export { type HmacKey, MIN_HMAC_KEY_BYTES } from "./hmac.js";
+export { AuditJournal, type AuditJournalOptions, AuditJournalOptionsSchema, type PruneResult } from "./journal.js";
+export { type AuditQuery, type AuditQueryRow, AuditQuerySchema, queryLogs } from "./query.js";
+export {
+  AUDIT_ENTRY_KINDS,
+  AUDIT_SYSTEM_KINDS,
+  type AuditEntry,
+  type AuditEntryKind,
+  AuditEntrySchema,
+  type AuditKind,
+  type AuditRow,
+  GENESIS_HASH,
+  hashedJson,
+  recordHash,
+} from "./record.js";
+export { AUDIT_SCHEMA_VERSION, openDatabase, requireJournal, type SqliteDatabase } from "./schema.js";
+export {
+  type AuditSink,
+  type AuditSinkOptions,
+  auditSink,
+  type ContextProvider,
+  type DecisionEvent,
+  engineContext,
+  originContext,
+} from "./sink.js";
+export {
+  type AuditProblem,
+  type AuditProblemCode,
+  type VerifyOptions,
+  type VerifyReport,
+  verifyJournal,
+} from "./verify.js";

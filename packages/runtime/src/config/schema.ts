@@ -1,0 +1,182 @@
+import { IANAZone } from "luxon";
+import { z } from "zod";
+import { PaperBrokerConfigSchema } from "../brokers/paper.js";
+import { DetectorConfigSchema } from "../detector/config.js";
+import { IbConnectionOptionsSchema } from "../ib/options.js";
+import { ExecutionLoggingConfigSchema } from "../logging/config.js";
+import { RegistryConfigSchema } from "../registry/config.js";
+import { RiskConfigSchema } from "../risk/config.js";
+import { BarValidatorConfigSchema } from "../validation/validator.js";
+
+const PositiveInt = z.number().int().positive();
+const Speed = z
+  .number()
+  .refine((v) => Number.isFinite(v) && v > 0 && v <= 1_000_000, "must be in (0, 1000000]")
+  .default(1);
+const IsoTime = z
+  .string()
+  .refine((s) => !Number.isNaN(Date.parse(s)), "must be an ISO 8601 time such as 2024-03-04T14:30:00Z");
+const Zone = z.string().refine((zone) => IANAZone.isValidZone(zone), "unknown IANA time zone");
+
+/** `engine`: how rules are run. */
+export const EngineSectionSchema = z
+  .object({
+    /** Per-function time budget in ms; a function past it yields NONE and an error event. */
+    budget_ms: z.number().positive().default(100),
+    /** Shares an entry buys when its rule has no `size`. */
+    default_shares: PositiveInt.default(100),
+  })
+  .strict();
+
+/** `broker`: where orders go. Each broker's settings sit under its own key, so `--broker` can switch without edits. */
+export const BrokerSectionSchema = z
+  .object({
+    type: z.enum(["paper", "ib"]).default("paper"),
+    paper: PaperBrokerConfigSchema.default(PaperBrokerConfigSchema.parse({})),
+    ib: IbConnectionOptionsSchema.default(IbConnectionOptionsSchema.parse({})),
+  })
+  .strict();
+
+/** `storage`: the SQLite database holding the audit journal and the session state. */
+export const StorageSectionSchema = z
+  .object({
+    /** Database file (relative to the config file); `--audit` overrides it. */
+    database: z.string().min(1).default("tradeplan.db"),
+    /** Environment variable holding the audit journal's HMAC key; unset means no signed checkpoints. */
+    hmac_key_env: z
+      .string()
+      .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "must be an environment variable name")
+      .default("TRADEPLAN_AUDIT_KEY"),
+    /** Days the sent client order ids are remembered (the journal's retention is `execution_logging.retention_days`). */
+    retention_days: PositiveInt.default(90),
+  })
+  .strict();
+
+/** `feed.sim`: random-walk bars from the generator, released on a clock. */
+export const SimFeedSchema = z
+  .object({
+    seed: z.number().int().min(0).max(0xffffffff).default(42),
+    /** Base bar interval. */
+    interval: z
+      .string()
+      .regex(/^[1-9][0-9]*[sm]$/, "an intraday interval such as 1m or 5s")
+      .default("1m"),
+    start_price: z
+      .number()
+      .refine((v) => Number.isFinite(v) && v > 0, "must be positive")
+      .default(100),
+    daily_volume: PositiveInt.default(2_000_000),
+    /** First session day (YYYY-MM-DD); the simulated clock starts at its open. */
+    from: z
+      .string()
+      .regex(/^[0-9]{4}-[0-9]{2}-[0-9]{2}$/, "a date YYYY-MM-DD")
+      .default("2024-01-02"),
+    days: z.number().int().min(1).max(3650).default(5),
+    /** Market time per wall-clock time (60: one simulated minute per second). */
+    speed: Speed,
+  })
+  .strict();
+
+/** `feed.replay`: bars from a CSV file, released on a clock. */
+export const ReplayFeedSchema = z
+  .object({
+    /** CSV file (relative to the config file), in any layout `backtest --data` reads. */
+    file: z.string().min(1),
+    /** Symbol of the file's bars (default: the plans' only symbol). */
+    symbol: z.string().min(1).optional(),
+    timestamps: z.enum(["open", "close"]).default("open"),
+    /** Zone of naive times in the file (default: the plan's time zone). */
+    timezone: Zone.optional(),
+    /** Market time per wall-clock time (60: one minute of bars per second). */
+    speed: Speed,
+    /** Market time the replay starts at; earlier bars are history (default: the first bar). */
+    start: IsoTime.optional(),
+  })
+  .strict();
+
+/** `feed`: where bars come from. */
+export const FeedSectionSchema = z
+  .object({
+    type: z.enum(["sim", "replay", "ib"]).default("sim"),
+    sim: SimFeedSchema.default(SimFeedSchema.parse({})),
+    replay: ReplayFeedSchema.optional(),
+    /** IBKR connection of the feed (default: `broker.ib`). */
+    ib: IbConnectionOptionsSchema.optional(),
+  })
+  .strict();
+
+/** `breaker`: when the session stops opening positions by itself. */
+export const BreakerSectionSchema = z
+  .object({
+    /** Off: the session never halts itself on bad data (replays that must match a backtest bar for bar). */
+    enabled: z.boolean().default(true),
+    /** No bar for this long while a session is open trips the breaker. */
+    no_data_timeout_ms: PositiveInt.default(60_000),
+    /** This many rejected bars within `rejected_window_ms` trips it. */
+    max_rejected_bars: PositiveInt.default(20),
+    rejected_window_ms: PositiveInt.default(60_000),
+    /** The trading state a trip moves to: HALTED (nothing passes) or REDUCING (only exits pass). */
+    mode: z.enum(["HALTED", "REDUCING"]).default("HALTED"),
+    /** How long to wait before trying ACTIVE again, growing after each trip. */
+    backoff: z
+      .object({
+        initial_ms: PositiveInt.default(5_000),
+        max_ms: PositiveInt.default(300_000),
+        factor: z.number().min(1).max(10).default(2),
+      })
+      .strict()
+      .default({ initial_ms: 5_000, max_ms: 300_000, factor: 2 }),
+  })
+  .strict();
+
+const LOOPBACK = ["127.0.0.1", "::1", "localhost"] as const;
+
+/** `metrics`: the Prometheus endpoint. Loopback only: metrics are not for the network. */
+export const MetricsSectionSchema = z
+  .object({
+    enabled: z.boolean().default(false),
+    host: z
+      .string()
+      .refine((h) => (LOOPBACK as readonly string[]).includes(h), `must be a loopback address: ${LOOPBACK.join(", ")}`)
+      .default("127.0.0.1"),
+    /** TCP port; 0 picks a free one (printed at startup). */
+    port: z.number().int().min(0).max(65_535).default(9464),
+  })
+  .strict();
+
+/**
+ * `tradeplan.yaml`: the one configuration file of `tradeplan run`. Every
+ * section is optional and every key has a default; unknown keys are errors.
+ * Sections that reuse a module's schema keep that module's key names
+ * (`risk`, `broker.paper`, `broker.ib` are camelCase).
+ */
+export const TradeplanConfigSchema = z
+  .object({
+    execution_functions: RegistryConfigSchema.shape.execution_functions.default({}),
+    bar_close_detection: DetectorConfigSchema.default(DetectorConfigSchema.parse({})),
+    bar_validation: BarValidatorConfigSchema.default({}),
+    execution_logging: ExecutionLoggingConfigSchema.default(ExecutionLoggingConfigSchema.parse({})),
+    engine: EngineSectionSchema.default(EngineSectionSchema.parse({})),
+    broker: BrokerSectionSchema.default(BrokerSectionSchema.parse({})),
+    risk: RiskConfigSchema.default({}),
+    storage: StorageSectionSchema.default(StorageSectionSchema.parse({})),
+    feed: FeedSectionSchema.default(FeedSectionSchema.parse({})),
+    breaker: BreakerSectionSchema.default(BreakerSectionSchema.parse({})),
+    metrics: MetricsSectionSchema.default(MetricsSectionSchema.parse({})),
+  })
+  .strict()
+  .refine((c) => c.feed.type !== "replay" || c.feed.replay !== undefined, {
+    message: "feed.type is replay but there is no feed.replay section (it needs at least `file`)",
+    path: ["feed", "type"],
+  })
+  .refine((c) => c.breaker.backoff.initial_ms <= c.breaker.backoff.max_ms, {
+    message: "initial_ms must not exceed max_ms",
+    path: ["breaker", "backoff", "initial_ms"],
+  });
+
+export type TradeplanConfig = z.output<typeof TradeplanConfigSchema>;
+export type TradeplanConfigInput = z.input<typeof TradeplanConfigSchema>;
+export type SimFeedConfig = z.output<typeof SimFeedSchema>;
+export type ReplayFeedConfig = z.output<typeof ReplayFeedSchema>;
+export type BreakerConfig = z.output<typeof BreakerSectionSchema>;
+export type MetricsConfig = z.output<typeof MetricsSectionSchema>;

@@ -1,0 +1,427 @@
+import { type Order, OrderAction, OrderType, TimeInForce } from "@stoqey/ib";
+import { z } from "zod";
+import type {
+  Broker,
+  BrokerEvent,
+  BrokerListener,
+  BrokerOrder,
+  Fill,
+  OrderAck,
+  PriceLevel,
+} from "../brokers/broker.js";
+import type { Clock } from "../clock/clock.js";
+import { RealClock } from "../clock/real-clock.js";
+import type { AccountInfo, OrderSide, PositionState } from "../models.js";
+import { IbConnection, type IbConnectionEvent } from "./connection.js";
+import { StockContractOptionsSchema, stockContract } from "./contract.js";
+import { classifyTwsCode } from "./error-codes.js";
+import type { IncomingArgs } from "./messages.js";
+import { IbConnectionOptionsSchema } from "./options.js";
+import { PositionBook } from "./positions.js";
+import { allocateRequestId } from "./request-ids.js";
+
+/** Settings of {@link IbBroker}. */
+export const IbBrokerOptionsSchema = z
+  .object({
+    connection: IbConnectionOptionsSchema.default(IbConnectionOptionsSchema.parse({})),
+    contracts: StockContractOptionsSchema.default(StockContractOptionsSchema.parse({})),
+    /** Starting cash for the local account view (TWS's own figures are not read). */
+    initialCash: z
+      .number()
+      .refine((v) => Number.isFinite(v) && v > 0, "must be positive")
+      .default(100_000),
+    tif: z.enum(["DAY", "GTC"]).default("DAY"),
+    /** Let orders fill outside regular trading hours. */
+    outsideRth: z.boolean().default(false),
+  })
+  .strict();
+
+export type IbBrokerOptions = z.input<typeof IbBrokerOptionsSchema>;
+
+export interface IbBrokerDeps {
+  /** Share one connection (one client id) between the feed and the broker. */
+  readonly connection?: IbConnection;
+  readonly clock?: Clock;
+  readonly random?: () => number;
+  /** Session day of a time, for the daily realized P&L (default: the UTC date). */
+  readonly dayKey?: (time: number) => string;
+}
+
+type Role = "order" | "stop_loss" | "take_profit";
+
+interface LiveOrder {
+  readonly clientOrderId: string;
+  readonly order: BrokerOrder;
+  readonly orderId: number;
+  readonly role: Role;
+  readonly side: OrderSide;
+  readonly quantity: number;
+  acknowledged: boolean;
+  done: boolean;
+  /** Shares whose fill was reported (commission included). */
+  reported: number;
+  rejectReason: string | undefined;
+}
+
+interface PendingExec {
+  readonly live: LiveOrder;
+  readonly shares: number;
+  readonly price: number;
+  readonly time: number;
+}
+
+const Positive = z.number().refine((v) => Number.isFinite(v) && v > 0, "must be a finite number > 0");
+
+/**
+ * Interactive Brokers orders through TWS. `placeOrder` answers at once
+ * (ACCEPTED, DUPLICATE, or REJECTED) and later reports TWS's verdict, every
+ * execution (with its commission) and cancellations through `onEvent`.
+ *
+ * The client order id travels in the IB order's `orderRef`; IB order ids are
+ * allocated locally from TWS's next valid id. Orders are refused with
+ * REJECTED "not connected" while the connection is down: @stoqey/ib would
+ * queue them and send them after a reconnect, when the decision is stale.
+ * Protective exits go as an OCA bracket (stop and/or limit children of the
+ * entry); percent levels are taken from the decision's reference price,
+ * since the fill price is not known when the bracket is sent.
+ */
+export class IbBroker implements Broker {
+  readonly connection: IbConnection;
+  private readonly options: z.infer<typeof IbBrokerOptionsSchema>;
+  private readonly clock: Clock;
+  private readonly book: PositionBook;
+  private readonly listeners = new Set<BrokerListener>();
+  private readonly byClientId = new Map<string, LiveOrder>();
+  private readonly byOrderId = new Map<number, LiveOrder>();
+  private readonly seenExecs = new Set<string>();
+  private readonly pendingExecs = new Map<string, PendingExec>();
+  private readonly earlyCommissions = new Map<string, number>();
+  private readonly unsubscribers: (() => void)[] = [];
+  /** Whether this object made its connection (and so closes it on stop). */
+  private readonly ownsConnection: boolean;
+  private connectedOnce = false;
+
+  /** @param options validated with `IbBrokerOptionsSchema` (throws a ZodError naming the bad field) */
+  constructor(options: IbBrokerOptions = {}, deps: IbBrokerDeps = {}) {
+    this.options = IbBrokerOptionsSchema.parse(options);
+    this.clock = deps.clock ?? new RealClock();
+    this.ownsConnection = deps.connection === undefined;
+    this.connection =
+      deps.connection ??
+      new IbConnection(this.options.connection, {
+        clock: this.clock,
+        ...(deps.random ? { random: deps.random } : {}),
+      });
+    this.book = new PositionBook(
+      this.options.initialCash,
+      deps.dayKey ?? ((t) => new Date(t).toISOString().slice(0, 10)),
+    );
+    this.unsubscribers.push(
+      this.connection.onEvent((e) => this.onConnectionEvent(e)),
+      this.connection.on("orderStatus", (a) => this.onOrderStatus(a)),
+      this.connection.on("execDetails", (a) => this.onExecDetails(a)),
+      this.connection.on("commissionReport", (a) => this.onCommission(a)),
+      this.connection.on("error", ([err, code, reqId]) => this.onOrderError(reqId, code, err.message)),
+    );
+  }
+
+  /** Connects (unless the shared connection already is). */
+  async start(): Promise<void> {
+    if (this.connection.state === "idle") await this.connection.connect();
+  }
+
+  /** Detaches from the connection and closes it when this object created it (a shared one stays open); idempotent. */
+  async stop(): Promise<void> {
+    for (const u of this.unsubscribers.splice(0)) u();
+    if (this.ownsConnection) await this.connection.close();
+  }
+
+  onEvent(listener: BrokerListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  placeOrder(order: BrokerOrder): OrderAck {
+    const id = order.clientOrderId;
+    if (this.byClientId.has(id)) {
+      return { clientOrderId: id, status: "DUPLICATE", reason: "an order with this client id was already placed" };
+    }
+    const invalid = validate(order);
+    if (invalid) return this.refuse(order, invalid);
+    if (!this.connection.ready) return this.refuse(order, "not connected");
+    const account = this.options.connection.account ?? this.connection.accounts[0];
+    const contract = stockContract(order.symbol, this.options.contracts);
+    const parent = this.track(order, id, "order", order.side, order.quantity);
+    const children: { live: LiveOrder; ib: Order }[] = [];
+    const exitSide: OrderSide = order.side === "BUY" ? "SELL" : "BUY";
+    const oca = `tp-${parent.orderId}`;
+    const dir = order.side === "BUY" ? 1 : -1;
+    const stop = levelPrice(order.stopLoss, order.refPrice, -dir);
+    const target = levelPrice(order.takeProfit, order.refPrice, dir);
+    if (stop !== undefined) {
+      const live = this.track(order, `${id}:stop_loss`, "stop_loss", exitSide, order.quantity);
+      children.push({
+        live,
+        ib: {
+          ...this.base(live, exitSide, account, oca, parent.orderId),
+          orderType: OrderType.STP,
+          auxPrice: round(stop),
+        },
+      });
+    }
+    if (target !== undefined) {
+      const live = this.track(order, `${id}:take_profit`, "take_profit", exitSide, order.quantity);
+      children.push({
+        live,
+        ib: {
+          ...this.base(live, exitSide, account, oca, parent.orderId),
+          orderType: OrderType.LMT,
+          lmtPrice: round(target),
+        },
+      });
+    }
+    const main: Order = {
+      ...this.base(parent, order.side, account, undefined, undefined),
+      orderType: order.type === "MKT" ? OrderType.MKT : order.type === "LMT" ? OrderType.LMT : OrderType.STP,
+      ...(order.limitPrice !== undefined ? { lmtPrice: order.limitPrice } : {}),
+      ...(order.stopPrice !== undefined ? { auxPrice: order.stopPrice } : {}),
+      // With children, the last child transmits the whole bracket.
+      transmit: children.length === 0,
+    };
+    const all = [{ live: parent, ib: main }, ...children];
+    const last = all[all.length - 1];
+    if (last) last.ib.transmit = true;
+    for (const { live, ib } of all) {
+      const sent = this.connection.send(
+        "placeOrder",
+        (api) => api.placeOrder(live.orderId, contract, ib),
+        (reason) => this.finish(live, "REJECTED", reason),
+      );
+      if (!sent) this.finish(live, "REJECTED", "not connected");
+    }
+    if (parent.done) return { clientOrderId: id, status: "REJECTED", reason: parent.rejectReason ?? "not connected" };
+    return { clientOrderId: id, status: "ACCEPTED" };
+  }
+
+  cancel(clientOrderId: string): boolean {
+    const live = this.byClientId.get(clientOrderId);
+    if (!live || live.done) return false;
+    const orderId = live.orderId;
+    return this.connection.send("cancelOrder", (api) => api.cancelOrder(orderId));
+  }
+
+  position(symbol: string): PositionState {
+    return this.book.position(symbol);
+  }
+
+  positions(): PositionState[] {
+    return this.book.symbols().map((s) => this.book.position(s));
+  }
+
+  openOrders(symbol?: string): readonly BrokerOrder[] {
+    const out: BrokerOrder[] = [];
+    for (const live of this.byClientId.values()) {
+      if (live.role === "order" && !live.done && (symbol === undefined || live.order.symbol === symbol)) {
+        out.push(live.order);
+      }
+    }
+    return out;
+  }
+
+  account(): AccountInfo {
+    return this.book.account();
+  }
+
+  private base(
+    live: LiveOrder,
+    side: OrderSide,
+    account: string | undefined,
+    oca: string | undefined,
+    parentId: number | undefined,
+  ): Omit<Order, "orderType"> {
+    return {
+      action: side === "BUY" ? OrderAction.BUY : OrderAction.SELL,
+      totalQuantity: live.quantity,
+      tif: this.options.tif === "DAY" ? TimeInForce.DAY : TimeInForce.GTC,
+      orderRef: live.clientOrderId,
+      outsideRth: this.options.outsideRth,
+      transmit: false,
+      ...(account ? { account } : {}),
+      ...(oca ? { ocaGroup: oca, ocaType: 1 } : {}),
+      ...(parentId !== undefined ? { parentId } : {}),
+    };
+  }
+
+  private track(order: BrokerOrder, clientOrderId: string, role: Role, side: OrderSide, quantity: number): LiveOrder {
+    const live: LiveOrder = {
+      clientOrderId,
+      order,
+      orderId: this.connection.allocateOrderId(),
+      role,
+      side,
+      quantity,
+      acknowledged: false,
+      done: false,
+      reported: 0,
+      rejectReason: undefined,
+    };
+    this.byClientId.set(clientOrderId, live);
+    this.byOrderId.set(live.orderId, live);
+    return live;
+  }
+
+  private refuse(order: BrokerOrder, reason: string): OrderAck {
+    this.byClientId.set(order.clientOrderId, {
+      clientOrderId: order.clientOrderId,
+      order,
+      orderId: -1,
+      role: "order",
+      side: order.side,
+      quantity: order.quantity,
+      acknowledged: false,
+      done: true,
+      reported: 0,
+      rejectReason: reason,
+    });
+    this.emit({ type: "status", clientOrderId: order.clientOrderId, status: "REJECTED", reason });
+    return { clientOrderId: order.clientOrderId, status: "REJECTED", reason };
+  }
+
+  private finish(live: LiveOrder, status: "REJECTED" | "CANCELLED" | "FILLED", reason?: string): void {
+    if (live.done) return;
+    live.done = true;
+    if (status === "REJECTED") live.rejectReason = reason;
+    this.emit({ type: "status", clientOrderId: live.clientOrderId, status, ...(reason ? { reason } : {}) });
+  }
+
+  private onConnectionEvent(e: IbConnectionEvent): void {
+    if (e.type !== "ready") return;
+    // After a reconnect, ask for executions that happened while we were away.
+    if (this.connectedOnce) {
+      const reqId = allocateRequestId();
+      const clientId = this.connection.options.clientId;
+      this.connection.send("reqExecutions", (api) => api.reqExecutions(reqId, { clientId: String(clientId) }));
+    }
+    this.connectedOnce = true;
+  }
+
+  private onOrderStatus([orderId, status]: IncomingArgs<"orderStatus">): void {
+    const live = this.byOrderId.get(orderId);
+    if (!live || live.done) return;
+    switch (status) {
+      case "PreSubmitted":
+      case "Submitted":
+      case "PendingSubmit":
+        if (!live.acknowledged) {
+          live.acknowledged = true;
+          this.emit({ type: "status", clientOrderId: live.clientOrderId, status: "ACCEPTED" });
+        }
+        return;
+      case "Cancelled":
+      case "ApiCancelled":
+        this.finish(live, "CANCELLED", "cancelled in TWS");
+        return;
+      case "Inactive":
+        this.finish(live, "REJECTED", live.rejectReason ?? "TWS set the order inactive");
+        return;
+      default:
+        return;
+    }
+  }
+
+  private onOrderError(reqId: number | undefined, code: number, message: string): void {
+    if (reqId === undefined) return;
+    const live = this.byOrderId.get(reqId);
+    if (!live || live.done) return;
+    const action = classifyTwsCode(code, message);
+    if (action === "order_rejected") this.finish(live, "REJECTED", `TWS ${code}: ${message}`);
+    else if (action === "order_cancelled") this.finish(live, "CANCELLED", `TWS ${code}: ${message}`);
+  }
+
+  private onExecDetails([, contract, exec]: IncomingArgs<"execDetails">): void {
+    if (this.seenExecs.has(exec.execId)) return;
+    const live = this.byOrderId.get(exec.orderId) ?? (exec.orderRef ? this.byClientId.get(exec.orderRef) : undefined);
+    if (!live || live.orderId < 0 || contract.symbol !== live.order.symbol) return;
+    this.seenExecs.add(exec.execId);
+    const time = this.clock.now();
+    const side: OrderSide = exec.side === "BOT" ? "BUY" : "SELL";
+    this.book.execution(live.order.symbol, side, exec.shares, exec.price, time, {
+      decidedAt: live.order.decidedAt,
+      refPrice: live.order.refPrice,
+    });
+    const pending: PendingExec = { live, shares: exec.shares, price: exec.price, time };
+    const early = this.earlyCommissions.get(exec.execId);
+    if (early !== undefined) {
+      this.earlyCommissions.delete(exec.execId);
+      this.report(pending, early);
+    } else {
+      this.pendingExecs.set(exec.execId, pending);
+    }
+  }
+
+  private onCommission([report]: IncomingArgs<"commissionReport">): void {
+    const commission = report.commission ?? 0;
+    const pending = this.pendingExecs.get(report.execId);
+    if (!pending) {
+      if (!this.seenExecs.has(report.execId)) this.earlyCommissions.set(report.execId, commission);
+      return;
+    }
+    this.pendingExecs.delete(report.execId);
+    this.report(pending, commission);
+  }
+
+  private report(p: PendingExec, commission: number): void {
+    this.book.commission(commission, p.time);
+    const live = p.live;
+    const fill: Fill = {
+      clientOrderId: live.clientOrderId,
+      symbol: live.order.symbol,
+      side: live.side,
+      quantity: p.shares,
+      price: p.price,
+      commission,
+      time: p.time,
+      trigger: live.role,
+    };
+    live.reported += p.shares;
+    this.emit({ type: "fill", fill });
+    if (live.reported >= live.quantity) this.finish(live, "FILLED");
+  }
+
+  private emit(e: BrokerEvent): void {
+    for (const l of this.listeners) {
+      try {
+        l(e);
+      } catch {
+        this.connection.counters.handlerErrors++;
+      }
+    }
+  }
+}
+
+function validate(order: BrokerOrder): string | undefined {
+  if (!Number.isInteger(order.quantity) || order.quantity <= 0) {
+    return `quantity must be a positive whole number of shares, got ${order.quantity}`;
+  }
+  if (order.type === "LMT" && !Positive.safeParse(order.limitPrice).success)
+    return "a LMT order needs a limit price > 0";
+  if (order.type === "STP" && !Positive.safeParse(order.stopPrice).success) return "a STP order needs a stop price > 0";
+  if (
+    (order.stopLoss?.kind === "percent" || order.takeProfit?.kind === "percent") &&
+    !Positive.safeParse(order.refPrice).success
+  ) {
+    return `a percent stop or target needs a reference price > 0, got ${order.refPrice}`;
+  }
+  return undefined;
+}
+
+/** Resolves a stop/target to a price; `dir` +1 places a percent above the reference, -1 below. */
+function levelPrice(l: PriceLevel | undefined, ref: number, dir: number): number | undefined {
+  if (!l) return undefined;
+  return l.kind === "price" ? l.price : ref * (1 + (dir * l.percent) / 100);
+}
+
+/** IB rejects stock prices off the tick grid; US stocks above $1 trade in cents. */
+function round(price: number): number {
+  return Math.round(price * 100) / 100;
+}

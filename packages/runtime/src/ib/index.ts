@@ -1,0 +1,22 @@
+export { Backoff } from "./backoff.js";
+export { IbBroker, type IbBrokerDeps, type IbBrokerOptions, IbBrokerOptionsSchema } from "./broker.js";
+export {
+  IbConnection,
+  type IbConnectionDeps,
+  type IbConnectionEvent,
+  type IbConnectionListener,
+  type IbConnectionState,
+  type IbConnectionStats,
+} from "./connection.js";
+export { type StockContractOptions, StockContractOptionsSchema, stockContract } from "./contract.js";
+export { classifyTwsCode, type TwsCodeAction } from "./error-codes.js";
+export { IbError, type IbErrorCode } from "./errors.js";
+export { IbFeed, type IbFeedDeps, type IbFeedOptions, IbFeedOptionsSchema } from "./feed.js";
+export {
+  type BackoffOptions,
+  BackoffOptionsSchema,
+  type IbConnectionInput,
+  type IbConnectionOptions,
+  IbConnectionOptionsSchema,
+} from "./options.js";
+export { TokenBucket } from "./token-bucket.js";

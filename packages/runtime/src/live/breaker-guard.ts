@@ -1,0 +1,41 @@
+import type { CircuitBreaker } from "../breaker/circuit-breaker.js";
+import type { FeedEvent } from "../feeds/feed.js";
+import type { SessionControl, SessionGuard } from "./session.js";
+
+/**
+ * Connects a {@link CircuitBreaker} to a session: accepted bars, rejected
+ * bars and connection changes go to the breaker, and each of its changes
+ * moves the session's trading state (HALTED or REDUCING while it is open or
+ * half-open, ACTIVE once it closes). The session's startup refill is the
+ * breaker's backfill.
+ */
+export function breakerGuard(breaker: CircuitBreaker): SessionGuard {
+  let off: (() => void) | undefined;
+  return {
+    start(control: SessionControl) {
+      off = breaker.onChange((c) =>
+        control.setState(
+          c.trading,
+          `circuit breaker ${c.to.replace("_", "-")}: ${c.reason.replace("_", " ")} (${c.detail})`,
+        ),
+      );
+      breaker.backfillComplete();
+      if (breaker.state !== "closed")
+        control.setState(
+          breaker.options.whileOpen,
+          `circuit breaker ${breaker.state.replace("_", "-")}: waiting for fresh bars`,
+        );
+    },
+    onFeedEvent(e: FeedEvent) {
+      if (e.type === "bar") breaker.bar(e.bar.closeTime);
+      else if (e.type === "connection") breaker.connection(e.state, e.reason);
+    },
+    onRejectedBar(_symbol: string, reason: string) {
+      breaker.rejectedBar(reason);
+    },
+    stop() {
+      off?.();
+      breaker.dispose();
+    },
+  };
+}

@@ -1,0 +1,198 @@
+import { isAbsolute, resolve } from "node:path";
+import type { CompiledPlan } from "@tradeplan/dsl";
+import { CircuitBreaker } from "../breaker/circuit-breaker.js";
+import type { Broker } from "../brokers/broker.js";
+import { PaperBroker } from "../brokers/paper.js";
+import { calendarFor } from "../calendar/factory.js";
+import type { MarketCalendar } from "../calendar/types.js";
+import type { Clock } from "../clock/clock.js";
+import { RealClock } from "../clock/real-clock.js";
+import type { TradeplanConfig } from "../config/schema.js";
+import type { RejectedRow } from "../data/csv.js";
+import type { MarketDataFeed } from "../feeds/feed.js";
+import { IbBroker } from "../ib/broker.js";
+import { IbFeed } from "../ib/feed.js";
+import { breakerGuard } from "./breaker-guard.js";
+import { LiveError } from "./errors.js";
+import { ReplayFeed } from "./replay-feed.js";
+import { ScaledClock } from "./scaled-clock.js";
+import type { SessionGuard } from "./session.js";
+import { SimFeed } from "./sim-feed.js";
+
+export type FeedKind = TradeplanConfig["feed"]["type"];
+export type BrokerKind = TradeplanConfig["broker"]["type"];
+
+/** A feed with the clock the session must run on. */
+export interface FeedSetup {
+  readonly feed: MarketDataFeed;
+  readonly clock: Clock;
+  /** One line for the startup log. */
+  readonly description: string;
+  /** Resolves when a finite feed (replay, simulation) has streamed its last bar. */
+  readonly finished?: Promise<void>;
+  /** CSV rows the replay reader could not use. */
+  readonly rejectedRows: readonly RejectedRow[];
+  /** Market time the feed streams from (bars closing later are streamed, earlier ones are history). */
+  readonly startAt?: number;
+  /** Releases the clock's timer. */
+  dispose(): void;
+}
+
+/** What {@link createFeed} needs besides the config. */
+export interface FeedSetupInput {
+  readonly config: TradeplanConfig;
+  readonly kind: FeedKind;
+  readonly plans: readonly CompiledPlan[];
+  /** Relative paths in the config are read from here (the config file's folder). */
+  readonly baseDir: string;
+  /**
+   * Market time to continue from after a restart (the earliest per-symbol
+   * watermark of the saved state): a replay or simulation resumes there
+   * instead of at its beginning.
+   */
+  readonly resumeAt?: number;
+}
+
+function symbolsOf(plans: readonly CompiledPlan[]): string[] {
+  return [...new Set(plans.flatMap((p) => p.symbols))].sort();
+}
+
+function planCalendar(plans: readonly CompiledPlan[]): MarketCalendar {
+  const p = plans[0];
+  if (!p) throw new LiveError("LIVE_NO_PLAN", "no plan given");
+  return calendarFor(p.session, p.timezone);
+}
+
+/** Builds the configured feed (`sim`, `replay`; `ib` comes from the IBKR module when present). */
+export async function createFeed(input: FeedSetupInput): Promise<FeedSetup> {
+  const { config, kind, plans, resumeAt } = input;
+  const calendar = planCalendar(plans);
+  const symbols = symbolsOf(plans);
+  if (kind === "sim") {
+    const c = config.feed.sim;
+    const spec = {
+      symbols,
+      seed: c.seed,
+      interval: c.interval,
+      startPrice: c.start_price,
+      dailyVolume: c.daily_volume,
+      from: c.from,
+      days: c.days,
+      calendar,
+    };
+    const first = SimFeed.sessions(spec)[0];
+    if (!first) throw new LiveError("LIVE_BAD_FEED", `feed.sim: no trading session in ${c.days} days from ${c.from}`);
+    const start = resumeAt ?? first.open;
+    const clock = new ScaledClock({ start, speed: c.speed });
+    const feed = new SimFeed(spec, { clock, startAt: start, name: "simulation" });
+    return {
+      feed,
+      clock,
+      description: `simulated ${c.interval} bars of ${symbols.join(", ")} from ${c.from} (${c.days} days, seed ${c.seed}) at ${c.speed}x`,
+      finished: feed.finished,
+      startAt: start,
+      rejectedRows: [],
+      dispose: () => clock.dispose(),
+    };
+  }
+  if (kind === "replay") {
+    const c = config.feed.replay;
+    if (!c) throw new LiveError("LIVE_BAD_FEED", "feed.type is replay but the config has no feed.replay section");
+    const symbol = c.symbol ?? (symbols.length === 1 ? symbols[0] : undefined);
+    if (symbol === undefined)
+      throw new LiveError("LIVE_BAD_FEED", `the plans trade ${symbols.join(", ")}; set feed.replay.symbol`);
+    if (!symbols.includes(symbol))
+      throw new LiveError(
+        "LIVE_BAD_FEED",
+        `feed.replay.symbol ${symbol} is not traded by the plans (${symbols.join(", ")})`,
+      );
+    const file = isAbsolute(c.file) ? c.file : resolve(input.baseDir, c.file);
+    const loaded = await ReplayFeed.load({
+      file,
+      symbol,
+      timezone: c.timezone ?? plans[0]!.timezone,
+      timestamps: c.timestamps,
+      calendar,
+    });
+    const firstBar = loaded.bars[0];
+    if (!firstBar) throw new LiveError("LIVE_BAD_FEED", `${c.file} holds no usable bars`);
+    const start = resumeAt ?? (c.start !== undefined ? Date.parse(c.start) : firstBar.time);
+    const clock = new ScaledClock({ start, speed: c.speed });
+    const feed = new ReplayFeed({ ...loaded, symbol }, { clock, startAt: start, name: `replay ${c.file}` });
+    return {
+      feed,
+      clock,
+      description: `replay of ${c.file} (${loaded.bars.length} ${loaded.timeframe} bars of ${symbol}) at ${c.speed}x from ${new Date(start).toISOString()}`,
+      finished: feed.finished,
+      startAt: start,
+      rejectedRows: loaded.rejected,
+      dispose: () => clock.dispose(),
+    };
+  }
+  const clock = new RealClock();
+  const connection = config.feed.ib ?? config.broker.ib;
+  const feed = new IbFeed({ connection }, { clock });
+  return {
+    feed,
+    clock,
+    description: `Interactive Brokers ${feed.baseTimeframe} bars of ${symbols.join(", ")} from ${connection.host}:${connection.port} (client id ${connection.clientId})`,
+    rejectedRows: [],
+    dispose: () => undefined,
+  };
+}
+
+/** A broker with what it takes to connect and disconnect it. */
+export interface BrokerSetup {
+  readonly broker: Broker;
+  readonly description: string;
+  /** Connects (IBKR); rejects with a clear error on failure or timeout. */
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** Builds the configured broker: the paper broker, or Interactive Brokers (`broker.ib`). */
+export function createBroker(config: TradeplanConfig, kind: BrokerKind, plans: readonly CompiledPlan[]): BrokerSetup {
+  const calendar = planCalendar(plans);
+  const dayKey = (t: number) => calendar.sessionBounds(t)?.date ?? new Date(t).toISOString().slice(0, 10);
+  if (kind === "paper") {
+    const p = config.broker.paper;
+    return {
+      broker: new PaperBroker(p, dayKey),
+      description: `paper (fills at ${p.fillAt}, ${p.initialCash} initial cash)`,
+      start: async () => undefined,
+      stop: async () => undefined,
+    };
+  }
+  const c = config.broker.ib;
+  const broker = new IbBroker({ connection: c, initialCash: config.broker.paper.initialCash }, { dayKey });
+  return {
+    broker,
+    description: `Interactive Brokers at ${c.host}:${c.port} (client id ${c.clientId}${c.account ? `, account ${c.account}` : ""})`,
+    start: () => broker.start(),
+    stop: () => broker.stop(),
+  };
+}
+
+/** The circuit breaker of `breaker` as a session guard, or undefined when it is disabled. */
+export function createGuard(
+  config: TradeplanConfig,
+  clock: Clock,
+  plans: readonly CompiledPlan[],
+): SessionGuard | undefined {
+  const b = config.breaker;
+  if (!b.enabled) return undefined;
+  const calendar = planCalendar(plans);
+  const breaker = new CircuitBreaker(
+    {
+      noDataTimeoutMs: b.no_data_timeout_ms,
+      maxRejectedBars: b.max_rejected_bars,
+      rejectedBarsWindowMs: b.rejected_window_ms,
+      whileOpen: b.mode,
+      openBackoffMs: b.backoff.initial_ms,
+      maxOpenBackoffMs: b.backoff.max_ms,
+      backoffFactor: b.backoff.factor,
+    },
+    { clock, expectData: (t) => calendar.sessionBounds(t) !== null },
+  );
+  return breakerGuard(breaker);
+}

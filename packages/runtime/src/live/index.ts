@@ -1,0 +1,28 @@
+export { breakerGuard } from "./breaker-guard.js";
+export { LiveError, type LiveErrorCode } from "./errors.js";
+export {
+  type BrokerKind,
+  type BrokerSetup,
+  createBroker,
+  createFeed,
+  createGuard,
+  type FeedKind,
+  type FeedSetup,
+  type FeedSetupInput,
+} from "./factory.js";
+export { historyStart } from "./history.js";
+export { type ReplayBars, type ReplayCsv, ReplayFeed } from "./replay-feed.js";
+export { ScaledClock, type ScaledClockOptions } from "./scaled-clock.js";
+export { ScheduledFeed, type ScheduledFeedOptions } from "./scheduled-feed.js";
+export {
+  type BatchSink,
+  LiveSession,
+  type LiveSessionOptions,
+  type SessionControl,
+  type SessionGuard,
+  type SessionLog,
+  type SessionLogLevel,
+  type SessionObserver,
+  type SessionStats,
+} from "./session.js";
+export { SimFeed, type SimFeedSpec } from "./sim-feed.js";

@@ -1,0 +1,97 @@
+import type { Clock, TimerHandle } from "../clock/clock.js";
+import { ClockError } from "../clock/clock.js";
+import { VirtualClock } from "../clock/virtual-clock.js";
+
+/** Options of a {@link ScaledClock}. */
+export interface ScaledClockOptions {
+  /** Market time (epoch ms) the clock shows when created. */
+  readonly start: number;
+  /** Market milliseconds per wall-clock millisecond (1: real time; 60: a minute per second). */
+  readonly speed: number;
+  /** Wall-clock source (default `Date.now`); injectable for tests. */
+  readonly wall?: () => number;
+}
+
+/**
+ * Market time that runs `speed` times as fast as the wall clock, from
+ * `start`: a replay or simulation on a real clock. Timers are kept in a
+ * {@link VirtualClock} and fired in (due time, creation) order from one
+ * wall-clock timer, so two timers due at different market instants always
+ * fire in that order, however late the process wakes up — a replay's
+ * outcome does not depend on the machine's load.
+ */
+export class ScaledClock implements Clock {
+  private readonly virtual: VirtualClock;
+  private readonly wall: () => number;
+  private readonly wallStart: number;
+  private readonly start: number;
+  private readonly speed: number;
+  private handle: ReturnType<typeof setTimeout> | undefined;
+  private armedFor: number | undefined;
+  private firing = false;
+  private disposed = false;
+
+  constructor(options: ScaledClockOptions) {
+    if (!Number.isFinite(options.start)) throw new ClockError("CLOCK_BAD_TIME", `start ${options.start} is not finite`);
+    if (!(options.speed > 0) || !Number.isFinite(options.speed)) {
+      throw new ClockError("CLOCK_BAD_TIME", `speed ${options.speed} must be a positive finite number`);
+    }
+    this.wall = options.wall ?? Date.now;
+    this.wallStart = this.wall();
+    this.start = options.start;
+    this.speed = options.speed;
+    this.virtual = new VirtualClock(options.start);
+  }
+
+  /** The market time now; inside a timer callback, that timer's due time. */
+  now(): number {
+    return this.firing ? this.virtual.now() : Math.max(this.virtual.now(), this.scaled());
+  }
+
+  setTimer(at: number, cb: () => void): TimerHandle {
+    const handle = this.virtual.setTimer(at, cb);
+    if (!this.firing) this.arm();
+    return handle;
+  }
+
+  clearTimer(handle: TimerHandle): void {
+    this.virtual.clearTimer(handle);
+  }
+
+  /** Cancels the wall-clock timer; pending timers never fire. */
+  dispose(): void {
+    this.disposed = true;
+    if (this.handle !== undefined) clearTimeout(this.handle);
+    this.handle = undefined;
+  }
+
+  private scaled(): number {
+    return this.start + (this.wall() - this.wallStart) * this.speed;
+  }
+
+  private arm(): void {
+    if (this.disposed) return;
+    const next = this.virtual.nextTimerAt();
+    if (next === this.armedFor) return;
+    if (this.handle !== undefined) clearTimeout(this.handle);
+    this.handle = undefined;
+    this.armedFor = next;
+    if (next === undefined) return;
+    const delay = Math.max(0, Math.ceil((next - this.scaled()) / this.speed));
+    this.handle = setTimeout(() => this.tick(), delay);
+  }
+
+  private tick(): void {
+    this.handle = undefined;
+    this.armedFor = undefined;
+    const target = this.scaled();
+    this.firing = true;
+    try {
+      // Timers set in the past are due at the current time, so never advance to less than that.
+      this.virtual.advanceTo(Math.max(target, this.virtual.now()));
+    } finally {
+      this.firing = false;
+    }
+    this.arm();
+  }
+}

@@ -1,0 +1,138 @@
+import type { Clock, TimerHandle } from "../clock/clock.js";
+import type { FeedBar, FeedEvent, FeedListener, MarketDataFeed } from "../feeds/feed.js";
+
+/** Options of a {@link ScheduledFeed}. */
+export interface ScheduledFeedOptions {
+  readonly clock: Clock;
+  /** Timeframe of the bars (`1m`). */
+  readonly baseTimeframe: string;
+  /** Bars closing after this market time are streamed; those closing at or before it are history only. */
+  readonly startAt: number;
+  /** Name used in connection events (`replay data.csv`). */
+  readonly name: string;
+}
+
+interface Subscriber {
+  readonly symbols: ReadonlySet<string>;
+  readonly listener: FeedListener;
+}
+
+/** Index of the first bar with `time >= t` in bars sorted by time. */
+function lowerBound(bars: readonly FeedBar[], t: number): number {
+  let lo = 0;
+  let hi = bars.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (bars[mid]!.time < t) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/**
+ * A feed over bars known in advance, released on a clock: each bar is
+ * streamed when the clock reaches its close time (bars of several symbols in
+ * (close time, symbol) order), and `history` answers from the same bars. The
+ * base of {@link ReplayFeed} and {@link SimFeed}; on a {@link ScaledClock} it
+ * is a replay on a real clock at any speed.
+ */
+export class ScheduledFeed implements MarketDataFeed {
+  readonly baseTimeframe: string;
+  /** Resolves once the last bar has been streamed (at once when there is none). */
+  readonly finished: Promise<void>;
+  private readonly clock: Clock;
+  private readonly name: string;
+  private readonly bySymbol: ReadonlyMap<string, readonly FeedBar[]>;
+  private readonly merged: readonly FeedBar[];
+  private cursor: number;
+  private readonly subscribers = new Set<Subscriber>();
+  private timer: TimerHandle | undefined;
+  private started = false;
+  private stopped = false;
+  private resolveFinished!: () => void;
+
+  /** @param bars per symbol, sorted by open time (the CSV reader and the generator produce them so). */
+  constructor(bars: ReadonlyMap<string, readonly FeedBar[]>, options: ScheduledFeedOptions) {
+    this.baseTimeframe = options.baseTimeframe;
+    this.clock = options.clock;
+    this.name = options.name;
+    this.bySymbol = bars;
+    this.merged = [...bars.values()]
+      .flat()
+      .sort((a, b) => a.closeTime - b.closeTime || (a.symbol < b.symbol ? -1 : a.symbol > b.symbol ? 1 : 0));
+    this.cursor = this.merged.findIndex((b) => b.closeTime > options.startAt);
+    if (this.cursor < 0) this.cursor = this.merged.length;
+    this.finished = new Promise((resolve) => {
+      this.resolveFinished = resolve;
+    });
+    if (this.cursor >= this.merged.length) this.resolveFinished();
+  }
+
+  /** Open time of the first bar and close time of the last (undefined when there are no bars). */
+  span(): { first: number; last: number } | undefined {
+    const first = this.merged.reduce((m, b) => Math.min(m, b.time), Number.POSITIVE_INFINITY);
+    const last = this.merged.at(-1)?.closeTime;
+    return last === undefined ? undefined : { first, last };
+  }
+
+  /** Bars not streamed yet. */
+  remaining(): number {
+    return this.merged.length - this.cursor;
+  }
+
+  async start(): Promise<void> {
+    if (this.stopped) throw new Error(`${this.name}: the feed was stopped`);
+    this.started = true;
+  }
+
+  subscribe(symbols: readonly string[], listener: FeedListener): () => void {
+    const sub: Subscriber = { symbols: new Set(symbols), listener };
+    this.subscribers.add(sub);
+    deliver(sub, { type: "connection", state: "up", reason: `${this.name} streaming` });
+    if (this.started && !this.stopped) this.arm();
+    return () => {
+      this.subscribers.delete(sub);
+    };
+  }
+
+  async history(symbol: string, from: number, to: number): Promise<FeedBar[]> {
+    const bars = this.bySymbol.get(symbol) ?? [];
+    return bars.slice(lowerBound(bars, from), lowerBound(bars, to));
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer !== undefined) this.clock.clearTimer(this.timer);
+    this.timer = undefined;
+    this.subscribers.clear();
+  }
+
+  private arm(): void {
+    if (this.timer !== undefined) return;
+    const next = this.merged[this.cursor];
+    if (next === undefined) return;
+    this.timer = this.clock.setTimer(next.closeTime, () => this.release());
+  }
+
+  private release(): void {
+    this.timer = undefined;
+    if (this.stopped) return;
+    const now = this.clock.now();
+    while (this.cursor < this.merged.length && this.merged[this.cursor]!.closeTime <= now) {
+      const bar = this.merged[this.cursor++]!;
+      const event: FeedEvent = { type: "bar", bar };
+      for (const sub of this.subscribers) if (sub.symbols.has(bar.symbol)) deliver(sub, event);
+    }
+    if (this.cursor >= this.merged.length) this.resolveFinished();
+    else this.arm();
+  }
+}
+
+/** A listener's failure must not stop the feed for the other listeners. */
+function deliver(sub: Subscriber, event: FeedEvent): void {
+  try {
+    sub.listener(event);
+  } catch {
+    // The session's listener never throws; a foreign one is not our business.
+  }
+}

@@ -1,0 +1,2 @@
+export { SessionMetrics } from "./metrics.js";
+export { type MetricsServer, serveMetrics } from "./server.js";

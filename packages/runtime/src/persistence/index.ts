@@ -1,0 +1,3 @@
+export { StateError, type StateErrorCode } from "./errors.js";
+export { type SessionTradingState, SessionTradingStateSchema, STATE_SCHEMA_VERSION } from "./schema.js";
+export { type BrokerSnapshot, type SessionState, StateStore, type StreamProgress } from "./store.js";

@@ -1,0 +1,329 @@
+import Database from "better-sqlite3";
+import type { z } from "zod";
+import type { BrokerOrder } from "../brokers/broker.js";
+import type { PaperBrokerState } from "../brokers/paper.js";
+import type { EngineState } from "../engine/engine.js";
+import type { PositionState } from "../models.js";
+import type { RiskValidatorState } from "../risk/validator.js";
+import { StateError } from "./errors.js";
+import {
+  PaperAccountSchema,
+  RiskStateSchema,
+  SavedLotSchema,
+  SavedOrderSchema,
+  SavedPositionSchema,
+  type SessionTradingState,
+  STATE_DDL,
+  STATE_SCHEMA_VERSION,
+  TradingRecordSchema,
+} from "./schema.js";
+
+/** How far one stream has been processed, and how many bars its rules need cached. */
+export interface StreamProgress {
+  readonly symbol: string;
+  readonly timeframe: string;
+  /** Close time of the last bar of the stream the engine processed; null before the first. */
+  readonly lastClose: number | null;
+  /** Bars the stream's cache must hold before its rules are warm (the refill size after a restart). */
+  readonly lookback: number;
+}
+
+/**
+ * What the broker side of a session looks like. An in-process paper broker
+ * is saved whole; an external broker (IBKR) owns its state, and only its
+ * positions and open orders are kept, to reconcile against on the next start.
+ */
+export type BrokerSnapshot =
+  | { readonly kind: "paper"; readonly state: PaperBrokerState }
+  | {
+      readonly kind: "external";
+      readonly positions: readonly PositionState[];
+      readonly openOrders: readonly BrokerOrder[];
+    };
+
+/** Everything a live session needs to continue exactly where it stopped. */
+export interface SessionState {
+  /** Clock time of the save (epoch ms). */
+  readonly savedAt: number;
+  /** Per symbol, the close time of the last base bar fully processed (its closes evaluated, its orders sent). */
+  readonly watermarks: readonly { readonly symbol: string; readonly closeTime: number }[];
+  readonly streams: readonly StreamProgress[];
+  readonly broker: BrokerSnapshot;
+  readonly risk: RiskValidatorState;
+  /** Function states per plan, keyed by the plan's source hash (a changed plan does not inherit them). */
+  readonly engines: readonly { readonly plan: string; readonly functions: EngineState["functions"] }[];
+  readonly trading: { readonly state: SessionTradingState; readonly reason: string };
+}
+
+interface Row {
+  readonly [k: string]: unknown;
+}
+
+/**
+ * Saves and restores a live session's state in SQLite tables prefixed
+ * `state_`: positions, working orders, client order ids already sent,
+ * marks, trailing-stop and other function states, per-stream progress and
+ * warm-up needs, the risk validator's daily counters and the trading state.
+ *
+ * Each {@link save} is one transaction; called inside an outer transaction
+ * (see {@link transaction}) it becomes part of it, which is how a session
+ * commits a bar-close batch's audit records and state together: after a
+ * crash the database holds either all of a batch or none of it.
+ */
+export class StateStore {
+  readonly db: Database.Database;
+  private readonly ownsDb: boolean;
+  /** Client order ids known to be in `state_order_ids` (undefined: read them again before the next save). */
+  private savedIds: Set<string> | undefined;
+
+  /**
+   * @param db an open database (shared with the audit journal) or a file path to open.
+   * Throws `STATE_IO` when the file cannot be opened, `STATE_SCHEMA_VERSION` for another version's tables.
+   */
+  constructor(db: Database.Database | string) {
+    if (typeof db === "string") {
+      try {
+        this.db = new Database(db);
+      } catch (e) {
+        throw new StateError("STATE_IO", `cannot open the state database ${db}: ${describe(e)}`);
+      }
+      this.ownsDb = true;
+      // WAL keeps every committed transaction across a killed process and lets readers in while a batch commits.
+      this.db.pragma("journal_mode = WAL");
+      this.db.pragma("synchronous = NORMAL");
+    } else {
+      this.db = db;
+      this.ownsDb = false;
+    }
+    try {
+      this.db.exec(STATE_DDL);
+    } catch (e) {
+      throw new StateError("STATE_IO", `cannot create the state tables: ${describe(e)}`);
+    }
+    const version = this.meta("schema_version");
+    if (version === undefined) this.setMeta("schema_version", String(STATE_SCHEMA_VERSION));
+    else if (version !== String(STATE_SCHEMA_VERSION)) {
+      throw new StateError(
+        "STATE_SCHEMA_VERSION",
+        `the database holds state of schema version ${version}; this tradeplan reads version ${STATE_SCHEMA_VERSION}`,
+      );
+    }
+  }
+
+  /** Runs `fn` in one transaction (a savepoint when one is already open); a throw rolls it back. */
+  transaction<T>(fn: () => T): T {
+    return this.db.transaction(fn)();
+  }
+
+  /** Whether a state was ever saved. */
+  hasState(): boolean {
+    return this.meta("saved_at") !== undefined;
+  }
+
+  /** The saved state, or undefined when nothing was saved yet. Throws `STATE_CORRUPT` naming the bad row. */
+  load(): SessionState | undefined {
+    const savedAt = this.meta("saved_at");
+    if (savedAt === undefined) return undefined;
+    const all = (sql: string) => this.db.prepare(sql).all() as Row[];
+    const watermarks = all("SELECT symbol, close_time FROM state_watermarks ORDER BY symbol").map((r) => ({
+      symbol: str(r.symbol, "state_watermarks.symbol"),
+      closeTime: int(r.close_time, `state_watermarks[${String(r.symbol)}].close_time`),
+    }));
+    const streams = all(
+      "SELECT symbol, timeframe, last_close, lookback FROM state_streams ORDER BY symbol, timeframe",
+    ).map((r): StreamProgress => {
+      const where = `state_streams[${String(r.symbol)} ${String(r.timeframe)}]`;
+      return {
+        symbol: str(r.symbol, `${where}.symbol`),
+        timeframe: str(r.timeframe, `${where}.timeframe`),
+        lastClose: r.last_close === null ? null : int(r.last_close, `${where}.last_close`),
+        lookback: int(r.lookback, `${where}.lookback`),
+      };
+    });
+    const kind = this.meta("broker_kind");
+    const positionRows = all("SELECT symbol, data FROM state_positions ORDER BY symbol");
+    const orderRows = all("SELECT client_order_id, data FROM state_orders ORDER BY rowid");
+    let broker: BrokerSnapshot;
+    if (kind === "paper") {
+      const account = json(PaperAccountSchema, this.meta("paper_account"), "state_meta.paper_account");
+      const ids = all("SELECT client_order_id FROM state_order_ids ORDER BY rowid").map((r) =>
+        str(r.client_order_id, "state_order_ids.client_order_id"),
+      );
+      this.savedIds = new Set(ids);
+      broker = {
+        kind: "paper",
+        state: {
+          ...account,
+          lots: positionRows.map((r) => json(SavedLotSchema, r.data, `state_positions[${String(r.symbol)}].data`)),
+          marks: all("SELECT symbol, price FROM state_marks ORDER BY symbol").map((r) => ({
+            symbol: str(r.symbol, "state_marks.symbol"),
+            price: num(r.price, `state_marks[${String(r.symbol)}].price`),
+          })),
+          working: orderRows.map((r) =>
+            json(SavedOrderSchema, r.data, `state_orders[${String(r.client_order_id)}].data`),
+          ),
+          seen: ids,
+        },
+      };
+    } else if (kind === "external") {
+      broker = {
+        kind: "external",
+        positions: positionRows.map((r) =>
+          json(SavedPositionSchema, r.data, `state_positions[${String(r.symbol)}].data`),
+        ),
+        openOrders: orderRows.map((r) =>
+          json(SavedOrderSchema, r.data, `state_orders[${String(r.client_order_id)}].data`),
+        ),
+      };
+    } else throw new StateError("STATE_CORRUPT", `state_meta.broker_kind is ${JSON.stringify(kind)}`);
+    const byPlan = new Map<string, { symbol: string; rule: string; state: unknown }[]>();
+    for (const r of all("SELECT plan, symbol, rule, data FROM state_functions ORDER BY plan, symbol, rule")) {
+      const plan = str(r.plan, "state_functions.plan");
+      const list = byPlan.get(plan) ?? [];
+      const where = `state_functions[${plan} ${String(r.symbol)} ${String(r.rule)}]`;
+      list.push({
+        symbol: str(r.symbol, `${where}.symbol`),
+        rule: str(r.rule, `${where}.rule`),
+        state: parseJson(r.data, `${where}.data`),
+      });
+      byPlan.set(plan, list);
+    }
+    return {
+      savedAt: int(Number(savedAt), "state_meta.saved_at"),
+      watermarks,
+      streams,
+      broker,
+      risk: json(RiskStateSchema, this.meta("risk"), "state_meta.risk"),
+      engines: [...byPlan].map(([plan, functions]) => ({ plan, functions })),
+      trading: json(TradingRecordSchema, this.meta("trading"), "state_meta.trading"),
+    };
+  }
+
+  /**
+   * Forgets client order ids first saved before `before` (storage retention,
+   * in the session's market time); returns how many. Call before `load`.
+   */
+  pruneOrderIds(before: number): number {
+    this.savedIds = undefined;
+    return this.db.prepare("DELETE FROM state_order_ids WHERE seen_at < ?").run(before).changes;
+  }
+
+  /** Replaces the saved state with `state` in one transaction. */
+  save(state: SessionState): void {
+    try {
+      this.transaction(() => this.write(state));
+    } catch (e) {
+      // The ids written in the failed transaction were rolled back with it.
+      this.savedIds = undefined;
+      throw new StateError("STATE_IO", `cannot save the session state: ${describe(e)}`);
+    }
+  }
+
+  /** Closes the database when the store opened it. */
+  close(): void {
+    if (this.ownsDb && this.db.open) this.db.close();
+  }
+
+  private write(s: SessionState): void {
+    const db = this.db;
+    this.setMeta("saved_at", String(s.savedAt));
+    this.setMeta("risk", JSON.stringify(s.risk));
+    this.setMeta("trading", JSON.stringify(s.trading));
+    this.setMeta("broker_kind", s.broker.kind);
+    db.exec("DELETE FROM state_watermarks; DELETE FROM state_streams; DELETE FROM state_positions;");
+    db.exec("DELETE FROM state_orders; DELETE FROM state_marks; DELETE FROM state_functions;");
+    const wm = db.prepare("INSERT INTO state_watermarks (symbol, close_time) VALUES (?, ?)");
+    for (const w of s.watermarks) wm.run(w.symbol, w.closeTime);
+    const st = db.prepare("INSERT INTO state_streams (symbol, timeframe, last_close, lookback) VALUES (?, ?, ?, ?)");
+    for (const p of s.streams) st.run(p.symbol, p.timeframe, p.lastClose, p.lookback);
+    const pos = db.prepare("INSERT INTO state_positions (symbol, quantity, avg_price, data) VALUES (?, ?, ?, ?)");
+    const ord = db.prepare(
+      "INSERT INTO state_orders (client_order_id, symbol, side, quantity, decided_at, data) VALUES (?, ?, ?, ?, ?, ?)",
+    );
+    const orders = s.broker.kind === "paper" ? s.broker.state.working : s.broker.openOrders;
+    for (const o of orders) ord.run(o.clientOrderId, o.symbol, o.side, o.quantity, o.decidedAt, JSON.stringify(o));
+    if (s.broker.kind === "paper") {
+      const b = s.broker.state;
+      this.setMeta(
+        "paper_account",
+        JSON.stringify({ cash: b.cash, realized: b.realized, dailyRealized: b.dailyRealized, day: b.day }),
+      );
+      for (const l of b.lots) pos.run(l.symbol, l.qty, l.avgPrice, JSON.stringify(l));
+      const mark = db.prepare("INSERT INTO state_marks (symbol, price) VALUES (?, ?)");
+      for (const m of b.marks) mark.run(m.symbol, m.price);
+      this.saveIds(b.seen, s.savedAt);
+    } else {
+      for (const p of s.broker.positions) pos.run(p.symbol, p.quantity, p.avgPrice, JSON.stringify(p));
+    }
+    const fn = db.prepare("INSERT INTO state_functions (plan, symbol, rule, data) VALUES (?, ?, ?, ?)");
+    for (const e of s.engines) for (const f of e.functions) fn.run(e.plan, f.symbol, f.rule, JSON.stringify(f.state));
+  }
+
+  /** Inserts only the ids not saved before: the list only grows, and rewriting it every batch would too. */
+  private saveIds(ids: readonly string[], at: number): void {
+    if (!this.savedIds) {
+      const rows = this.db.prepare("SELECT client_order_id FROM state_order_ids").all() as Row[];
+      this.savedIds = new Set(rows.map((r) => String(r.client_order_id)));
+    }
+    const saved = this.savedIds;
+    const ins = this.db.prepare("INSERT OR IGNORE INTO state_order_ids (client_order_id, seen_at) VALUES (?, ?)");
+    for (const id of ids) {
+      if (saved.has(id)) continue;
+      ins.run(id, at);
+      saved.add(id);
+    }
+  }
+
+  private meta(key: string): string | undefined {
+    const row = this.db.prepare("SELECT value FROM state_meta WHERE key = ?").get(key) as Row | undefined;
+    return row === undefined ? undefined : String(row.value);
+  }
+
+  private setMeta(key: string, value: string): void {
+    this.db
+      .prepare(
+        "INSERT INTO state_meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+      )
+      .run(key, value);
+  }
+}
+
+function describe(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+function corrupt(where: string, why: string): StateError {
+  return new StateError("STATE_CORRUPT", `${where}: ${why}`);
+}
+
+function str(v: unknown, where: string): string {
+  if (typeof v !== "string" || v.length === 0) throw corrupt(where, "must be a non-empty string");
+  return v;
+}
+
+function num(v: unknown, where: string): number {
+  if (typeof v !== "number" || !Number.isFinite(v)) throw corrupt(where, "must be a finite number");
+  return v;
+}
+
+function int(v: unknown, where: string): number {
+  const n = typeof v === "bigint" ? Number(v) : v;
+  if (typeof n !== "number" || !Number.isSafeInteger(n)) throw corrupt(where, "must be an integer");
+  return n;
+}
+
+function parseJson(v: unknown, where: string): unknown {
+  if (typeof v !== "string") throw corrupt(where, "is missing");
+  try {
+    return JSON.parse(v);
+  } catch (e) {
+    throw corrupt(where, `is not JSON: ${describe(e)}`);
+  }
+}
+
+function json<S extends z.ZodType>(schema: S, v: unknown, where: string): z.output<S> {
+  const r = schema.safeParse(parseJson(v, where));
+  if (r.success) return r.data;
+  const i = r.error.issues[0];
+  throw corrupt(where, `${i?.path.join(".") || "(root)"}: ${i?.message ?? "invalid"}`);
+}

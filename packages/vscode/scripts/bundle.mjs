@@ -1,0 +1,26 @@
+// Bundles the extension client and the language server into dist/ with esbuild,
+// so the .vsix needs no node_modules (`vsce package --no-dependencies`).
+import { rm } from "node:fs/promises";
+import { fileURLToPath } from "node:url";
+import { build } from "esbuild";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+await rm(new URL("../dist", import.meta.url), { recursive: true, force: true });
+
+const common = {
+  absWorkingDir: root,
+  bundle: true,
+  platform: "node",
+  target: "node18",
+  format: "cjs",
+  sourcemap: false,
+  minify: true,
+  logLevel: "warning",
+  // node.ts checks `import.meta.url` to start itself when run directly; the bundle starts it from server.ts.
+  define: { "import.meta.url": "undefined" },
+};
+
+await Promise.all([
+  build({ ...common, entryPoints: ["src/extension.ts"], outfile: "dist/extension.js", external: ["vscode"] }),
+  build({ ...common, entryPoints: ["src/server.ts"], outfile: "dist/server.js" }),
+]);
