@@ -2,7 +2,8 @@
  * CLI start-up benchmark: wall time of `tradeplan check examples/plans` (8
  * small plans, so start-up dominates) through packages/cli/bin/tradeplan.mjs,
  * once running the esbuild bundle (packages/cli/dist/tradeplan.mjs, built
- * here first) and once through tsx (TRADEPLAN_NO_BUNDLE=1, what the launcher
+ * here first; TRADEPLAN_BUNDLE=1, as helpers editing sources mid-run would
+ * make the launcher distrust it) and once through tsx (TRADEPLAN_BUNDLE=0, what the launcher
  * did before the bundle existed). Measured with hyperfine when it is
  * installed, otherwise by spawning the command in a loop. Prints a Markdown
  * section.
@@ -86,8 +87,8 @@ const load = loadavg()[0] ?? 0;
 const tool = hasHyperfine() ? "hyperfine" : "a spawn loop";
 const measure = tool === "hyperfine" ? withHyperfine : withLoop;
 const rows: [string, Timing][] = [
-  ["bundle (dist/tradeplan.mjs)", measure({})],
-  ["tsx (TRADEPLAN_NO_BUNDLE=1)", measure({ TRADEPLAN_NO_BUNDLE: "1" })],
+  ["bundle (dist/tradeplan.mjs)", measure({ TRADEPLAN_BUNDLE: "1" })],
+  ["tsx (TRADEPLAN_BUNDLE=0)", measure({ TRADEPLAN_BUNDLE: "0" })],
 ];
 const f0 = (n: number): string => (Number.isNaN(n) ? "n/a" : n.toFixed(0));
 const out: string[] = [];

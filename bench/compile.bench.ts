@@ -4,6 +4,7 @@
  * memory (max RSS) is its own. Prints a Markdown section.
  */
 import { execFileSync } from "node:child_process";
+import { loadavg } from "node:os";
 import { fileURLToPath } from "node:url";
 import { analyze, DiagnosticCollector } from "@tradeplan/dsl";
 import { check } from "../packages/dsl/src/checker/index.js";
@@ -79,6 +80,7 @@ if (process.env.TRADEPLAN_BENCH_SIZE) {
   console.log(JSON.stringify(measure(Number(process.env.TRADEPLAN_BENCH_SIZE))));
 } else {
   const self = fileURLToPath(import.meta.url);
+  const load = loadavg()[0] ?? 0;
   const results: Result[] = [1_000, 10_000, 100_000].map(
     (n) =>
       JSON.parse(
@@ -96,6 +98,9 @@ if (process.env.TRADEPLAN_BENCH_SIZE) {
   );
   out.push(
     "`check` is `analyze(source, {compile:false})` = lex + parse + check, what `tradeplan check` does per file.",
+  );
+  out.push(
+    `1-minute load average when the run started: ${load.toFixed(2)} (2 shared cores: with other work running, every figure here is inflated).`,
   );
   out.push("");
   out.push(

@@ -85,7 +85,12 @@ export function compile(
   const streams: CompiledStream[] = [];
   for (const symbol of settings.symbols) {
     for (const [tf, lookback] of streamLookback) {
-      streams.push({ symbol, timeframe: tf, seconds: timeframeSeconds(tf), lookback: Math.min(lookback, 1000) });
+      streams.push({
+        symbol,
+        timeframe: tf,
+        seconds: timeframeSeconds(tf),
+        lookback: Math.min(lookback, MAX_STREAM_LOOKBACK),
+      });
     }
   }
   return {
@@ -102,7 +107,11 @@ export function compile(
   };
 }
 
-function timeframeSeconds(tf: string): number {
+/** Longest stream lookback a compiled plan asks for (the runtime caches at most this many bars). */
+export const MAX_STREAM_LOOKBACK = 1000;
+
+/** Seconds of a timeframe as written (`5m` -> 300); the plan checked clean, so it is well-formed. */
+export function timeframeSeconds(tf: string): number {
   const n = Number(tf.slice(0, -1));
   const u = tf.slice(-1);
   return n * (u === "s" ? 1 : u === "m" ? 60 : u === "h" ? 3600 : 86400);

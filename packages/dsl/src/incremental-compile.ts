@@ -1,6 +1,6 @@
 import type { PlanFile, Rule, Statement } from "./ast.js";
 import type { CompiledFunction, CompiledPlan, CompiledStream } from "./compiled.js";
-import { compile } from "./compiler.js";
+import { compile, MAX_STREAM_LOOKBACK, timeframeSeconds } from "./compiler.js";
 import { type Diagnostic, DiagnosticCollector } from "./diagnostics.js";
 import { ListCollector } from "./incremental-collect.js";
 import type { SemanticModel } from "./semantic.js";
@@ -26,28 +26,25 @@ export function compileRule(rule: Rule, model: SemanticModel): RuleOutput {
   return fn ? { ok: true, name: fn.name, params: fn.params } : { ok: false, diagnostics };
 }
 
-/** Seconds of a timeframe as written (`5m` -> 300); the plan checked clean, so it is well-formed (as in compiler.ts). */
-function timeframeSeconds(tf: string): number {
-  const n = Number(tf.slice(0, -1));
-  const u = tf.slice(-1);
-  return n * (u === "s" ? 1 : u === "m" ? 60 : u === "h" ? 3600 : 86400);
+/** The diagnostics of the rules that could not be compiled (then there is no plan, as with `compile`). */
+export function ruleFailures(statements: readonly Statement[], output: (rule: Rule) => RuleOutput): Diagnostic[] {
+  const diagnostics: Diagnostic[] = [];
+  for (const st of statements) {
+    if (st.type !== "ConditionRule" && st.type !== "TrailingStopRule") continue;
+    const out = output(st);
+    if (!out.ok) diagnostics.push(...out.diagnostics);
+  }
+  return diagnostics;
 }
 
-/** Longest stream lookback the compiled plan asks for (as in compiler.ts). */
-const MAX_STREAM_LOOKBACK = 1000;
-
-/**
- * The compiled plan from the rules' cached outputs, or the diagnostics of
- * the rules that failed (then there is no plan, as with `compile`).
- */
+/** The compiled plan from the rules' cached outputs, when `ruleFailures` found none. */
 export function assemblePlan(
   statements: readonly Statement[],
   output: (rule: Rule) => RuleOutput,
   model: SemanticModel,
   source: string,
-): { plan: CompiledPlan | undefined; diagnostics: Diagnostic[] } {
+): CompiledPlan {
   const functions: CompiledFunction[] = [];
-  const diagnostics: Diagnostic[] = [];
   const streamLookback = new Map<string, number>();
   const need = (tf: string, bars: number): void => {
     streamLookback.set(tf, Math.max(streamLookback.get(tf) ?? 1, bars));
@@ -59,10 +56,7 @@ export function assemblePlan(
     need(st.timeframe.raw, lookback);
     for (const [tf, bars] of info?.otherTimeframes ?? []) need(tf, bars);
     const out = output(st);
-    if (!out.ok) {
-      diagnostics.push(...out.diagnostics);
-      continue;
-    }
+    if (!out.ok) continue;
     functions.push({
       id: `r${st.span.start.line}`,
       line: st.span.start.line,
@@ -74,7 +68,6 @@ export function assemblePlan(
       params: out.params,
     } as CompiledFunction);
   }
-  if (diagnostics.length > 0) return { plan: undefined, diagnostics };
   // The header part (format, version, name, hash, settings) comes from `compile` itself, given no rules.
   const empty: PlanFile = { type: "PlanFile", statements: [], comments: [], span: { start: ZERO, end: ZERO } };
   const head = compile(empty, model, source, new DiagnosticCollector()) as CompiledPlan;
@@ -89,7 +82,7 @@ export function assemblePlan(
       });
     }
   }
-  return { plan: { ...head, streams, functions }, diagnostics };
+  return { ...head, streams, functions };
 }
 
 const ZERO = { offset: 0, line: 1, column: 1 };

@@ -1,5 +1,5 @@
 import type { Comment, Position, Statement } from "./ast.js";
-import type { Diagnostic } from "./diagnostics.js";
+import { type Diagnostic, MAX_DIAGNOSTICS } from "./diagnostics.js";
 import { ListCollector } from "./incremental-collect.js";
 import { parse } from "./parser.js";
 
@@ -110,6 +110,59 @@ export function parseLine(text: string, offset: number, index: number): LinePars
   return line;
 }
 
+/** Past this many lines to parse (and a fifth of the file), one parse of the whole file is cheaper than one per line. */
+const WHOLE_FILE_LINES = 100;
+
+/**
+ * Every line's parse from one parse of the whole file (a document being
+ * opened): statements, comments and diagnostics go to the line they start
+ * on, diagnostics in the parser's report order. Undefined when the parser
+ * reached the diagnostics cap, where it stops early: then lines must be
+ * parsed one by one.
+ */
+function parseWhole(source: string, lines: Lines): LineParse[] | undefined {
+  const recorded: Diagnostic[] = [];
+  const file = parse(source, new ListCollector(recorded));
+  if (recorded.length >= MAX_DIAGNOSTICS) return undefined;
+  const { starts, texts } = lines;
+  const statements: (Statement | undefined)[] = new Array(texts.length);
+  const comments: Comment[][] = [];
+  const diagnostics: Diagnostic[][] = [];
+  const lineOf = (offset: number): number => {
+    let lo = 0;
+    let hi = starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if ((starts[mid] as number) <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo;
+  };
+  for (const st of file.statements) statements[lineOf(st.span.start.offset)] = st;
+  const add = <T>(lists: T[][], at: number, x: T): void => {
+    const list = lists[at];
+    if (list) list.push(x);
+    else lists[at] = [x];
+  };
+  for (const c of file.comments) add(comments, lineOf(c.span.start.offset), c);
+  for (const d of recorded) add(diagnostics, lineOf(d.span.start.offset), d);
+  return texts.map((text, i) => {
+    if (text === "") return EMPTY_LINE;
+    const statement = statements[i];
+    const cs = comments[i] ?? [];
+    const ds = diagnostics[i] ?? [];
+    return {
+      text,
+      statement,
+      comments: cs,
+      diagnostics: ds,
+      offset: starts[i] as number,
+      index: i,
+      positions: collectPositions([statement, cs, ds]),
+    };
+  });
+}
+
 /** Moves a line's positions to `offset` and line `index` (0-based). */
 export function moveLine(line: LineParse, offset: number, index: number): void {
   const dOffset = offset - line.offset;
@@ -134,7 +187,7 @@ export class LineCache {
   /** Lines parsed by the last `update` (tests read it to see what was reused). */
   parsed = 0;
 
-  update(lines: Lines): readonly LineParse[] {
+  update(source: string, lines: Lines): readonly LineParse[] {
     const { starts, texts } = lines;
     const old = this.lines;
     const n = texts.length;
@@ -158,18 +211,19 @@ export class LineCache {
       if (same) same.push(l);
       else pool.set(l.text, [l]);
     }
-    this.parsed = 0;
+    const missing: number[] = [];
     for (let i = head; i < n - tail; i++) {
       const text = texts[i] as string;
       // Popped from the end of a list built backwards: repeated lines are reused in their old order.
       const reused = pool.get(text)?.pop();
-      if (reused) {
-        next[i] = reused;
-      } else {
-        next[i] = parseLine(text, starts[i] as number, i);
-        if (text !== "") this.parsed++;
-      }
+      if (reused) next[i] = reused;
+      else if (text === "") next[i] = EMPTY_LINE;
+      else missing.push(i);
     }
+    this.parsed = missing.length;
+    const whole = missing.length > WHOLE_FILE_LINES && missing.length * 5 > n ? parseWhole(source, lines) : undefined;
+    for (const i of missing)
+      next[i] = whole ? (whole[i] as LineParse) : parseLine(texts[i] as string, starts[i] as number, i);
     for (let i = 0; i < n; i++) {
       const l = next[i] as LineParse;
       if (l !== EMPTY_LINE) moveLine(l, starts[i] as number, i);

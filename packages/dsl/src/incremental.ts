@@ -2,11 +2,10 @@ import { type AnalyzeOptions, type AnalyzeResult, analyze } from "./analyze.js";
 import type { Comment, LetDecl, NameExpr, PlanFile, Rule, Statement } from "./ast.js";
 import { checkHeader } from "./checker/header.js";
 import { type CheckOptions, validateOptions } from "./checker/options.js";
-import type { CompiledPlan } from "./compiled.js";
 import { type Diagnostic, DiagnosticCollector, MAX_DIAGNOSTICS } from "./diagnostics.js";
 import { CheckSession, sameEnvironment } from "./incremental-check.js";
 import { ListCollector } from "./incremental-collect.js";
-import { assemblePlan, compileRule, type RuleOutput } from "./incremental-compile.js";
+import { assemblePlan, compileRule, type RuleOutput, ruleFailures } from "./incremental-compile.js";
 import { LineCache, splitLines } from "./incremental-lines.js";
 import type { SemanticModel } from "./semantic.js";
 
@@ -30,7 +29,10 @@ export interface IncrementalStats {
   readonly linesParsed: number;
   /** Statements whose checks ran (the others were reused). */
   readonly statementsChecked: number;
-  /** The checker's environment (lets, session, time zone) changed, so every statement was checked again. */
+  /**
+   * The checker's environment (lets, session, time zone) changed: the lets and the statements that use names
+   * were checked again (every statement when the session or time zone changed).
+   */
   readonly newSession: boolean;
   /** The update ran the full `analyze` (the plan has too many problems for the cap to be reproduced). */
   readonly fullAnalyze: boolean;
@@ -51,7 +53,9 @@ export function createIncrementalAnalyzer(options: AnalyzeOptions = {}): Increme
 class Incremental implements IncrementalAnalyzer {
   private readonly lines = new LineCache();
   private session: CheckSession | undefined;
-  private compiled = new WeakMap<Rule, RuleOutput>();
+  private compiled = new Map<Rule, RuleOutput>();
+  /** Counts updates, so that a lazily compiled plan is never built from a newer state than its result's. */
+  private generation = 0;
   stats: IncrementalStats = { linesParsed: 0, statementsChecked: 0, newSession: false, fullAnalyze: false };
 
   constructor(
@@ -60,8 +64,9 @@ class Incremental implements IncrementalAnalyzer {
   ) {}
 
   update(source: string): AnalyzeResult {
+    const generation = ++this.generation;
     const split = splitLines(source);
-    const lines = this.lines.update(split);
+    const lines = this.lines.update(source, split);
     const statements: Statement[] = [];
     const comments: Comment[] = [];
     const diagnostics: Diagnostic[] = [];
@@ -69,6 +74,11 @@ class Incremental implements IncrementalAnalyzer {
       if (l.statement) statements.push(l.statement);
       for (const c of l.comments) comments.push(c);
       for (const d of l.diagnostics) diagnostics.push(d);
+    }
+    // Past the cap, which diagnostics are kept and where parsing stopped depend on the whole-file order: not worth
+    // reproducing for a file that broken.
+    if (diagnostics.length >= MAX_DIAGNOSTICS) {
+      return this.full(source, { linesParsed: this.lines.parsed, statementsChecked: 0, newSession: false });
     }
     const last = split.starts.length - 1;
     const end = { offset: source.length, line: last + 1, column: source.length - (split.starts[last] as number) + 1 };
@@ -84,9 +94,12 @@ class Incremental implements IncrementalAnalyzer {
     let session = this.session;
     const fresh = !session || !sameEnvironment(session.env, env) || session.checked > 2 * statements.length + 1000;
     if (!session || fresh) {
-      session = new CheckSession(statements, env, this.checkOptions.barCacheSize);
+      session = new CheckSession(statements, env, this.checkOptions.barCacheSize, this.session);
       this.session = session;
-      this.compiled = new WeakMap();
+      // A rule's function depends on the lets exactly when its checks do.
+      const compiled = new Map<Rule, RuleOutput>();
+      for (const [rule, out] of this.compiled) if (session.carried.has(rule)) compiled.set(rule, out);
+      this.compiled = compiled;
     }
     const before = session.checked;
     const checked = session.check(statements);
@@ -109,23 +122,41 @@ class Incremental implements IncrementalAnalyzer {
       ruleInfo: (rule) => s.ruleInfos.get(rule),
     };
 
-    let compiled: CompiledPlan | undefined;
+    const output = (r: Rule): RuleOutput => this.ruleOutput(r, semantic);
+    let compiles = false;
     if (this.options.compile !== false && !all.some((d) => d.severity === "error")) {
-      const assembled = assemblePlan(statements, (r) => this.ruleOutput(r, semantic), semantic, source);
-      compiled = assembled.plan;
-      for (const d of assembled.diagnostics) all.push(d);
+      const failures = ruleFailures(statements, output);
+      for (const d of failures) all.push(d);
+      compiles = failures.length === 0;
     }
-    // Past the cap, which diagnostics are kept and where parsing stopped depend on the whole-file order: not worth
-    // reproducing for a file that broken.
-    if (all.length >= MAX_DIAGNOSTICS) {
-      this.stats = { ...stats, fullAnalyze: true };
-      return analyze(source, this.options);
-    }
+    if (all.length >= MAX_DIAGNOSTICS) return this.full(source, stats);
     this.stats = stats;
     const collector = new DiagnosticCollector();
     for (const d of all) collector.report(d);
-    const sorted = collector.toArray();
-    return compiled ? { ast, diagnostics: sorted, semantic, compiled } : { ast, diagnostics: sorted, semantic };
+    const result: AnalyzeResult = { ast, diagnostics: collector.toArray(), semantic };
+    if (compiles) {
+      // Assembling the plan (and hashing the source) costs more than the rest of a keystroke, and an editor
+      // rarely reads it: it is built on first access, from this update's state.
+      Object.defineProperty(result, "compiled", {
+        enumerable: true,
+        configurable: true,
+        get: () => {
+          if (generation !== this.generation) {
+            throw new Error("incremental analysis: `compiled` of an older result read after a newer update");
+          }
+          const plan = assemblePlan(statements, output, semantic, source);
+          Object.defineProperty(result, "compiled", { value: plan, enumerable: true });
+          return plan;
+        },
+      });
+    }
+    return result;
+  }
+
+  /** The plan has too many problems for the cap to be reproduced: the whole-file `analyze` decides. */
+  private full(source: string, stats: Omit<IncrementalStats, "fullAnalyze">): AnalyzeResult {
+    this.stats = { ...stats, fullAnalyze: true };
+    return analyze(source, this.options);
   }
 
   private ruleOutput(rule: Rule, model: SemanticModel): RuleOutput {

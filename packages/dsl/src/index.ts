@@ -26,6 +26,7 @@ export * from "./compiled.js";
 export { CONFIDENCE_FLOORS, compile } from "./compiler.js";
 export * from "./diagnostics.js";
 export { type FormatResult, format, printComment, printExpr, printStatement, sameStructure } from "./format.js";
+export { createIncrementalAnalyzer, type IncrementalAnalyzer, type IncrementalStats } from "./incremental.js";
 export { KEYWORDS, type LexResult, tokenize } from "./lexer.js";
 export { MAX_NESTING, MAX_STATEMENT_TOKENS, parse } from "./parser.js";
 export * from "./semantic.js";

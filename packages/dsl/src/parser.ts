@@ -60,15 +60,17 @@ export function parse(source: string, diagnostics: DiagnosticCollector): A.PlanF
   const lexErrors: LexError[] = [];
   const comments: A.Comment[] = [];
   let line: IToken[] = [];
+  const plainCollector = diagnostics.constructor === DiagnosticCollector;
   let unknowns = 0;
   let stopped = false;
 
   const flush = (): void => {
     if (line.length === 0 || stopped) return;
-    // Past the diagnostics cap the file is garbage; parsing the rest would only cost time. The count is a lower
-    // bound of what the whole-file order would have reported by now (it has every E0001 first), so stopping here
-    // never parses less than that order would.
-    if (diagnostics.isFull || unknowns + lexErrors.length + held.size >= MAX_DIAGNOSTICS) {
+    // Past the diagnostics cap the file is garbage; parsing the rest would only cost time. `diagnostics` holds
+    // less than the whole-file order would have reported by now (that order has every E0001 first), and so does
+    // the count for a plain collector, so stopping here never parses less than that order would. (A subclass may
+    // count differently — an uncapped list, say — so only its own `isFull` decides.)
+    if (diagnostics.isFull || (plainCollector && unknowns + lexErrors.length + held.size >= MAX_DIAGNOSTICS)) {
       stopped = true;
       line = [];
       return;

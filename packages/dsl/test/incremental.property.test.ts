@@ -34,6 +34,10 @@ const LINES = [
   "let loop = loop and up",
   "let sma = close",
   "let _spare = 3",
+  "let base = 150",
+  "let base = volume",
+  "let over = close > base",
+  "on 5m over exit",
   "on 5m close above level enter long size 100 shares stop 2% target 160",
   "on 5m close above 150 enter short",
   "on 5m close above 150 enter long",
@@ -159,6 +163,18 @@ describe("incremental analysis equals analyze after every edit", () => {
       );
     });
   }
+
+  it("large documents (parsed as one file when opened), edited", () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.constantFrom(...LINES), { minLength: 110, maxLength: 220 }),
+        fc.boolean(),
+        fc.array(edit, { minLength: 1, maxLength: 4 }),
+        (lines, crlf, edits) => checkSequence(lines.join(crlf ? "\r\n" : "\n"), edits, { symbol: "X" }),
+      ),
+      { numRuns: 40 },
+    );
+  });
 
   it("CRLF documents edited line by line", () => {
     fc.assert(

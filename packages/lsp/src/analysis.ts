@@ -1,4 +1,9 @@
-import { type AnalyzeOptions, type AnalyzeResult, analyze } from "@tradeplan/dsl";
+import {
+  type AnalyzeOptions,
+  type AnalyzeResult,
+  createIncrementalAnalyzer,
+  type IncrementalAnalyzer,
+} from "@tradeplan/dsl";
 import type { TextDocument } from "vscode-languageserver-textdocument";
 import type { Settings } from "./settings.js";
 
@@ -50,10 +55,18 @@ export function fileNameOf(uri: string): string {
  * version always wins: a pending (debounced) run is dropped when a newer
  * edit arrives or a request flushes it, and a cached result is reused only
  * for the exact version it was computed for.
+ *
+ * Each open document has its own incremental analyzer (`@tradeplan/dsl`'s
+ * `createIncrementalAnalyzer`): a keystroke re-parses and re-checks only
+ * the lines it changed, with results equal to a full `analyze`. Only the
+ * newest analysis of a document is read (its AST shares objects with the
+ * next one), which is what the cache below keeps.
  */
 export class Analyzer {
   private readonly cache = new Map<string, DocumentAnalysis>();
   private readonly pending = new Map<string, unknown>();
+  /** Per document: its incremental analyzer and the options it was made for (settings may change them). */
+  private readonly incremental = new Map<string, { key: string; analyzer: IncrementalAnalyzer }>();
   private readonly timers: Timers;
 
   constructor(private readonly options: AnalyzerOptions) {
@@ -95,6 +108,7 @@ export class Analyzer {
   closed(uri: string): void {
     this.cancelPending(uri);
     this.cache.delete(uri);
+    this.incremental.delete(uri);
   }
 
   /** Re-analyses every cached document (settings changed). */
@@ -108,6 +122,16 @@ export class Analyzer {
   /** Whether a debounced analysis is waiting (tests and the benchmark use it). */
   isPending(uri: string): boolean {
     return this.pending.has(uri);
+  }
+
+  /** The document's incremental analyzer, made anew when the options (from the settings) changed. */
+  private analyzerFor(uri: string, options: AnalyzeOptions): IncrementalAnalyzer {
+    const key = JSON.stringify(options);
+    const known = this.incremental.get(uri);
+    if (known && known.key === key) return known.analyzer;
+    const analyzer = createIncrementalAnalyzer(options);
+    this.incremental.set(uri, { key, analyzer });
+    return analyzer;
   }
 
   private cancelPending(uri: string): void {
@@ -136,8 +160,10 @@ export class Analyzer {
       ...(settings.barCacheSize !== undefined ? { barCacheSize: settings.barCacheSize } : {}),
     };
     try {
-      return { ...base, result: analyze(text, options) };
+      return { ...base, result: this.analyzerFor(doc.uri, options).update(text) };
     } catch (e) {
+      // Whatever state the analyzer had may be inconsistent now: the next run starts from scratch.
+      this.incremental.delete(doc.uri);
       this.options.onError?.(doc.uri, e);
       return {
         ...base,

@@ -1,3 +1,4 @@
+import { analyze } from "@tradeplan/dsl";
 import { describe, expect, it } from "vitest";
 import { TextDocument } from "vscode-languageserver-textdocument";
 import { Analyzer, type DocumentAnalysis, fileNameOf, type Timers } from "../src/analysis.js";
@@ -89,6 +90,51 @@ describe("Analyzer", () => {
     const a = analyzer.get(TextDocument.create(URI, "tradeplan", 1, "on 5m close > 1 enter long\n"));
     expect(a.result).toBeUndefined();
     expect(a.skipped).toMatch(/27 characters, more than the 10 analysed live/);
+  });
+
+  it("analyses each edit incrementally, equal to a full analysis of the new text", () => {
+    const { analyzer } = setup();
+    const lines = [
+      'plan "p"',
+      "symbol AAPL",
+      "let level = 150",
+      "on 5m close above level enter long",
+      "on 1h close > 2 exit",
+    ];
+    const doc = TextDocument.create(URI, "tradeplan", 1, lines.join("\n"));
+    const options = { fileName: "a.plan", compile: true };
+    const texts = [
+      lines.join("\n"),
+      [...lines.slice(0, 3), "on 5m close above levle enter long", ...lines.slice(4)].join("\n"),
+      ["# top", ...lines].join("\r\n"),
+      ["# top", ...lines.slice(0, 2), "let level = 151", ...lines.slice(3)].join("\n"),
+    ];
+    for (const [i, text] of texts.entries()) {
+      if (i > 0) edit(doc, text);
+      const r = analyzer.get(doc).result;
+      const full = analyze(text, options);
+      expect(r?.ast).toEqual(full.ast);
+      expect(r?.diagnostics).toEqual(full.diagnostics);
+      expect(r?.compiled).toEqual(full.compiled);
+    }
+  });
+
+  it("starts afresh for a reopened document and for changed settings", () => {
+    let settings: Settings = DEFAULT_SETTINGS;
+    const analyzer = new Analyzer({ settings: () => settings, onAnalyzed: () => {}, timers: manualTimers() });
+    const text = "on 5m close > 1 enter long\n";
+    expect(analyzer.get(TextDocument.create(URI, "tradeplan", 1, text)).result?.diagnostics.map((d) => d.code)).toEqual(
+      ["E0501"],
+    );
+    analyzer.closed(URI);
+    const reopened = TextDocument.create(URI, "tradeplan", 1, 'plan "q"\nsymbol MSFT\n' + text);
+    expect(analyzer.get(reopened).result?.semantic.settings.symbols).toEqual(["MSFT"]);
+    settings = { ...DEFAULT_SETTINGS, symbol: "SPY" };
+    const bare = TextDocument.create("file:///p/b.plan", "tradeplan", 1, text);
+    expect(analyzer.get(bare).result?.semantic.settings.symbols).toEqual(["SPY"]);
+    settings = { ...DEFAULT_SETTINGS, symbol: "QQQ" };
+    analyzer.refresh([bare]);
+    expect(analyzer.get(bare).result?.semantic.settings.symbols).toEqual(["QQQ"]);
   });
 
   it("passes the symbol setting and the file name to the checker", () => {

@@ -1,4 +1,5 @@
 import type { ExprIR } from "@tradeplan/dsl";
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { BarSeries } from "../src/bars/series.js";
 import { createExecutionContext, type ExecutionContext } from "../src/context.js";
@@ -11,6 +12,7 @@ import {
   type ExecutionFunctionBase,
   FunctionError,
   type FunctionState,
+  formatNumber,
   formatPrice,
   formatVolume,
   mapAction,
@@ -331,5 +333,26 @@ describe("helpers", () => {
     expect(formatVolume(2500)).toBe("2.5K");
     expect(formatVolume(950)).toBe("950");
     expect(formatVolume(1.25e9)).toBe("1.25B");
+    expect(formatNumber(-0.00001)).toBe("0");
+    expect(formatNumber(1.23456789)).toBe("1.2346");
+  });
+
+  it("rounds as the definition says: String(Number(v.toFixed(digits)))", () => {
+    const def = (v: number, d: number) => String(Number(v.toFixed(d)));
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          fc.double({ min: -1e8, max: 1e8, noNaN: true }),
+          fc.integer({ min: 0, max: 10_000_000 }).map((i) => i / 100),
+          fc.integer({ min: 0, max: 2_000_000_000 }),
+        ),
+        (v) => {
+          expect(formatNumber(v)).toBe(def(v, 4));
+          const p = def(v, 6);
+          expect(formatPrice(v)).toBe(p.includes(".") ? (p.length - p.indexOf(".") < 3 ? `${p}0` : p) : `${p}.00`);
+        },
+      ),
+      { numRuns: 2000 },
+    );
   });
 });

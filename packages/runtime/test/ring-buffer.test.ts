@@ -59,6 +59,20 @@ describe("BarRingBuffer", () => {
     expect(buf.get(1).close).toBe(2.25);
   });
 
+  it("sums a field over a range of bars back, across the wrap-around, newest first as a loop would", () => {
+    const buf = new BarRingBuffer(8);
+    fill(buf, 13); // bars 1..13; 6..13 cached, the newest slot has wrapped
+    let loop = 0;
+    for (let back = 1; back <= 6; back++) loop += buf.field("volume", back);
+    expect(buf.sum("volume", 1, 6)).toBe(loop);
+    expect(buf.sum("volume", 1, 6)).toBe((12 + 11 + 10 + 9 + 8 + 7) * 10);
+    expect(buf.sum("close", 0, 1)).toBe(13.25);
+    expect(buf.sum("high", 3, 0)).toBe(0);
+    expect(code(() => buf.sum("volume", 1, 8))).toBe("RB_OUT_OF_RANGE"); // the 9th bar back is gone
+    expect(code(() => buf.sum("volume", -1, 2))).toBe("RB_OUT_OF_RANGE");
+    expect(code(() => buf.sum("volume", 0, 1.5))).toBe("RB_OUT_OF_RANGE");
+  });
+
   it("rejects NaN / infinite fields, negative volume and non-increasing time, leaving the buffer unchanged", () => {
     const buf = new BarRingBuffer(4);
     fill(buf, 1);

@@ -108,11 +108,21 @@ export interface KindChecker {
   readonly table: KindTable;
   lets(): void;
   statement(s: Statement): void;
+  /**
+   * Takes what `from` inferred for `nodes` (all of one statement's nodes),
+   * instead of inferring them again: only right for a statement whose
+   * kinds cannot depend on the lets (it uses no names, calls no unknown
+   * indicator).
+   */
+  adopt(from: KindChecker, nodes: readonly Expr[]): void;
 }
+
+/** Each checker's inference, for `adopt`. */
+const INFERENCES = new WeakMap<KindChecker, Inference>();
 
 export function createKindChecker(names: NameTable, diagnostics: DiagnosticCollector): KindChecker {
   const inf = new Inference(names, diagnostics);
-  return {
+  const checker: KindChecker = {
     table: {
       kindOf: (e) => inf.kindOf(e),
       ty: (e) => inf.ty(e),
@@ -123,7 +133,13 @@ export function createKindChecker(names: NameTable, diagnostics: DiagnosticColle
       for (const d of names.order) inf.letTy(d);
     },
     statement: (s) => inferStatement(inf, s),
+    adopt: (from, nodes) => {
+      const other = INFERENCES.get(from);
+      if (other) for (const e of nodes) inf.copy(other, e);
+    },
   };
+  INFERENCES.set(checker, inf);
+  return checker;
 }
 
 function inferStatement(inf: Inference, s: Statement): void {
@@ -196,6 +212,15 @@ class Inference {
     private readonly names: NameTable,
     private readonly diagnostics: DiagnosticCollector,
   ) {}
+
+  /** Copies what `from` recorded about `e`. */
+  copy(from: Inference, e: Expr): void {
+    const t = from.memo.get(e);
+    if (t !== undefined) this.memo.set(e, t);
+    const k = from.adapted.get(e);
+    if (k !== undefined) this.adapted.set(e, k);
+    if (from.outside.has(e)) this.outside.add(e);
+  }
 
   letTy(d: LetDecl): Ty | undefined {
     if (this.letMemo.has(d)) return this.letMemo.get(d);

@@ -24,7 +24,11 @@ export function checkLogic(ast: PlanFile, names: NameTable, kinds: KindTable, di
   const rules = ast.statements.filter((s): s is ConditionRule => s.type === "ConditionRule");
   const logic = createLogicContext(names, kinds);
   for (const r of rules) logic.satisfiable(r, diagnostics);
-  checkOppositeEntries(rules, (r) => logic.entryKey(r), diagnostics);
+  checkOppositeEntries(
+    rules,
+    rules.map((r) => logic.entryKey(r)),
+    diagnostics,
+  );
   checkTrailingStops(ast.statements, rules, diagnostics);
 }
 
@@ -268,17 +272,18 @@ function findClash(atoms: readonly Atom[]): { first: Atom; second: Atom } | unde
 
 // ------------------------------------------------------------ E0402
 
-/** E0402 over the rules in order; `entryKey` is `LogicContext.entryKey`. */
+/** E0402 over the rules in order; `keys[i]` is `LogicContext.entryKey(rules[i])`. */
 export function checkOppositeEntries(
   rules: readonly ConditionRule[],
-  entryKey: (r: ConditionRule) => string | undefined,
+  keys: readonly (string | undefined)[],
   diagnostics: DiagnosticCollector,
 ): void {
   // Only the first rule of each direction per key matters, so a plan with thousands of identical entries stays linear.
   const seen = new Map<string, { long?: ConditionRule; short?: ConditionRule }>();
-  for (const r of rules) {
-    const key = entryKey(r);
+  for (let i = 0; i < rules.length; i++) {
+    const key = keys[i];
     if (key === undefined) continue;
+    const r = rules[i] as ConditionRule;
     const firsts = seen.get(key) ?? {};
     const mine = r.action.action === "enter_long" ? "long" : "short";
     const theirs = mine === "long" ? "short" : "long";

@@ -27,7 +27,7 @@ export interface AuditSinkOptions {
 export interface AuditSink extends EngineEventSink {
   /** Records fills and cancelled/rejected orders (subscribe with `broker.onEvent`). */
   readonly onBrokerEvent: BrokerListener;
-  /** Writes the current batch now. */
+  /** Writes the current batch now; throws the journal's error (an {@link AuditError}) when it cannot. */
   flush(): void;
   /** Events that could not be recorded because the journal had failed or was closed. */
   readonly dropped: number;
@@ -240,7 +240,9 @@ export function auditSink(journal: AuditJournal, options: AuditSinkOptions = {})
     evaluations: options.evaluations ?? true,
     emit,
     onBrokerEvent,
-    flush,
+    // Called by the owner of a transaction (a live session's batch): the journal's failure must reach it, or
+    // the transaction SQLite already rolled back (a full disk) would fail later with a message that hides why.
+    flush: () => journal.flush(),
     get dropped() {
       return dropped;
     },

@@ -179,6 +179,28 @@ export class BarRingBuffer {
     return this.cols[f][this.slotOf(back)]!;
   }
 
+  /**
+   * Sum of one field over `count` bars from `fromBack` bars ago going back
+   * (`sum("volume", 1, 20)`: the 20 bars before the newest). One range
+   * check and a loop over the column, instead of a checked call per bar:
+   * the confidence score of every firing reads 20 volumes.
+   */
+  sum(f: BarField, fromBack: number, count: number): number {
+    if (count === 0) return 0;
+    if (!Number.isInteger(count) || count < 0) {
+      throw new RingBufferError("RB_OUT_OF_RANGE", `cannot sum ${String(count)} bars`);
+    }
+    this.slotOf(fromBack + count - 1);
+    let slot = this.slotOf(fromBack);
+    const col = this.cols[f];
+    let total = 0;
+    for (let i = 0; i < count; i++) {
+      total += col[slot]!;
+      slot = slot === 0 ? this.capacity - 1 : slot - 1;
+    }
+    return total;
+  }
+
   /** A read-only, non-copying view of the bar `back` bars ago (0 = newest). */
   get(back: number): BarView {
     const slot = this.slotOf(back);

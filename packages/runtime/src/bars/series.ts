@@ -1,5 +1,5 @@
 import type { BarData } from "../models.js";
-import { BarRingBuffer, type BarView, DEFAULT_BAR_CAPACITY, RingBufferError } from "./ring-buffer.js";
+import { type BarField, BarRingBuffer, type BarView, DEFAULT_BAR_CAPACITY, RingBufferError } from "./ring-buffer.js";
 
 /**
  * Read-only access to a stream's cached history, newest first (`back` 0 is
@@ -18,6 +18,8 @@ export interface HistoryView {
   low(back: number): number;
   close(back: number): number;
   volume(back: number): number;
+  /** Sum of one field over `count` bars starting `fromBack` bars ago and going back; throws when not all are cached. */
+  sum(field: BarField, fromBack: number, count: number): number;
   /** A non-copying view of one bar; see {@link BarView}. */
   get(back: number): BarView;
 }
@@ -95,6 +97,7 @@ function makeHistoryView(buf: BarRingBuffer): HistoryView {
     low: (back: number) => c.low[buf.slotOf(back)]!,
     close: (back: number) => c.close[buf.slotOf(back)]!,
     volume: (back: number) => c.volume[buf.slotOf(back)]!,
+    sum: (field: BarField, fromBack: number, count: number) => buf.sum(field, fromBack, count),
     get: (back: number) => buf.get(back),
   });
 }

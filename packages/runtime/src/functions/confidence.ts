@@ -35,9 +35,7 @@ export function volumeMomentumConfidence(history: HistoryView, dir: 1 | -1 | 0):
   const n = history.length;
   let relativeVolume: number | undefined;
   if (n > VOLUME_AVERAGE_BARS) {
-    let sum = 0;
-    for (let back = 1; back <= VOLUME_AVERAGE_BARS; back++) sum += history.volume(back);
-    const avg = sum / VOLUME_AVERAGE_BARS;
+    const avg = history.sum("volume", 1, VOLUME_AVERAGE_BARS) / VOLUME_AVERAGE_BARS;
     if (avg > 0) relativeVolume = history.volume(0) / avg;
   }
   let momentumPercent: number | undefined;

@@ -1,18 +1,21 @@
 /**
  * `String(Number(v.toFixed(digits)))`: `v` rounded to at most `digits`
- * decimals, without trailing zeros. Most values already have that few
- * decimals in their shortest form, and then that form is the answer: for
- * |v| < 1e9 half an ulp of v is far below half of 10^-digits, so `toFixed`
- * yields that same decimal and parsing it gives `v` back. Skipping `toFixed`
- * and the re-parse matters because reasoning text is built on every firing.
+ * decimals, without trailing zeros, with one number-to-text conversion
+ * instead of three: the zeros are cut from `toFixed`'s text directly. (When
+ * v's shortest form already has at most `digits` decimals, `toFixed` yields
+ * that same decimal padded with zeros: for |v| < 1e9 half an ulp of v is far
+ * below half of 10^-digits.) Reasoning text is built on every firing, and
+ * these conversions were a third of a firing's time.
  */
 function rounded(v: number, digits: number): string {
-  const s = String(v);
-  if (v < 1e9 && v > -1e9 && !s.includes("e")) {
-    const dot = s.indexOf(".");
-    if (dot < 0 || s.length - dot - 1 <= digits) return s;
-  }
-  return String(Number(v.toFixed(digits)));
+  const t = v.toFixed(digits);
+  if (digits === 0 || t.includes("e")) return t;
+  let end = t.length;
+  while (t.charCodeAt(end - 1) === 48) end--; // trailing "0"
+  if (t.charCodeAt(end - 1) === 46) end--; // a bare "."
+  const out = end === t.length ? t : t.slice(0, end);
+  // `-0.00` parses to -0, which prints as "0".
+  return out === "-0" ? "0" : out;
 }
 
 /** Prices in reasoning text: at least 2 decimals, up to 6 when the price needs them (`151.20`, `1.640625`). */

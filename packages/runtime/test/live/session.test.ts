@@ -1,6 +1,7 @@
 import { analyze, type CompiledPlan } from "@tradeplan/dsl";
 import Database from "better-sqlite3";
 import { describe, expect, it } from "vitest";
+import { AuditJournal, auditSink, verifyJournal } from "../../src/audit/index.js";
 import { PaperBroker } from "../../src/brokers/paper.js";
 import { calendarFor } from "../../src/calendar/factory.js";
 import { VirtualClock } from "../../src/clock/virtual-clock.js";
@@ -41,7 +42,12 @@ interface Run {
 }
 
 /** A session on a virtual clock over `bars`, streaming from `startAt`. */
-function makeRun(db: Database.Database | undefined, startAt: number, bars: FeedBar[] = BARS): Run {
+function makeRun(
+  db: Database.Database | undefined,
+  startAt: number,
+  bars: FeedBar[] = BARS,
+  journal?: AuditJournal,
+): Run {
   const clock = new VirtualClock(startAt);
   const feed = new ScheduledFeed(new Map([["DEMO", bars]]), { clock, baseTimeframe: "1m", startAt, name: "test" });
   const broker = new PaperBroker();
@@ -53,6 +59,7 @@ function makeRun(db: Database.Database | undefined, startAt: number, bars: FeedB
     clock,
     broker,
     ...(db ? { store: new StateStore(db) } : {}),
+    ...(journal ? { batchSink: auditSink(journal, { defer: () => undefined }) } : {}),
     startAt,
     detector: { grace_ms: 1000 },
     budgetMs: Number.POSITIVE_INFINITY,
@@ -112,6 +119,36 @@ describe("LiveSession", () => {
     expect(last!.broker.exportState().lots).toEqual(reference.broker.exportState().lots);
     expect(last!.broker.account()).toEqual(reference.broker.account());
     expect(last!.session.stats.warmUpCloses).toBeGreaterThan(0);
+  });
+
+  it("a full disk halts trading with a clear error and loses nothing already committed", async () => {
+    const db = new Database(":memory:");
+    const journal = new AuditJournal(db, {});
+    const run = makeRun(db, START, BARS, journal);
+    await run.session.start();
+    run.clock.advanceTo(START + 40 * 60_000);
+    const before = new StateStore(db).load()!;
+    const records = (db.prepare("SELECT COUNT(*) AS n FROM audit_records").get() as { n: number }).n;
+    // No page may be added any more: the next batch's transaction fails as on a full disk.
+    db.pragma(`max_page_count = ${db.pragma("page_count", { simple: true })}`);
+    let t = START + 40 * 60_000;
+    while (run.session.state !== "HALTED" && t < END) {
+      t += 60_000;
+      run.clock.advanceTo(t);
+    }
+    expect(run.session.state).toBe("HALTED");
+    expect(run.session.reason).toMatch(/batch failed: .*full/i);
+    expect(String(run.session.error)).toMatch(/full/i);
+    // Nothing is decided or sent once halted (the failed batch's own orders reached the broker before its
+    // commit failed; a restart reconciles them and their client order ids keep them from being sent twice).
+    const orders = run.events.filter((e) => e.startsWith("order ")).length;
+    run.clock.advanceTo(END);
+    expect(run.events.filter((e) => e.startsWith("order ")).length).toBe(orders);
+    // What was committed before is intact and verifies.
+    expect(new StateStore(db).load()).toEqual(before);
+    expect((db.prepare("SELECT COUNT(*) AS n FROM audit_records").get() as { n: number }).n).toBe(records);
+    expect(verifyJournal(db).ok).toBe(true);
+    await run.session.stop("test over");
   });
 
   it("rejects and counts bad bars without evaluating them; the rest of the stream goes on", async () => {
