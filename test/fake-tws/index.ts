@@ -6,5 +6,6 @@ export {
   type OrderPlan,
   type Received,
   type ReceivedOrder,
+  type SeededOrder,
   startFakeTws,
 } from "./server.js";

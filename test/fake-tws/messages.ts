@@ -8,13 +8,17 @@ export type Field = string | number | boolean | undefined;
 export const IN = {
   ORDER_STATUS: 3,
   ERR_MSG: 4,
+  OPEN_ORDER: 5,
   NEXT_VALID_ID: 9,
   EXECUTION_DATA: 11,
   MANAGED_ACCTS: 15,
   HISTORICAL_DATA: 17,
   REAL_TIME_BARS: 50,
+  OPEN_ORDER_END: 53,
   EXECUTION_DATA_END: 55,
   COMMISSION_REPORT: 59,
+  POSITION_DATA: 61,
+  POSITION_END: 62,
   HISTORICAL_DATA_UPDATE: 90,
 } as const;
 
@@ -22,12 +26,15 @@ export const IN = {
 export const OUT = {
   PLACE_ORDER: 3,
   CANCEL_ORDER: 4,
+  REQ_OPEN_ORDERS: 5,
   REQ_EXECUTIONS: 7,
   REQ_IDS: 8,
+  REQ_ALL_OPEN_ORDERS: 16,
   REQ_HISTORICAL_DATA: 20,
   CANCEL_HISTORICAL_DATA: 25,
   REQ_REAL_TIME_BARS: 50,
   CANCEL_REAL_TIME_BARS: 51,
+  REQ_POSITIONS: 61,
   START_API: 71,
 } as const;
 
@@ -175,3 +182,222 @@ export const historicalData = (reqId: number, start: string, end: string, bars: 
   bars.length,
   ...bars.flatMap((b) => [Math.floor(b.time / 1000), b.open, b.high, b.low, b.close, b.volume, b.close, 1]),
 ];
+
+export interface PositionFields {
+  readonly account: string;
+  readonly symbol: string;
+  readonly secType?: string;
+  /** Signed shares. */
+  readonly position: number | string;
+  readonly avgCost: number | string;
+}
+
+/**
+ * POSITION_DATA version 3: account, contract (conId, symbol, secType, lastTradeDate, strike, right, multiplier,
+ * exchange, currency, localSymbol, tradingClass), position, average cost.
+ */
+export const positionData = (p: PositionFields): Field[] => [
+  IN.POSITION_DATA,
+  3,
+  p.account,
+  265598,
+  p.symbol,
+  p.secType ?? "STK",
+  "",
+  0,
+  "",
+  "",
+  "",
+  "USD",
+  p.symbol,
+  "NMS",
+  p.position,
+  p.avgCost,
+];
+
+export const positionEnd = (): Field[] => [IN.POSITION_END, 1];
+
+export interface OpenOrderFields {
+  readonly orderId: number;
+  readonly clientId: number;
+  readonly symbol: string;
+  readonly action: "BUY" | "SELL";
+  readonly quantity: number;
+  readonly orderType: string;
+  /** Empty string: no price (the decoder reads it as undefined). */
+  readonly lmtPrice: number | "";
+  readonly auxPrice: number | "";
+  readonly tif: string;
+  readonly ocaGroup: string;
+  readonly account: string;
+  readonly orderRef: string;
+  readonly parentId: number;
+  readonly status: string;
+}
+
+/**
+ * OPEN_ORDER without a version field (server >= ORDER_CONTAINER, so the decoder's version is the server version
+ * 193 and every versioned block is present), for a plain stock order: no delta-neutral, combo, scale, hedge,
+ * algo, condition or pegged-to-benchmark blocks, whose counts or selectors are sent empty.
+ */
+export const openOrder = (o: OpenOrderFields): Field[] => [
+  IN.OPEN_ORDER,
+  o.orderId,
+  // contract: conId, symbol, secType, lastTradeDate, strike, right, multiplier, exchange, currency, localSymbol,
+  // tradingClass
+  265598,
+  o.symbol,
+  "STK",
+  "",
+  0,
+  "",
+  "",
+  "SMART",
+  "USD",
+  o.symbol,
+  "NMS",
+  // action, totalQuantity, orderType, lmtPrice, auxPrice, tif, ocaGroup, account, openClose, origin, orderRef,
+  // clientId, permId, outsideRth, hidden, discretionaryAmt, goodAfterTime, sharesAllocation (skipped)
+  o.action,
+  o.quantity,
+  o.orderType,
+  o.lmtPrice,
+  o.auxPrice,
+  o.tif,
+  o.ocaGroup,
+  o.account,
+  "",
+  0,
+  o.orderRef,
+  o.clientId,
+  1000 + o.orderId,
+  0,
+  0,
+  0,
+  "",
+  "",
+  // faGroup, faMethod, faPercentage (no faProfile at >= FA_PROFILE_DESUPPORT), modelCode, goodTillDate, rule80A,
+  // percentOffset, settlingFirm, shortSaleSlot, designatedLocation, exemptCode, auctionStrategy
+  "",
+  "",
+  "",
+  "",
+  "",
+  "",
+  "",
+  "",
+  0,
+  "",
+  -1,
+  0,
+  // startingPrice, stockRefPrice, delta, stockRangeLower, stockRangeUpper, displaySize, blockOrder, sweepToFill,
+  // allOrNone, minQty, ocaType, eTradeOnly, firmQuoteOnly, nbboPriceCap, parentId, triggerMethod
+  "",
+  "",
+  "",
+  "",
+  "",
+  "",
+  0,
+  0,
+  0,
+  "",
+  o.ocaGroup ? 1 : 0,
+  0,
+  0,
+  "",
+  o.parentId,
+  0,
+  // volatility, volatilityType, deltaNeutralOrderType (empty: no delta-neutral fields), deltaNeutralAuxPrice,
+  // continuousUpdate, referencePriceType
+  "",
+  0,
+  "",
+  "",
+  0,
+  0,
+  // trailStopPrice, trailingPercent, basisPoints, basisPointsType, comboLegsDescription, comboLegs count,
+  // orderComboLegs count, smartComboRoutingParams count
+  "",
+  "",
+  "",
+  "",
+  "",
+  0,
+  0,
+  0,
+  // scaleInitLevelSize, scaleSubsLevelSize, scalePriceIncrement (empty: no further scale fields), hedgeType (empty:
+  // no hedgeParam), optOutSmartRouting, clearingAccount, clearingIntent, notHeld, deltaNeutralContract flag,
+  // algoStrategy (empty: no params), solicited
+  "",
+  "",
+  "",
+  "",
+  0,
+  "",
+  "",
+  0,
+  0,
+  "",
+  0,
+  // whatIf, status, 6 margin-before/change fields (>= WHAT_IF_EXT_FIELDS), 3 margin-after fields, commission,
+  // minCommission, maxCommission, commissionCurrency, warningText
+  0,
+  o.status,
+  "",
+  "",
+  "",
+  "",
+  "",
+  "",
+  "",
+  "",
+  "",
+  "",
+  "",
+  "",
+  "",
+  "",
+  // randomizeSize, randomizePrice, conditions count (0: no ignoreRth/cancelOrder flags)
+  0,
+  0,
+  0,
+  // adjustedOrderType, triggerPrice, trailStopPrice, lmtPriceOffset, adjustedStopPrice, adjustedStopLimitPrice,
+  // adjustedTrailingAmount, adjustableTrailingUnit
+  "",
+  "",
+  "",
+  "",
+  "",
+  "",
+  "",
+  0,
+  // softDollarTier name, value, displayName; cashQty; dontUseAutoPriceForHedge; isOmsContainer;
+  // discretionaryUpToLimitPrice; usePriceMgmtAlgo; duration; postToAts; autoCancelParent
+  "",
+  "",
+  "",
+  "",
+  0,
+  0,
+  0,
+  0,
+  "",
+  "",
+  0,
+  // minTradeQty, minCompeteSize, competeAgainstBestOffset, midOffsetAtWhole, midOffsetAtHalf, customerAccount,
+  // professionalCustomer, bondAccruedInterest, includeOvernight, extOperator, manualOrderIndicator
+  "",
+  "",
+  "",
+  "",
+  "",
+  "",
+  0,
+  "",
+  0,
+  "",
+  "",
+];
+
+export const openOrderEnd = (): Field[] => [IN.OPEN_ORDER_END, 1];

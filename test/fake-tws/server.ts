@@ -11,7 +11,12 @@ import {
   managedAccounts,
   nextValidId,
   OUT,
+  openOrder,
+  openOrderEnd,
   orderStatus,
+  type PositionFields,
+  positionData,
+  positionEnd,
   realTimeBar,
   type WireBar,
 } from "./messages.js";
@@ -34,6 +39,26 @@ export interface ReceivedOrder {
   readonly orderRef: string;
   readonly transmit: boolean;
   readonly parentId: number;
+  readonly tif: string;
+  readonly ocaGroup: string;
+}
+
+/** An order TWS already works when a client connects (placed before a restart, or by hand in TWS). */
+export interface SeededOrder {
+  readonly clientId: number;
+  readonly orderId: number;
+  readonly symbol: string;
+  readonly action: "BUY" | "SELL";
+  readonly quantity: number;
+  readonly orderType: "MKT" | "LMT" | "STP";
+  readonly lmtPrice?: number;
+  readonly auxPrice?: number;
+  readonly account?: string;
+  /** Empty for an order not placed through the API with an order reference. */
+  readonly orderRef: string;
+  readonly parentId?: number;
+  /** Shares filled before the client connects. */
+  readonly filled?: number;
 }
 
 /** What the fake TWS does with an order. */
@@ -63,6 +88,8 @@ export interface FakeTwsOptions {
   readonly historyPacingViolations?: number;
   /** Answer this many real-time bar requests with error 420 first. */
   readonly realtimePacingViolations?: number;
+  /** Positions reported to reqPositions. */
+  readonly positions?: readonly PositionFields[];
 }
 
 /** One message the client sent, with the connection it came on. */
@@ -105,6 +132,14 @@ export class FakeTws {
   private readonly commissions = new Map<string, number>();
   private readonly waiters = new Set<Waiter>();
   private readonly connWaiters = new Set<() => void>();
+  private readonly closedOrders = new Set<number>();
+  private readonly preFilled = new Map<number, number>();
+  /** Positions reported to reqPositions (fields sent as given, so a test can make one malformed). */
+  positions: PositionFields[];
+  /** When false, reqPositions is answered without the POSITION_END marker. */
+  sendPositionEnd = true;
+  /** Rewrites each OPEN_ORDER before it is sent (to make one malformed). */
+  openOrderTransform: (fields: Field[]) => Field[] = (fields) => fields;
   private connSeq = 0;
   private execSeq = 0;
   private nextOrderId: number;
@@ -124,6 +159,7 @@ export class FakeTws {
     this.realtimePacing = options.realtimePacingViolations ?? 0;
     this.orderPlan = options.orderPlan ?? (() => ({ kind: "fill", price: 100 }));
     this.handshake = options.handshake ?? "normal";
+    this.positions = [...(options.positions ?? [])];
     server.on("connection", (socket) => this.accept(socket));
   }
 
@@ -220,13 +256,49 @@ export class FakeTws {
     for (const c of this.conns.values()) c.socket.destroy();
   }
 
-  /** Fills a working order by hand. */
+  /** Fills a working order by hand; a session of the order's client id gets the messages. */
   fill(orderId: number, quantity: number, price: number, commission = 1): void {
     const order = this.orders.find((o) => o.orderId === orderId);
     if (!order) throw new Error(`fake TWS: no order ${orderId}`);
-    const conn = this.conns.get(order.conn);
-    const done = this.executions.filter((e) => e.orderId === orderId).reduce((s, e) => s + e.shares, 0);
-    this.execute(conn, order, quantity, price, done + quantity, commission);
+    const conn =
+      this.conns.get(order.conn) ?? [...this.conns.values()].find((c) => c.handshaken && c.clientId === order.clientId);
+    this.execute(conn, order, quantity, price, this.filled(orderId) + quantity, commission);
+  }
+
+  /** Adds an order TWS works already (before any client connects, or placed by hand in TWS). */
+  seedOrder(o: SeededOrder): void {
+    this.orders.push({
+      conn: 0,
+      clientId: o.clientId,
+      orderId: o.orderId,
+      symbol: o.symbol,
+      primaryExchange: "",
+      currency: "USD",
+      exchange: "SMART",
+      action: o.action,
+      quantity: o.quantity,
+      orderType: o.orderType,
+      lmtPrice: o.lmtPrice === undefined ? "" : String(o.lmtPrice),
+      auxPrice: o.auxPrice === undefined ? "" : String(o.auxPrice),
+      account: o.account ?? (this.options.accounts ?? ["DU1234567"])[0] ?? "",
+      orderRef: o.orderRef,
+      transmit: true,
+      parentId: o.parentId ?? 0,
+      tif: "DAY",
+      ocaGroup: "",
+    });
+    if (o.filled) this.preFilled.set(o.orderId, o.filled);
+    this.nextOrderId = Math.max(this.nextOrderId, o.orderId + 1);
+  }
+
+  /** Orders still working: not rejected, cancelled or completely filled. */
+  workingOrders(clientId?: number): ReceivedOrder[] {
+    return this.orders.filter(
+      (o) =>
+        !this.closedOrders.has(o.orderId) &&
+        this.filled(o.orderId) < o.quantity &&
+        (clientId === undefined || o.clientId === clientId),
+    );
   }
 
   async close(): Promise<void> {
@@ -319,6 +391,16 @@ export class FakeTws {
       case OUT.REQ_IDS:
         this.write(conn, nextValidId(this.nextOrderId));
         return;
+      case OUT.REQ_POSITIONS:
+        this.reqPositions(conn);
+        return;
+      case OUT.REQ_OPEN_ORDERS:
+        // Orders of this client id only (TWS binds manual orders to client 0 as well; not modelled).
+        this.reqOpenOrders(conn, conn.clientId);
+        return;
+      case OUT.REQ_ALL_OPEN_ORDERS:
+        this.reqOpenOrders(conn, undefined);
+        return;
       default:
         return;
     }
@@ -408,12 +490,15 @@ export class FakeTws {
       orderRef: f[26] ?? "",
       transmit: f[27] === "1",
       parentId: Number(f[28] || 0),
+      tif: f[21] ?? "",
+      ocaGroup: f[22] ?? "",
     };
     this.orders.push(order);
     this.nextOrderId = Math.max(this.nextOrderId, order.orderId + 1);
     const cid = order.clientId;
     const plan = this.orderPlan(order);
     if (plan.kind === "reject") {
+      this.closedOrders.add(order.orderId);
       this.write(conn, errorMessage(order.orderId, 201, `Order rejected - reason:${plan.reason}`));
       this.write(conn, orderStatus(order.orderId, "Inactive", 0, order.quantity, 0, cid));
       return;
@@ -468,8 +553,50 @@ export class FakeTws {
       this.write(conn, errorMessage(orderId, 135, "Can't find order with id ="));
       return;
     }
+    this.closedOrders.add(orderId);
     this.write(conn, errorMessage(orderId, 202, "Order Canceled - reason:"));
     this.write(conn, orderStatus(orderId, "Cancelled", 0, order.quantity, 0, order.clientId));
+  }
+
+  // [61, version]: every position line, then the end marker.
+  private reqPositions(conn: Conn): void {
+    for (const p of this.positions) this.write(conn, positionData(p));
+    if (this.sendPositionEnd) this.write(conn, positionEnd());
+  }
+
+  // [5 or 16, version]: OPEN_ORDER then ORDER_STATUS per working order, then the end marker (as TWS does).
+  private reqOpenOrders(conn: Conn, clientId: number | undefined): void {
+    for (const o of this.workingOrders(clientId)) {
+      const filled = this.filled(o.orderId);
+      this.write(
+        conn,
+        this.openOrderTransform(
+          openOrder({
+            orderId: o.orderId,
+            clientId: o.clientId,
+            symbol: o.symbol,
+            action: o.action,
+            quantity: o.quantity,
+            orderType: o.orderType,
+            lmtPrice: o.lmtPrice === "" ? "" : Number(o.lmtPrice),
+            auxPrice: o.auxPrice === "" ? "" : Number(o.auxPrice),
+            tif: o.tif,
+            ocaGroup: o.ocaGroup,
+            account: o.account,
+            orderRef: o.orderRef,
+            parentId: o.parentId,
+            status: "Submitted",
+          }),
+        ),
+      );
+      this.write(conn, orderStatus(o.orderId, "Submitted", filled, o.quantity - filled, 0, o.clientId));
+    }
+    this.write(conn, openOrderEnd());
+  }
+
+  private filled(orderId: number): number {
+    const executed = this.executions.filter((e) => e.orderId === orderId).reduce((s, e) => s + e.shares, 0);
+    return (this.preFilled.get(orderId) ?? 0) + executed;
   }
 
   // [7, version, reqId, clientId, acctCode, time, symbol, secType, exchange, side]

@@ -72,6 +72,17 @@ describe("classifyEvaluation", () => {
     expect(none("close not above 150.00")).toBe("false");
     expect(none("close is within 2% of the best close")).toBe("false");
   });
+
+  it("goes by the built-ins' reason codes, whatever the reasoning says", () => {
+    expect(none("reworded", { reason: "not_warm" })).toBe("idle");
+    expect(none("reworded", { reason: "no_position" })).toBe("idle");
+    expect(none("not warm: needs 7 closed bars", { reason: "condition_false" })).toBe("false");
+    expect(none("reworded", { reason: "filter_false" })).toBe("false");
+    expect(none("reworded", { reason: "outside_window" })).toBe("held");
+    expect(none("reworded", { reason: "below_confidence_floor" })).toBe("held");
+    // An unknown code (a plugin's own) falls back to the phrases.
+    expect(none("no open position to trail", { reason: "mine" })).toBe("idle");
+  });
 });
 
 describe("xmlEscape", () => {

@@ -16,6 +16,7 @@ import {
   formatPrice,
   formatVolume,
   mapAction,
+  TrailingStopFunction,
   volumeMomentumConfidence,
 } from "../src/functions/index.js";
 import { SymbolEvaluator } from "../src/ir/index.js";
@@ -145,6 +146,41 @@ describe("close_above / close_below", () => {
     const out = [2, 2, 2, 2].map((c) => h.step(c));
     expect(out.map((s) => s.action)).toEqual(["NONE", "ENTER_LONG", "ENTER_LONG", "NONE"]);
     expect(out[0]!.reasoning).toContain("outside the window 09:40-09:45");
+  });
+
+  it("gives every NONE a stable reason code in metadata.reason", () => {
+    const reasons = (fn: ExecutionFunctionBase<unknown, FunctionState>, bars: [number, number?][]) => {
+      const h = harness(fn);
+      return bars.map(([c, v]) => h.step(c, v)).map((s) => (s.action === "NONE" ? s.metadata.reason : s.action));
+    };
+    const threshold = new CloseAboveFunction({ action: "enter_long", threshold: 150.25, minVolume: 1_000_000 });
+    expect(
+      reasons(threshold, [
+        [150, 2e6],
+        [151, 5e5],
+        [151, 2e6],
+      ]),
+    ).toEqual(["condition_false", "filter_false", "ENTER_LONG"]);
+    const windowed = new CloseAboveFunction({
+      action: "enter_long",
+      threshold: 1,
+      window: { from: "09:40", to: "09:45" },
+    });
+    expect(reasons(windowed, [[2], [2]])).toEqual(["outside_window", "ENTER_LONG"]);
+    const floored = new CloseAboveFunction({ action: "enter_long", threshold: 100, minConfidence: 0.7 });
+    expect(reasons(floored, [[100], [100.5]])).toEqual(["condition_false", "below_confidence_floor"]);
+    const avg3: ExprIR = { k: "ind", fn: "sma", src: close, period: 3 };
+    const cross = new CrossAboveFunction({ action: "enter_long", left: close, right: avg3 });
+    expect(reasons(cross, [[10], [10], [10], [9], [12], [13]])).toEqual([
+      "not_warm",
+      "not_warm",
+      "not_warm",
+      "condition_false",
+      "ENTER_LONG",
+      "condition_false",
+    ]);
+    const trail = new TrailingStopFunction({ trailPercent: 2 });
+    expect(reasons(trail, [[100]])).toEqual(["no_position"]);
   });
 
   it("copies size, stop and target into the metadata", () => {

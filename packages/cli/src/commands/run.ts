@@ -167,7 +167,7 @@ export async function runLiveCommand(
         { event: "bar_rejected", file: displayPath(r.file, io.cwd), line: r.line, code: r.code },
         `${displayPath(r.file, io.cwd)}:${r.line}: ${r.reason}`,
       );
-    const brokerSetup = createBroker(config, brokerKind, plans);
+    const brokerSetup = createBroker(config, brokerKind, plans, (m) => log("warn", m));
     const broker = brokerSetup.broker;
     const guard = createGuard(config, setup.clock, plans);
     const metricsPort = options.metricsPort ?? (config.metrics.enabled ? config.metrics.port : undefined);

@@ -1,5 +1,5 @@
 import type { CompiledFunction, CompiledPlan } from "@tradeplan/dsl";
-import type { ExecutionSignal } from "@tradeplan/runtime";
+import type { ExecutionSignal, NoneReason } from "@tradeplan/runtime";
 
 /**
  * What one evaluation says about its rule's condition:
@@ -10,11 +10,20 @@ import type { ExecutionSignal } from "@tradeplan/runtime";
  * - `idle`: nothing to decide: inputs not warm yet, no position for a
  *   trailing stop to trail, or a fault.
  *
- * The runtime's functions say why they return NONE only in `reasoning`;
- * the phrases below are theirs, and the plantest tests pin them by running
- * each case through the real functions.
+ * The built-in functions say why they returned NONE in `metadata.reason`
+ * (the runtime's `NoneReason` codes). A function that gives no code (a
+ * plugin) is classified by the built-ins' reasoning phrases, the old way.
  */
 export type EvaluationClass = "fired" | "held" | "false" | "idle";
+
+const BY_REASON: Readonly<Record<NoneReason, EvaluationClass>> = {
+  not_warm: "idle",
+  no_position: "idle",
+  condition_false: "false",
+  filter_false: "false",
+  outside_window: "held",
+  below_confidence_floor: "held",
+};
 
 const IDLE = [/^not warm: /, /^inputs of .* are not warm yet$/, /^no open position to trail$/];
 const HELD = [/^condition holds but the bar closed outside the window /, /^confidence .* is below the floor /];
@@ -22,6 +31,8 @@ const HELD = [/^condition holds but the bar closed outside the window /, /^confi
 export function classifyEvaluation(signal: ExecutionSignal): EvaluationClass {
   if (signal.action !== "NONE") return "fired";
   if (typeof signal.metadata.error === "string") return "idle";
+  const reason = signal.metadata.reason;
+  if (typeof reason === "string" && Object.hasOwn(BY_REASON, reason)) return BY_REASON[reason as NoneReason];
   const r = signal.reasoning;
   if (IDLE.some((p) => p.test(r))) return "idle";
   if (HELD.some((p) => p.test(r))) return "held";

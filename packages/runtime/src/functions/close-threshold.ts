@@ -5,7 +5,7 @@ import type { FunctionState, FunctionStateEnv } from "./base.js";
 import { volumeMomentumConfidence } from "./confidence.js";
 import { formatNumber, formatPrice, formatVolume } from "./format.js";
 import { type Firing, RuleFunction } from "./rule.js";
-import { actionDirection, noneSignal } from "./signals.js";
+import { actionDirection, noneBecause } from "./signals.js";
 
 /**
  * `close_above` / `close_below`: the close is strictly above (below) the
@@ -35,8 +35,9 @@ abstract class CloseThresholdFunction extends RuleFunction<ThresholdParams, Func
     this.word = above ? "above" : "below";
     this.thresholdText = `${this.word} ${formatPrice(this.params.threshold)}`;
     this.minVolumeText = `>= ${formatVolume(this.params.minVolume ?? 0)}`;
-    this.noneCondition = noneSignal(`close not ${this.word} ${formatPrice(this.params.threshold)}`);
-    this.noneVolume = noneSignal(
+    this.noneCondition = noneBecause("condition_false", `close not ${this.word} ${formatPrice(this.params.threshold)}`);
+    this.noneVolume = noneBecause(
+      "filter_false",
       `close ${this.word} ${formatPrice(this.params.threshold)} but volume below ${formatVolume(this.params.minVolume ?? 0)}`,
     );
   }

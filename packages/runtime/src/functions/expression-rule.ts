@@ -17,7 +17,7 @@ import { describeConfidence } from "./close-threshold.js";
 import { volumeMomentumConfidence } from "./confidence.js";
 import { formatNumber } from "./format.js";
 import { type Firing, RuleFunction } from "./rule.js";
-import { actionDirection, noneSignal } from "./signals.js";
+import { actionDirection, noneBecause } from "./signals.js";
 
 /** Adds an issue when `ir` is present and its boolean-ness is not `wantBool`. */
 function expectKind(ctx: z.RefinementCtx, ir: ExprIR | undefined, path: string, wantBool: boolean): void {
@@ -77,9 +77,9 @@ abstract class ExpressionRuleFunction<P extends RuleCommon & { filter?: ExprIR }
     this.text = formatIR(this.mainIR);
     const f = this.params.filter;
     this.lookback = Math.max(1, lookbackOf(this.mainIR), f ? lookbackOf(f) : 0);
-    this.noneCondition = noneSignal(`${this.text} is false`);
-    this.noneFilter = noneSignal(`${this.text} but the filter ${f ? formatIR(f) : ""} is false`);
-    this.noneInputs = noneSignal(`inputs of ${this.text} are not warm yet`);
+    this.noneCondition = noneBecause("condition_false", `${this.text} is false`);
+    this.noneFilter = noneBecause("filter_false", `${this.text} but the filter ${f ? formatIR(f) : ""} is false`);
+    this.noneInputs = noneBecause("not_warm", `inputs of ${this.text} are not warm yet`);
   }
 
   get requiredLookback(): number {

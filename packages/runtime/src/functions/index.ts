@@ -23,6 +23,15 @@ export {
 } from "./expression-rule.js";
 export { formatNumber, formatPrice, formatVolume } from "./format.js";
 export { type Firing, RuleFunction } from "./rule.js";
-export { actionDirection, clamp01, type MappedAction, mapAction, noneSignal, type PlanAction } from "./signals.js";
+export {
+  actionDirection,
+  clamp01,
+  type MappedAction,
+  mapAction,
+  type NoneReason,
+  noneBecause,
+  noneSignal,
+  type PlanAction,
+} from "./signals.js";
 export { TrailingStopFunction, type TrailingStopState, timeframeMs } from "./trailing-stop.js";
 export { type DayWindow, inWindow, parseWindow } from "./window.js";

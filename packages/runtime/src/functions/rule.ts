@@ -4,7 +4,7 @@ import type { ExecutionContext } from "../context.js";
 import { confidenceLevel, type ExecutionSignal } from "../models.js";
 import { ExecutionFunctionBase, type FunctionState } from "./base.js";
 import { formatNumber } from "./format.js";
-import { type MappedAction, mapAction, noneSignal } from "./signals.js";
+import { type MappedAction, mapAction, noneBecause } from "./signals.js";
 import { type DayWindow, inWindow, parseWindow } from "./window.js";
 
 /** A rule's condition held: the raw confidence and why. */
@@ -35,13 +35,13 @@ export abstract class RuleFunction<P extends RuleCommon, S extends FunctionState
     this.mapped = mapAction(this.params.action);
     this.window = this.params.window ? parseWindow(this.params.window) : undefined;
     this.noneOutside = this.window
-      ? noneSignal(`condition holds but the bar closed outside the window ${this.window.text}`)
+      ? noneBecause("outside_window", `condition holds but the bar closed outside the window ${this.window.text}`)
       : undefined;
   }
 
   /** NONE while the stream has fewer closed bars than the lookback. */
   protected get noneNotWarm(): ExecutionSignal {
-    this.noneNotWarmCache ??= noneSignal(`not warm: needs ${this.requiredLookback} closed bars`);
+    this.noneNotWarmCache ??= noneBecause("not_warm", `not warm: needs ${this.requiredLookback} closed bars`);
     return this.noneNotWarmCache;
   }
 
@@ -56,7 +56,8 @@ export abstract class RuleFunction<P extends RuleCommon, S extends FunctionState
     if (this.window && !inWindow(this.window, ctx.bar.closeTime, ctx.plan.timezone)) return this.noneOutside!;
     const floor = this.params.minConfidence;
     if (floor !== undefined && r.confidence < floor) {
-      return noneSignal(
+      return noneBecause(
+        "below_confidence_floor",
         `confidence ${formatNumber(r.confidence)} is below the floor ${formatNumber(floor)}: ${r.reasoning}`,
         r.metadata,
       );

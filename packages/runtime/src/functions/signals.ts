@@ -51,6 +51,28 @@ export function noneSignal(reasoning: string, metadata: Readonly<Record<string, 
   return Object.freeze({ action: "NONE", confidence: 0, reasoning, metadata: Object.freeze(metadata) });
 }
 
+/**
+ * Why a built-in function returned NONE, as `metadata.reason`: a stable code
+ * for tools (plan-test coverage, audit queries) that must not parse the
+ * reasoning text, which is written for people and may be reworded.
+ */
+export type NoneReason =
+  | "not_warm"
+  | "no_position"
+  | "condition_false"
+  | "filter_false"
+  | "outside_window"
+  | "below_confidence_floor";
+
+/** A NONE signal carrying its {@link NoneReason} (plus any other metadata). */
+export function noneBecause(
+  reason: NoneReason,
+  reasoning: string,
+  metadata: Readonly<Record<string, unknown>> = EMPTY,
+): ExecutionSignal {
+  return noneSignal(reasoning, { ...metadata, reason });
+}
+
 /** Clamps to [0, 1]; NaN becomes 0. */
 export function clamp01(v: number): number {
   return v > 1 ? 1 : Math.max(v, 0);

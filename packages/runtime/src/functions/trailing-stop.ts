@@ -5,7 +5,7 @@ import type { ExecutionContext } from "../context.js";
 import { confidenceLevel, type ExecutionSignal, type PositionState } from "../models.js";
 import { ExecutionFunctionBase, type FunctionState, type FunctionStateEnv } from "./base.js";
 import { formatNumber, formatPrice } from "./format.js";
-import { clamp01, noneSignal } from "./signals.js";
+import { clamp01, noneBecause } from "./signals.js";
 
 /** Mutable per-stream state of a trailing stop: which position it follows and the best close so far. */
 export interface TrailingStopState extends FunctionState {
@@ -68,7 +68,7 @@ export class TrailingStopFunction extends ExecutionFunctionBase<TrailingStopPara
     "Exits the open position when a close falls trailPercent below the best close (mirrored for shorts).";
   readonly name = "trailing_stop";
   private readonly frac: number;
-  private readonly noneFlat = noneSignal("no open position to trail");
+  private readonly noneFlat = noneBecause("no_position", "no open position to trail");
   private readonly noneInactive: ExecutionSignal;
   private readonly noneHolding: ExecutionSignal;
 
@@ -76,10 +76,14 @@ export class TrailingStopFunction extends ExecutionFunctionBase<TrailingStopPara
     super(TrailingStopParamsSchema, params);
     this.frac = this.params.trailPercent / 100;
     const act = this.params.activationPrice;
-    this.noneInactive = noneSignal(
+    this.noneInactive = noneBecause(
+      "condition_false",
       `trailing stop not active yet: waiting for a close at the activation price ${act === undefined ? "" : formatPrice(act)}`,
     );
-    this.noneHolding = noneSignal(`close is within ${formatNumber(this.params.trailPercent)}% of the best close`);
+    this.noneHolding = noneBecause(
+      "condition_false",
+      `close is within ${formatNumber(this.params.trailPercent)}% of the best close`,
+    );
   }
 
   get requiredLookback(): number {

@@ -12,13 +12,16 @@ import type {
 import type { Clock } from "../clock/clock.js";
 import { RealClock } from "../clock/real-clock.js";
 import type { AccountInfo, OrderSide, PositionState } from "../models.js";
+import { type AdoptedOrder, type Adoption, type IbSyncWarning, planAdoption } from "./adopt.js";
 import { IbConnection, type IbConnectionEvent } from "./connection.js";
 import { StockContractOptionsSchema, stockContract } from "./contract.js";
 import { classifyTwsCode } from "./error-codes.js";
+import { IbError } from "./errors.js";
 import type { IncomingArgs } from "./messages.js";
 import { IbConnectionOptionsSchema } from "./options.js";
 import { PositionBook } from "./positions.js";
 import { allocateRequestId } from "./request-ids.js";
+import { loadTwsAccount } from "./sync.js";
 
 /** Settings of {@link IbBroker}. */
 export const IbBrokerOptionsSchema = z
@@ -33,6 +36,8 @@ export const IbBrokerOptionsSchema = z
     tif: z.enum(["DAY", "GTC"]).default("DAY"),
     /** Let orders fill outside regular trading hours. */
     outsideRth: z.boolean().default(false),
+    /** How long `start` waits for TWS's positions and open orders (IB_SYNC_TIMEOUT after). */
+    syncTimeoutMs: z.number().int().positive().default(10_000),
   })
   .strict();
 
@@ -58,8 +63,10 @@ interface LiveOrder {
   readonly quantity: number;
   acknowledged: boolean;
   done: boolean;
-  /** Shares whose fill was reported (commission included). */
+  /** Shares whose fill was reported (commission included), or filled before an adopted order was taken over. */
   reported: number;
+  /** Shares an adopted order had filled before the start; their executions are already in the position. */
+  readonly filledBeforeStart: number;
   rejectReason: string | undefined;
 }
 
@@ -100,6 +107,8 @@ export class IbBroker implements Broker {
   /** Whether this object made its connection (and so closes it on stop). */
   private readonly ownsConnection: boolean;
   private connectedOnce = false;
+  private readonly warningListeners = new Set<(w: IbSyncWarning) => void>();
+  private adoption: Adoption | undefined;
 
   /** @param options validated with `IbBrokerOptionsSchema` (throws a ZodError naming the bad field) */
   constructor(options: IbBrokerOptions = {}, deps: IbBrokerDeps = {}) {
@@ -125,9 +134,44 @@ export class IbBroker implements Broker {
     );
   }
 
-  /** Connects (unless the shared connection already is). */
+  /**
+   * Connects (unless the shared connection already is), then takes over what
+   * TWS holds: the account's positions and this client's working orders
+   * whose `orderRef` is a client order id. Other working orders are left
+   * alone and reported through {@link onWarning}. Rejects with
+   * IB_SYNC_TIMEOUT when TWS does not finish answering within
+   * `syncTimeoutMs`, and with IB_SYNC_INCOMPLETE when a position or order
+   * message was malformed: the broker never claims an account state it
+   * could not read. On failure a connection this object made is closed.
+   */
   async start(): Promise<void> {
+    if (this.adoption) return;
     if (this.connection.state === "idle") await this.connection.connect();
+    try {
+      await this.whenReady();
+      const snapshot = await loadTwsAccount(this.connection, this.clock, this.options.syncTimeoutMs);
+      if (snapshot.badMessages > 0) {
+        throw new IbError(
+          "IB_SYNC_INCOMPLETE",
+          `${snapshot.badMessages} position/open-order message(s) from TWS failed validation (see the bad_message events); the account state is unknown, so nothing is traded`,
+        );
+      }
+      this.adopt(planAdoption(snapshot, this.tradingAccount()));
+    } catch (e) {
+      if (this.ownsConnection) await this.connection.close();
+      throw e;
+    }
+  }
+
+  /** What `start` took over from TWS and what it left alone; undefined before `start` finished. */
+  get startupSync(): Adoption | undefined {
+    return this.adoption;
+  }
+
+  /** Listens to what `start` found at TWS but did not take over (e.g. an order without orderRef). */
+  onWarning(listener: (warning: IbSyncWarning) => void): () => void {
+    this.warningListeners.add(listener);
+    return () => this.warningListeners.delete(listener);
   }
 
   /** Detaches from the connection and closes it when this object created it (a shared one stays open); idempotent. */
@@ -149,7 +193,7 @@ export class IbBroker implements Broker {
     const invalid = validate(order);
     if (invalid) return this.refuse(order, invalid);
     if (!this.connection.ready) return this.refuse(order, "not connected");
-    const account = this.options.connection.account ?? this.connection.accounts[0];
+    const account = this.tradingAccount();
     const contract = stockContract(order.symbol, this.options.contracts);
     const parent = this.track(order, id, "order", order.side, order.quantity);
     const children: { live: LiveOrder; ib: Order }[] = [];
@@ -263,11 +307,73 @@ export class IbBroker implements Broker {
       acknowledged: false,
       done: false,
       reported: 0,
+      filledBeforeStart: 0,
       rejectReason: undefined,
     };
     this.byClientId.set(clientOrderId, live);
     this.byOrderId.set(live.orderId, live);
     return live;
+  }
+
+  /** The account orders go to: the configured one, else the first TWS reported. */
+  private tradingAccount(): string | undefined {
+    return this.options.connection.account ?? this.connection.accounts[0];
+  }
+
+  /** Waits for a shared connection another component is still connecting; IB_SYNC_TIMEOUT when it does not get ready. */
+  private whenReady(): Promise<void> {
+    const c = this.connection;
+    if (c.ready) return Promise.resolve();
+    if (c.state === "stopped" || c.state === "failed") {
+      return Promise.reject(new IbError("IB_NOT_CONNECTED", `cannot start: the connection is ${c.state}`));
+    }
+    const timeoutMs = this.options.syncTimeoutMs;
+    return new Promise((resolve, reject) => {
+      const timer = this.clock.setTimer(this.clock.now() + timeoutMs, () => {
+        off();
+        reject(new IbError("IB_SYNC_TIMEOUT", `the connection did not become ready within ${timeoutMs} ms`));
+      });
+      const off = c.onEvent((e) => {
+        if (e.type !== "ready") return;
+        off();
+        this.clock.clearTimer(timer);
+        resolve();
+      });
+    });
+  }
+
+  private adopt(adoption: Adoption): void {
+    for (const p of adoption.positions) this.book.adopt(p.symbol, p.quantity, p.avgPrice);
+    for (const o of adoption.orders) this.adoptOrder(o);
+    this.adoption = adoption;
+    for (const w of adoption.warnings) {
+      for (const l of this.warningListeners) {
+        try {
+          l(w);
+        } catch {
+          this.connection.counters.handlerErrors++;
+        }
+      }
+    }
+  }
+
+  private adoptOrder(o: AdoptedOrder): void {
+    if (this.byClientId.has(o.clientOrderId) || this.byOrderId.has(o.orderId)) return;
+    const live: LiveOrder = {
+      clientOrderId: o.clientOrderId,
+      order: o.order,
+      orderId: o.orderId,
+      role: o.role,
+      side: o.side,
+      quantity: o.quantity,
+      acknowledged: true,
+      done: false,
+      reported: o.filled,
+      filledBeforeStart: o.filled,
+      rejectReason: undefined,
+    };
+    this.byClientId.set(o.clientOrderId, live);
+    this.byOrderId.set(o.orderId, live);
   }
 
   private refuse(order: BrokerOrder, reason: string): OrderAck {
@@ -281,6 +387,7 @@ export class IbBroker implements Broker {
       acknowledged: false,
       done: true,
       reported: 0,
+      filledBeforeStart: 0,
       rejectReason: reason,
     });
     this.emit({ type: "status", clientOrderId: order.clientOrderId, status: "REJECTED", reason });
@@ -343,6 +450,8 @@ export class IbBroker implements Broker {
     const live = this.byOrderId.get(exec.orderId) ?? (exec.orderRef ? this.byClientId.get(exec.orderRef) : undefined);
     if (!live || live.orderId < 0 || contract.symbol !== live.order.symbol) return;
     this.seenExecs.add(exec.execId);
+    // An execution from before the start (reqExecutions replays the day) is already in the adopted position.
+    if (exec.cumQty !== undefined && exec.cumQty <= live.filledBeforeStart) return;
     const time = this.clock.now();
     const side: OrderSide = exec.side === "BOT" ? "BUY" : "SELL";
     this.book.execution(live.order.symbol, side, exec.shares, exec.price, time, {

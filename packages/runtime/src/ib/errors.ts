@@ -8,7 +8,9 @@ export type IbErrorCode =
   | "IB_REQUEST_FAILED"
   | "IB_REQUEST_TIMEOUT"
   | "IB_PACING"
-  | "IB_BAD_MESSAGE";
+  | "IB_BAD_MESSAGE"
+  | "IB_SYNC_TIMEOUT"
+  | "IB_SYNC_INCOMPLETE";
 
 /** An error of the IBKR adapter; `code` is stable, the message says where and why. */
 export class IbError extends Error {

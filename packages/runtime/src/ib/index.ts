@@ -1,3 +1,11 @@
+export {
+  type AdoptedOrder,
+  type AdoptedPosition,
+  type Adoption,
+  type IbSyncWarning,
+  type IbSyncWarningCode,
+  planAdoption,
+} from "./adopt.js";
 export { Backoff } from "./backoff.js";
 export { IbBroker, type IbBrokerDeps, type IbBrokerOptions, IbBrokerOptionsSchema } from "./broker.js";
 export {
@@ -19,4 +27,10 @@ export {
   type IbConnectionOptions,
   IbConnectionOptionsSchema,
 } from "./options.js";
+export {
+  loadTwsAccount,
+  type TwsAccountSnapshot,
+  type TwsOpenOrder,
+  type TwsPosition,
+} from "./sync.js";
 export { TokenBucket } from "./token-bucket.js";

@@ -35,9 +35,42 @@ export const IncomingSchemas = {
         shares: NonNegative.refine((v) => v > 0, "must be > 0"),
         price: Finite.refine((v) => v > 0, "must be > 0"),
         orderRef: z.string().optional(),
+        /** Shares of the order filled up to and including this execution. */
+        cumQty: NonNegative.optional(),
       }),
     ])
     .rest(z.unknown()),
+  /** account, contract, position (signed shares), average cost per share */
+  position: z
+    .tuple([
+      z.string(),
+      z.looseObject({ symbol: z.string().min(1), secType: z.string().optional() }),
+      Finite,
+      Finite.optional(),
+    ])
+    .rest(z.unknown()),
+  positionEnd: z.tuple([]).rest(z.unknown()),
+  /** orderId, contract, order, orderState */
+  openOrder: z
+    .tuple([
+      Int,
+      z.looseObject({ symbol: z.string().min(1), secType: z.string().optional() }),
+      z.looseObject({
+        orderId: Int,
+        action: z.string().min(1),
+        totalQuantity: NonNegative,
+        orderType: z.string().min(1),
+        lmtPrice: Finite.optional(),
+        auxPrice: Finite.optional(),
+        account: z.string().optional(),
+        orderRef: z.string().optional(),
+        clientId: Int.optional(),
+        parentId: Int.optional(),
+      }),
+      z.looseObject({ status: z.string().min(1) }),
+    ])
+    .rest(z.unknown()),
+  openOrderEnd: z.tuple([]).rest(z.unknown()),
   commissionReport: z
     .tuple([z.looseObject({ execId: z.string().min(1), commission: NonNegative.optional() })])
     .rest(z.unknown()),

@@ -67,6 +67,18 @@ export class PositionBook {
     }
   }
 
+  /**
+   * Takes over a position held before this book existed (read from TWS at
+   * start). Its cost leaves the cash, so equity stays the initial cash; the
+   * opening decision is unknown, so `openedAt` / `entryClose` stay unset.
+   */
+  adopt(symbol: string, quantity: number, avgPrice: number): void {
+    if (this.lots.has(symbol)) throw new Error(`position book: ${symbol} already holds a position`);
+    this.cash -= quantity * avgPrice;
+    this.marks.set(symbol, avgPrice);
+    this.lots.set(symbol, { qty: quantity, avgPrice, openedAt: undefined, entryClose: undefined });
+  }
+
   commission(amount: number, time: number): void {
     this.roll(time);
     this.cash -= amount;

@@ -150,8 +150,17 @@ export interface BrokerSetup {
   stop(): Promise<void>;
 }
 
-/** Builds the configured broker: the paper broker, or Interactive Brokers (`broker.ib`). */
-export function createBroker(config: TradeplanConfig, kind: BrokerKind, plans: readonly CompiledPlan[]): BrokerSetup {
+/**
+ * Builds the configured broker: the paper broker, or Interactive Brokers
+ * (`broker.ib`). `warn` receives what the IBKR start-up sync leaves alone
+ * (orders tradeplan did not place, other accounts, non-stock positions).
+ */
+export function createBroker(
+  config: TradeplanConfig,
+  kind: BrokerKind,
+  plans: readonly CompiledPlan[],
+  warn: (message: string) => void = () => undefined,
+): BrokerSetup {
   const calendar = planCalendar(plans);
   const dayKey = (t: number) => calendar.sessionBounds(t)?.date ?? new Date(t).toISOString().slice(0, 10);
   if (kind === "paper") {
@@ -165,6 +174,7 @@ export function createBroker(config: TradeplanConfig, kind: BrokerKind, plans: r
   }
   const c = config.broker.ib;
   const broker = new IbBroker({ connection: c, initialCash: config.broker.paper.initialCash }, { dayKey });
+  broker.onWarning((w) => warn(`${w.code}: ${w.message}`));
   return {
     broker,
     description: `Interactive Brokers at ${c.host}:${c.port} (client id ${c.clientId}${c.account ? `, account ${c.account}` : ""})`,
