@@ -21,6 +21,7 @@ export {
   timeframeProblem,
 } from "./checker/index.js";
 export { INDICATOR_NAMES, INDICATORS, type IndicatorInfo, type IndicatorName } from "./checker/indicators.js";
+export { childExprs, statementExprs } from "./checker/walk.js";
 export * from "./codes.js";
 export * from "./compiled.js";
 export { CONFIDENCE_FLOORS, compile } from "./compiler.js";

@@ -1,45 +1,14 @@
-import type { Expr, LetDecl, NameExpr, PlanFile, Rule, Statement } from "@tradeplan/dsl";
+import {
+  childExprs,
+  type Expr,
+  type LetDecl,
+  type NameExpr,
+  type PlanFile,
+  type Rule,
+  type Statement,
+  statementExprs,
+} from "@tradeplan/dsl";
 import { spanContains } from "./convert.js";
-
-/** The direct sub-expressions of an expression, left to right. */
-export function childExprs(e: Expr): readonly Expr[] {
-  switch (e.type) {
-    case "Call":
-      return e.args;
-    case "Index":
-    case "Of":
-      return [e.target];
-    case "Binary":
-    case "Compare":
-    case "Cross":
-    case "Logical":
-      return [e.left, e.right];
-    case "Unary":
-      return [e.operand];
-    case "Paren":
-      return [e.inner];
-    default:
-      return [];
-  }
-}
-
-/** The root expressions of a statement: a let's value, a rule's condition, filter, stop/target and activation. */
-export function statementExprs(s: Statement): readonly Expr[] {
-  switch (s.type) {
-    case "LetDecl":
-      return [s.value];
-    case "ConditionRule": {
-      const out: Expr[] = [s.condition];
-      if (s.filter) out.push(s.filter);
-      for (const m of s.modifiers) if (m.type === "Stop" || m.type === "Target") out.push(m.value);
-      return out;
-    }
-    case "TrailingStopRule":
-      return s.activation ? [s.activation] : [];
-    default:
-      return [];
-  }
-}
 
 /** Every expression under `roots`, parents before children. */
 export function* allExprs(roots: readonly Expr[]): Generator<Expr> {

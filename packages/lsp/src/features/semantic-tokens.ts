@@ -1,8 +1,8 @@
-import { INDICATORS, tokenize } from "@tradeplan/dsl";
+import { INDICATORS, statementExprs, tokenize } from "@tradeplan/dsl";
 import { type SemanticTokens, SemanticTokensBuilder, type SemanticTokensLegend } from "vscode-languageserver";
 import type { TextDocument } from "vscode-languageserver-textdocument";
 import type { DocumentAnalysis } from "../analysis.js";
-import { allExprs, statementExprs } from "../ast-query.js";
+import { allExprs } from "../ast-query.js";
 
 const TYPES = [
   "keyword",
