@@ -16,16 +16,7 @@ import type { PreparedCase } from "./load.js";
 import type { OutcomeValue, PlanActionValue } from "./schema.js";
 
 /** A closed bar of the rule's own timeframe, as the rule saw it. */
-export interface BarSnapshot {
-  readonly timeframe: string;
-  readonly time: number;
-  readonly closeTime: number;
-  readonly open: number;
-  readonly high: number;
-  readonly low: number;
-  readonly close: number;
-  readonly volume: number;
-}
+export type BarSnapshot = Omit<BarData, "symbol">;
 
 /** A rule returning an action on one close, and what the engine did with it. */
 export interface Firing {

@@ -1,10 +1,7 @@
 import type { ZonedTimeConverter } from "./zoned.js";
 
-/**
- * The parts of a CSV layout the fast row parser needs (column indexes).
- * Mirrors `CsvLayout` in csv.ts without importing it (csv.ts imports this).
- */
-export interface FastLayout {
+/** Where each field of a CSV row is, as detected from the header (`detectLayout` in csv.ts). */
+export interface CsvLayout {
   readonly kind: "date_time" | "date" | "timestamp";
   readonly columns: number;
   readonly date: number;
@@ -68,7 +65,7 @@ export class FastRowParser {
   private offsetMs = 0;
 
   constructor(
-    private readonly layout: FastLayout,
+    private readonly layout: CsvLayout,
     private readonly zone: ZonedTimeConverter,
   ) {
     this.ends = new Int32Array(layout.columns);

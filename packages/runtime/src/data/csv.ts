@@ -1,7 +1,7 @@
 import { createReadStream } from "node:fs";
 import { z } from "zod";
 import type { BarData } from "../models.js";
-import { F_CLOSE, F_HIGH, F_LOW, F_OPEN, F_STAMP, F_VOLUME, FastRowParser } from "./csv-fast.js";
+import { type CsvLayout, F_CLOSE, F_HIGH, F_LOW, F_OPEN, F_STAMP, F_VOLUME, FastRowParser } from "./csv-fast.js";
 import { secondsToTimeframe, timeframeSeconds } from "./timeframe.js";
 import { ZonedTimeConverter } from "./zoned.js";
 
@@ -65,19 +65,6 @@ export interface CsvSummary {
   readonly rejected: number;
   readonly timeframe: string;
   readonly format: CsvLayout["kind"];
-}
-
-/** Where each field is, as detected from the header. */
-interface CsvLayout {
-  readonly kind: "date_time" | "date" | "timestamp";
-  readonly columns: number;
-  readonly date: number;
-  readonly time: number;
-  readonly open: number;
-  readonly high: number;
-  readonly low: number;
-  readonly close: number;
-  readonly volume: number;
 }
 
 /** How many rows are held back to infer the bar interval before the first bar is emitted. */
