@@ -4,6 +4,7 @@ import { Engine, type RuleBinding } from "../src/engine/engine.js";
 import type { EngineEvent } from "../src/engine/events.js";
 import type { BudgetTimer } from "../src/engine/timer.js";
 import type { ExecutionFunctionBase, FunctionState } from "../src/functions/base.js";
+import { CloseAboveFunction } from "../src/functions/close-threshold.js";
 import type { ExecutionSignal } from "../src/models.js";
 import { RiskValidator } from "../src/risk/validator.js";
 import { bar, firesOn, MIN, plan, rule, ScriptedFunction, sig, T0 } from "./engine-fixtures.js";
@@ -304,6 +305,21 @@ describe("Engine fault containment", () => {
     expect(err?.message).toMatch(message);
     expect(broker.position("X").quantity).toBe(100);
     expect(of(events, "order").map((e) => e.rule)).toEqual(["r3"]);
+  });
+
+  it("a subclass of a built-in is validated like any other function", () => {
+    class Broken extends CloseAboveFunction {
+      override evaluateSync(): ExecutionSignal {
+        return { action: "BUY", confidence: 1, reasoning: "", metadata: {} } as unknown as ExecutionSignal;
+      }
+    }
+    const { events, close } = setup([
+      { line: 2, action: "enter_long", fn: new Broken({ action: "enter_long", threshold: 1 }) },
+      { line: 3, action: "enter_long", fn: new CloseAboveFunction({ action: "enter_long", threshold: 1 }) },
+    ]);
+    close(0, 100);
+    expect(of(events, "error")).toMatchObject([{ code: "FN_BAD_SIGNAL", rule: "r2" }]);
+    expect(of(events, "evaluation").map((e) => e.signal.action)).toEqual(["NONE", "ENTER_LONG"]);
   });
 
   it("sync path: a result that came back past the budget is discarded", () => {

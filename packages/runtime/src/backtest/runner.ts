@@ -94,6 +94,9 @@ export class Backtest {
   private outside = 0;
   private rejectedRows = 0;
   private lastSession: Session | null = null;
+  private lastSymbol: string | undefined;
+  private lastAggregator: ReplayAggregator | undefined;
+  private lastPrices: Decimator | undefined;
 
   constructor(private readonly options: BacktestOptions) {
     const { plan } = options;
@@ -174,36 +177,48 @@ export class Backtest {
       this.outside++;
       return;
     }
-    let agg = this.aggregators.get(bar.symbol);
-    if (!agg) {
-      const tfs = this.streamTfs.get(bar.symbol);
-      if (!tfs) return;
-      agg = new ReplayAggregator(bar.symbol, bar.timeframe, tfs, this.calendar);
-      this.aggregators.set(bar.symbol, agg);
+    // Most runs have one symbol: the previous bar's aggregator and price series are reused without a map lookup.
+    let agg: ReplayAggregator | undefined;
+    let p: Decimator | undefined;
+    if (bar.symbol === this.lastSymbol) {
+      agg = this.lastAggregator;
+      p = this.lastPrices;
+    } else {
+      agg = this.aggregators.get(bar.symbol);
+      if (!agg) {
+        const tfs = this.streamTfs.get(bar.symbol);
+        if (!tfs) return;
+        agg = new ReplayAggregator(bar.symbol, bar.timeframe, tfs, this.calendar);
+        this.aggregators.set(bar.symbol, agg);
+      }
+      p = this.prices.get(bar.symbol);
+      if (!p) {
+        p = new Decimator(this.options.chartPoints ?? 2000);
+        this.prices.set(bar.symbol, p);
+      }
+      this.lastSymbol = bar.symbol;
+      this.lastAggregator = agg;
+      this.lastPrices = p;
     }
     this.barsIn++;
     const closes = this.closes;
-    closes.length = 0;
-    agg.advance(bar.time, closes);
-    this.run(closes);
+    agg!.advance(bar.time, closes);
+    if (closes.length > 0) this.run(closes);
     this.broker.onBar(bar);
-    closes.length = 0;
-    agg.push(bar, closes);
-    this.run(closes);
+    agg!.push(bar, closes);
+    if (closes.length > 0) this.run(closes);
     const account = this.broker.account();
     const exposed = this.broker.hasPositions();
     this.tracker.observe(s.date, account.equity, exposed);
     this.equity.push(bar.closeTime, account.equity);
-    let p = this.prices.get(bar.symbol);
-    if (!p) {
-      p = new Decimator(this.options.chartPoints ?? 2000);
-      this.prices.set(bar.symbol, p);
-    }
-    p.push(bar.closeTime, bar.close);
+    p!.push(bar.closeTime, bar.close);
   }
 
+  /** Processes the closes in order and empties the list. */
   private run(closes: CloseInput[]): void {
     for (let i = 0; i < closes.length; i++) this.engine.processCloseSync(closes[i]!);
+    // pop() rather than `length = 0`: the length setter is a runtime call, and this runs once or twice per bar.
+    while (closes.length > 0) closes.pop();
   }
 
   /** Ends the run: cancels orders no bar will fill, and builds the result. */

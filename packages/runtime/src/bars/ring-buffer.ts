@@ -1,6 +1,9 @@
 /** A bar field name, as in the plan language. */
 export type BarField = "open" | "high" | "low" | "close" | "volume";
 
+/** Where each field's column starts in {@link BarRingBuffer.data}, in units of the capacity. */
+export const FIELD_INDEX = { time: 0, open: 1, high: 2, low: 3, close: 4, volume: 5 } as const;
+
 /** The most bars any stream may cache (the plan language's documented limit). */
 export const MAX_BAR_CAPACITY = 1000;
 /** Capacity used when none is given. */
@@ -97,6 +100,11 @@ export class BarRingBuffer {
   readonly capacity: number;
   /** Raw columns, indexed by physical slot (see {@link slotOf}); exposed for allocation-free hot paths. */
   readonly cols: BarColumns;
+  /**
+   * All six columns in one array, column `i` of {@link FIELD_INDEX} at `i * capacity` (the arrays in
+   * {@link cols} are views of it): the push and the history reads go through one object.
+   */
+  readonly data: Float64Array;
   private head = -1;
   private total = 0;
 
@@ -108,14 +116,12 @@ export class BarRingBuffer {
       );
     }
     this.capacity = capacity;
-    this.cols = Object.freeze({
-      time: new Float64Array(capacity),
-      open: new Float64Array(capacity),
-      high: new Float64Array(capacity),
-      low: new Float64Array(capacity),
-      close: new Float64Array(capacity),
-      volume: new Float64Array(capacity),
-    });
+    // One allocation for all six columns: with ten thousand streams, six separately allocated arrays per buffer
+    // put each column of a stream somewhere else in memory, and a bar close paid a cache miss per column.
+    const data = new Float64Array(6 * capacity);
+    this.data = data;
+    const col = (i: number) => data.subarray(i * capacity, (i + 1) * capacity);
+    this.cols = Object.freeze({ time: col(0), open: col(1), high: col(2), low: col(3), close: col(4), volume: col(5) });
   }
 
   /** Bars pushed since creation (not capped by capacity). */
@@ -144,20 +150,21 @@ export class BarRingBuffer {
         `bar at time ${time}: every field must be a finite number and volume >= 0 (open=${open} high=${high} low=${low} close=${close} volume=${volume})`,
       );
     }
-    if (this.total > 0 && time <= this.cols.time[this.head]!) {
+    const d = this.data;
+    if (this.total > 0 && time <= d[this.head]!) {
       throw new RingBufferError(
         "RB_OUT_OF_ORDER",
-        `bar time ${time} is not after the newest cached bar time ${this.cols.time[this.head]}`,
+        `bar time ${time} is not after the newest cached bar time ${d[this.head]}`,
       );
     }
-    const slot = this.head + 1 === this.capacity ? 0 : this.head + 1;
-    const c = this.cols;
-    c.time[slot] = time;
-    c.open[slot] = open;
-    c.high[slot] = high;
-    c.low[slot] = low;
-    c.close[slot] = close;
-    c.volume[slot] = volume;
+    const cap = this.capacity;
+    const slot = this.head + 1 === cap ? 0 : this.head + 1;
+    d[slot] = time;
+    d[cap + slot] = open;
+    d[2 * cap + slot] = high;
+    d[3 * cap + slot] = low;
+    d[4 * cap + slot] = close;
+    d[5 * cap + slot] = volume;
     this.head = slot;
     this.total++;
   }
@@ -192,11 +199,13 @@ export class BarRingBuffer {
     }
     this.slotOf(fromBack + count - 1);
     let slot = this.slotOf(fromBack);
-    const col = this.cols[f];
+    const d = this.data;
+    const cap = this.capacity;
+    const base = FIELD_INDEX[f] * cap;
     let total = 0;
     for (let i = 0; i < count; i++) {
-      total += col[slot]!;
-      slot = slot === 0 ? this.capacity - 1 : slot - 1;
+      total += d[base + slot]!;
+      slot = slot === 0 ? cap - 1 : slot - 1;
     }
     return total;
   }

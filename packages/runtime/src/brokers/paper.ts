@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { utcDayKey } from "../calendar/utc-day.js";
 import { type AccountInfo, type BarData, FLAT, type OrderSide, type PositionState } from "../models.js";
 import type { Broker, BrokerEvent, BrokerListener, BrokerOrder, Fill, OrderAck, PriceLevel, Trade } from "./broker.js";
 
@@ -105,7 +106,7 @@ export class PaperBroker implements Broker {
    */
   constructor(
     options: PaperBrokerOptions = {},
-    private readonly dayKey: (time: number) => string = (t) => new Date(t).toISOString().slice(0, 10),
+    private readonly dayKey: (time: number) => string = utcDayKey(),
   ) {
     this.config = PaperBrokerConfigSchema.parse(options);
     this.cash = this.config.initialCash;

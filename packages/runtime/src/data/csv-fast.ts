@@ -21,6 +21,12 @@ export const F_LOW = 3;
 export const F_CLOSE = 4;
 export const F_VOLUME = 5;
 
+/** Column roles besides the value slots 0-5. */
+const ROLE_DATE = -1;
+const ROLE_TIME = -2;
+/** A column the bar does not use: only checked to be ASCII, as the general path decodes it. */
+const ROLE_OTHER = -3;
+
 const COMMA = 44;
 const DOT = 46;
 const COLON = 58;
@@ -52,7 +58,11 @@ const MAX_DIGITS = 15;
 export class FastRowParser {
   /** Values of the last accepted row: stamp (epoch ms), open, high, low, close, volume. */
   readonly values = new Float64Array(6);
-  private readonly ends: Int32Array;
+  /** What each column holds: a slot of {@link values}, or one of the `ROLE_*` codes. */
+  private readonly roles: Int8Array;
+  /** Where the time field of the row being parsed is. */
+  private timeStart = 0;
+  private timeEnd = 0;
   /** The last date seen: its 10 bytes packed in two numbers, and its UTC midnight. */
   private dateHi = -1;
   private dateLo = -1;
@@ -68,7 +78,18 @@ export class FastRowParser {
     private readonly layout: CsvLayout,
     private readonly zone: ZonedTimeConverter,
   ) {
-    this.ends = new Int32Array(layout.columns);
+    const roles = new Int8Array(layout.columns).fill(ROLE_OTHER);
+    roles[layout.open] = F_OPEN;
+    roles[layout.high] = F_HIGH;
+    roles[layout.low] = F_LOW;
+    roles[layout.close] = F_CLOSE;
+    roles[layout.volume] = F_VOLUME;
+    if (layout.kind === "timestamp") roles[layout.date] = F_STAMP;
+    else {
+      roles[layout.date] = ROLE_DATE;
+      if (layout.time >= 0) roles[layout.time] = ROLE_TIME;
+    }
+    this.roles = roles;
   }
 
   /** Whether rows of this layout can take the fast path at all. */
@@ -78,71 +99,68 @@ export class FastRowParser {
 
   /**
    * Parses bytes [start, end) of `buf` (a line without its newline or
-   * carriage return) into {@link values}; false to decline the row.
+   * carriage return) into {@link values}; false to decline the row. One pass:
+   * each field is parsed where it starts and ends at the next comma (the
+   * rows are read at over a million a second, and a separate comma scan
+   * doubled the bytes touched).
    */
   parse(buf: Uint8Array, start: number, end: number): boolean {
-    const L = this.layout;
-    const ends = this.ends;
-    let n = 0;
-    for (let i = start; i < end; i++) {
-      const b = buf[i] as number;
-      if (b === COMMA) {
-        if (n >= L.columns - 1) return false;
-        ends[n++] = i;
-      } else if (b > 127) return false;
+    const roles = this.roles;
+    const last = roles.length - 1;
+    let s = start;
+    for (let k = 0; k <= last; k++) {
+      const role = roles[k] as number;
+      let e: number;
+      if (role >= 0) e = this.decimal(buf, s, end, role);
+      else {
+        e = s;
+        while (e < end && buf[e] !== COMMA) e++;
+        if (role === ROLE_DATE) {
+          if (!this.date(buf, s, e)) return false;
+        } else if (role === ROLE_TIME) {
+          this.timeStart = s;
+          this.timeEnd = e;
+        } else if (!ascii(buf, s, e)) return false;
+      }
+      // A field that failed (-1), a row with fewer fields (ends early) or more (a comma after the last field).
+      if (e < 0 || (k < last ? e >= end : e !== end)) return false;
+      s = e + 1;
     }
-    if (n !== L.columns - 1) return false;
-    ends[n] = end;
-    const v = this.values;
-    if (!this.decimal(buf, L.open === 0 ? start : (ends[L.open - 1] as number) + 1, ends[L.open] as number, F_OPEN))
-      return false;
-    if (!this.decimal(buf, L.high === 0 ? start : (ends[L.high - 1] as number) + 1, ends[L.high] as number, F_HIGH))
-      return false;
-    if (!this.decimal(buf, L.low === 0 ? start : (ends[L.low - 1] as number) + 1, ends[L.low] as number, F_LOW))
-      return false;
-    if (!this.decimal(buf, L.close === 0 ? start : (ends[L.close - 1] as number) + 1, ends[L.close] as number, F_CLOSE))
-      return false;
-    if (
-      !this.decimal(
-        buf,
-        L.volume === 0 ? start : (ends[L.volume - 1] as number) + 1,
-        ends[L.volume] as number,
-        F_VOLUME,
-      )
-    )
-      return false;
-    const ds = L.date === 0 ? start : (ends[L.date - 1] as number) + 1;
-    const de = ends[L.date] as number;
-    if (L.kind === "timestamp") {
-      if (!this.decimal(buf, ds, de, F_STAMP)) return false;
+    if (this.layout.kind === "timestamp") {
+      const v = this.values;
       const t = v[F_STAMP] as number;
       // Integers only: a fractional epoch goes through the general path's rounding.
       if (!Number.isInteger(t)) return false;
       v[F_STAMP] = t < 1e11 ? t * 1000 : t;
       return true;
     }
-    if (!this.date(buf, ds, de)) return false;
-    const ts = L.time === 0 ? start : (ends[L.time - 1] as number) + 1;
-    return this.time(buf, ts, ends[L.time] as number);
+    // The time is read after the date, whichever column comes first.
+    return this.time(buf, this.timeStart, this.timeEnd);
   }
 
-  /** A plain unsigned decimal with at most {@link MAX_DIGITS} digits into `values[slot]`. */
-  private decimal(buf: Uint8Array, s: number, e: number, slot: number): boolean {
+  /**
+   * A plain unsigned decimal with at most {@link MAX_DIGITS} digits, from `s`
+   * to the next comma or `end`, into `values[slot]`; returns where it ended,
+   * -1 when the field is not such a decimal.
+   */
+  private decimal(buf: Uint8Array, s: number, end: number, slot: number): number {
     let int = 0;
     let digits = 0;
     let frac = -1;
-    for (let i = s; i < e; i++) {
+    let i = s;
+    for (; i < end; i++) {
       const b = buf[i] as number;
       if (b >= ZERO && b <= NINE) {
         int = int * 10 + (b - ZERO);
         digits++;
         if (frac >= 0) frac++;
       } else if (b === DOT && frac < 0) frac = 0;
-      else return false;
+      else if (b === COMMA) break;
+      else return -1;
     }
-    if (digits === 0 || digits > MAX_DIGITS || frac === 0) return false;
+    if (digits === 0 || digits > MAX_DIGITS || frac === 0) return -1;
     this.values[slot] = frac > 0 ? int / (POW10[frac] as number) : int;
-    return true;
+    return i;
   }
 
   /** `YYYY-MM-DD` or `YYYY/MM/DD`; the parsed day is kept while the rows stay on it. */
@@ -211,4 +229,10 @@ function digits(buf: Uint8Array, s: number, count: number): number {
     n = n * 10 + (b - ZERO);
   }
   return n;
+}
+
+/** Whether bytes [s, e) are all ASCII (a column the bar ignores still declines the row otherwise). */
+function ascii(buf: Uint8Array, s: number, e: number): boolean {
+  for (let i = s; i < e; i++) if ((buf[i] as number) > 127) return false;
+  return true;
 }

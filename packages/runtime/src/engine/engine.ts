@@ -1,11 +1,13 @@
 import type { CompiledFunction, CompiledPlan } from "@tradeplan/dsl";
-import { BarSeries } from "../bars/series.js";
+import { BarSeries, type HistoryView } from "../bars/series.js";
 import type { Broker, BrokerOrder, PriceLevel } from "../brokers/broker.js";
+import { utcDayKey } from "../calendar/utc-day.js";
 import { contextOfFrozenParts, deepFreeze, type ExecutionContext, freezeFlat, type PlanInfo } from "../context.js";
 import { ExecutionFunctionBase, type FunctionState } from "../functions/base.js";
 import { SymbolEvaluator } from "../ir/evaluator.js";
 import type { SessionKeyFn } from "../ir/program.js";
 import type { AccountInfo, BarData, ExecutionSignal, OrderSide, PositionState } from "../models.js";
+import { BUILTIN_FUNCTIONS } from "../registry/defaults.js";
 import type { InstantiatedPlan } from "../registry/plan.js";
 import type { RiskValidator } from "../risk/validator.js";
 import type { DecisionOrigin, EngineErrorCode, EngineEvent, EngineEventSink, SuppressionCode } from "./events.js";
@@ -93,10 +95,20 @@ interface RuleSlot {
    * an unchanged frozen object need not be checked again.
    */
   lastValid: unknown;
+  /**
+   * The function is one of the built-ins (its exact class, not a subclass). Their results are frozen literals
+   * of a fixed shape, checked against the signal schema by their tests over random bars
+   * (test/builtin-signals.property.test.ts) rather than on every call: that check was a tenth of a firing.
+   */
+  readonly builtIn: boolean;
+  /** The signed position the cached POSITION_OPEN reason was written for. */
+  openQuantity: number;
+  openReason: string;
 }
 
 /** The parts of a context shared by every rule evaluated on one close, frozen once. */
 interface CloseParts {
+  readonly history: HistoryView;
   readonly bar: BarData;
   readonly position: PositionState;
   readonly account: AccountInfo;
@@ -105,15 +117,25 @@ interface CloseParts {
 /** The base class's `evaluate` (a promise around `evaluateSync`): a function that keeps it is synchronous. */
 const baseEvaluate = ExecutionFunctionBase.prototype.evaluate;
 
+const BUILTIN_CLASSES: ReadonlySet<unknown> = new Set(Object.values(BUILTIN_FUNCTIONS));
+
 interface SymbolRuntime {
   readonly symbol: string;
   readonly series: Map<string, BarSeries>;
   readonly rulesByTimeframe: Map<string, RuleSlot[]>;
-  /** Timeframes with at least one function that has its own (possibly waiting) `evaluate`. */
-  readonly asyncTimeframes: ReadonlySet<string>;
+  /** Per timeframe, everything a close needs, found with one look-up. */
+  readonly streams: Map<string, StreamRuntime>;
   queue: Promise<void>;
   /** Closes queued and not yet done. */
   pending: number;
+}
+
+interface StreamRuntime {
+  readonly series: BarSeries;
+  /** The stream's rules in source order; empty when only other rules read this stream's bars. */
+  readonly slots: RuleSlot[];
+  /** Whether a rule of this stream has its own (possibly waiting) `evaluate`. */
+  readonly async: boolean;
 }
 
 interface Decision {
@@ -206,14 +228,20 @@ export class Engine {
         origin: { symbol, timeframe: c.timeframe, rule: c.id, line: c.line },
         params: Object.isFrozen(params) ? params : deepFreeze(params),
         lastValid: undefined,
+        builtIn: BUILTIN_CLASSES.has(binding.fn.constructor),
+        openQuantity: 0,
+        openReason: "",
       };
       const list = rulesByTimeframe.get(c.timeframe) ?? [];
       list.push(slot);
       rulesByTimeframe.set(c.timeframe, list);
     }
-    const asyncTimeframes = new Set<string>();
-    for (const [tf, slots] of rulesByTimeframe) if (!slots.every(isSynchronous)) asyncTimeframes.add(tf);
-    return { symbol, series, rulesByTimeframe, asyncTimeframes, queue: RESOLVED, pending: 0 };
+    const streams = new Map<string, StreamRuntime>();
+    for (const [tf, s] of series) {
+      const slots = rulesByTimeframe.get(tf) ?? [];
+      streams.set(tf, { series: s, slots, async: !slots.every(isSynchronous) });
+    }
+    return { symbol, series, rulesByTimeframe, streams, queue: RESOLVED, pending: 0 };
   }
 
   /** Timeframes (with their symbols) the engine wants closes for. */
@@ -275,9 +303,9 @@ export class Engine {
   processCloseSync(e: CloseInput): void {
     const rt = this.symbols.get(e.symbol);
     if (!rt) return;
-    const slots = this.begin(rt, e);
-    if (!slots) return;
-    this.evaluateAllSync(rt, e, slots, this.timing);
+    const stream = this.begin(rt.streams.get(e.timeframe), e);
+    if (!stream) return;
+    this.evaluateAllSync(e, stream, this.timing);
   }
 
   /**
@@ -286,28 +314,29 @@ export class Engine {
    * budget is discarded (a synchronous call cannot be interrupted, so that
    * is all a budget can do to it).
    */
-  private evaluateAllSync(rt: SymbolRuntime, e: CloseInput, slots: readonly RuleSlot[], timing: boolean): void {
+  private evaluateAllSync(e: CloseInput, stream: StreamRuntime, timing: boolean): void {
     let decisions: Decision[] | undefined;
-    const parts = this.snapshot(e);
-    for (const slot of slots) {
-      const signal = this.evaluateOneSync(rt, slot, e, parts, timing);
+    const parts = this.snapshot(e, stream);
+    const slots = stream.slots;
+    for (let i = 0; i < slots.length; i++) {
+      const slot = slots[i]!;
+      const signal = this.evaluateOneSync(slot, e, parts, timing);
       if (signal) {
         decisions ??= [];
         decisions.push({ slot, signal });
       }
     }
-    if (decisions) this.apply(rt, e, decisions);
+    if (decisions) this.apply(e, decisions);
   }
 
   /** One synchronous evaluation, validated; the signal when it asks for something. */
   private evaluateOneSync(
-    rt: SymbolRuntime,
     slot: RuleSlot,
     e: CloseInput,
     parts: CloseParts,
     timing: boolean,
   ): ExecutionSignal | undefined {
-    const ctx = this.context(rt, slot, e, parts);
+    const ctx = this.context(slot, e, parts);
     const t0 = timing ? this.timer.now() : 0;
     let out: unknown;
     let failed: { code: EngineErrorCode; message: string } | undefined;
@@ -334,13 +363,16 @@ export class Engine {
   onBarClose(e: CloseInput): Promise<void> {
     const rt = this.symbols.get(e.symbol);
     if (!rt) return RESOLVED;
-    if (rt.pending === 0 && !rt.asyncTimeframes.has(e.timeframe)) {
-      try {
-        const slots = this.begin(rt, e);
-        if (slots) this.evaluateAllSync(rt, e, slots, true);
-        return RESOLVED;
-      } catch (err) {
-        return Promise.reject(err);
+    if (rt.pending === 0) {
+      const stream = rt.streams.get(e.timeframe);
+      if (stream === undefined) return RESOLVED;
+      if (!stream.async) {
+        try {
+          if (this.begin(stream, e)) this.evaluateAllSync(e, stream, true);
+          return RESOLVED;
+        } catch (err) {
+          return Promise.reject(err);
+        }
       }
     }
     rt.pending++;
@@ -366,19 +398,19 @@ export class Engine {
    * own `evaluate` (one that may wait on I/O) is raced against a budget timer.
    */
   private async processCloseAsync(rt: SymbolRuntime, e: CloseInput): Promise<void> {
-    const slots = this.begin(rt, e);
-    if (!slots) return;
-    if (slots.every(isSynchronous)) {
-      this.evaluateAllSync(rt, e, slots, true);
+    const stream = this.begin(rt.streams.get(e.timeframe), e);
+    if (!stream) return;
+    if (stream.slots.every(isSynchronous)) {
+      this.evaluateAllSync(e, stream, true);
       return;
     }
     let decisions: Decision[] | undefined;
-    const parts = this.snapshot(e);
-    for (const slot of slots) {
+    const parts = this.snapshot(e, stream);
+    for (const slot of stream.slots) {
       let signal: ExecutionSignal | undefined;
-      if (isSynchronous(slot)) signal = this.evaluateOneSync(rt, slot, e, parts, true);
+      if (isSynchronous(slot)) signal = this.evaluateOneSync(slot, e, parts, true);
       else {
-        const ctx = this.context(rt, slot, e, parts);
+        const ctx = this.context(slot, e, parts);
         const t0 = this.timer.now();
         let started: Promise<unknown>;
         try {
@@ -401,38 +433,36 @@ export class Engine {
         decisions.push({ slot, signal });
       }
     }
-    if (decisions) this.apply(rt, e, decisions);
+    if (decisions) this.apply(e, decisions);
   }
 
-  /** Appends the bar to its series; returns the rules to evaluate, or undefined for a stream the plan does not use. */
-  private begin(rt: SymbolRuntime, e: CloseInput): RuleSlot[] | undefined {
-    const series = rt.series.get(e.timeframe);
-    if (!series) return undefined;
-    series.push(e.bar);
+  /** Appends the bar to its series; returns the stream when it has rules to evaluate, else undefined. */
+  private begin(stream: StreamRuntime | undefined, e: CloseInput): StreamRuntime | undefined {
+    if (!stream) return undefined;
+    stream.series.push(e.bar);
     this.counters.closes++;
-    const slots = rt.rulesByTimeframe.get(e.timeframe);
-    return slots && slots.length > 0 ? slots : undefined;
+    return stream.slots.length > 0 ? stream : undefined;
   }
 
   /** The bar, position and account every rule of this close sees, frozen once for all of them. */
-  private snapshot(e: CloseInput): CloseParts {
+  private snapshot(e: CloseInput, stream: StreamRuntime): CloseParts {
     const account = this.options.broker.account();
     this.options.risk.observeEquity(this.dayKey(e.closeTime), account.equity);
     return {
+      history: stream.series.history,
       bar: freezeFlat(e.bar),
       position: freezeFlat(this.options.broker.position(e.symbol)),
       account: freezeFlat(account),
     };
   }
 
-  private context(rt: SymbolRuntime, slot: RuleSlot, e: CloseInput, parts: CloseParts): ExecutionContext {
-    // begin() returned slots only for a known series; its history view and the plan info are frozen at creation.
-    const series = rt.series.get(e.timeframe)!;
+  private context(slot: RuleSlot, e: CloseInput, parts: CloseParts): ExecutionContext {
+    // The history view and the plan info are frozen at creation.
     return contextOfFrozenParts({
       symbol: e.symbol,
       timeframe: e.timeframe,
       bar: parts.bar,
-      history: series.history,
+      history: parts.history,
       plan: this.planInfo,
       params: slot.params,
       position: parts.position,
@@ -454,6 +484,7 @@ export class Engine {
     let signal: ExecutionSignal | undefined;
     if (!fault) {
       if (out !== undefined && out === slot.lastValid) signal = out as ExecutionSignal;
+      else if (slot.builtIn) signal = out as ExecutionSignal;
       else {
         const v = this.validator.validate(out);
         if (v.ok) {
@@ -505,9 +536,9 @@ export class Engine {
   }
 
   /** Exits first, then entries, each against the position at that moment. */
-  private apply(rt: SymbolRuntime, e: CloseInput, decisions: Decision[]): void {
-    for (const d of decisions) if (d.signal.action === "EXIT") this.applyExit(rt, e, d);
-    for (const d of decisions) if (d.signal.action !== "EXIT") this.applyEntry(rt, e, d);
+  private apply(e: CloseInput, decisions: Decision[]): void {
+    for (const d of decisions) if (d.signal.action === "EXIT") this.applyExit(e, d);
+    for (const d of decisions) if (d.signal.action !== "EXIT") this.applyEntry(e, d);
   }
 
   /** Signed shares held plus those working orders will add. */
@@ -518,8 +549,8 @@ export class Engine {
     return q;
   }
 
-  private applyExit(rt: SymbolRuntime, e: CloseInput, d: Decision): void {
-    const q = this.projected(rt.symbol);
+  private applyExit(e: CloseInput, d: Decision): void {
+    const q = this.projected(e.symbol);
     const origin = originAt(d.slot, e.closeTime);
     if (q === 0) {
       this.suppress(origin, d.signal, "NO_POSITION", "exit with no open position: nothing to do");
@@ -539,17 +570,18 @@ export class Engine {
     this.order(origin, e, d, q > 0 ? "SELL" : "BUY", Math.abs(q), "", undefined);
   }
 
-  private applyEntry(rt: SymbolRuntime, e: CloseInput, d: Decision): void {
+  private applyEntry(e: CloseInput, d: Decision): void {
     const long = d.signal.action === "ENTER_LONG";
     const origin = originAt(d.slot, e.closeTime);
-    const q = this.projected(rt.symbol);
+    const q = this.projected(e.symbol);
     if ((long && q > 0) || (!long && q < 0)) {
-      this.suppress(
-        origin,
-        d.signal,
-        "POSITION_OPEN",
-        `a ${long ? "long" : "short"} position of ${Math.abs(q)} shares is already open`,
-      );
+      // A rule that keeps firing while its position is open is suppressed bar after bar with the same words.
+      const slot = d.slot;
+      if (slot.openQuantity !== q) {
+        slot.openQuantity = q;
+        slot.openReason = `a ${long ? "long" : "short"} position of ${Math.abs(q)} shares is already open`;
+      }
+      this.suppress(origin, d.signal, "POSITION_OPEN", slot.openReason);
       return;
     }
     const shares = this.size(d.slot.binding.compiled, e.bar.close);
@@ -650,25 +682,6 @@ export class Engine {
       // Auditing must never stop trading; the sink owns its own failures.
     }
   }
-}
-
-/**
- * The default day key, the UTC date of a time, remembering the last day: a
- * burst of closes at one boundary (or a day of bars) asks for the same day
- * over and over, and formatting a date each time was a visible cost.
- */
-function utcDayKey(): (time: number) => string {
-  let from = 0;
-  let to = -1;
-  let key = "";
-  return (t) => {
-    if (!(t >= from && t < to)) {
-      from = Math.floor(t / 86_400_000) * 86_400_000;
-      to = from + 86_400_000;
-      key = new Date(t).toISOString().slice(0, 10);
-    }
-    return key;
-  };
 }
 
 /** The slot's origin at one close time (spelled out: built on every firing). */

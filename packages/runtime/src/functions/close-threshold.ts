@@ -60,17 +60,13 @@ abstract class CloseThresholdFunction extends RuleFunction<ThresholdParams, Func
     let reasoning = `close ${formatPrice(close)} ${this.thresholdText}`;
     if (minVolume !== undefined) reasoning += `, volume ${formatVolume(volume)} ${this.minVolumeText}`;
     reasoning += `; ${describeConfidence(c.confidence, c.relativeVolume, c.momentumPercent)}`;
-    return {
-      confidence: c.confidence,
-      reasoning,
-      metadata: {
-        close,
-        threshold: th,
-        volume,
-        relativeVolume: c.relativeVolume,
-        momentumPercent: c.momentumPercent,
-      },
-    };
+    return this.firing(c.confidence, reasoning, {
+      close,
+      threshold: th,
+      volume,
+      relativeVolume: c.relativeVolume,
+      momentumPercent: c.momentumPercent,
+    });
   }
 }
 

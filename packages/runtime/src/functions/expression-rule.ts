@@ -122,11 +122,11 @@ abstract class ExpressionRuleFunction<P extends RuleCommon & { filter?: ExprIR }
     // Added in place rather than spread into a new object: see copyRecord in rule.ts.
     values.relativeVolume = c.relativeVolume;
     values.momentumPercent = c.momentumPercent;
-    return {
-      confidence: c.confidence,
-      reasoning: `${sentence}${withText}; ${describeConfidence(c.confidence, c.relativeVolume, c.momentumPercent)}`,
-      metadata: values,
-    };
+    return this.firing(
+      c.confidence,
+      `${sentence}${withText}; ${describeConfidence(c.confidence, c.relativeVolume, c.momentumPercent)}`,
+      values,
+    );
   }
 
   /** The firing sentence; may add values to the metadata. */
