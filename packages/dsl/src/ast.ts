@@ -1,7 +1,8 @@
 /**
  * The typed AST of a `.plan` file. Every node carries its source range.
  *
- * The AST is produced by `parser.ts` (via the CST) and never mutated after
+ * The AST is produced by `parser.ts` (directly by `direct-grammar.ts` for
+ * lines that parse cleanly, via the CST otherwise) and never mutated after
  * that: the checker records what it learns in a separate semantic model.
  * Nodes that could not be parsed are represented by `ErrorExpr` so that the
  * rest of the file can still be checked (error recovery).

@@ -93,11 +93,13 @@ export function joinSpans(a: A.Span, b: A.Span): A.Span {
   return { start: a.start, end: b.end };
 }
 
-const PREDICATE_BP = 4;
-const NOT_BP = 3;
+/** Binding power of the predicates (`above`, comparisons, `crosses`), which do not chain. */
+export const PREDICATE_BP = 4;
+/** Binding power of prefix `not`: it takes everything binding tighter than `and`. */
+export const NOT_BP = 3;
 
 /** A binary operator of the flat expression list, with its binding power. */
-interface BinOp {
+export interface BinOp {
   readonly bp: number;
   readonly span: A.Span;
   readonly kind: "logical" | "compare" | "cross" | "arith";
@@ -142,7 +144,7 @@ function binaryOp(n: CstNode, lines: LinePositions): BinOp | undefined {
   }
 }
 
-function makeBinary(op: BinOp, left: A.Expr, right: A.Expr): A.Expr {
+export function makeBinary(op: Pick<BinOp, "kind" | "image" | "direction">, left: A.Expr, right: A.Expr): A.Expr {
   const span = joinSpans(left.span, right.span);
   switch (op.kind) {
     case "logical":

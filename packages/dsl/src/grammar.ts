@@ -10,6 +10,10 @@ import * as T from "./lexer.js";
  * applied in `cst-to-ast.ts`: loosest first `or`, `and`, `not`, predicates
  * (`above`, `below`, `crosses above|below`, comparisons), `+ -`, `* /`,
  * unary `-`, postfix `[N]` and `of TF`.
+ *
+ * `direct-grammar.ts` repeats these rules with embedded actions (the fast
+ * path for clean lines): a change here must be made there too, rule for
+ * rule, or `test/direct-parse.test.ts` fails.
  */
 
 /** What each rule is called in messages: "expected <this>". */

@@ -2,6 +2,7 @@ import type { IRecognitionException, IToken, TokenType } from "chevrotain";
 import type * as A from "./ast.js";
 import { AstBuilder, joinSpans } from "./cst-to-ast.js";
 import { type Diagnostic, DiagnosticCollector, MAX_DIAGNOSTICS } from "./diagnostics.js";
+import { DirectGrammar, FAILED } from "./direct-grammar.js";
 import { PlanGrammar } from "./grammar.js";
 import {
   BadNumber,
@@ -22,11 +23,19 @@ export const MAX_NESTING = 64;
 /** Most tokens in one statement (see E0003). */
 export const MAX_STATEMENT_TOKENS = 4096;
 
-/** One grammar instance for the whole process: building it (self-analysis) is the expensive part. */
+/**
+ * One instance of each grammar for the whole process: building one (self-analysis) is the expensive part. The
+ * full grammar is built only once a line needs it (see `parseStatement`).
+ */
 let grammar: PlanGrammar | undefined;
 function getGrammar(): PlanGrammar {
   grammar ??= new PlanGrammar();
   return grammar;
+}
+let directGrammar: DirectGrammar | undefined;
+function getDirect(): DirectGrammar {
+  directGrammar ??= new DirectGrammar();
+  return directGrammar;
 }
 
 const ZERO: A.Position = { offset: 0, line: 1, column: 1 };
@@ -50,16 +59,40 @@ const SLICE_CHARS = 16 * 1024;
  * then the statements' problems, which matters once the cap (E0004) drops
  * some — because statement diagnostics are held back and replayed
  * (`HeldDiagnostics`).
+ *
+ * Each line is first given to `DirectGrammar`, which builds its AST with
+ * no CST; only a line it gives up on (a syntax error, a literal the lexer
+ * or the conversion reports) goes to the recovering `PlanGrammar` and
+ * `AstBuilder`, which explain it. Both give the same AST for the lines the
+ * first accepts (`parseFull` is the reference).
  */
 export function parse(source: string, diagnostics: DiagnosticCollector): A.PlanFile {
+  return parseWith(source, diagnostics, true);
+}
+
+/**
+ * `parse` with every line going through the recovering parser
+ * (`PlanGrammar` and `AstBuilder`) instead of `DirectGrammar` first: the
+ * reference the fast path must match exactly, which tests compare it with.
+ */
+export function parseFull(source: string, diagnostics: DiagnosticCollector): A.PlanFile {
+  return parseWith(source, diagnostics, false);
+}
+
+function parseWith(source: string, diagnostics: DiagnosticCollector, direct: boolean): A.PlanFile {
   const lines = new LineIndex(source);
   const held = new HeldDiagnostics();
   const statements: A.Statement[] = [];
-  const p = getGrammar();
-  const builder = new AstBuilder(held, new LinePositions(lines));
+  const positions = new LinePositions(lines);
+  const fast = direct ? getDirect() : undefined;
+  fast?.begin(positions);
+  const builder = new AstBuilder(held, positions);
   const lexErrors: LexError[] = [];
   const comments: A.Comment[] = [];
-  let line: IToken[] = [];
+  /** The current line's tokens; one array reused for every line (neither parser keeps it). */
+  const line: IToken[] = [];
+  /** The line holds a literal the lexer pass already reported: only the full parser knows how to echo it. */
+  let lineReported = false;
   const plainCollector = diagnostics.constructor === DiagnosticCollector;
   let unknowns = 0;
   let stopped = false;
@@ -72,14 +105,15 @@ export function parse(source: string, diagnostics: DiagnosticCollector): A.PlanF
     // count differently — an uncapped list, say — so only its own `isFull` decides.)
     if (diagnostics.isFull || (plainCollector && unknowns + lexErrors.length + held.size >= MAX_DIAGNOSTICS)) {
       stopped = true;
-      line = [];
+      line.length = 0;
       return;
     }
     const from = held.size;
-    const stmt = parseStatement(line, p, builder, lines, held);
+    const stmt = parseStatement(line, lineReported ? undefined : fast, builder, lines, held);
     held.statement(from, statements.length);
     if (stmt) statements.push(stmt);
-    line = [];
+    line.length = 0;
+    lineReported = false;
   };
 
   for (let start = 0; start < source.length; ) {
@@ -113,11 +147,13 @@ export function parse(source: string, diagnostics: DiagnosticCollector): A.PlanF
         });
         // Parse on as if it were closed, so the line gets no second, echoing error.
         line.push(retype(t, StringLit));
+        lineReported = true;
         continue;
       }
       if (type === BadNumber) {
         reportBadNumber(t, lines, held);
         line.push(retype(t, t.image.startsWith("$") ? Money : NumberTok));
+        lineReported = true;
         continue;
       }
       line.push(t);
@@ -313,17 +349,33 @@ function endsValue(name: string | undefined): boolean {
   );
 }
 
+/**
+ * One line's statement: from `fast` (`DirectGrammar`, when given) if it
+ * parses the line cleanly, else from the full grammar and `AstBuilder`,
+ * which recover from errors and report them.
+ */
 function parseStatement(
   line: IToken[],
-  p: PlanGrammar,
+  fast: DirectGrammar | undefined,
   builder: AstBuilder,
   lines: LineIndex,
   diagnostics: DiagnosticCollector,
 ): A.Statement | undefined {
   if (!checkLimits(line, lines, diagnostics)) return undefined;
+  if (fast) {
+    let stmt: A.Statement | undefined | typeof FAILED = FAILED;
+    try {
+      stmt = fast.parseLine(line);
+    } catch {
+      // Too deep for the engine's stack (or any other failure of the fast path): the full parser below takes the
+      // line, and reports what it meets there.
+    }
+    if (stmt !== FAILED) return stmt;
+  }
   const first = line[0] as IToken;
   const last = line[line.length - 1] as IToken;
   builder.setStatement(first, last);
+  const p = getGrammar();
   p.input = line;
   let cst: ReturnType<PlanGrammar["statement"]>;
   try {

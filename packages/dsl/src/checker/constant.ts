@@ -41,7 +41,8 @@ export function constantValue(
     default:
       return undefined;
   }
-  const seen = new Set<LetDecl>();
+  // Lets being evaluated (a cycle is not constant); made on the first let met.
+  let seen: Set<LetDecl> | undefined;
   const value = (x: Expr): number | undefined => {
     switch (x.type) {
       case "Number":
@@ -59,8 +60,9 @@ export function constantValue(
       }
       case "Name": {
         const d = names.resolved.get(x);
-        if (!d || names.cyclic.has(d) || seen.has(d)) return undefined;
+        if (!d || names.cyclic.has(d) || seen?.has(d)) return undefined;
         if (cache.has(d)) return cache.get(d);
+        seen ??= new Set();
         seen.add(d);
         const v = value(d.value);
         seen.delete(d);

@@ -49,18 +49,14 @@ export function createLogicContext(names: NameTable, kinds: KindTable): LogicCon
   const constants = letConstants(names, kinds);
   const resolve = (n: NameExpr): LetDecl | undefined => names.resolved.get(n);
   return {
-    satisfiable: (r, diagnostics) => checkSatisfiable(r, names, kinds, keys, constants, diagnostics),
+    satisfiable: (r, diagnostics) => checkSatisfiable(r, names, kinds, keys, constants, resolve, diagnostics),
     entryKey: (r) => {
       if (r.action.action !== "enter_long" && r.action.action !== "enter_short") return undefined;
       const w = r.window
         ? `${r.window.from.hour}:${r.window.from.minute}-${r.window.to.hour}:${r.window.to.minute}`
         : "";
-      return [
-        r.timeframe.seconds,
-        structuralKey(r.condition, resolve, keys),
-        r.filter ? structuralKey(r.filter, resolve, keys) : "",
-        w,
-      ].join("|");
+      const filter = r.filter ? structuralKey(r.filter, resolve, keys) : "";
+      return `${r.timeframe.seconds}|${structuralKey(r.condition, resolve, keys)}|${filter}|${w}`;
     },
   };
 }
@@ -122,52 +118,93 @@ function holds(l: number, op: CompareOp, r: number): boolean {
   }
 }
 
+/** `checkSatisfiable`'s work list, shared: it is empty between calls, which never nest. */
+/**
+ * `checkSatisfiable`'s work list: parallel stacks (expression, anchor,
+ * polarity) with a manual top, so that no node visited costs an object and
+ * the storage is kept from one rule to the next. Calls never nest.
+ */
+class WorkList {
+  readonly e: (Expr | undefined)[] = [];
+  readonly anchor: (Anchor | undefined)[] = [];
+  readonly negated: boolean[] = [];
+  top = 0;
+  private used = 0;
+
+  push(e: Expr, anchor: Anchor | undefined, negated: boolean): void {
+    const i = this.top++;
+    this.e[i] = e;
+    this.anchor[i] = anchor;
+    this.negated[i] = negated;
+    if (this.top > this.used) this.used = this.top;
+  }
+
+  /** Empties the list and drops its references to the rule's nodes. */
+  clear(): void {
+    this.e.fill(undefined, 0, this.used);
+    this.anchor.fill(undefined, 0, this.used);
+    this.top = 0;
+    this.used = 0;
+  }
+}
+const WORK = new WorkList();
+
 function checkSatisfiable(
   rule: ConditionRule,
   names: NameTable,
   kinds: KindTable,
   keys: Map<LetDecl, string>,
   constants: Map<LetDecl, number | undefined>,
+  resolve: (n: NameExpr) => LetDecl | undefined,
   diagnostics: DiagnosticCollector,
 ): void {
   // A condition with kind errors is already explained; reasoning about it would only add noise.
   if (kinds.ty(rule.condition)?.kind !== "bool") return;
   if (rule.filter && kinds.ty(rule.filter)?.kind !== "bool") return;
   const conj: Conjunction = { atoms: [] };
-  const resolve = (n: NameExpr): LetDecl | undefined => names.resolved.get(n);
   // Each let is expanded once per polarity: conjunctions are idempotent, and lets may share sub-lets many times.
-  const expanded = new Set<string>();
-  const letIds = new Map<LetDecl, number>();
+  // Made on the first let met: most conditions use none.
+  let expanded: Set<string> | undefined;
+  let letIds: Map<LetDecl, number> | undefined;
   /** `anchor`: where a conjunct reached through a `let` or `not` is shown (the use in the rule). */
   // An explicit work list rather than recursion: conditions can run through long chains of lets.
+  // The work list as three parallel stacks (expression, anchor, polarity): no object per visited node.
+  const work = WORK;
   const collect = (root: Expr): void => {
-    const work: { e: Expr; anchor: Anchor | undefined; negated: boolean }[] = [
-      { e: root, anchor: undefined, negated: false },
-    ];
-    while (work.length > 0 && !conj.never) {
-      const { e, anchor, negated } = work.pop() as (typeof work)[number];
+    work.push(root, undefined, false);
+    while (work.top > 0 && !conj.never) {
+      const i = --work.top;
+      const e = work.e[i] as Expr;
+      const anchor = work.anchor[i];
+      const negated = work.negated[i] as boolean;
       const x = unparen(e);
       switch (x.type) {
         case "Logical":
           // `not (a and b)` is a disjunction: nothing certain to intersect. Right pushed first: left is handled first.
-          if (x.op === "and" && !negated) work.push({ e: x.right, anchor, negated }, { e: x.left, anchor, negated });
+          if (x.op === "and" && !negated) {
+            work.push(x.right, anchor, negated);
+            work.push(x.left, anchor, negated);
+          }
           break;
         case "Name": {
           const d = names.resolved.get(x);
           if (!d || names.cyclic.has(d)) break;
+          letIds ??= new Map();
+          expanded ??= new Set();
           if (!letIds.has(d)) letIds.set(d, letIds.size);
           const id = `${letIds.get(d)}${negated ? "-" : "+"}`;
           if (expanded.has(id)) break;
           expanded.add(id);
-          work.push({ e: d.value, anchor: anchor ?? { span: x.span, shown: { name: x.name } }, negated });
+          work.push(d.value, anchor ?? { span: x.span, shown: { name: x.name } }, negated);
           break;
         }
         case "Bool":
           if (x.value === negated) conj.never = anchor ?? { span: x.span, shown: { expr: x } };
           break;
         case "Unary":
-          if (x.op === "not")
-            work.push({ e: x.operand, anchor: anchor ?? { span: x.span, shown: { expr: x } }, negated: !negated });
+          if (x.op === "not") {
+            work.push(x.operand, anchor ?? { span: x.span, shown: { expr: x } }, !negated);
+          }
           break;
         case "Compare":
           addCompare(x, negated ? NEGATE[x.op] : x.op, anchor?.span ?? x.span, negated);
@@ -205,6 +242,8 @@ function checkSatisfiable(
   };
   collect(rule.condition);
   if (rule.filter) collect(rule.filter);
+  // Also empties what a walk that stopped early (a constant-false conjunct) left behind.
+  work.clear();
 
   if (conj.never) {
     diagnostics.error(
@@ -241,6 +280,8 @@ interface Bound {
 
 /** Intersects the intervals each subject is confined to; returns the first pair of atoms that empties one. */
 function findClash(atoms: readonly Atom[]): { first: Atom; second: Atom } | undefined {
+  // A clash takes two atoms (one alone bounds its subject to a non-empty interval).
+  if (atoms.length < 2) return undefined;
   const bySubject = new Map<string, { lo?: Bound; hi?: Bound; not: Atom[] }>();
   for (const a of atoms) {
     let s = bySubject.get(a.key);
@@ -284,7 +325,11 @@ export function checkOppositeEntries(
     const key = keys[i];
     if (key === undefined) continue;
     const r = rules[i] as ConditionRule;
-    const firsts = seen.get(key) ?? {};
+    let firsts = seen.get(key);
+    if (firsts === undefined) {
+      firsts = {};
+      seen.set(key, firsts);
+    }
     const mine = r.action.action === "enter_long" ? "long" : "short";
     const theirs = mine === "long" ? "short" : "long";
     const opposite = firsts[theirs];
@@ -296,7 +341,6 @@ export function checkOppositeEntries(
       });
     }
     if (!firsts[mine]) firsts[mine] = r;
-    seen.set(key, firsts);
   }
 }
 

@@ -2,7 +2,7 @@ import type { CallExpr, Expr, LetDecl, PlanFile, Rule, Statement } from "../ast.
 import type { ExprIR } from "../compiled.js";
 import type { DiagnosticCollector } from "../diagnostics.js";
 import type { RuleInfo } from "../semantic.js";
-import { INDICATORS, type IndicatorName, periodValue } from "./indicators.js";
+import { INDICATORS, type IndicatorInfo, type IndicatorName, periodValue } from "./indicators.js";
 import type { NameTable } from "./names.js";
 import { shortExpr } from "./print.js";
 
@@ -113,6 +113,33 @@ interface Res extends StreamLookback {
 const NO_OTHER: ReadonlyMap<string, number> = new Map();
 const LEAF: Res = { bars: 1, other: NO_OTHER, flagged: false };
 
+/** The terms without operands, shared: every leaf of every expression is one. */
+const LEAF_TERM: LookbackTerm = { k: "leaf" };
+const OF_TERM: LookbackTerm = { k: "of" };
+
+/** Results that read no other timeframe and flag nothing, one per lookback below `PLAIN_RES.length`. */
+const PLAIN_RES: Res[] = [];
+for (let bars = 1; bars < 512; bars++) PLAIN_RES[bars] = bars === 1 ? LEAF : { bars, other: NO_OTHER, flagged: false };
+
+/** `{ bars, other: NO_OTHER, flagged: false }`, shared for the common lookbacks (results are never mutated). */
+function plainRes(bars: number): Res {
+  return PLAIN_RES[bars] ?? { bars, other: NO_OTHER, flagged: false };
+}
+
+/** Where each indicator's series and period arguments are (-1 when it has none). */
+const ROLES = new Map<string, { si: number; pi: number }>();
+function roles(info: IndicatorInfo): { si: number; pi: number } {
+  let r = ROLES.get(info.name);
+  if (!r) {
+    r = {
+      si: info.params.findIndex((p) => p.role === "series"),
+      pi: info.params.findIndex((p) => p.role === "period"),
+    };
+    ROLES.set(info.name, r);
+  }
+  return r;
+}
+
 /**
  * Computes every rule's RuleInfo and reports E0306 at the smallest node
  * whose lookback exceeds the bar cache (on whichever stream it is read).
@@ -193,14 +220,18 @@ class LookbackPass {
   ) {}
 
   combine(roots: readonly Expr[]): RuleInfo {
-    const other = new Map<string, number>();
+    // Most rules read no other timeframe: they share one empty map rather than each keeping its own.
+    let other: Map<string, number> | undefined;
     const parts: number[] = [];
     for (const r of roots) {
       const x = this.of(r);
-      mergeOther(other, x.other);
+      if (x.other.size > 0) {
+        other ??= new Map();
+        mergeOther(other, x.other);
+      }
       parts.push(x.bars);
     }
-    return { lookback: lookbackStep({ k: "combine", parts }), otherTimeframes: other };
+    return { lookback: lookbackStep({ k: "combine", parts }), otherTimeframes: other ?? NO_OTHER };
   }
 
   letRes(d: LetDecl): Res {
@@ -227,7 +258,7 @@ class LookbackPass {
       case "Field":
       case "ErrorExpr":
         // The current bar; never past the limit (which is at least 1).
-        return this.finish(e, lookbackStep({ k: "leaf" }), NO_OTHER, false);
+        return this.finish(e, lookbackStep(LEAF_TERM), NO_OTHER, false);
       case "Index": {
         const t = this.of(e.target);
         const n = e.index.value;
@@ -239,7 +270,7 @@ class LookbackPass {
         const tf = e.timeframe.raw;
         const other = new Map(t.other);
         other.set(tf, Math.max(other.get(tf) ?? 0, t.bars));
-        return this.finish(e, lookbackStep({ k: "of" }), other, t.flagged);
+        return this.finish(e, lookbackStep(OF_TERM), other, t.flagged);
       }
       case "Cross": {
         const l = this.of(e.left);
@@ -282,8 +313,7 @@ class LookbackPass {
     let bars: number;
     if (!info || info.params.length !== e.args.length) bars = lookbackStep({ k: "combine", parts });
     else {
-      const si = info.params.findIndex((p) => p.role === "series");
-      const pi = info.params.findIndex((p) => p.role === "period");
+      const { si, pi } = roles(info);
       const periodArg = pi >= 0 ? e.args[pi] : undefined;
       bars = lookbackStep({
         k: "ind",
@@ -301,7 +331,7 @@ class LookbackPass {
       this.report(e, bars);
       return { bars, other, flagged: true };
     }
-    if (bars === 1 && other === NO_OTHER && !flaggedBelow) return LEAF;
+    if (other === NO_OTHER && !flaggedBelow) return plainRes(bars);
     return { bars, other, flagged: flaggedBelow };
   }
 

@@ -52,10 +52,13 @@ function checkRuleModifiers(
   diagnostics: DiagnosticCollector,
 ): void {
   const enters = rule.action.action === "enter_long" || rule.action.action === "enter_short";
-  const seen = new Map<Modifier["type"], Modifier>();
-  for (const m of rule.modifiers) {
+  const modifiers = rule.modifiers;
+  for (let i = 0; i < modifiers.length; i++) {
+    const m = modifiers[i] as Modifier;
     const word = WORD[m.type];
-    const first = seen.get(m.type);
+    // At most four kinds of modifier: a scan of the earlier ones instead of a map per rule.
+    let first: Modifier | undefined;
+    for (let j = 0; j < i && !first; j++) if ((modifiers[j] as Modifier).type === m.type) first = modifiers[j];
     if (first) {
       diagnostics.error("E0404", m.span, `\`${word}\` given twice`, {
         label: "second value",
@@ -64,7 +67,6 @@ function checkRuleModifiers(
       });
       continue;
     }
-    seen.set(m.type, m);
     if (!enters && m.type !== "Confidence") {
       diagnostics.error("E0404", m.span, `\`${word}\` only applies to \`enter\` rules`, {
         label: "this rule exits",

@@ -32,7 +32,8 @@ export function structuralKey(
   resolve: (n: NameExpr) => LetDecl | undefined,
   cache: Map<LetDecl, string> = new Map(),
 ): string {
-  const open = new Set<LetDecl>();
+  // Lets being expanded (a cycle stays a name); made on the first let met, as most expressions use none.
+  let open: Set<LetDecl> | undefined;
   const key = (x: Expr): string => {
     switch (x.type) {
       case "Number":
@@ -47,9 +48,10 @@ export function structuralKey(
         return x.field;
       case "Name": {
         const d = resolve(x);
-        if (!d || open.has(d)) return `@${x.name}`;
+        if (!d || open?.has(d)) return `@${x.name}`;
         const known = cache.get(d);
         if (known !== undefined) return known;
+        open ??= new Set();
         open.add(d);
         const k = key(d.value);
         open.delete(d);

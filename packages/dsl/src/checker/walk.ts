@@ -40,6 +40,25 @@ export function statementExprs(s: Statement): readonly Expr[] {
   }
 }
 
+/** `statementExprs` without building the array: the checker's per-statement passes run on every statement. */
+export function forEachStatementExpr(s: Statement, fn: (e: Expr) => void): void {
+  switch (s.type) {
+    case "LetDecl":
+      fn(s.value);
+      break;
+    case "ConditionRule":
+      fn(s.condition);
+      if (s.filter) fn(s.filter);
+      for (const m of s.modifiers) if (m.type === "Stop" || m.type === "Target") fn(m.value);
+      break;
+    case "TrailingStopRule":
+      if (s.activation) fn(s.activation);
+      break;
+    default:
+      break;
+  }
+}
+
 /** Calls `fn` on `e` and every expression below it, parents before children. */
 export function visitExpr(e: Expr, fn: (e: Expr) => void): void {
   fn(e);
