@@ -178,7 +178,7 @@ function report(results: readonly PartResult[]): string {
     `A full stream (engine + detector): **${int(full)} bytes** with the engine's ${engine.capacity}-bar series, ${int(full1000)} bytes with a ${engine1000.capacity}-bar series; ${int(STREAMS)} streams take ${mib(full * STREAMS)} MiB and ${mib(full1000 * STREAMS)} MiB.`,
   );
   out.push(
-    `Of the ${engine.capacity}-bar stream, the bars themselves are ${int(48 * (engine.capacity ?? 0))} bytes (6 float64 columns). The \`BarSeries\` objects around them take ${int(series.heap / series.count)} bytes of heap each (six typed arrays with their ArrayBuffers, the ring buffer, its frozen column record, and the frozen history view with its ten accessors); the remaining ${int(per(engine) - per(series))} bytes per stream are the rule slot and state, the symbol's maps, evaluator and queue (shared by its 5 streams), and the engine's validated copy of the compiled plan's stream list.`,
+    `Of the ${engine.capacity}-bar stream, the bars themselves are ${int(48 * (engine.capacity ?? 0))} bytes (6 float64 columns). The \`BarSeries\` objects around them take ${int(series.heap / series.count)} bytes of heap each (one ArrayBuffer holding the six columns, the array over all of it and the six column views, the ring buffer, its frozen column record, and the frozen history view); the remaining ${int(per(engine) - per(series))} bytes per stream are the rule slot and state, the symbol's maps, evaluator and queue (shared by its 5 streams), and the engine's validated copy of the compiled plan's stream list.`,
   );
   const bar = per(ring);
   out.push(

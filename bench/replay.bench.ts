@@ -24,7 +24,7 @@ const DATA: DataSet = {
 const GOAL_BARS_PER_S = 1_000_000;
 /** The figure the issue compares with: backtrader's event loop on one core. */
 const BACKTRADER_BARS_PER_S = 15_000;
-const RUNS = 3;
+const RUNS = 5;
 /** Bars of the untimed in-memory warm-up run. */
 const WARM_UP_BARS = 200_000;
 /** Bars of the firing pair: a firing costs far more than a bar, so fewer bars give the same precision. */

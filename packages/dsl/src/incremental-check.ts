@@ -3,7 +3,7 @@ import { INDICATORS } from "./checker/indicators.js";
 import { createKindChecker, type KindChecker } from "./checker/kinds.js";
 import { checkOppositeEntries, checkTrailingStops, createLogicContext, type LogicContext } from "./checker/logic.js";
 import { createLookbackChecker, type LookbackChecker } from "./checker/lookback.js";
-import { type Constant, checkStatementModifiers, constantsOf } from "./checker/modifiers.js";
+import { type Constant, checkStatementModifiers, constantsOf, type Fold, foldsOf } from "./checker/modifiers.js";
 import { defineLets, findCycles, type NameTable, reportUnused, resolveStatement } from "./checker/names.js";
 import { checkStatementTimeframes } from "./checker/timeframes.js";
 import { visitExpr } from "./checker/walk.js";
@@ -112,6 +112,7 @@ export class CheckSession {
   private readonly lookback: LookbackChecker;
   private readonly logic: LogicContext;
   private readonly constant: Constant;
+  private readonly fold: Fold;
   private readonly results = new Map<Statement, StatementCheck>();
   private readonly letUses = new Map<Statement, { diagnostics: Diagnostic[]; uses: NameExpr[] }>();
   private readonly defineDiagnostics: Diagnostic[] = [];
@@ -152,6 +153,7 @@ export class CheckSession {
     this.lookback.lets();
     this.logic = createLogicContext(this.names, this.kinds.table);
     this.constant = constantsOf(this.names, this.kinds.table);
+    this.fold = foldsOf(this.names);
     if (previous && previous.env.session === env.session && previous.env.timezone === env.timezone) {
       const sameNames =
         previous.letNames.length === this.letNames.length && previous.letNames.every((n, i) => n === this.letNames[i]);
@@ -244,7 +246,7 @@ export class CheckSession {
     const logic = pass(() => {
       if (s.type === "ConditionRule") this.logic.satisfiable(s, router);
     });
-    const modifiers = pass(() => checkStatementModifiers(s, this.constant, this.kinds.table, router));
+    const modifiers = pass(() => checkStatementModifiers(s, this.constant, this.fold, this.kinds.table, router));
     const quiet = [named.diagnostics, timeframes, kinds, windows, lookback, logic, modifiers].every(
       (d) => d.length === 0,
     );

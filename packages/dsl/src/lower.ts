@@ -1,5 +1,6 @@
 import type * as A from "./ast.js";
 import type { ExprIR } from "./compiled.js";
+import { foldConstant } from "./fold.js";
 import type { SemanticModel } from "./semantic.js";
 
 /**
@@ -9,6 +10,9 @@ import type { SemanticModel } from "./semantic.js";
  * runtime never needs kinds.
  */
 export class Lowerer {
+  /** Each let's folded value, computed once. */
+  private readonly folded = new Map<A.LetDecl, number | undefined>();
+
   constructor(private readonly model: SemanticModel) {}
 
   lower(e: A.Expr): ExprIR {
@@ -74,32 +78,9 @@ export class Lowerer {
     return { k: "arith", op: e.op, l, r };
   }
 
-  /** Folds an expression to a number when it is a constant (literals, lets of literals, arithmetic on them). */
+  /** Folds an expression to a number when it is a constant (see fold.ts, which the checker shares). */
   constant(e: A.Expr): number | undefined {
-    switch (e.type) {
-      case "Number":
-      case "Money":
-        return Number.isFinite(e.value) ? e.value : undefined;
-      case "Paren":
-        return this.constant(e.inner);
-      case "Name": {
-        const decl = this.model.resolve(e);
-        return decl ? this.constant(decl.value) : undefined;
-      }
-      case "Unary": {
-        const v = e.op === "-" ? this.constant(e.operand) : undefined;
-        return v === undefined ? undefined : -v;
-      }
-      case "Binary": {
-        const a = this.constant(e.left);
-        const b = this.constant(e.right);
-        if (a === undefined || b === undefined) return undefined;
-        const v = e.op === "+" ? a + b : e.op === "-" ? a - b : e.op === "*" ? a * b : a / b;
-        return Number.isFinite(v) ? v : undefined;
-      }
-      default:
-        return undefined;
-    }
+    return foldConstant(e, (n) => this.model.resolve(n), this.folded);
   }
 }
 

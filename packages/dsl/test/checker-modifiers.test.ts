@@ -15,10 +15,9 @@ describe("modifiers (E0404)", () => {
     "stop 145",
     "stop $145.50",
     "stop 2%",
-    "stop lowest(low, 10)",
     "target 5%",
     "target 160",
-    "target close * 1.05",
+    "target 150 * 1.05",
     "size 100 shares confidence high stop 2% target 5%",
   ])("valid: %s", (m) => {
     expect(codes(`${HEAD}${ENTER} ${m}\n`)).toEqual([]);
@@ -40,6 +39,10 @@ describe("modifiers (E0404)", () => {
     ["target rsi(close, 14)", "`target` takes a price or a percent such as `2%`, found a `number`"],
     ["stop change(close, 5)", "`stop` takes a price or a percent such as `2%`, found a `percent`"],
     ["stop close > open", "`stop` takes a price or a percent such as `2%`, found a `bool`"],
+    // The broker holds stops and targets as resting orders: a price must be a constant (what the compiler folds).
+    ["stop lowest(low, 10)", "`stop` needs a constant price or a percent"],
+    ["target close * 1.05", "`target` needs a constant price or a percent"],
+    ["stop (2%)", "`stop` needs a constant price or a percent"],
   ])("invalid: %s", (m, message) => {
     const d = only(`${HEAD}${ENTER} ${m}\n`, "E0404");
     expect(d.message).toBe(message);
@@ -77,7 +80,7 @@ describe("trailing stops (E0405)", () => {
     expect(only(src, "E0405").message).toBe(`trail must be between 0% and 100%, found \`${p}\``);
   });
 
-  test.each(["155", "$155.00", "sma(close, 20) * 1.02"])("activate at %s", (a) => {
+  test.each(["155", "$155.00", "150 * 1.02"])("activate at %s", (a) => {
     expect(codes(`${HEAD}${ENTER}\non 1m trailing stop 2% activate at ${a}\n`)).toEqual([]);
   });
 
@@ -85,6 +88,7 @@ describe("trailing stops (E0405)", () => {
     ["2%", "`activate at` takes a price, found a `percent`"],
     ["volume", "`activate at` takes a price, found a `volume`"],
     ["0", "activation price must be positive"],
+    ["sma(close, 20) * 1.02", "`activate at` needs a constant price"],
   ])("activate at %s", (a, message) => {
     expect(only(`${HEAD}${ENTER}\non 1m trailing stop 2% activate at ${a}\n`, "E0405").message).toBe(message);
   });

@@ -1,5 +1,15 @@
-import type { ConditionRule, Expr, Modifier, PlanFile, Statement, TrailingStopRule } from "../ast.js";
+import type {
+  ConditionRule,
+  Expr,
+  LetDecl,
+  Modifier,
+  NameExpr,
+  PlanFile,
+  Statement,
+  TrailingStopRule,
+} from "../ast.js";
 import type { DiagnosticCollector } from "../diagnostics.js";
+import { foldConstant } from "../fold.js";
 import { constantValue, letConstants } from "./constant.js";
 import type { KindTable } from "./kinds.js";
 import type { NameTable } from "./names.js";
@@ -15,7 +25,8 @@ export function checkModifiers(
   diagnostics: DiagnosticCollector,
 ): void {
   const constant = constantsOf(names, kinds);
-  for (const s of ast.statements) checkStatementModifiers(s, constant, kinds, diagnostics);
+  const fold = foldsOf(names);
+  for (const s of ast.statements) checkStatementModifiers(s, constant, fold, kinds, diagnostics);
 }
 
 /** The constant value of an expression, if it is one (see constant.ts). */
@@ -27,15 +38,31 @@ export function constantsOf(names: NameTable, kinds: KindTable): Constant {
   return (e) => constantValue(e, names, kinds, constants);
 }
 
+/**
+ * The compiler's constant folding (fold.ts) over this plan's lets. Where the
+ * compiler needs a constant (`activate at`, a `stop` or `target` price), the
+ * checker asks this, not {@link Constant}, so that a plan the checker accepts
+ * always compiles and `tradeplan check` need not compile.
+ */
+export type Fold = (e: Expr) => number | undefined;
+
+/** {@link Fold} with each let folded once (the lets are fixed for a whole check). */
+export function foldsOf(names: NameTable): Fold {
+  const memo = new Map<LetDecl, number | undefined>();
+  const resolve = (n: NameExpr) => names.resolved.get(n);
+  return (e) => foldConstant(e, resolve, memo);
+}
+
 /** One statement's modifiers (a condition rule) or trailing stop; other statements have none. */
 export function checkStatementModifiers(
   s: Statement,
   constant: Constant,
+  fold: Fold,
   kinds: KindTable,
   diagnostics: DiagnosticCollector,
 ): void {
-  if (s.type === "ConditionRule") checkRuleModifiers(s, constant, kinds, diagnostics);
-  else if (s.type === "TrailingStopRule") checkTrailingStop(s, constant, kinds, diagnostics);
+  if (s.type === "ConditionRule") checkRuleModifiers(s, constant, fold, kinds, diagnostics);
+  else if (s.type === "TrailingStopRule") checkTrailingStop(s, constant, fold, kinds, diagnostics);
 }
 
 const WORD: Record<Modifier["type"], string> = {
@@ -48,6 +75,7 @@ const WORD: Record<Modifier["type"], string> = {
 function checkRuleModifiers(
   rule: ConditionRule,
   constant: Constant,
+  fold: Fold,
   kinds: KindTable,
   diagnostics: DiagnosticCollector,
 ): void {
@@ -88,7 +116,7 @@ function checkRuleModifiers(
         break;
       case "Stop":
       case "Target":
-        checkPriceOffset(word, m.value, constant, kinds, diagnostics);
+        checkPriceOffset(word, m.value, constant, fold, kinds, diagnostics);
         break;
     }
   }
@@ -133,6 +161,7 @@ function checkPriceOffset(
   word: string,
   value: Expr,
   constant: Constant,
+  fold: Fold,
   kinds: KindTable,
   diagnostics: DiagnosticCollector,
 ): void {
@@ -151,7 +180,7 @@ function checkPriceOffset(
           hint: `e.g. \`${word} 2%\``,
         },
       );
-    }
+    } else if (value.type !== "Percent") notConstantOffset(word, value, diagnostics);
     return;
   }
   if (t.lit === "number") kinds.adapt(value, "price");
@@ -161,7 +190,7 @@ function checkPriceOffset(
         label: "not a price",
         hint: `e.g. \`${word} 145.00\``,
       });
-    }
+    } else if (fold(value) === undefined) notConstantOffset(word, value, diagnostics);
     return;
   }
   diagnostics.error(
@@ -178,9 +207,18 @@ function checkPriceOffset(
   );
 }
 
+/** A `stop`/`target` the compiler cannot turn into a number: a percent literal or a constant price is needed. */
+function notConstantOffset(word: string, value: Expr, diagnostics: DiagnosticCollector): void {
+  diagnostics.error("E0404", value.span, `\`${word}\` needs a constant price or a percent`, {
+    label: "not a constant",
+    hint: "write a price such as `145.00` or a distance such as `2%`",
+  });
+}
+
 function checkTrailingStop(
   rule: TrailingStopRule,
   constant: Constant,
+  fold: Fold,
   kinds: KindTable,
   diagnostics: DiagnosticCollector,
 ): void {
@@ -202,6 +240,11 @@ function checkTrailingStop(
       diagnostics.error("E0405", a.span, "activation price must be positive", {
         label: "not a price",
         hint: "e.g. `activate at 155.00`",
+      });
+    } else if (fold(a) === undefined) {
+      diagnostics.error("E0405", a.span, "`activate at` needs a constant price", {
+        label: "not a constant",
+        hint: "write a price such as `155.00`, or a `let` that names one",
       });
     }
     return;

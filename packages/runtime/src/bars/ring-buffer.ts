@@ -78,7 +78,7 @@ class SlotView implements BarView {
   }
 }
 
-/** The six columns, one `Float64Array` each: 48 bytes per cached bar. */
+/** The six columns, one `Float64Array` view each over {@link BarRingBuffer.data}: 48 bytes per cached bar. */
 export interface BarColumns {
   readonly time: Float64Array;
   readonly open: Float64Array;
