@@ -44,6 +44,13 @@ export interface BacktestOptions {
   readonly defaultShares?: number;
 }
 
+/** One symbol's replay: its timeframes' aggregator and its sampled prices. */
+interface SymbolReplay {
+  readonly symbol: string;
+  readonly aggregator: ReplayAggregator;
+  readonly prices: Decimator;
+}
+
 /** Sampled series for the HTML report. */
 export interface BacktestCharts {
   readonly prices: Record<string, { t: number; v: number }[]>;
@@ -79,10 +86,9 @@ export class Backtest {
   readonly engine: Engine;
   readonly broker: PaperBroker;
   readonly calendar: MarketCalendar;
-  private readonly aggregators = new Map<string, ReplayAggregator>();
+  private readonly symbols = new Map<string, SymbolReplay>();
   private readonly signals: SignalRecord[] = [];
   private readonly tracker: EquityTracker;
-  private readonly prices = new Map<string, Decimator>();
   private readonly equity: Decimator;
   private readonly lineOf: Map<string, number>;
   private readonly closes: CloseInput[] = [];
@@ -94,9 +100,7 @@ export class Backtest {
   private outside = 0;
   private rejectedRows = 0;
   private lastSession: Session | null = null;
-  private lastSymbol: string | undefined;
-  private lastAggregator: ReplayAggregator | undefined;
-  private lastPrices: Decimator | undefined;
+  private lastSymbol: SymbolReplay | undefined;
 
   constructor(private readonly options: BacktestOptions) {
     const { plan } = options;
@@ -177,41 +181,38 @@ export class Backtest {
       this.outside++;
       return;
     }
-    // Most runs have one symbol: the previous bar's aggregator and price series are reused without a map lookup.
-    let agg: ReplayAggregator | undefined;
-    let p: Decimator | undefined;
-    if (bar.symbol === this.lastSymbol) {
-      agg = this.lastAggregator;
-      p = this.lastPrices;
-    } else {
-      agg = this.aggregators.get(bar.symbol);
-      if (!agg) {
-        const tfs = this.streamTfs.get(bar.symbol);
-        if (!tfs) return;
-        agg = new ReplayAggregator(bar.symbol, bar.timeframe, tfs, this.calendar);
-        this.aggregators.set(bar.symbol, agg);
-      }
-      p = this.prices.get(bar.symbol);
-      if (!p) {
-        p = new Decimator(this.options.chartPoints ?? 2000);
-        this.prices.set(bar.symbol, p);
-      }
-      this.lastSymbol = bar.symbol;
-      this.lastAggregator = agg;
-      this.lastPrices = p;
+    // Most runs have one symbol: the previous bar's is reused without a map look-up.
+    let r = this.lastSymbol;
+    if (r === undefined || r.symbol !== bar.symbol) {
+      r = this.symbols.get(bar.symbol) ?? this.startSymbol(bar);
+      if (!r) return;
+      this.lastSymbol = r;
     }
     this.barsIn++;
     const closes = this.closes;
-    agg!.advance(bar.time, closes);
+    r.aggregator.advance(bar.time, closes);
     if (closes.length > 0) this.run(closes);
     this.broker.onBar(bar);
-    agg!.push(bar, closes);
+    r.aggregator.push(bar, closes);
     if (closes.length > 0) this.run(closes);
     const account = this.broker.account();
     const exposed = this.broker.hasPositions();
     this.tracker.observe(s.date, account.equity, exposed);
     this.equity.push(bar.closeTime, account.equity);
-    p!.push(bar.closeTime, bar.close);
+    r.prices.push(bar.closeTime, bar.close);
+  }
+
+  /** The replay state of a symbol's first bar; undefined for a symbol the plan does not trade. */
+  private startSymbol(bar: BarData): SymbolReplay | undefined {
+    const tfs = this.streamTfs.get(bar.symbol);
+    if (!tfs) return undefined;
+    const r: SymbolReplay = {
+      symbol: bar.symbol,
+      aggregator: new ReplayAggregator(bar.symbol, bar.timeframe, tfs, this.calendar),
+      prices: new Decimator(this.options.chartPoints ?? 2000),
+    };
+    this.symbols.set(bar.symbol, r);
+    return r;
   }
 
   /** Processes the closes in order and empties the list. */
@@ -266,7 +267,7 @@ export class Backtest {
       },
     };
     const prices: Record<string, { t: number; v: number }[]> = {};
-    for (const [sym, d] of this.prices) prices[sym] = d.points();
+    for (const [sym, r] of this.symbols) prices[sym] = r.prices.points();
     return { result, charts: { prices, equity: this.equity.points() } };
   }
 }
