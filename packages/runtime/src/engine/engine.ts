@@ -121,8 +121,6 @@ const BUILTIN_CLASSES: ReadonlySet<unknown> = new Set(Object.values(BUILTIN_FUNC
 
 interface SymbolRuntime {
   readonly symbol: string;
-  readonly series: Map<string, BarSeries>;
-  readonly rulesByTimeframe: Map<string, RuleSlot[]>;
   /** Per timeframe, everything a close needs, found with one look-up. */
   readonly streams: Map<string, StreamRuntime>;
   queue: Promise<void>;
@@ -241,20 +239,20 @@ export class Engine {
       const slots = rulesByTimeframe.get(tf) ?? [];
       streams.set(tf, { series: s, slots, async: !slots.every(isSynchronous) });
     }
-    return { symbol, series, rulesByTimeframe, streams, queue: RESOLVED, pending: 0 };
+    return { symbol, streams, queue: RESOLVED, pending: 0 };
   }
 
   /** Timeframes (with their symbols) the engine wants closes for. */
   streams(): { symbol: string; timeframe: string }[] {
     const out: { symbol: string; timeframe: string }[] = [];
     for (const rt of this.symbols.values())
-      for (const tf of rt.series.keys()) out.push({ symbol: rt.symbol, timeframe: tf });
+      for (const tf of rt.streams.keys()) out.push({ symbol: rt.symbol, timeframe: tf });
     return out;
   }
 
   /** The cached closed bars of one stream (read-only use). */
   series(symbol: string, timeframe: string): BarSeries | undefined {
-    return this.symbols.get(symbol)?.series.get(timeframe);
+    return this.symbols.get(symbol)?.streams.get(timeframe)?.series;
   }
 
   /**
@@ -263,7 +261,7 @@ export class Engine {
    * Returns false for a stream the plan does not use.
    */
   warmUp(e: CloseInput): boolean {
-    const series = this.symbols.get(e.symbol)?.series.get(e.timeframe);
+    const series = this.symbols.get(e.symbol)?.streams.get(e.timeframe)?.series;
     if (!series) return false;
     series.push(e.bar);
     return true;
@@ -273,7 +271,7 @@ export class Engine {
   exportState(): EngineState {
     const functions: { symbol: string; rule: string; state: unknown }[] = [];
     for (const rt of this.symbols.values())
-      for (const slots of rt.rulesByTimeframe.values())
+      for (const { slots } of rt.streams.values())
         for (const slot of slots) {
           const fn = slot.binding.fn as Partial<PersistentFunction>;
           if (typeof fn.exportState === "function")
@@ -287,7 +285,7 @@ export class Engine {
     const skipped: string[] = [];
     for (const f of saved.functions) {
       let slot: RuleSlot | undefined;
-      for (const slots of this.symbols.get(f.symbol)?.rulesByTimeframe.values() ?? [])
+      for (const { slots } of this.symbols.get(f.symbol)?.streams.values() ?? [])
         slot ??= slots.find((s) => s.origin.rule === f.rule);
       const fn = slot?.binding.fn as Partial<PersistentFunction> | undefined;
       if (!slot || typeof fn?.importState !== "function" || !fn.importState(slot.state, f.state))
