@@ -87,8 +87,11 @@ function cliCheckMs(rules: number): number {
   const dir = mkdtempSync(join(tmpdir(), "tradeplan-bench-"));
   const file = join(dir, `generated-${rules}.plan`);
   writeFileSync(file, generatePlan(rules));
-  // run.mjs runs benches from the repository root (this file runs bundled, elsewhere).
-  const bin = join(process.cwd(), "packages", "cli", "bin", "tradeplan.mjs");
+  // run.mjs runs benches from the repository root (this file runs bundled, elsewhere). The bundle is rebuilt
+  // first, as cli.bench.ts does: with sources newer than it, the launcher would measure tsx instead.
+  const cliBin = join(process.cwd(), "packages", "cli", "bin");
+  execFileSync(process.execPath, [join(cliBin, "build.mjs")], { stdio: ["ignore", "ignore", "inherit"] });
+  const bin = join(cliBin, "tradeplan.mjs");
   const runs: number[] = [];
   try {
     for (let i = 0; i < 3; i++) {

@@ -1,9 +1,9 @@
-import type { BarField, Expr, LetDecl, NameExpr, PlanFile, Span, Statement } from "../ast.js";
+import type { BarField, LetDecl, NameExpr, PlanFile, Span, Statement } from "../ast.js";
 import type { DiagnosticCollector } from "../diagnostics.js";
 import { KEYWORDS } from "../lexer.js";
 import { fillSnippet, INDICATORS } from "./indicators.js";
 import { didYouMean, suggestion } from "./suggest.js";
-import { forEachStatementExpr, visitExpr } from "./walk.js";
+import { forEachStatementExpr, visitExpr, visitExprsOfType } from "./walk.js";
 
 /**
  * `let` names: definitions (E0211), uses (E0201 with "did you mean"),
@@ -56,40 +56,13 @@ export function resolveStatement(
   diagnostics: DiagnosticCollector,
   onResolved: (e: NameExpr, d: LetDecl) => void,
 ): void {
-  const visit = (e: Expr): void => {
-    // Direct recursion in `visitExpr`'s order (parents first, left to right): only names need a call.
-    switch (e.type) {
-      case "Name": {
-        const d = lets.get(e.name);
-        if (d) onResolved(e, d);
-        else reportUnknown(e, letNames, diagnostics);
-        break;
-      }
-      case "Call":
-        for (const a of e.args) visit(a);
-        break;
-      case "Index":
-      case "Of":
-        visit(e.target);
-        break;
-      case "Binary":
-      case "Compare":
-      case "Cross":
-      case "Logical":
-        visit(e.left);
-        visit(e.right);
-        break;
-      case "Unary":
-        visit(e.operand);
-        break;
-      case "Paren":
-        visit(e.inner);
-        break;
-      default:
-        break;
-    }
-  };
-  forEachStatementExpr(s, visit);
+  forEachStatementExpr(s, (root) =>
+    visitExprsOfType(root, "Name", (e) => {
+      const d = lets.get(e.name);
+      if (d) onResolved(e, d);
+      else reportUnknown(e, letNames, diagnostics);
+    }),
+  );
 }
 
 /** W0601 for every `let` no name refers to. */

@@ -1,7 +1,7 @@
-import type { Expr, PlanFile, Statement, Timeframe } from "../ast.js";
+import type { PlanFile, Statement, Timeframe } from "../ast.js";
 import type { DiagnosticCollector } from "../diagnostics.js";
 import { suggestion } from "./suggest.js";
-import { forEachStatementExpr } from "./walk.js";
+import { forEachStatementExpr, visitExprsOfType } from "./walk.js";
 
 /**
  * Timeframes the feed can build (E0301). Bars are aggregated from a
@@ -54,39 +54,5 @@ export function checkTimeframes(ast: PlanFile, diagnostics: DiagnosticCollector)
 /** One statement's timeframes: its rule timeframe and every `x of TF` in it. */
 export function checkStatementTimeframes(s: Statement, diagnostics: DiagnosticCollector): void {
   if (s.type === "ConditionRule" || s.type === "TrailingStopRule") checkOne(s.timeframe, diagnostics);
-  forEachStatementExpr(s, (root) => checkOfs(root, diagnostics));
-}
-
-/**
- * Every `x of TF` in `e`, parents before children (`visitExpr`'s order),
- * by direct recursion: a visitor callback per node was most of this pass.
- */
-function checkOfs(e: Expr, diagnostics: DiagnosticCollector): void {
-  switch (e.type) {
-    case "Of":
-      checkOne(e.timeframe, diagnostics);
-      checkOfs(e.target, diagnostics);
-      break;
-    case "Call":
-      for (const a of e.args) checkOfs(a, diagnostics);
-      break;
-    case "Index":
-      checkOfs(e.target, diagnostics);
-      break;
-    case "Binary":
-    case "Compare":
-    case "Cross":
-    case "Logical":
-      checkOfs(e.left, diagnostics);
-      checkOfs(e.right, diagnostics);
-      break;
-    case "Unary":
-      checkOfs(e.operand, diagnostics);
-      break;
-    case "Paren":
-      checkOfs(e.inner, diagnostics);
-      break;
-    default:
-      break;
-  }
+  forEachStatementExpr(s, (root) => visitExprsOfType(root, "Of", (e) => checkOne(e.timeframe, diagnostics)));
 }

@@ -61,28 +61,46 @@ export function forEachStatementExpr(s: Statement, fn: (e: Expr) => void): void 
 
 /** Calls `fn` on `e` and every expression below it, parents before children. */
 export function visitExpr(e: Expr, fn: (e: Expr) => void): void {
-  fn(e);
+  walk(e, undefined, fn);
+}
+
+/**
+ * Calls `fn` on every expression of one type in `e` (itself included), in
+ * {@link visitExpr}'s order. Passes that look for one kind of node use this:
+ * a callback on every node was most of their time.
+ */
+export function visitExprsOfType<T extends Expr["type"]>(
+  e: Expr,
+  type: T,
+  fn: (e: Extract<Expr, { type: T }>) => void,
+): void {
+  walk(e, type, fn as (e: Expr) => void);
+}
+
+/** The one recursion behind both visitors; `fn` runs on every node, or on nodes of `type` only. */
+function walk(e: Expr, type: Expr["type"] | undefined, fn: (e: Expr) => void): void {
+  if (type === undefined || e.type === type) fn(e);
   // The same children as `childExprs`, without an array per node: every pass walks every expression.
   switch (e.type) {
     case "Call":
-      for (const a of e.args) visitExpr(a, fn);
+      for (const a of e.args) walk(a, type, fn);
       break;
     case "Index":
     case "Of":
-      visitExpr(e.target, fn);
+      walk(e.target, type, fn);
       break;
     case "Binary":
     case "Compare":
     case "Cross":
     case "Logical":
-      visitExpr(e.left, fn);
-      visitExpr(e.right, fn);
+      walk(e.left, type, fn);
+      walk(e.right, type, fn);
       break;
     case "Unary":
-      visitExpr(e.operand, fn);
+      walk(e.operand, type, fn);
       break;
     case "Paren":
-      visitExpr(e.inner, fn);
+      walk(e.inner, type, fn);
       break;
     default:
       break;
