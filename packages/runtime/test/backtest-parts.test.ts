@@ -1,9 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { Decimator } from "../src/backtest/decimator.js";
-import { ReplayAggregator, ReplayTimeframeError } from "../src/backtest/replay-aggregator.js";
+import { ClosedBars, ReplayAggregator, ReplayTimeframeError } from "../src/backtest/replay-aggregator.js";
 import { EquityTracker, tradeStats } from "../src/backtest/stats.js";
 import { calendarFor } from "../src/calendar/factory.js";
-import type { CloseInput } from "../src/engine/engine.js";
 import type { BarData } from "../src/models.js";
 
 const M = 60_000;
@@ -26,13 +25,11 @@ function base(min: number, close: number, volume = 10): BarData {
   };
 }
 
-function feed(agg: ReplayAggregator, bars: BarData[]): CloseInput[] {
-  const all: CloseInput[] = [];
+function feed(agg: ReplayAggregator, bars: BarData[]): BarData[] {
+  const all: BarData[] = [];
   for (const b of bars) {
-    const out: CloseInput[] = [];
-    agg.advance(b.time, out);
-    agg.push(b, out);
-    all.push(...out);
+    all.push(...agg.advance(b.time).toArray());
+    all.push(...agg.push(b).toArray());
   }
   return all;
 }
@@ -45,17 +42,15 @@ describe("ReplayAggregator", () => {
       [0, 1, 2, 3, 4, 5].map((i) => base(i, 100 + i)),
     );
     expect(closes).toHaveLength(1);
-    expect(closes[0]).toMatchObject({ timeframe: "5m", closeTime: OPEN + 5 * M });
-    expect(closes[0]?.bar).toMatchObject({ time: OPEN, open: 100, high: 105, low: 99, close: 104, volume: 50 });
+    expect(closes[0]).toMatchObject({ symbol: "X", timeframe: "5m", closeTime: OPEN + 5 * M });
+    expect(closes[0]).toMatchObject({ time: OPEN, open: 100, high: 105, low: 99, close: 104, volume: 50 });
   });
 
   it("closes a bar whose last base bar is missing when time passes its boundary (before the next bar is used)", () => {
     const agg = new ReplayAggregator("X", "1m", ["5m"], nyse);
-    const out: CloseInput[] = [];
-    for (const i of [0, 1, 2]) agg.push(base(i, 100), out);
-    expect(out).toHaveLength(0);
-    agg.advance(base(7, 100).time, out);
-    expect(out.map((c) => [c.closeTime, c.bar.volume])).toEqual([[OPEN + 5 * M, 30]]);
+    for (const i of [0, 1, 2]) expect(agg.push(base(i, 100)).count).toBe(0);
+    const out = agg.advance(base(7, 100).time).toArray();
+    expect(out.map((c) => [c.closeTime, c.volume])).toEqual([[OPEN + 5 * M, 30]]);
   });
 
   it("builds no bar for an interval with no data", () => {
@@ -97,7 +92,7 @@ describe("ReplayAggregator", () => {
       Array.from({ length: 390 }, (_, i) => base(i, 100 + (i === 200 ? 9 : 0))),
     );
     expect(closes).toHaveLength(1);
-    expect(closes[0]?.bar).toMatchObject({ time: OPEN, closeTime: OPEN + 390 * M, high: 110, volume: 3900 });
+    expect(closes[0]).toMatchObject({ time: OPEN, closeTime: OPEN + 390 * M, high: 110, volume: 3900 });
   });
 
   it("refuses a timeframe the base feed cannot build", () => {
@@ -172,6 +167,43 @@ describe("tradeStats", () => {
       commissions: 3,
     });
     expect(tradeStats([]).profitFactor).toBeNull();
+  });
+});
+
+describe("ClosedBars", () => {
+  it("sorts by close time, the longer timeframe first at one close time, and is emptied by clear", () => {
+    const ms = new Map([
+      ["1m", M],
+      ["5m", 5 * M],
+      ["15m", 15 * M],
+    ]);
+    const at = (tf: string, closeMin: number): BarData => ({
+      ...base(closeMin - 1, 1),
+      timeframe: tf,
+      closeTime: OPEN + closeMin * M,
+    });
+    const list = new ClosedBars(6);
+    for (const b of [at("1m", 15), at("15m", 15), at("5m", 10), at("5m", 15), at("1m", 10)]) list.add(b);
+    list.sort(ms);
+    expect(list.toArray().map((b) => `${b.timeframe}@${(b.closeTime - OPEN) / M}`)).toEqual([
+      "5m@10",
+      "1m@10",
+      "15m@15",
+      "5m@15",
+      "1m@15",
+    ]);
+    list.clear();
+    expect(list.count).toBe(0);
+    expect(list.toArray()).toEqual([]);
+  });
+
+  it("is the aggregator's one list, reused from step to step", () => {
+    const agg = new ReplayAggregator("X", "1m", ["1m", "5m"], nyse);
+    const first = agg.push(base(0, 1));
+    expect(first.count).toBe(1);
+    expect(agg.push(base(1, 1))).toBe(first);
+    expect(agg.advance(base(2, 1).time)).toBe(first);
+    expect(first.count).toBe(0);
   });
 });
 

@@ -108,4 +108,66 @@ describe("CSV fast path", () => {
       expect(bars).toHaveLength(1);
     }
   });
+
+  it("reads a file the same whatever its chunks and line endings", () => {
+    // Rows the fast path reads, rows it declines (read by the general path), bad rows and blank lines, with LF or
+    // CRLF endings, cut into chunks anywhere (inside a row, between a CR and its LF): the fast path finds each
+    // row's newline itself, so every such cut must leave the bars and the rejections unchanged.
+    const row = fc.oneof(
+      fc
+        .tuple(decimal, decimal)
+        .map(([a, b]) =>
+          `${a},${b},${a},${b},${a}`.replace(
+            /^([^,]*),([^,]*),/,
+            (_, x, y) => `${Math.min(Number(x), Number(y))},${Math.max(Number(x), Number(y))},`,
+          ),
+        ),
+      fc.constant("1e1,11,10,10.5, 7"),
+      fc.constant("1,1,2,1,1"),
+      fc.constant("1,1,1,x,1"),
+      fc.constant("1,1,1,1"),
+    );
+    const file = fc.record({
+      rows: fc.array(fc.tuple(row, fc.boolean()), { minLength: 1, maxLength: 40 }),
+      crlf: fc.boolean(),
+      finalNewline: fc.boolean(),
+      cuts: fc.array(fc.nat(), { maxLength: 6 }),
+    });
+    fc.assert(
+      fc.property(file, (f) => {
+        const nl = f.crlf ? "\r\n" : "\n";
+        const lines = ["Date,Time,Open,High,Low,Close,Volume"];
+        f.rows.forEach(([r, blank], i) => {
+          if (blank) lines.push("");
+          lines.push(`2024-02-01,${p2(10 + Math.floor(i / 60))}:${p2(i % 60)},${r}`);
+        });
+        const text = lines.join(nl) + (f.finalNewline ? nl : "");
+        const read = (chunks: Uint8Array[]) => {
+          const out: string[] = [];
+          const r = new CsvBarReader(
+            NY,
+            (b) => out.push(`bar ${b.time} ${b.open} ${b.high} ${b.low} ${b.close} ${b.volume}`),
+            (x) => out.push(`reject ${x.line} ${x.code} ${x.reason}`),
+          );
+          for (const c of chunks) r.push(c);
+          const summary = r.end();
+          return { out, summary };
+        };
+        const bytes = new TextEncoder().encode(text);
+        const whole = read([bytes]);
+        const points = [...new Set(f.cuts.map((c) => c % (bytes.length + 1)))].sort((a, b) => a - b);
+        const chunks: Uint8Array[] = [];
+        let at = 0;
+        for (const p of points) {
+          chunks.push(bytes.slice(at, p));
+          at = p;
+        }
+        chunks.push(bytes.slice(at));
+        expect(read(chunks)).toEqual(whole);
+        expect(read([new TextEncoder().encode(text.replaceAll("\r\n", "\n"))])).toEqual(whole);
+        expect(whole.summary.rows).toBe(f.rows.length);
+      }),
+      { numRuns: 300 },
+    );
+  });
 });

@@ -196,6 +196,59 @@ describe("CSV streaming", () => {
     expect(bad).toEqual([`${file}:3: expected 7 fields, got 1`]);
   });
 
+  it("hands bars and rejected rows over in file order, across read chunks", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "tp-csv-"));
+    const file = join(dir, "bars.csv");
+    // About 1.2 MB: several read chunks, with a bad row every 997 rows (so some sit near chunk ends).
+    const lines = ["Date,Time,Open,High,Low,Close,Volume"];
+    const expected: string[] = [];
+    const t0 = Date.UTC(2024, 0, 2, 14, 30);
+    for (let i = 0; i < 30_000; i++) {
+      const stamp = new Date(t0 + i * 60_000 - 5 * 3_600_000).toISOString();
+      if (i % 997 === 500) {
+        lines.push(`${stamp.slice(0, 10)},${stamp.slice(11, 19)},1,0.5,1,1,1`);
+        expected.push(`reject ${i + 2}`);
+      } else {
+        lines.push(`${stamp.slice(0, 10)},${stamp.slice(11, 19)},100.25,101.5,99.75,100.5,${1000 + i}`);
+        expected.push(`bar ${1000 + i}`);
+      }
+    }
+    writeFileSync(file, `${lines.join("\n")}\n`);
+    const seen: string[] = [];
+    const s = await readCsvFile(
+      file,
+      NY,
+      (b) => seen.push(`bar ${b.volume}`),
+      (r) => seen.push(`reject ${r.line}`),
+    );
+    expect(s).toMatchObject({ bars: 29_970, rejected: 30 });
+    expect(seen).toEqual(expected);
+  });
+
+  it("an error thrown by onBar ends the read with that error, and no bar is handed over twice", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "tp-csv-"));
+    const file = join(dir, "bars.csv");
+    const rows = Array.from(
+      { length: 50 },
+      (_, i) => `2024-01-02,${10 + Math.floor(i / 60)}:${String(i % 60).padStart(2, "0")},1,1,1,1,${i}`,
+    );
+    writeFileSync(file, `Date,Time,Open,High,Low,Close,Volume\n${rows.join("\n")}\n`);
+    const volumes: number[] = [];
+    const boom = new Error("boom");
+    await expect(
+      readCsvFile(
+        file,
+        NY,
+        (b) => {
+          volumes.push(b.volume);
+          if (b.volume === 7) throw boom;
+        },
+        () => undefined,
+      ),
+    ).rejects.toBe(boom);
+    expect(volumes).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+  });
+
   it("a missing file is a CSV_IO error", async () => {
     await expect(
       readCsvFile(

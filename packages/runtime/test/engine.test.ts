@@ -271,6 +271,66 @@ describe("Engine decisions", () => {
   });
 });
 
+describe("Engine.processBarSync (a close that is its bar's own)", () => {
+  it("decides exactly as processCloseSync does, on deeply frozen contexts", () => {
+    const make = () => {
+      const fn = firesOn([1, 3], sig("ENTER_LONG"));
+      const exit = firesOn([2], sig("EXIT"));
+      return {
+        fns: [fn, exit],
+        ...setup([
+          { line: 2, action: "enter_long", fn, extra: { size: { kind: "shares", shares: 5 } } },
+          { line: 3, action: "exit", fn: exit },
+        ]),
+      };
+    };
+    const a = make();
+    const b = make();
+    for (let i = 0; i < 5; i++) {
+      const x = bar(i, 100 + i);
+      a.broker.onBar(x);
+      a.engine.processCloseSync({ symbol: "X", timeframe: "1m", bar: x, closeTime: x.closeTime });
+      const y = bar(i, 100 + i);
+      b.broker.onBar(y);
+      b.engine.processBarSync(y);
+    }
+    // Everything but the measured evaluation times.
+    const timeless = (events: EngineEvent[]) => events.map((e) => ("elapsedMs" in e ? { ...e, elapsedMs: 0 } : e));
+    expect(timeless(b.events)).toEqual(timeless(a.events));
+    expect(of(b.events, "order")).toHaveLength(3);
+    for (const ctx of (b.fns[0] as ScriptedFunction).seen) {
+      expect(Object.isFrozen(ctx)).toBe(true);
+      expect(Object.isFrozen(ctx.bar)).toBe(true);
+      expect(Object.isFrozen(ctx.position)).toBe(true);
+      expect(Object.isFrozen(ctx.account)).toBe(true);
+    }
+  });
+
+  it("routes closes that alternate between symbols and timeframes to their own streams", () => {
+    const { engine, events } = setup(
+      [
+        {
+          line: 2,
+          action: "enter_long",
+          fn: new ScriptedFunction((ctx) => (ctx.history.length === 3 ? sig("ENTER_LONG") : undefined) ?? sig("NONE")),
+        },
+      ],
+      { symbols: ["X", "Y"] },
+    );
+    // X and Y interleaved, and closes of a stream the plan does not use between them: each stream's history must
+    // hold only its own bars, whatever stream the engine looked up last.
+    for (let i = 0; i < 3; i++) {
+      engine.processBarSync(bar(i, 10 + i, "X"));
+      engine.processBarSync(bar(i, 1, "X", "1h"));
+      engine.processBarSync(bar(i, 20 + i, "Y"));
+    }
+    expect(engine.series("X", "1m")?.history.close(0)).toBe(12);
+    expect(engine.series("Y", "1m")?.history.close(0)).toBe(22);
+    expect(of(events, "signal").map((e) => e.symbol)).toEqual(["X", "Y"]);
+    expect(engine.counters.closes).toBe(6);
+  });
+});
+
 describe("Engine fault containment", () => {
   it("a function that throws yields NONE and an error; the others still run", () => {
     const boom = new ScriptedFunction(() => {

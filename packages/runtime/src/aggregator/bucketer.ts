@@ -30,6 +30,8 @@ export class Bucketer {
 
   /** Sets {@link start}/{@link end} to the interval containing `t`; false (fields untouched) when the market is closed at `t`. */
   locate(t: number): boolean {
+    // Still inside the interval found last (most calls: one per base bar, several per interval).
+    if (t >= this.start && t < this.end) return true;
     if (t < this.sessionOpen || t >= this.sessionClose) {
       if (t >= this.closedFrom && t < this.closedUntil) return false;
       const s = this.calendar.sessionAtOrAfter(t);

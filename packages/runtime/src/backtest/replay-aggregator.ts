@@ -1,7 +1,6 @@
 import { Bucketer } from "../aggregator/bucketer.js";
 import { parseTimeframe, type Timeframe, TimeframeError } from "../aggregator/timeframe.js";
 import type { MarketCalendar } from "../calendar/types.js";
-import type { CloseInput } from "../engine/engine.js";
 import type { BarData } from "../models.js";
 
 /** A timeframe the base feed cannot build. */
@@ -28,7 +27,10 @@ interface Target {
   readonly ms: number;
   readonly passthrough: boolean;
   readonly bucketer: Bucketer;
-  cur: Bucket | undefined;
+  /** The bar being built, reused from bucket to bucket (its fields are updated in place, never reallocated). */
+  readonly cur: Bucket;
+  /** Whether `cur` holds a bucket. */
+  open: boolean;
 }
 
 function parse(tf: string): Timeframe {
@@ -37,6 +39,68 @@ function parse(tf: string): Timeframe {
   } catch (e) {
     throw new ReplayTimeframeError(e instanceof TimeframeError ? e.message : String(e));
   }
+}
+
+/**
+ * The bars one aggregator step completed, in order. One list per aggregator,
+ * reused from step to step: a fresh array per base bar (or one that grows on
+ * push and shrinks on pop, as a JS array does) was a reallocation per bar.
+ */
+export class ClosedBars {
+  private readonly items: (BarData | undefined)[];
+  /** How many bars the last step completed. */
+  count = 0;
+
+  constructor(capacity: number) {
+    this.items = new Array<BarData | undefined>(capacity).fill(undefined);
+  }
+
+  /** The i-th completed bar (0 <= i < count). */
+  at(i: number): BarData {
+    return this.items[i] as BarData;
+  }
+
+  /** A copy of the completed bars (tests and tools). */
+  toArray(): BarData[] {
+    return this.items.slice(0, this.count) as BarData[];
+  }
+
+  add(bar: BarData): void {
+    this.items[this.count++] = bar;
+  }
+
+  /** Empties the list, dropping its references so the bars can be collected young. */
+  clear(): void {
+    for (let i = 0; i < this.count; i++) this.items[i] = undefined;
+    this.count = 0;
+  }
+
+  /**
+   * Close time ascending; at equal times the longer timeframe first. A step
+   * appends in target order (longest first), so its bars only need sorting
+   * when a close time goes down, which a stale bucket (its last base bar was
+   * missing) can cause; checking for that costs far less than sorting every
+   * step that completes two timeframes. Insertion sort: a step completes at
+   * most two bars per timeframe.
+   */
+  sort(msOf: ReadonlyMap<string, number>): void {
+    const a = this.items;
+    for (let i = 1; i < this.count; i++) {
+      const x = a[i] as BarData;
+      let j = i - 1;
+      while (j >= 0 && after(a[j] as BarData, x, msOf)) {
+        a[j + 1] = a[j];
+        j--;
+      }
+      a[j + 1] = x;
+    }
+  }
+}
+
+/** Whether `a` comes after `b`: a later close, or the same close and a shorter timeframe. */
+function after(a: BarData, b: BarData, msOf: ReadonlyMap<string, number>): boolean {
+  if (a.closeTime !== b.closeTime) return a.closeTime > b.closeTime;
+  return (msOf.get(a.timeframe) ?? 0) < (msOf.get(b.timeframe) ?? 0);
 }
 
 /**
@@ -63,11 +127,14 @@ function parse(tf: string): Timeframe {
  *
  * Closes that share a close time are returned longest timeframe first, so a
  * rule reading `x of 1h` on a 5m close at 10:30 sees the 1h bar that closed
- * at 10:30.
+ * at 10:30. A completed bar is its own close event: its symbol, timeframe and
+ * close time are the close's.
  */
 export class ReplayAggregator {
   private readonly targets: Target[];
   private readonly msOf = new Map<string, number>();
+  /** What the last `advance` or `push` completed; valid until the next call. */
+  private readonly closed: ClosedBars;
 
   constructor(
     readonly symbol: string,
@@ -84,31 +151,43 @@ export class ReplayAggregator {
           `cannot build ${tf.label} bars from ${base.label} data: ${tf.label} is not a whole multiple of ${base.label}`,
         );
       }
-      return { timeframe: tf.label, ms: tf.ms, passthrough, bucketer: new Bucketer(calendar, tf), cur: undefined };
+      // NaN, a double, so that the fields hold doubles from the start and never change representation.
+      const x = Number.NaN;
+      const cur: Bucket = { start: x, end: x, open: x, high: x, low: x, close: x, volume: x };
+      return { timeframe: tf.label, ms: tf.ms, passthrough, bucketer: new Bucketer(calendar, tf), cur, open: false };
     });
     // Longest first, so equal close times come out in that order without sorting.
     this.targets.sort((a, b) => b.ms - a.ms);
     for (const t of this.targets) this.msOf.set(t.timeframe, t.ms);
+    // advance completes at most one bar per target, push at most two (a stale bucket and the current one).
+    this.closed = new ClosedBars(2 * this.targets.length);
   }
 
-  /** Reports bars whose close time is at or before `time` (the timer path) into `out`, which must be empty. */
-  advance(time: number, out: CloseInput[]): void {
+  /**
+   * The bars whose close time is at or before `time` (the timer path). The
+   * list is the aggregator's own, valid until its next call.
+   */
+  advance(time: number): ClosedBars {
+    const out = this.closed;
+    out.clear();
     for (const t of this.targets) {
-      const c = t.cur;
-      if (c && c.end <= time) {
-        out.push(this.close(t, c));
-        t.cur = undefined;
+      if (t.open && t.cur.end <= time) {
+        out.add(this.close(t, t.cur));
+        t.open = false;
       }
     }
-    if (out.length > 1) this.sort(out);
+    if (out.count > 1) this.order(out);
+    return out;
   }
 
-  /** Adds one base bar (inside a session); reports the bars it completes into `out`, which must be empty. */
-  push(bar: BarData, out: CloseInput[]): void {
+  /** Adds one base bar (inside a session); returns the bars it completes (the list {@link advance} returns). */
+  push(bar: BarData): ClosedBars {
+    const out = this.closed;
+    out.clear();
     for (const t of this.targets) {
       if (t.passthrough) {
         // Written out field by field: a spread copy gets a fresh hidden class per object in Node 20 and is far slower.
-        const b: BarData =
+        out.add(
           t.timeframe === bar.timeframe
             ? bar
             : {
@@ -121,28 +200,26 @@ export class ReplayAggregator {
                 low: bar.low,
                 close: bar.close,
                 volume: bar.volume,
-              };
-        out.push({ symbol: this.symbol, timeframe: t.timeframe, bar: b, closeTime: bar.closeTime });
+              },
+        );
         continue;
       }
       if (!t.bucketer.locate(bar.time)) continue;
       const start = t.bucketer.start;
-      let c = t.cur;
-      if (c && c.start !== start) {
-        out.push(this.close(t, c));
-        c = undefined;
+      const c = t.cur;
+      if (t.open && c.start !== start) {
+        out.add(this.close(t, c));
+        t.open = false;
       }
-      if (!c) {
-        c = {
-          start,
-          end: t.bucketer.end,
-          open: bar.open,
-          high: bar.high,
-          low: bar.low,
-          close: bar.close,
-          volume: bar.volume,
-        };
-        t.cur = c;
+      if (!t.open) {
+        c.start = start;
+        c.end = t.bucketer.end;
+        c.open = bar.open;
+        c.high = bar.high;
+        c.low = bar.low;
+        c.close = bar.close;
+        c.volume = bar.volume;
+        t.open = true;
       } else {
         if (bar.high > c.high) c.high = bar.high;
         if (bar.low < c.low) c.low = bar.low;
@@ -150,30 +227,26 @@ export class ReplayAggregator {
         c.volume += bar.volume;
       }
       if (bar.closeTime >= c.end) {
-        out.push(this.close(t, c));
-        t.cur = undefined;
+        out.add(this.close(t, c));
+        t.open = false;
       }
     }
-    if (out.length > 1) this.sort(out);
+    if (out.count > 1) this.order(out);
+    return out;
   }
 
-  /**
-   * Close time ascending; at equal times the longer timeframe first. One call
-   * appends in target order (longest first), so its closes only need sorting
-   * when a close time goes down, which a stale bucket (its last base bar was
-   * missing) can cause; checking for that costs far less than sorting on
-   * every bar that completes two timeframes.
-   */
-  private sort(out: CloseInput[]): void {
-    let ordered = true;
-    for (let i = 1; i < out.length && ordered; i++) ordered = out[i - 1]!.closeTime <= out[i]!.closeTime;
-    if (ordered) return;
-    const ms = this.msOf;
-    out.sort((a, b) => a.closeTime - b.closeTime || (ms.get(b.timeframe) ?? 0) - (ms.get(a.timeframe) ?? 0));
+  /** Sorts a step's bars when it completed them out of order (see {@link ClosedBars.sort}). */
+  private order(out: ClosedBars): void {
+    for (let i = 1; i < out.count; i++) {
+      if (out.at(i - 1).closeTime > out.at(i).closeTime) {
+        out.sort(this.msOf);
+        return;
+      }
+    }
   }
 
-  private close(t: Target, c: Bucket): CloseInput {
-    const bar: BarData = {
+  private close(t: Target, c: Bucket): BarData {
+    return {
       symbol: this.symbol,
       timeframe: t.timeframe,
       time: c.start,
@@ -184,6 +257,5 @@ export class ReplayAggregator {
       close: c.close,
       volume: c.volume,
     };
-    return { symbol: this.symbol, timeframe: t.timeframe, bar, closeTime: c.end };
   }
 }

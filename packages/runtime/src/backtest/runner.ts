@@ -3,7 +3,7 @@ import { PaperBroker, type PaperBrokerOptions } from "../brokers/paper.js";
 import { calendarFor } from "../calendar/factory.js";
 import type { MarketCalendar, Session } from "../calendar/types.js";
 import { type CsvOptions, type CsvSummary, type DailyBounds, type RejectedRow, readCsvFile } from "../data/csv.js";
-import { bindRules, type CloseInput, Engine, type RuleBinding } from "../engine/engine.js";
+import { bindRules, Engine, type RuleBinding } from "../engine/engine.js";
 import { combineSinks, type EngineEvent, type EngineEventSink } from "../engine/events.js";
 import type { BudgetTimer } from "../engine/timer.js";
 import type { BarData } from "../models.js";
@@ -13,7 +13,7 @@ import type { ExecutionFunctionRegistry } from "../registry/registry.js";
 import { mergeRiskConfig } from "../risk/config.js";
 import { RiskValidator } from "../risk/validator.js";
 import { Decimator } from "./decimator.js";
-import { ReplayAggregator } from "./replay-aggregator.js";
+import { type ClosedBars, ReplayAggregator } from "./replay-aggregator.js";
 import type { BacktestResult, SignalRecord } from "./result.js";
 import { tradeRecord } from "./result.js";
 import { EquityTracker, tradeStats } from "./stats.js";
@@ -91,7 +91,6 @@ export class Backtest {
   private readonly tracker: EquityTracker;
   private readonly equity: Decimator;
   private readonly lineOf: Map<string, number>;
-  private readonly closes: CloseInput[] = [];
   private readonly streamTfs = new Map<string, string[]>();
   private ruleErrors = 0;
   private riskRejections = 0;
@@ -189,12 +188,11 @@ export class Backtest {
       this.lastSymbol = r;
     }
     this.barsIn++;
-    const closes = this.closes;
-    r.aggregator.advance(bar.time, closes);
-    if (closes.length > 0) this.run(closes);
+    const due = r.aggregator.advance(bar.time);
+    if (due.count > 0) this.run(due);
     this.broker.onBar(bar);
-    r.aggregator.push(bar, closes);
-    if (closes.length > 0) this.run(closes);
+    const done = r.aggregator.push(bar);
+    if (done.count > 0) this.run(done);
     const account = this.broker.account();
     const exposed = this.broker.hasPositions();
     this.tracker.observe(s.date, account.equity, exposed);
@@ -215,11 +213,9 @@ export class Backtest {
     return r;
   }
 
-  /** Processes the closes in order and empties the list. */
-  private run(closes: CloseInput[]): void {
-    for (let i = 0; i < closes.length; i++) this.engine.processCloseSync(closes[i]!);
-    // pop() rather than `length = 0`: the length setter is a runtime call, and this runs once or twice per bar.
-    while (closes.length > 0) closes.pop();
+  /** Processes completed bars in order: each is its own close event. */
+  private run(closed: ClosedBars): void {
+    for (let i = 0; i < closed.count; i++) this.engine.processBarSync(closed.at(i));
   }
 
   /** Ends the run: cancels orders no bar will fill, and builds the result. */

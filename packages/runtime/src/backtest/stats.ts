@@ -11,7 +11,8 @@ export class EquityTracker {
   maxDrawdown = 0;
   maxDrawdownPercent = 0;
   private readonly dayEnds: number[] = [];
-  private day: string | undefined;
+  /** The session day of the last observation; "" before the first (a string throughout: see Decimator). */
+  private day = "";
   private lastEquity: number;
   private bars = 0;
   private exposedBars = 0;
@@ -21,7 +22,7 @@ export class EquityTracker {
   }
 
   observe(day: string, equity: number, exposed: boolean): void {
-    if (this.day !== undefined && day !== this.day) this.dayEnds.push(this.lastEquity);
+    if (day !== this.day && this.day !== "") this.endDay();
     this.day = day;
     this.lastEquity = equity;
     this.bars++;
@@ -31,6 +32,11 @@ export class EquityTracker {
     if (dd > this.maxDrawdown) this.maxDrawdown = dd;
     const pct = this.peak > 0 ? (dd / this.peak) * 100 : 0;
     if (pct > this.maxDrawdownPercent) this.maxDrawdownPercent = pct;
+  }
+
+  /** Records the closing equity of the day that just ended (once a day: kept out of the per-bar code). */
+  private endDay(): void {
+    this.dayEnds.push(this.lastEquity);
   }
 
   get endEquity(): number {

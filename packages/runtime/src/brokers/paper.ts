@@ -298,7 +298,9 @@ export class PaperBroker implements Broker {
   }
 
   private setMark(symbol: string, price: number): void {
-    if (this.marks.get(symbol) === price) return;
+    const mark = this.marks.get(symbol);
+    // Undefined tested apart (a symbol's first bar), so the equality below only ever sees numbers.
+    if (mark !== undefined && mark === price) return;
     this.marks.set(symbol, price);
     // A mark moves equity only while a position in that symbol is open.
     if (this.lots.has(symbol)) this.accountCache = undefined;

@@ -27,6 +27,8 @@ const ROLE_TIME = -2;
 /** A column the bar does not use: only checked to be ASCII, as the general path decodes it. */
 const ROLE_OTHER = -3;
 
+const LF = 10;
+const CR = 13;
 const COMMA = 44;
 const DOT = 46;
 const COLON = 58;
@@ -63,9 +65,9 @@ export class FastRowParser {
   /** Where the time field of the row being parsed is. */
   private timeStart = 0;
   private timeEnd = 0;
-  /** The last date seen: its 10 bytes packed in two numbers, and its UTC midnight. */
-  private dateHi = -1;
-  private dateLo = -1;
+  /** The bytes of the last date parsed (valid when `dateKnown`), and its UTC midnight. */
+  private readonly lastDate = new Uint8Array(10);
+  private dateKnown = false;
   private dayUtc = 0;
   private y = 0;
   private m = 0;
@@ -99,33 +101,66 @@ export class FastRowParser {
 
   /**
    * Parses bytes [start, end) of `buf` (a line without its newline or
-   * carriage return) into {@link values}; false to decline the row. One pass:
-   * each field is parsed where it starts and ends at the next comma (the
-   * rows are read at over a million a second, and a separate comma scan
-   * doubled the bytes touched).
+   * carriage return) into {@link values}; false to decline the row.
    */
   parse(buf: Uint8Array, start: number, end: number): boolean {
+    return this.fields(buf, start, end) === end && this.stamp(buf);
+  }
+
+  /**
+   * Parses the line starting at `start` in place, without looking for its
+   * end first: returns the index of the newline that ends it (after an
+   * optional carriage return), or -1 to decline the row, or when no newline
+   * comes before `limit` (the line is not complete yet). One pass over the
+   * bytes: each field is parsed where it starts and ends at the next comma
+   * or line end (the rows are read at over a million a second, and a
+   * separate scan for the newline, then for the commas, tripled the bytes
+   * touched).
+   */
+  parseLine(buf: Uint8Array, start: number, limit: number): number {
+    const e = this.fields(buf, start, limit);
+    if (e < 0 || e >= limit) return -1;
+    let nl = e;
+    if (buf[e] === CR) nl = e + 1 < limit ? e + 1 : -1;
+    if (nl < 0 || buf[nl] !== LF || !this.stamp(buf)) return -1;
+    return nl;
+  }
+
+  /**
+   * Parses every field of a row starting at `start`, a field ending at a
+   * comma, a line end or `limit`; returns where the last field ended, or -1
+   * when a field is not of the fast path's shape or the row has fewer fields.
+   */
+  private fields(buf: Uint8Array, start: number, limit: number): number {
     const roles = this.roles;
     const last = roles.length - 1;
     let s = start;
-    for (let k = 0; k <= last; k++) {
+    for (let k = 0; ; k++) {
       const role = roles[k] as number;
       let e: number;
-      if (role >= 0) e = this.decimal(buf, s, end, role);
+      if (role >= 0) e = this.decimal(buf, s, limit, role);
       else {
         e = s;
-        while (e < end && buf[e] !== COMMA) e++;
+        for (; e < limit; e++) {
+          const b = buf[e] as number;
+          if (b === COMMA || b === LF || b === CR) break;
+        }
         if (role === ROLE_DATE) {
-          if (!this.date(buf, s, e)) return false;
+          if (!this.date(buf, s, e)) return -1;
         } else if (role === ROLE_TIME) {
           this.timeStart = s;
           this.timeEnd = e;
-        } else if (!ascii(buf, s, e)) return false;
+        } else if (!ascii(buf, s, e)) return -1;
       }
-      // A field that failed (-1), a row with fewer fields (ends early) or more (a comma after the last field).
-      if (e < 0 || (k < last ? e >= end : e !== end)) return false;
+      if (k === last || e < 0) return e;
+      // A row with fewer fields ends before its last one.
+      if (e >= limit || buf[e] !== COMMA) return -1;
       s = e + 1;
     }
+  }
+
+  /** Completes the time stamp of a row whose fields parsed. */
+  private stamp(buf: Uint8Array): boolean {
     if (this.layout.kind === "timestamp") {
       const v = this.values;
       const t = v[F_STAMP] as number;
@@ -140,40 +175,53 @@ export class FastRowParser {
 
   /**
    * A plain unsigned decimal with at most {@link MAX_DIGITS} digits, from `s`
-   * to the next comma or `end`, into `values[slot]`; returns where it ended,
-   * -1 when the field is not such a decimal.
+   * to the next comma, line end or `end`, into `values[slot]`; returns where
+   * it ended, -1 when the field is not such a decimal.
    */
   private decimal(buf: Uint8Array, s: number, end: number, slot: number): number {
-    let int = 0;
-    let digits = 0;
-    let frac = -1;
+    // Integer digits, then fraction digits, each in a loop of its own (no per-byte test of which part it is in).
+    let n = 0;
     let i = s;
     for (; i < end; i++) {
       const b = buf[i] as number;
-      if (b >= ZERO && b <= NINE) {
-        int = int * 10 + (b - ZERO);
-        digits++;
-        if (frac >= 0) frac++;
-      } else if (b === DOT && frac < 0) frac = 0;
-      else if (b === COMMA) break;
-      else return -1;
+      if (b < ZERO || b > NINE) break;
+      n = n * 10 + (b - ZERO);
     }
-    if (digits === 0 || digits > MAX_DIGITS || frac === 0) return -1;
-    this.values[slot] = frac > 0 ? int / (POW10[frac] as number) : int;
+    let digits = i - s;
+    let frac = 0;
+    if (i < end && buf[i] === DOT) {
+      const from = ++i;
+      for (; i < end; i++) {
+        const b = buf[i] as number;
+        if (b < ZERO || b > NINE) break;
+        n = n * 10 + (b - ZERO);
+      }
+      frac = i - from;
+      // `5.` is not a plain decimal.
+      if (frac === 0) return -1;
+      digits += frac;
+    }
+    if (digits === 0 || digits > MAX_DIGITS) return -1;
+    if (i < end) {
+      const b = buf[i] as number;
+      if (b !== COMMA && b !== LF && b !== CR) return -1;
+    }
+    this.values[slot] = frac > 0 ? n / (POW10[frac] as number) : n;
     return i;
   }
 
   /** `YYYY-MM-DD` or `YYYY/MM/DD`; the parsed day is kept while the rows stay on it. */
   private date(buf: Uint8Array, s: number, e: number): boolean {
     if (e - s !== 10) return false;
+    const last = this.lastDate;
+    if (this.dateKnown) {
+      // From the end: consecutive dates differ in their last bytes.
+      let k = 9;
+      while (k >= 0 && buf[s + k] === last[k]) k--;
+      if (k < 0) return true;
+    }
     const sep = buf[s + 4];
     if ((sep !== DASH && sep !== SLASH) || buf[s + 7] !== sep) return false;
-    // Bytes 0-4 and 5-9 packed into two exact integers (5 bytes each < 2^40).
-    let hi = 0;
-    let lo = 0;
-    for (let i = 0; i < 5; i++) hi = hi * 256 + (buf[s + i] as number);
-    for (let i = 5; i < 10; i++) lo = lo * 256 + (buf[s + i] as number);
-    if (hi === this.dateHi && lo === this.dateLo) return true;
     const y = digits(buf, s, 4);
     const m = digits(buf, s + 5, 2);
     const d = digits(buf, s + 8, 2);
@@ -182,8 +230,8 @@ export class FastRowParser {
     // Rejects 2024-02-30 and the like, as the general path does.
     const check = new Date(dayUtc);
     if (check.getUTCDate() !== d || check.getUTCMonth() !== m - 1 || check.getUTCFullYear() !== y) return false;
-    this.dateHi = hi;
-    this.dateLo = lo;
+    last.set(buf.subarray(s, s + 10));
+    this.dateKnown = true;
     this.dayUtc = dayUtc;
     this.y = y;
     this.m = m;

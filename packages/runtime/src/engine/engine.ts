@@ -1,5 +1,5 @@
 import type { CompiledFunction, CompiledPlan } from "@tradeplan/dsl";
-import { BarSeries, type HistoryView } from "../bars/series.js";
+import { BarSeries } from "../bars/series.js";
 import type { Broker, BrokerOrder, PriceLevel } from "../brokers/broker.js";
 import { utcDayKey } from "../calendar/utc-day.js";
 import { contextOfFrozenParts, deepFreeze, type ExecutionContext, freezeFlat, type PlanInfo } from "../context.js";
@@ -106,14 +106,6 @@ interface RuleSlot {
   openReason: string;
 }
 
-/** The parts of a context shared by every rule evaluated on one close, frozen once. */
-interface CloseParts {
-  readonly history: HistoryView;
-  readonly bar: BarData;
-  readonly position: PositionState;
-  readonly account: AccountInfo;
-}
-
 /** The base class's `evaluate` (a promise around `evaluateSync`): a function that keeps it is synchronous. */
 const baseEvaluate = ExecutionFunctionBase.prototype.evaluate;
 
@@ -129,6 +121,8 @@ interface SymbolRuntime {
 }
 
 interface StreamRuntime {
+  readonly symbol: string;
+  readonly timeframe: string;
   readonly series: BarSeries;
   /** The stream's rules in source order; empty when only other rules read this stream's bars. */
   readonly slots: RuleSlot[];
@@ -185,6 +179,14 @@ export class Engine {
   private readonly wantEvaluations: boolean;
   /** Whether the sync path reads the clock around each call. */
   private readonly timing: boolean;
+  /** The stream of the last close looked up: a replay's closes mostly repeat one stream (its base timeframe). */
+  private lastStream: StreamRuntime | undefined;
+  /**
+   * The last position and account objects the broker returned, known frozen: a broker hands out the same
+   * object until something changes it, and checking `Object.isFrozen` is a runtime call on every close.
+   */
+  private frozenPosition: PositionState | undefined;
+  private frozenAccount: AccountInfo | undefined;
 
   constructor(private readonly options: EngineOptions) {
     const { plan } = options;
@@ -237,7 +239,7 @@ export class Engine {
     const streams = new Map<string, StreamRuntime>();
     for (const [tf, s] of series) {
       const slots = rulesByTimeframe.get(tf) ?? [];
-      streams.set(tf, { series: s, slots, async: !slots.every(isSynchronous) });
+      streams.set(tf, { symbol, timeframe: tf, series: s, slots, async: !slots.every(isSynchronous) });
     }
     return { symbol, streams, queue: RESOLVED, pending: 0 };
   }
@@ -299,11 +301,27 @@ export class Engine {
    * not mix it with `onBarClose` for the same symbol while a queued close is pending.
    */
   processCloseSync(e: CloseInput): void {
-    const rt = this.symbols.get(e.symbol);
-    if (!rt) return;
-    const stream = this.begin(rt.streams.get(e.timeframe), e);
-    if (!stream) return;
-    this.evaluateAllSync(e, stream, this.timing);
+    const stream = this.begin(this.stream(e.symbol, e.timeframe), e.bar);
+    if (stream) this.evaluateAllSync(stream, e.bar, e.closeTime, this.timing);
+  }
+
+  /**
+   * {@link processCloseSync} for a close that is the bar's own: its symbol,
+   * timeframe and close time are the bar's (a replay's closes), so no close
+   * event object is needed per bar.
+   */
+  processBarSync(bar: BarData): void {
+    const stream = this.begin(this.stream(bar.symbol, bar.timeframe), bar);
+    if (stream) this.evaluateAllSync(stream, bar, bar.closeTime, this.timing);
+  }
+
+  /** The runtime of one stream; undefined for a stream the plan does not use. */
+  private stream(symbol: string, timeframe: string): StreamRuntime | undefined {
+    const last = this.lastStream;
+    if (last !== undefined && last.timeframe === timeframe && last.symbol === symbol) return last;
+    const s = this.symbols.get(symbol)?.streams.get(timeframe);
+    if (s) this.lastStream = s;
+    return s;
   }
 
   /**
@@ -312,29 +330,34 @@ export class Engine {
    * budget is discarded (a synchronous call cannot be interrupted, so that
    * is all a budget can do to it).
    */
-  private evaluateAllSync(e: CloseInput, stream: StreamRuntime, timing: boolean): void {
+  private evaluateAllSync(stream: StreamRuntime, bar: BarData, time: number, timing: boolean): void {
     let decisions: Decision[] | undefined;
-    const parts = this.snapshot(e, stream);
+    // The parts every rule of this close sees, frozen once for all of them (spelled out, not gathered in an
+    // object: this runs once per replayed bar).
+    // A fresh bar each close: freezing it outright costs what asking whether it is frozen does.
+    const frozenBar = Object.freeze(bar);
+    const account = this.accountAt(time);
+    const position = this.positionOf(stream.symbol);
     const slots = stream.slots;
     for (let i = 0; i < slots.length; i++) {
       const slot = slots[i]!;
-      const signal = this.evaluateOneSync(slot, e, parts, timing);
+      const ctx = this.context(slot, stream, frozenBar, time, position, account);
+      const signal = this.evaluateOneSync(slot, ctx, time, timing);
       if (signal) {
         decisions ??= [];
         decisions.push({ slot, signal });
       }
     }
-    if (decisions) this.apply(e, decisions);
+    if (decisions) this.apply({ symbol: stream.symbol, timeframe: stream.timeframe, bar, closeTime: time }, decisions);
   }
 
   /** One synchronous evaluation, validated; the signal when it asks for something. */
   private evaluateOneSync(
     slot: RuleSlot,
-    e: CloseInput,
-    parts: CloseParts,
+    ctx: ExecutionContext,
+    time: number,
     timing: boolean,
   ): ExecutionSignal | undefined {
-    const ctx = this.context(slot, e, parts);
     const t0 = timing ? this.timer.now() : 0;
     let out: unknown;
     let failed: { code: EngineErrorCode; message: string } | undefined;
@@ -347,7 +370,7 @@ export class Engine {
     if (!failed && elapsed > this.budgetMs) {
       failed = { code: "FN_TIMEOUT", message: `took ${elapsed.toFixed(1)} ms; the budget is ${this.budgetMs} ms` };
     }
-    return this.accept(slot, e, out, failed, elapsed);
+    return this.accept(slot, time, out, failed, elapsed);
   }
 
   /**
@@ -366,7 +389,7 @@ export class Engine {
       if (stream === undefined) return RESOLVED;
       if (!stream.async) {
         try {
-          if (this.begin(stream, e)) this.evaluateAllSync(e, stream, true);
+          if (this.begin(stream, e.bar)) this.evaluateAllSync(stream, e.bar, e.closeTime, true);
           return RESOLVED;
         } catch (err) {
           return Promise.reject(err);
@@ -396,19 +419,21 @@ export class Engine {
    * own `evaluate` (one that may wait on I/O) is raced against a budget timer.
    */
   private async processCloseAsync(rt: SymbolRuntime, e: CloseInput): Promise<void> {
-    const stream = this.begin(rt.streams.get(e.timeframe), e);
+    const stream = this.begin(rt.streams.get(e.timeframe), e.bar);
     if (!stream) return;
     if (stream.slots.every(isSynchronous)) {
-      this.evaluateAllSync(e, stream, true);
+      this.evaluateAllSync(stream, e.bar, e.closeTime, true);
       return;
     }
     let decisions: Decision[] | undefined;
-    const parts = this.snapshot(e, stream);
+    const bar = Object.freeze(e.bar);
+    const account = this.accountAt(e.closeTime);
+    const position = this.positionOf(e.symbol);
     for (const slot of stream.slots) {
       let signal: ExecutionSignal | undefined;
-      if (isSynchronous(slot)) signal = this.evaluateOneSync(slot, e, parts, true);
+      const ctx = this.context(slot, stream, bar, e.closeTime, position, account);
+      if (isSynchronous(slot)) signal = this.evaluateOneSync(slot, ctx, e.closeTime, true);
       else {
-        const ctx = this.context(slot, e, parts);
         const t0 = this.timer.now();
         let started: Promise<unknown>;
         try {
@@ -424,7 +449,7 @@ export class Engine {
             : r.kind === "timeout"
               ? { code: "FN_TIMEOUT" as const, message: `no result within the ${this.budgetMs} ms budget` }
               : undefined;
-        signal = this.accept(slot, e, r.kind === "value" ? r.value : undefined, failed, elapsed);
+        signal = this.accept(slot, e.closeTime, r.kind === "value" ? r.value : undefined, failed, elapsed);
       }
       if (signal) {
         decisions ??= [];
@@ -435,44 +460,61 @@ export class Engine {
   }
 
   /** Appends the bar to its series; returns the stream when it has rules to evaluate, else undefined. */
-  private begin(stream: StreamRuntime | undefined, e: CloseInput): StreamRuntime | undefined {
+  private begin(stream: StreamRuntime | undefined, bar: BarData): StreamRuntime | undefined {
     if (!stream) return undefined;
-    stream.series.push(e.bar);
+    stream.series.push(bar);
     this.counters.closes++;
     return stream.slots.length > 0 ? stream : undefined;
   }
 
-  /** The bar, position and account every rule of this close sees, frozen once for all of them. */
-  private snapshot(e: CloseInput, stream: StreamRuntime): CloseParts {
-    const account = this.options.broker.account();
-    this.options.risk.observeEquity(this.dayKey(e.closeTime), account.equity);
-    return {
-      history: stream.series.history,
-      bar: freezeFlat(e.bar),
-      position: freezeFlat(this.options.broker.position(e.symbol)),
-      account: freezeFlat(account),
-    };
+  /** The account as a close at `time` sees it (frozen); the risk validator observes its equity. */
+  private accountAt(time: number): AccountInfo {
+    let account = this.options.broker.account();
+    this.options.risk.observeEquity(this.dayKey(time), account.equity);
+    if (account !== this.frozenAccount) {
+      account = freezeFlat(account);
+      this.frozenAccount = account;
+    }
+    return account;
   }
 
-  private context(slot: RuleSlot, e: CloseInput, parts: CloseParts): ExecutionContext {
+  /** The symbol's position as a close sees it (frozen). */
+  private positionOf(symbol: string): PositionState {
+    let position = this.options.broker.position(symbol);
+    if (position !== this.frozenPosition) {
+      position = freezeFlat(position);
+      this.frozenPosition = position;
+    }
+    return position;
+  }
+
+  /** One rule's context; the bar, position and account are frozen by the caller, once per close. */
+  private context(
+    slot: RuleSlot,
+    stream: StreamRuntime,
+    bar: BarData,
+    time: number,
+    position: PositionState,
+    account: AccountInfo,
+  ): ExecutionContext {
     // The history view and the plan info are frozen at creation.
     return contextOfFrozenParts({
-      symbol: e.symbol,
-      timeframe: e.timeframe,
-      bar: parts.bar,
-      history: parts.history,
+      symbol: stream.symbol,
+      timeframe: stream.timeframe,
+      bar,
+      history: stream.series.history,
       plan: this.planInfo,
       params: slot.params,
-      position: parts.position,
-      account: parts.account,
-      timestamp: e.closeTime,
+      position,
+      account,
+      timestamp: time,
     });
   }
 
   /** Validates a result; records failures; returns the signal when it asks for something. */
   private accept(
     slot: RuleSlot,
-    e: CloseInput,
+    time: number,
     out: unknown,
     failed: { code: EngineErrorCode; message: string } | undefined,
     elapsedMs: number,
@@ -500,7 +542,7 @@ export class Engine {
       const f = fault ?? { code: "FN_BAD_SIGNAL" as const, message: "no signal" };
       this.emit({
         type: "error",
-        time: e.closeTime,
+        time,
         ...slot.origin,
         code: f.code,
         message: `${slot.binding.compiled.name}: ${f.message}`,
@@ -512,7 +554,7 @@ export class Engine {
           reasoning: f.message,
           metadata: { error: f.code },
         };
-        this.emit({ type: "evaluation", time: e.closeTime, ...slot.origin, signal: none, elapsedMs });
+        this.emit({ type: "evaluation", time, ...slot.origin, signal: none, elapsedMs });
       }
       return undefined;
     }
@@ -521,7 +563,7 @@ export class Engine {
       const o = slot.origin;
       this.emit({
         type: "evaluation",
-        time: e.closeTime,
+        time,
         symbol: o.symbol,
         timeframe: o.timeframe,
         rule: o.rule,

@@ -60,7 +60,8 @@ export class RiskValidator {
   private stateValue: TradingState = "ACTIVE";
   /** Why the state is HALTED, so a daily-loss halt can lift on the next day while a manual one stays. */
   private haltedBy: "daily_loss" | "manual" | undefined;
-  private day: string | undefined;
+  /** The session day of the last equity observed; "" before the first (a string throughout, as the engine compares it on every close). */
+  private day = "";
   private dayStartEquity = 0;
   private dayLoss = 0;
   /** Approved order times, oldest first; never longer than the rate limit. */
@@ -121,7 +122,7 @@ export class RiskValidator {
     return {
       state: this.stateValue,
       haltedBy: this.haltedBy ?? null,
-      day: this.day ?? null,
+      day: this.day === "" ? null : this.day,
       dayStartEquity: this.dayStartEquity,
       dayLoss: this.dayLoss,
       recent: [...this.recent],
@@ -132,7 +133,7 @@ export class RiskValidator {
   importState(s: RiskValidatorState): void {
     this.stateValue = s.state;
     this.haltedBy = s.haltedBy ?? undefined;
-    this.day = s.day ?? undefined;
+    this.day = s.day ?? "";
     this.dayStartEquity = s.dayStartEquity;
     this.dayLoss = s.dayLoss;
     this.recent.length = 0;
