@@ -302,7 +302,7 @@ export class Engine {
    */
   processCloseSync(e: CloseInput): void {
     const stream = this.begin(this.stream(e.symbol, e.timeframe), e.bar);
-    if (stream) this.evaluateAllSync(stream, e.bar, e.closeTime, this.timing);
+    if (stream) this.evaluateAllSync(stream, e.bar, e.closeTime, this.timing, e);
   }
 
   /**
@@ -312,7 +312,7 @@ export class Engine {
    */
   processBarSync(bar: BarData): void {
     const stream = this.begin(this.stream(bar.symbol, bar.timeframe), bar);
-    if (stream) this.evaluateAllSync(stream, bar, bar.closeTime, this.timing);
+    if (stream) this.evaluateAllSync(stream, bar, bar.closeTime, this.timing, undefined);
   }
 
   /** The runtime of one stream; undefined for a stream the plan does not use. */
@@ -330,7 +330,13 @@ export class Engine {
    * budget is discarded (a synchronous call cannot be interrupted, so that
    * is all a budget can do to it).
    */
-  private evaluateAllSync(stream: StreamRuntime, bar: BarData, time: number, timing: boolean): void {
+  private evaluateAllSync(
+    stream: StreamRuntime,
+    bar: BarData,
+    time: number,
+    timing: boolean,
+    event: CloseInput | undefined,
+  ): void {
     let decisions: Decision[] | undefined;
     // The parts every rule of this close sees, frozen once for all of them (spelled out, not gathered in an
     // object: this runs once per replayed bar).
@@ -348,7 +354,9 @@ export class Engine {
         decisions.push({ slot, signal });
       }
     }
-    if (decisions) this.apply({ symbol: stream.symbol, timeframe: stream.timeframe, bar, closeTime: time }, decisions);
+    // A replayed bar has no close event of its own: one is made only when there is something to apply.
+    if (decisions)
+      this.apply(event ?? { symbol: stream.symbol, timeframe: stream.timeframe, bar, closeTime: time }, decisions);
   }
 
   /** One synchronous evaluation, validated; the signal when it asks for something. */
@@ -389,7 +397,7 @@ export class Engine {
       if (stream === undefined) return RESOLVED;
       if (!stream.async) {
         try {
-          if (this.begin(stream, e.bar)) this.evaluateAllSync(stream, e.bar, e.closeTime, true);
+          if (this.begin(stream, e.bar)) this.evaluateAllSync(stream, e.bar, e.closeTime, true, e);
           return RESOLVED;
         } catch (err) {
           return Promise.reject(err);
@@ -422,7 +430,7 @@ export class Engine {
     const stream = this.begin(rt.streams.get(e.timeframe), e.bar);
     if (!stream) return;
     if (stream.slots.every(isSynchronous)) {
-      this.evaluateAllSync(stream, e.bar, e.closeTime, true);
+      this.evaluateAllSync(stream, e.bar, e.closeTime, true, e);
       return;
     }
     let decisions: Decision[] | undefined;
