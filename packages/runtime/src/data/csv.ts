@@ -520,7 +520,7 @@ export class CsvBarReader {
 }
 
 /**
- * Streams a CSV file through a `CsvBarReader` in 1 MiB chunks. Resolves
+ * Streams a CSV file through a `CsvBarReader` in 256 KiB chunks. Resolves
  * with the summary; rejects with `CsvFormatError` (CSV_IO, CSV_HEADER, ...)
  * when the file cannot be read as bars at all.
  */
