@@ -11,7 +11,10 @@ export class EquityTracker {
   maxDrawdown = 0;
   maxDrawdownPercent = 0;
   private readonly dayEnds: number[] = [];
-  /** The session day of the last observation; "" before the first (a string throughout: see Decimator). */
+  /**
+   * The session day of the last observation; "" before the first. Always a string: an `undefined` start made
+   * the per-bar comparison deoptimise at the start of every backtest in a process.
+   */
   private day = "";
   private lastEquity: number;
   private bars = 0;

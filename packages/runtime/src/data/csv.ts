@@ -238,7 +238,8 @@ export class CsvBarReader {
       // Any other line (the header, a row the fast path declines, an incomplete last line): cut, then read.
       const nl = buf.indexOf(10, start);
       if (nl === -1) break;
-      this.lineBytes(buf, start, nl);
+      // A complete line parseLine declined would be declined again by parse: straight to the general path.
+      this.lineBytes(buf, start, nl, fast === undefined);
       start = nl + 1;
     }
     // Copied: the caller may reuse its chunk's memory.
@@ -265,7 +266,7 @@ export class CsvBarReader {
       this.ended = true;
       const rest = this.carry;
       this.carry = new Uint8Array(0);
-      if (rest.length > 0) this.lineBytes(rest, 0, rest.length);
+      if (rest.length > 0) this.lineBytes(rest, 0, rest.length, true);
       if (!this.layout)
         throw new CsvFormatError("CSV_EMPTY", `${this.options.file}: the file has no header and no rows`);
       this.flushPending();
@@ -280,11 +281,11 @@ export class CsvBarReader {
     };
   }
 
-  /** One line, bytes [start, end) of `buf` without the newline. */
-  private lineBytes(buf: Uint8Array, start: number, end: number): void {
+  /** One line, bytes [start, end) of `buf` without the newline; `tryFast` unless the fast path declined it already. */
+  private lineBytes(buf: Uint8Array, start: number, end: number, tryFast: boolean): void {
     const e = end > start && buf[end - 1] === 13 ? end - 1 : end;
     const fast = this.fast;
-    if (fast !== undefined && e > start && fast.parse(buf, start, e)) {
+    if (tryFast && fast !== undefined && e > start && fast.parse(buf, start, e)) {
       this.fastRow(fast);
       return;
     }

@@ -338,9 +338,8 @@ export class Engine {
     event: CloseInput | undefined,
   ): void {
     let decisions: Decision[] | undefined;
-    // The parts every rule of this close sees, frozen once for all of them (spelled out, not gathered in an
-    // object: this runs once per replayed bar).
-    // A fresh bar each close: freezing it outright costs what asking whether it is frozen does.
+    // The parts every rule of this close sees, frozen once for all of them and passed one by one (an object
+    // gathering them was an allocation per replayed bar). The bar is frozen outright: asking first costs as much.
     const frozenBar = Object.freeze(bar);
     const account = this.accountAt(time);
     const position = this.positionOf(stream.symbol);
