@@ -37,6 +37,16 @@ describe("ZonedTimeConverter", () => {
     );
   });
 
+  it("places the hours right after an offset change where luxon's local-time conversion does not", () => {
+    // Samoa left daylight time at 04:00 on 2011-04-02 (UTC-10 to UTC-11). luxon's fromObject puts 06:00 at
+    // UTC-10 (16:00Z, which is 05:00 there); from the instant, luxon itself says 06:00 is 17:00Z.
+    const c = new ZonedTimeConverter("Pacific/Apia");
+    const instant = Date.UTC(2011, 3, 2, 17);
+    expect(DateTime.fromMillis(instant, { zone: "Pacific/Apia" }).toISO()).toBe("2011-04-02T06:00:00.000-11:00");
+    expect(c.toEpoch(2011, 4, 2, 6, 0, 0)).toBe(instant);
+    expect(c.toEpoch(2011, 4, 2, 6, 30, 15)).toBe(instant + 30 * 60_000 + 15_000);
+  });
+
   it("on the days around offset changes, matches luxon hour by hour", () => {
     const zone = "America/New_York";
     const c = new ZonedTimeConverter(zone);

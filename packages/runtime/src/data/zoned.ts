@@ -58,11 +58,26 @@ export class ZonedTimeConverter {
     const key = day * 25 + h;
     let offsetMs = this.cache.get(key);
     if (offsetMs === undefined) {
-      const dt = DateTime.fromObject({ year: y, month: mo, day: d, hour: h === 24 ? 23 : h }, { zone: this.zone });
-      offsetMs = dt.offset * 60_000;
+      const hour = h === 24 ? 23 : h;
+      const dt = DateTime.fromObject({ year: y, month: mo, day: d, hour }, { zone: this.zone });
+      offsetMs = this.settle(Date.UTC(y, mo - 1, d, hour), dt.offset * 60_000);
       this.cache.set(key, offsetMs);
     }
     return naive - offsetMs;
+  }
+
+  /**
+   * The offset of the local hour starting at `local` (its wall time read as
+   * UTC), given luxon's `guess`. luxon misplaces some hours next to an offset
+   * change (Pacific/Apia 2011-04-02 06:00, an hour after the change, came out
+   * an hour early): when the guess does not give that wall time back, the
+   * offset at the instant it gave is tried, and kept if it does. An hour that
+   * does not exist, or exists twice, keeps luxon's choice.
+   */
+  private settle(local: number, guess: number): number {
+    const at = this.offsetAt(local - guess);
+    if (at === guess) return guess;
+    return this.offsetAt(local - at) === at ? at : guess;
   }
 
   /** The zone's offset (ms) at p(k), 15 hours before the UTC midnight of day k. */
