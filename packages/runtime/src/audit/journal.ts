@@ -14,6 +14,7 @@ import {
   sha256Hex,
 } from "./record.js";
 import { checkSchemaVersion, createSchema, dbLabel, openDatabase, type SqliteDatabase } from "./schema.js";
+import { onTransactionEnd, runTransaction, type TransactionOutcome } from "./transaction.js";
 import { type VerifyReport, verifyJournal } from "./verify.js";
 
 const HmacKeySchema = z.union([z.string(), z.instanceof(Uint8Array)]).superRefine((k, ctx) => {
@@ -65,6 +66,20 @@ interface Head {
   readonly sinceCheckpoint: number;
 }
 
+/**
+ * A write made inside a transaction the journal does not own (the live
+ * session's batch): on disk only if that transaction commits. Kept until its
+ * outcome is known, so that a rollback can put the head and the records back.
+ */
+interface Unsettled {
+  /** The head before the write: where the journal stands again if it is rolled back. */
+  readonly before: Head;
+  /** The records written (checkpoints are not kept: they are made again as due). */
+  readonly batch: readonly Pending[];
+  /** Whether `runTransaction` reports the outcome; otherwise the stored head is checked before the next write. */
+  tracked: boolean;
+}
+
 /** What `prune` did. */
 export interface PruneResult {
   /** Records deleted. */
@@ -90,6 +105,14 @@ type InsertParams = HashedFields & { prev_hash: string; hash: string };
  * `onFatal` and thrown as an {@link AuditError}; the failed batch stays
  * buffered (nothing committed is touched) and a later `flush()` retries it.
  * Until one succeeds, `append` refuses new records with `AUDIT_FAILED`.
+ *
+ * On a connection shared with other tables, a flush inside the caller's
+ * transaction is a savepoint of it: should that transaction roll back (the
+ * state save failed, the disk filled at COMMIT), the journal's head goes
+ * back to the stored one and the batch is buffered again, so memory and disk
+ * never disagree. Open such transactions with `runTransaction` (as
+ * `StateStore.transaction` does) and the journal is told at once; otherwise
+ * it compares the stored head before its next write.
  */
 export class AuditJournal {
   /** The connection (shared with the runtime's state tables when one was handed in). */
@@ -100,8 +123,10 @@ export class AuditJournal {
   private readonly label: string;
   private readonly insert: Statement<[InsertParams]>;
   private readonly updateHead: Statement<[number, string, number, string | null]>;
+  private readonly storedHead: Statement<[], { seq: number; hash: string }>;
   private pending: Pending[] = [];
   private head: Head;
+  private unsettled: Unsettled[] = [];
   private failure: AuditError | undefined;
   private closed = false;
 
@@ -145,6 +170,7 @@ export class AuditJournal {
       this.updateHead = this.db.prepare(
         "UPDATE audit_head SET seq = ?, hash = ?, checkpoints = ?, hmac = ? WHERE id = 1",
       );
+      this.storedHead = this.db.prepare("SELECT seq, hash FROM audit_head WHERE id = 1");
     } catch (e) {
       if (this.ownsDb) this.db.close();
       throw toAuditError(e, "opening the journal", this.label);
@@ -174,18 +200,21 @@ export class AuditJournal {
     return { seq: h.seq, hash: h.hash, checkpoints: h.checkpoints, sinceCheckpoint: since };
   }
 
-  /** Last committed seq (0 for an empty journal). */
+  /** Last written seq (0 for an empty journal). */
   get headSeq(): number {
+    this.syncWithDisk();
     return this.head.seq;
   }
 
-  /** Hash of the last committed record ({@link GENESIS_HASH} for an empty journal). */
+  /** Hash of the last written record ({@link GENESIS_HASH} for an empty journal). */
   get headHash(): string {
+    this.syncWithDisk();
     return this.head.hash;
   }
 
-  /** Records waiting for the next flush. */
+  /** Records waiting for the next flush (with those of a batch an enclosing transaction rolled back). */
   get pendingCount(): number {
+    this.syncWithDisk();
     return this.pending.length;
   }
 
@@ -246,6 +275,7 @@ export class AuditJournal {
    */
   flush(): void {
     if (this.closed) throw new AuditError("AUDIT_CLOSED", `audit journal \`${this.label}\` is closed`);
+    this.syncWithDisk();
     if (this.pending.length === 0) return;
     const batch = this.pending;
     this.write(batch, false, `writing a batch of ${batch.length} records`);
@@ -260,13 +290,83 @@ export class AuditJournal {
     this.write([], true, "writing a checkpoint");
   }
 
-  /** Runs one write transaction; on failure enters the failed state and rethrows. */
+  /**
+   * Runs one write transaction; on failure enters the failed state and
+   * rethrows. Inside a transaction the journal does not own, the write is
+   * kept as unsettled until that transaction ends (see {@link settle}).
+   */
   private write(batch: readonly Pending[], forceCheckpoint: boolean, doing: string): void {
+    const before = this.head;
+    const nested = this.db.inTransaction;
     try {
-      this.head = this.db.transaction(() => this.writeRecords(batch, forceCheckpoint))();
+      this.head = runTransaction(this.db, () => this.writeRecords(batch, forceCheckpoint));
       this.failure = undefined;
     } catch (e) {
       const err = toAuditError(e, doing, this.label);
+      this.fail(err);
+      throw err;
+    }
+    if (nested) this.unsettle(before, batch);
+  }
+
+  /**
+   * A write went into a savepoint of someone else's transaction: its records
+   * reach the disk only if that transaction commits. With `runTransaction`
+   * (the state store's batches) the journal is told the outcome; otherwise
+   * `syncWithDisk` compares the stored head before the next write.
+   */
+  private unsettle(before: Head, batch: readonly Pending[]): void {
+    const u: Unsettled = { before, batch, tracked: false };
+    this.unsettled.push(u);
+    u.tracked = onTransactionEnd(this.db, (outcome) => this.settle(u, outcome));
+    // Untracked writes inside long-lived foreign transactions: remember a bounded number of records.
+    let held = 0;
+    for (const x of this.unsettled) held += x.batch.length;
+    while (held > this.options.maxPending && this.unsettled.length > 1) held -= this.unsettled.shift()!.batch.length;
+  }
+
+  private settle(u: Unsettled, outcome: TransactionOutcome): void {
+    const i = this.unsettled.indexOf(u);
+    if (i < 0) return;
+    if (outcome === "committed") this.unsettled.splice(i, 1);
+    else if (outcome === "unknown") u.tracked = false;
+    else this.undo(i);
+  }
+
+  /**
+   * Unsettled write `i` and every later one were rolled back: the head goes
+   * back to where it stood before them, and their records back in front of
+   * the buffer, so the next flush writes them again (no decision is lost).
+   */
+  private undo(i: number): void {
+    const gone = this.unsettled.splice(i);
+    this.head = gone[0]!.before;
+    this.pending = [...gone.flatMap((u) => u.batch), ...this.pending];
+  }
+
+  /**
+   * For writes whose enclosing transaction did not report its outcome: the
+   * stored head says whether they are still there. A head that is neither
+   * the journal's nor one it stood at before is read back from the disk.
+   */
+  private syncWithDisk(): void {
+    if (!this.unsettled.some((u) => !u.tracked)) return;
+    const stored = this.storedHead.get();
+    if (stored && stored.seq === this.head.seq && stored.hash === this.head.hash) {
+      // No transaction open: every write so far is committed.
+      if (!this.db.inTransaction) this.unsettled = [];
+      return;
+    }
+    const i = this.unsettled.findIndex((u) => stored && u.before.seq === stored.seq && u.before.hash === stored.hash);
+    if (i >= 0) {
+      this.undo(i);
+      return;
+    }
+    this.unsettled = [];
+    try {
+      this.head = this.loadHead();
+    } catch (e) {
+      const err = toAuditError(e, "reading the chain head back after a rollback", this.label);
       this.fail(err);
       throw err;
     }
@@ -331,8 +431,10 @@ export class AuditJournal {
     this.flush();
     const key = this.options.hmacKey;
     let result: PruneResult = { pruned: 0, throughSeq: null };
+    const before = this.head;
+    const nested = this.db.inTransaction;
     try {
-      this.head = this.db.transaction((): Head => {
+      this.head = runTransaction(this.db, (): Head => {
         const keep = this.db
           .prepare("SELECT seq FROM audit_records WHERE time >= ? ORDER BY seq LIMIT 1")
           .get(Math.floor(olderThan)) as { seq: number } | undefined;
@@ -356,12 +458,13 @@ export class AuditJournal {
         const cps = this.head.checkpoints;
         this.updateHead.run(fields.seq, hash, cps, key === undefined ? null : headMac(key, fields.seq, hash, cps));
         return { seq: fields.seq, hash, checkpoints: cps, sinceCheckpoint: 0 };
-      })();
+      });
     } catch (e) {
       const err = toAuditError(e, "pruning old records", this.label);
       this.fail(err);
       throw err;
     }
+    if (nested) this.unsettle(before, []);
     return result;
   }
 

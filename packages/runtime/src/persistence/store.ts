@@ -1,5 +1,6 @@
 import Database from "better-sqlite3";
 import type { z } from "zod";
+import { onTransactionEnd, runTransaction } from "../audit/transaction.js";
 import type { BrokerOrder } from "../brokers/broker.js";
 import type { PaperBrokerState } from "../brokers/paper.js";
 import type { EngineState } from "../engine/engine.js";
@@ -110,9 +111,13 @@ export class StateStore {
     }
   }
 
-  /** Runs `fn` in one transaction (a savepoint when one is already open); a throw rolls it back. */
+  /**
+   * Runs `fn` in one transaction (a savepoint when one is already open); a
+   * throw rolls it back. Writers sharing the connection (the audit journal)
+   * are told when it rolls back, so what they keep in memory stays in step.
+   */
   transaction<T>(fn: () => T): T {
-    return this.db.transaction(fn)();
+    return runTransaction(this.db, fn);
   }
 
   /** Whether a state was ever saved. */
@@ -216,6 +221,14 @@ export class StateStore {
       // The ids written in the failed transaction were rolled back with it.
       this.savedIds = undefined;
       throw new StateError("STATE_IO", `cannot save the session state: ${describe(e)}`);
+    }
+    // Saved inside the caller's transaction: the ids are on disk only if it commits. Should it roll back,
+    // or end unseen, they are read again before the next save (an id missing there could be sent twice).
+    if (this.db.inTransaction) {
+      const told = onTransactionEnd(this.db, (outcome) => {
+        if (outcome !== "committed") this.savedIds = undefined;
+      });
+      if (!told) this.savedIds = undefined;
     }
   }
 

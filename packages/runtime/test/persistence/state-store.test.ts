@@ -157,6 +157,23 @@ describe("StateStore", () => {
     expect(store.load()).toEqual(first);
   });
 
+  it("order ids of a save whose enclosing transaction rolled back afterwards are written by the next save", () => {
+    const db = new Database(":memory:");
+    const store = new StateStore(db);
+    const state = stateOf(busyBroker(), new RiskValidator({}));
+    // The save itself succeeds (a released savepoint); the batch around it fails later (a full disk at COMMIT).
+    expect(() =>
+      store.transaction(() => {
+        store.save(state);
+        throw new Error("COMMIT: database or disk is full");
+      }),
+    ).toThrow(/disk is full/);
+    expect(db.prepare("SELECT count(*) AS n FROM state_order_ids").get()).toEqual({ n: 0 });
+    store.save({ ...state, savedAt: state.savedAt + 1 });
+    const loaded = store.load()!;
+    expect(loaded.broker.kind === "paper" && loaded.broker.state.seen).toEqual(["h:r1:X:1m:1", "h:r2:X:1m:2"]);
+  });
+
   it("saves the positions and open orders of an external broker for reconciliation", () => {
     const store = new StateStore(new Database(":memory:"));
     const b = busyBroker();
