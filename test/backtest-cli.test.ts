@@ -48,7 +48,44 @@ describe("tradeplan backtest", () => {
     expect(h.err).toContain('d.csv:4: open "bad" is not a number');
     expect(h.out).toContain("cli on TEST");
     expect(h.out).toMatch(/bars 5, 1 rows rejected/);
+    expect(h.out).toContain("rows rejected by reason: CSV_BAD_NUMBER 1");
     expect(h.out).toMatch(/trades 1 \(0 won, 1 lost/);
+  });
+
+  it("rows outside the calendar's years, hex numbers and a line past 64 KiB are bad rows: file:line, counted per reason", async () => {
+    const dir = workdir();
+    const rows = [
+      "Date,Time,Open,High,Low,Close,Volume",
+      "1999-12-31,10:00,99,99,99,99,100",
+      "2024-01-02,09:30,99,99,99,99,100",
+      "2024-01-02,09:31,0x64,100.5,100.5,100.5,100",
+      `2024-01-02,09:32,${"9".repeat(70_000)}`,
+      "2024-01-02,09:33,104,104,104,104,100",
+      "2024-01-02,09:34,104,104,104,104,100",
+      "2031-01-02,10:00,99,99,99,99,100",
+      // The file ends in the middle of a row: it is read as the last line.
+      "2031-01-02,10:01,99,99",
+    ];
+    writeFileSync(join(dir, "mixed.csv"), rows.join("\n"));
+    const h = harness(dir);
+    expect(await h.run("backtest", "p.plan", "--data", "mixed.csv", "--format", "json", "--report", "r.html")).toBe(0);
+    expect(h.err).toMatch(/mixed\.csv:2: .*1999 is outside it/);
+    expect(h.err).toMatch(/mixed\.csv:4: open "0x64" is not a decimal number \(hexadecimal is not read\)/);
+    expect(h.err).toMatch(/mixed\.csv:5: the line is longer than 65536 bytes/);
+    expect(h.err).toMatch(/mixed\.csv:8: .*2031 is outside it/);
+    expect(h.err).toMatch(/mixed\.csv:9: expected 7 fields, got 4/);
+    // In file order, though the first rows are held back until the bar interval is known.
+    const lines = h.err.split("\n").filter((l) => l.startsWith("mixed.csv:"));
+    expect(lines.map((l) => l.split(":")[1])).toEqual(["2", "4", "5", "8", "9"]);
+    const r = JSON.parse(h.out);
+    expect(r).toMatchObject({
+      bars: 3,
+      rejected: 5,
+      rejectedByReason: { CSV_BAD_NUMBER: 1, CSV_FIELD_COUNT: 1, CSV_LINE_TOO_LONG: 1, CSV_OUT_OF_CALENDAR: 2 },
+    });
+    expect(readFileSync(join(dir, "r.html"), "utf8")).toContain(
+      "<th>Rejected rows</th><td>5 (CSV_OUT_OF_CALENDAR 2, CSV_BAD_NUMBER 1, CSV_FIELD_COUNT 1, CSV_LINE_TOO_LONG 1)</td>",
+    );
   });
 
   it("--format json prints the stable result document", async () => {
@@ -62,12 +99,19 @@ describe("tradeplan backtest", () => {
       "plan",
       "bars",
       "rejected",
+      "rejectedByReason",
       "signals",
       "trades",
       "openPositions",
       "stats",
     ]);
-    expect(r).toMatchObject({ format: "tradeplan/backtest-result", version: 1, bars: 5, rejected: 1 });
+    expect(r).toMatchObject({
+      format: "tradeplan/backtest-result",
+      version: 1,
+      bars: 5,
+      rejected: 1,
+      rejectedByReason: { CSV_BAD_NUMBER: 1 },
+    });
     // Enter at the 100.5 close, best close 104, exit at the 101 close (<= 101.92); default slippage 1 bp each way.
     expect(r.trades[0]).toMatchObject({ entryRule: 4, exitRule: 5, quantity: 10 });
     expect(r.trades[0].entryPrice).toBeCloseTo(100.5 * 1.0001, 9);

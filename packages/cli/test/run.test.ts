@@ -76,6 +76,25 @@ describe("tradeplan run: configuration errors", () => {
 });
 
 describe("tradeplan run: a replay", () => {
+  it("the summary counts the replay file's rejected rows per reason", async () => {
+    writeFixture(REPLAY(50_000));
+    const lines = barsToCsv(
+      [
+        ...generateBars(
+          { symbol: "DEMO", seed: 5, interval: "1m" },
+          tradingSessions(calendarFor("regular"), "2024-03-04", 1),
+        ),
+      ].slice(0, 30),
+      "America/New_York",
+    ).split("\n");
+    lines.splice(5, 0, "2024-03-04,09:33:30,0x64,1,1,1,1", `2024-03-04,09:33:40,${"1".repeat(70_000)}`);
+    writeFileSync(join(dir, "bars.csv"), lines.join("\n"));
+    const r = await cli(["run", "run.plan", "--audit", "state.db"], dir);
+    expect(r.code, r.err).toBe(0);
+    expect(r.err).toMatch(/bars\.csv:6: open \\"0x64\\" is not a decimal number/);
+    expect(JSON.parse(r.out)).toMatchObject({ rejectedByReason: { CSV_BAD_NUMBER: 1, CSV_LINE_TOO_LONG: 1 } });
+  });
+
   it("runs to the end of the data, saves state and journal, and restarts from where it stopped", async () => {
     writeFixture(REPLAY(50_000));
     const first = await cli(["run", "run.plan", "--audit", "state.db"], dir);

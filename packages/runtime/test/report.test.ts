@@ -10,7 +10,8 @@ function result(name = "Report <test> & co"): BacktestResult {
     version: 1,
     plan: { name, sourceHash: "ab".repeat(32), symbols: ["TEST"], timezone: "America/New_York" },
     bars: 100,
-    rejected: 2,
+    rejected: 3,
+    rejectedByReason: { CSV_BAD_NUMBER: 1, CSV_HIGH_LOW: 2 },
     signals: [],
     trades: [
       {
@@ -98,6 +99,7 @@ describe("HTML report", () => {
     expect(html).toContain("<th>Win rate</th><td>50.0%</td>");
     expect(html).toContain("<th>Sharpe (daily, annualised)</th><td>n/a</td>");
     expect(html).toContain("<th>Max drawdown</th><td>7.00 (0.01%)</td>");
+    expect(html).toContain("<th>Rejected rows</th><td>3 (CSV_HIGH_LOW 2, CSV_BAD_NUMBER 1)</td>");
     expect(html).toContain('<table id="trades">');
     expect(html.match(/<tr data-trade=/g)).toHaveLength(2);
     expect(html).toContain("<td>stop_loss</td>");

@@ -14,9 +14,10 @@ import {
   engineContext,
   type RejectedRow,
   readCsvFile,
+  reasonCounts,
   renderReport,
   runBacktestCsv,
-  sessionDailyBounds,
+  sessionCalendar,
 } from "@tradeplan/runtime";
 import { type Command, Option } from "commander";
 import { z } from "zod";
@@ -120,6 +121,7 @@ export function renderBacktestSummary(result: BacktestResult, dataLabel: string,
     `  max drawdown ${money(s.maxDrawdown)} (${fixed(s.maxDrawdownPercent)}%), Sharpe ${fixed(s.sharpe)}, exposure ${fixed(s.exposure, 1)}%`,
     `  commissions ${money(s.commissions)}, suppressed ${s.suppressed}, risk rejections ${s.riskRejections}, rule errors ${s.ruleErrors}`,
   ];
+  if (result.rejected > 0) lines.splice(2, 0, `  rows rejected by reason: ${reasonCounts(result.rejectedByReason)}`);
   if (result.trades.length > 0) {
     lines.push("", "  #  side   qty  entry (UTC)           price      exit (UTC)            price          P&L");
     result.trades.slice(0, maxTrades).forEach((t, i) => {
@@ -305,7 +307,7 @@ async function runAudited(
       current.reject(r);
       options.onReject?.(r);
     },
-    sessionDailyBounds(current.calendar),
+    sessionCalendar(current.calendar),
     options.onProgress,
   );
   const outcome = current.finish();

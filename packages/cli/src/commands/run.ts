@@ -252,6 +252,7 @@ export async function runLiveCommand(
         state: session.state,
         reason: session.reason,
         stats: session.stats,
+        rejectedByReason: rejectedByReason(setup.rejectedRows, session.validator.summary()),
         engines: session.engines.map((e) => ({ plan: e.plan.name, ...e.engine.counters })),
         positions: positions.map((p) => ({ symbol: p.symbol, quantity: p.quantity, avgPrice: p.avgPrice })),
         account: broker.account(),
@@ -277,6 +278,23 @@ export async function runLiveCommand(
       logger.flush();
     }
   }
+}
+
+/**
+ * Input refused, per reason code (only the codes that occurred, sorted): the
+ * replay file's rows (`CSV_*`) and the bars the validator rejected, history included.
+ */
+function rejectedByReason(
+  rows: readonly { readonly code: string }[],
+  streams: readonly { readonly rejected: Readonly<Record<string, number>> }[],
+): Record<string, number> {
+  const counts = new Map<string, number>();
+  const add = (code: string, n: number) => {
+    if (n > 0) counts.set(code, (counts.get(code) ?? 0) + n);
+  };
+  for (const r of rows) add(r.code, 1);
+  for (const s of streams) for (const [code, n] of Object.entries(s.rejected)) add(code, n);
+  return Object.fromEntries([...counts].sort(([a], [b]) => (a < b ? -1 : 1)));
 }
 
 /** Registers `tradeplan run`; SIGINT and SIGTERM stop the run gracefully. */

@@ -1,3 +1,4 @@
+export { buildResult, type ResultInput, RunCollector } from "./collector.js";
 export { Decimator } from "./decimator.js";
 export { ReplayAggregator, ReplayTimeframeError } from "./replay-aggregator.js";
 export type {
@@ -15,6 +16,7 @@ export {
   type CsvBacktestOptions,
   runBacktest,
   runBacktestCsv,
+  sessionCalendar,
   sessionDailyBounds,
 } from "./runner.js";
 export { EquityTracker, tradeStats } from "./stats.js";

@@ -18,6 +18,8 @@ export interface BacktestResult {
   readonly bars: number;
   /** Input rows rejected by validation. */
   readonly rejected: number;
+  /** The rejected rows per reason code (`CSV_BAD_NUMBER`: 3), only the codes that occurred, sorted by code. */
+  readonly rejectedByReason: Readonly<Record<string, number>>;
   /** Every non-NONE signal the engine acted on (turned into an order request), in time order. */
   readonly signals: readonly SignalRecord[];
   /** Closed round trips, in the order they closed. */

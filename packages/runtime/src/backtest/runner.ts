@@ -1,8 +1,16 @@
 import type { CompiledPlan } from "@tradeplan/dsl";
 import { PaperBroker, type PaperBrokerOptions } from "../brokers/paper.js";
+import { CalendarError } from "../calendar/errors.js";
 import { calendarFor } from "../calendar/factory.js";
 import type { MarketCalendar, Session } from "../calendar/types.js";
-import { type CsvOptions, type CsvSummary, type DailyBounds, type RejectedRow, readCsvFile } from "../data/csv.js";
+import {
+  type CsvCalendar,
+  type CsvOptions,
+  type CsvSummary,
+  type DailyBounds,
+  type RejectedRow,
+  readCsvFile,
+} from "../data/csv.js";
 import { bindRules, Engine, type RuleBinding } from "../engine/engine.js";
 import { combineSinks, type EngineEvent, type EngineEventSink } from "../engine/events.js";
 import type { BudgetTimer } from "../engine/timer.js";
@@ -72,6 +80,27 @@ export function sessionDailyBounds(calendar: MarketCalendar): DailyBounds {
 }
 
 /**
+ * What the CSV reader asks `calendar`: daily rows' session bounds, and
+ * whether a bar lies in the years the calendar covers (a row outside them is
+ * a rejected row, `CSV_OUT_OF_CALENDAR`, instead of ending the run).
+ */
+export function sessionCalendar(calendar: MarketCalendar): CsvCalendar {
+  return {
+    dailyBounds: sessionDailyBounds(calendar),
+    outOfRange: (time) => {
+      try {
+        calendar.sessionBounds(time);
+        return undefined;
+      } catch (e) {
+        if (e instanceof CalendarError && e.code === "CALENDAR_OUT_OF_RANGE")
+          return e.message.replace(/^CALENDAR_OUT_OF_RANGE: /, "");
+        throw e;
+      }
+    },
+  };
+}
+
+/**
  * One backtest: feed base bars (every symbol's, in time order per symbol)
  * with `feed`, rejected input rows with `reject`, then `finish`.
  *
@@ -98,6 +127,7 @@ export class Backtest {
   private barsIn = 0;
   private outside = 0;
   private rejectedRows = 0;
+  private readonly rejectedByReason = new Map<string, number>();
   private lastSession: Session | null = null;
   private lastSymbol: SymbolReplay | undefined;
 
@@ -160,6 +190,7 @@ export class Backtest {
   /** Records a rejected input row (and forwards it to the audit sink). */
   reject(row: RejectedRow): void {
     this.rejectedRows++;
+    this.rejectedByReason.set(row.code, (this.rejectedByReason.get(row.code) ?? 0) + 1);
     this.options.sink?.emit({
       type: "bar_rejected",
       file: row.file,
@@ -233,6 +264,7 @@ export class Backtest {
       plan: { name: plan.name, sourceHash: plan.sourceHash, symbols: plan.symbols, timezone: plan.timezone },
       bars: this.barsIn,
       rejected: this.rejectedRows,
+      rejectedByReason: Object.fromEntries([...this.rejectedByReason].sort(([a], [b]) => (a < b ? -1 : 1))),
       signals: this.signals,
       trades: trades.map((t) => tradeRecord(t, (id) => this.lineOf.get(id))),
       openPositions: this.broker.positions().map((p) => {
@@ -294,7 +326,7 @@ export async function runBacktestCsv(options: CsvBacktestOptions): Promise<Backt
       bt.reject(r);
       options.onReject?.(r);
     },
-    sessionDailyBounds(bt.calendar),
+    sessionCalendar(bt.calendar),
     options.onProgress,
   );
   return { ...bt.finish(), csv };

@@ -15,7 +15,17 @@ export type CsvRejectCode =
   | "CSV_HIGH_LOW"
   | "CSV_OUTSIDE_RANGE"
   | "CSV_OUT_OF_ORDER"
-  | "CSV_DUPLICATE_TIME";
+  | "CSV_DUPLICATE_TIME"
+  | "CSV_LINE_TOO_LONG"
+  | "CSV_OUT_OF_CALENDAR";
+
+/**
+ * Longest line read, in bytes before its newline (a carriage return
+ * included). A longer line is no row of bars: it is rejected and skipped to
+ * its end without being held, so a file without newlines is read in
+ * constant memory and linear time.
+ */
+export const MAX_LINE_BYTES = 64 * 1024;
 
 /** One rejected row: where and why. The run goes on without it. */
 export interface RejectedRow {
@@ -25,10 +35,22 @@ export interface RejectedRow {
   readonly reason: string;
 }
 
+/**
+ * Rejections per reason code as one line for people: `CSV_BAD_NUMBER 3,
+ * CSV_HIGH_LOW 1` (most frequent first); empty when there are none.
+ */
+export function reasonCounts(counts: Readonly<Record<string, number | undefined>>): string {
+  return Object.entries(counts)
+    .filter((e): e is [string, number] => (e[1] ?? 0) > 0)
+    .sort(([a, x], [b, y]) => y - x || (a < b ? -1 : 1))
+    .map(([code, n]) => `${code} ${n}`)
+    .join(", ");
+}
+
 /** A file that cannot be read as bars at all (bad header, bad options). */
 export class CsvFormatError extends Error {
   constructor(
-    readonly code: "CSV_HEADER" | "CSV_OPTIONS" | "CSV_EMPTY" | "CSV_IO",
+    readonly code: "CSV_HEADER" | "CSV_OPTIONS" | "CSV_EMPTY" | "CSV_IO" | "CSV_LINE_TOO_LONG",
     message: string,
   ) {
     super(message);
@@ -58,11 +80,29 @@ export type CsvOptions = z.input<typeof CsvOptionsSchema>;
 /** Open and close instants of a daily bar for a session day (default: local midnight to midnight). */
 export type DailyBounds = (year: number, month: number, day: number) => { time: number; closeTime: number } | undefined;
 
+/**
+ * What the reader asks the market calendar. A row the calendar cannot place
+ * (a year its holiday table does not cover) is rejected as a bad row,
+ * `CSV_OUT_OF_CALENDAR`, rather than ending the run where the bar meets it.
+ */
+export interface CsvCalendar {
+  /** Bounds of a daily row's session day; a throw with code `CALENDAR_OUT_OF_RANGE` rejects the row. */
+  readonly dailyBounds?: DailyBounds;
+  /**
+   * Why a bar opening at `time` lies outside what the calendar covers, or
+   * undefined when inside. Asked once per quarter hour of bar time (every
+   * zone's midnight falls on one), not per row.
+   */
+  readonly outOfRange?: (time: number) => string | undefined;
+}
+
 export interface CsvSummary {
   /** Data rows read (header and blank lines excluded). */
   readonly rows: number;
   readonly bars: number;
   readonly rejected: number;
+  /** Rejected rows per reason code (only the codes that occurred). */
+  readonly rejectedByReason: Readonly<Partial<Record<CsvRejectCode, number>>>;
   readonly timeframe: string;
   readonly format: CsvLayout["kind"];
 }
@@ -72,16 +112,27 @@ const INFER_ROWS = 64;
 
 /** Detects the layout from a header line; throws CSV_HEADER with what is missing. */
 export function detectLayout(header: string, where: string): CsvLayout {
-  const names = header.split(",").map((h) => h.trim().toLowerCase().replace(/^"|"$/g, ""));
-  const find = (...alts: string[]): number => names.findIndex((n) => alts.includes(n));
-  const open = find("open", "o");
-  const high = find("high", "h");
-  const low = find("low", "l");
-  const close = find("close", "c");
-  const volume = find("volume", "vol", "v");
-  const ts = find("timestamp", "datetime", "time_stamp", "ts");
-  const date = find("date", "day");
-  const time = find("time");
+  const shown = header.split(",").map((h) => h.trim().replace(/^"|"$/g, ""));
+  const names = shown.map((h) => h.toLowerCase());
+  const find = (role: string, ...alts: string[]): number => {
+    const at = names.flatMap((n, i) => (alts.includes(n) ? [i] : []));
+    if (at.length > 1) {
+      const list = at.map((i) => `${i + 1} (${shown[i]})`);
+      throw new CsvFormatError(
+        "CSV_HEADER",
+        `${where}: columns ${list.slice(0, -1).join(", ")} and ${list.at(-1)} are both ${role}: which one to read is ambiguous; rename or remove all but one`,
+      );
+    }
+    return at[0] ?? -1;
+  };
+  const open = find("Open", "open", "o");
+  const high = find("High", "high", "h");
+  const low = find("Low", "low", "l");
+  const close = find("Close", "close", "c");
+  const volume = find("Volume", "volume", "vol", "v");
+  const ts = find("timestamp", "timestamp", "datetime", "time_stamp", "ts");
+  const date = find("Date", "date", "day");
+  const time = find("Time", "time");
   const missing = [
     ["Open", open],
     ["High", high],
@@ -136,6 +187,24 @@ function parseTime(s: string): [number, number, number, number] | undefined {
   return [Number(m[1]), Number(m[2]), m[3] ? Number(m[3]) : 0, m[4] ? Number(m[4].padEnd(3, "0")) : 0];
 }
 
+/**
+ * A number as price files write it: an optional sign, digits with an
+ * optional point (`100`, `100.`, `.5`) and an optional exponent. `Number()`
+ * alone would also read `0x64`, `0b1100100` and ` 100 ` as 100.
+ */
+const DECIMAL = /^[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$/;
+
+/** Why a field is not a number the reader takes. */
+function numberProblem(name: string, s: string): string {
+  const t = s.trim();
+  if (t !== s && t !== "" && DECIMAL.test(t)) return `${name} "${s}" has spaces around it`;
+  const base = /^[+-]?0([xXbBoO])/.exec(t)?.[1]?.toLowerCase();
+  if (base !== undefined)
+    return `${name} "${s}" is not a decimal number (${base === "x" ? "hexadecimal" : base === "b" ? "binary" : "octal"} is not read)`;
+  if (DECIMAL.test(s)) return `${name} "${s}" is not a finite number`;
+  return `${name} "${s}" is not a number`;
+}
+
 /** Bars parsed before they are handed over (see CsvBarReader.handOver). */
 const HAND_OVER_ROWS = 1024;
 
@@ -151,7 +220,9 @@ const HAND_OVER_ROWS = 1024;
  * in `timezone`; epoch numbers (seconds below 1e11, else milliseconds) and
  * ISO strings with an offset are absolute. With `timestamps: "close"` a row
  * stamped T covers [T - interval, T). Date-only rows are session days whose
- * bounds come from `dailyBounds`.
+ * bounds come from the calendar (`dailyBounds`); bars the calendar cannot
+ * place are rejected (`outOfRange`). Lines longer than {@link MAX_LINE_BYTES}
+ * are rejected and skipped without being held.
  */
 export class CsvBarReader {
   readonly options: z.output<typeof CsvOptionsSchema>;
@@ -159,10 +230,18 @@ export class CsvBarReader {
   // ignoreBOM keeps a BOM in the text: each line is decoded alone, and only the header may drop one.
   private readonly decoder = new TextDecoder("utf-8", { ignoreBOM: true });
   private readonly encoder = new TextEncoder();
-  /** Bytes after the last newline seen: the start of a line whose end has not arrived. */
+  /** `carry[0, carryLength)`: the start of a line whose newline has not arrived (at most {@link MAX_LINE_BYTES}). */
   private carry: Uint8Array = new Uint8Array(0);
-  /** Holds the unfinished line of the previous chunk followed by the current chunk. */
+  private carryLength = 0;
+  /** Inside a line longer than {@link MAX_LINE_BYTES}, already rejected: bytes are dropped up to its newline. */
+  private skipping = false;
+  /** Holds the current chunk (after the end of a carried line), reused from chunk to chunk. */
   private work: Uint8Array = new Uint8Array(0);
+  private readonly calendar: CsvCalendar;
+  /** The quarter hour of bar time last checked against the calendar, and what was found. */
+  private rangeSlot = Number.NaN;
+  private rangeProblem: string | undefined;
+  private readonly byReason: Partial<Record<CsvRejectCode, number>> = {};
   private fast: FastRowParser | undefined;
   private lineNo = 0;
   private layout: CsvLayout | undefined;
@@ -185,12 +264,14 @@ export class CsvBarReader {
   private ready: (BarData | undefined)[] = [];
   private readyCount = 0;
 
+  /** @param calendar the market calendar's answers, or only its daily bounds (see {@link CsvCalendar}). */
   constructor(
     options: CsvOptions,
     private readonly onBar: (bar: BarData) => void,
     private readonly onReject: (row: RejectedRow) => void,
-    private readonly dailyBounds?: DailyBounds,
+    calendar?: DailyBounds | CsvCalendar,
   ) {
+    this.calendar = typeof calendar === "function" ? { dailyBounds: calendar } : (calendar ?? {});
     const r = CsvOptionsSchema.safeParse(options);
     if (!r.success) {
       const i = r.error.issues[0];
@@ -213,23 +294,48 @@ export class CsvBarReader {
    */
   push(chunk: string | Uint8Array): void {
     const bytes = typeof chunk === "string" ? this.encoder.encode(chunk) : chunk;
+    let from = 0;
+    if (this.skipping || this.carryLength > 0) {
+      // The line the previous chunk ended in: its end is this chunk's first newline, looked for once (rescanning
+      // the carried bytes with every chunk made a file without newlines quadratic).
+      const nl = bytes.indexOf(10);
+      const end = nl === -1 ? bytes.length : nl;
+      if (this.skipping) {
+        if (nl === -1) return;
+        this.skipping = false;
+      } else if (this.carryLength + end > MAX_LINE_BYTES) {
+        this.carryLength = 0;
+        this.tooLong();
+        if (nl === -1) {
+          this.skipping = true;
+          return;
+        }
+      } else {
+        this.keep(bytes, 0, end);
+        if (nl === -1) return;
+        const length = this.carryLength;
+        this.carryLength = 0;
+        this.lineBytes(this.carry, 0, length, true);
+      }
+      from = nl + 1;
+    }
     // Always a plain Uint8Array (never the caller's Buffer): the row parser then sees one array type, and its byte
     // reads stay monomorphic; a Buffer here made parsing a third slower. The bytes are copied into one work
     // array reused from chunk to chunk rather than a new one each time (a megabyte per chunk of garbage).
-    const need = this.carry.length + bytes.length;
-    if (this.work.length < need) this.work = new Uint8Array(Math.max(need, 2 * this.work.length));
-    const buf = this.work.subarray(0, need);
-    buf.set(this.carry, 0);
-    buf.set(bytes, this.carry.length);
+    const limit = bytes.length - from;
+    if (this.work.length < limit) this.work = new Uint8Array(Math.max(limit, 2 * this.work.length));
+    const buf = this.work.subarray(0, limit);
+    buf.set(from === 0 ? bytes : bytes.subarray(from), 0);
     let start = 0;
-    const limit = buf.length;
     for (;;) {
       // Rows of the common shape are parsed where they stand, their newline found on the way.
       const fast = this.fast;
       if (fast !== undefined) {
         const nl = fast.parseLine(buf, start, limit);
         if (nl >= 0) {
-          this.fastRow(fast);
+          // Only a row with long columns the bar does not use gets here past the cap.
+          if (nl - start > MAX_LINE_BYTES) this.tooLong();
+          else this.fastRow(fast);
           start = nl + 1;
           if (this.readyCount >= HAND_OVER_ROWS) this.handOver();
           continue;
@@ -239,12 +345,42 @@ export class CsvBarReader {
       const nl = buf.indexOf(10, start);
       if (nl === -1) break;
       // A complete line parseLine declined would be declined again by parse: straight to the general path.
-      this.lineBytes(buf, start, nl, fast === undefined);
+      if (nl - start > MAX_LINE_BYTES) this.tooLong();
+      else this.lineBytes(buf, start, nl, fast === undefined);
       start = nl + 1;
     }
-    // Copied: the caller may reuse its chunk's memory.
-    this.carry = buf.slice(start);
+    if (limit - start > MAX_LINE_BYTES) {
+      this.tooLong();
+      this.skipping = true;
+    } else this.keep(buf, start, limit);
     this.handOver();
+  }
+
+  /** Appends bytes [start, end) to the carried line (copied: the caller may reuse its chunk's memory). */
+  private keep(src: Uint8Array, start: number, end: number): void {
+    const n = end - start;
+    if (n === 0) return;
+    const need = this.carryLength + n;
+    if (this.carry.length < need) {
+      const grown = new Uint8Array(Math.min(MAX_LINE_BYTES, Math.max(need, 2 * this.carry.length)));
+      grown.set(this.carry.subarray(0, this.carryLength));
+      this.carry = grown;
+    }
+    this.carry.set(src.subarray(start, end), this.carryLength);
+    this.carryLength = need;
+  }
+
+  /** The current line is longer than {@link MAX_LINE_BYTES}: a rejected row, or an unreadable header. */
+  private tooLong(): void {
+    this.lineNo++;
+    const what = `the line is longer than ${MAX_LINE_BYTES} bytes`;
+    if (!this.layout)
+      throw new CsvFormatError(
+        "CSV_LINE_TOO_LONG",
+        `${this.options.file}:${this.lineNo}: ${what}, so it is no CSV header; is this a CSV file of bars?`,
+      );
+    this.rows++;
+    this.reject("CSV_LINE_TOO_LONG", `${what}: no row of bars is; skipped to its end`);
   }
 
   /** Hands the parsed bars to `onBar`, in order. */
@@ -264,9 +400,10 @@ export class CsvBarReader {
   end(): CsvSummary {
     if (!this.ended) {
       this.ended = true;
-      const rest = this.carry;
-      this.carry = new Uint8Array(0);
-      if (rest.length > 0) this.lineBytes(rest, 0, rest.length, true);
+      this.skipping = false;
+      const length = this.carryLength;
+      this.carryLength = 0;
+      if (length > 0) this.lineBytes(this.carry, 0, length, true);
       if (!this.layout)
         throw new CsvFormatError("CSV_EMPTY", `${this.options.file}: the file has no header and no rows`);
       this.flushPending();
@@ -276,6 +413,7 @@ export class CsvBarReader {
       rows: this.rows,
       bars: this.bars,
       rejected: this.rejectedCount,
+      rejectedByReason: { ...this.byReason },
       timeframe: this.timeframe ?? "1m",
       format: this.layout?.kind ?? "date_time",
     };
@@ -326,6 +464,7 @@ export class CsvBarReader {
     // The bars before this row first: bars and rejections reach the callbacks in file order.
     this.handOver();
     this.rejectedCount++;
+    this.byReason[code] = (this.byReason[code] ?? 0) + 1;
     this.onReject({ file: this.options.file, line, code, reason });
   }
 
@@ -336,10 +475,10 @@ export class CsvBarReader {
       return;
     }
     const num = (i: number, name: string): number | undefined => {
-      const s = (f[i] ?? "").trim();
-      const v = s === "" ? Number.NaN : Number(s);
+      const s = f[i] ?? "";
+      const v = DECIMAL.test(s) ? Number(s) : Number.NaN;
       if (!Number.isFinite(v)) {
-        this.reject("CSV_BAD_NUMBER", `${name} "${s}" is not a number`);
+        this.reject("CSV_BAD_NUMBER", numberProblem(name, s));
         return undefined;
       }
       return v;
@@ -386,6 +525,10 @@ export class CsvBarReader {
   }
 
   private accept(stamp: number, o: number, h: number, l: number, c: number, v: number): void {
+    // The stamp (open or close time) stands for the bar: it is known before the interval is, so the row is
+    // rejected in file order even while the first rows are held back.
+    const check = this.calendar.outOfRange;
+    if (check !== undefined && this.outOfCalendar(check, stamp)) return;
     if (this.intervalMs === undefined) this.hold(stamp, o, h, l, c, v);
     else this.emit(this.lineNo, stamp, o, h, l, c, v);
   }
@@ -406,7 +549,14 @@ export class CsvBarReader {
     const ds = (f[L.date] ?? "").trim();
     if (L.kind === "date") {
       const d = parseDate(ds);
-      const t = d && this.dayBounds(d);
+      let t: { time: number; closeTime: number } | undefined;
+      try {
+        t = d && this.dayBounds(d);
+      } catch (e) {
+        if ((e as { code?: unknown }).code !== "CALENDAR_OUT_OF_RANGE") throw e;
+        this.reject("CSV_OUT_OF_CALENDAR", e instanceof Error ? e.message : String(e));
+        return undefined;
+      }
       if (!t) {
         this.reject("CSV_BAD_TIMESTAMP", `date "${ds}" is not a valid YYYY-MM-DD date with a trading session`);
         return undefined;
@@ -448,7 +598,8 @@ export class CsvBarReader {
   }
 
   private dayBounds(d: ParsedDate): { time: number; closeTime: number } | undefined {
-    if (this.dailyBounds) return this.dailyBounds(d.y, d.m, d.d);
+    const bounds = this.calendar.dailyBounds;
+    if (bounds) return bounds(d.y, d.m, d.d);
     const time = this.zone.toEpoch(d.y, d.m, d.d, 0, 0, 0);
     if (time === undefined) return undefined;
     const next = new Date(Date.UTC(d.y, d.m - 1, d.d + 1));
@@ -474,6 +625,18 @@ export class CsvBarReader {
     const rows = this.pending;
     this.pending = [];
     for (const r of rows) this.emit(r.line, r.stamp, r.o, r.h, r.l, r.c, r.v);
+  }
+
+  /** Rejects (and returns true for) a bar the calendar cannot place; the answer is kept per quarter hour. */
+  private outOfCalendar(check: (time: number) => string | undefined, time: number): boolean {
+    const slot = Math.floor(time / 900_000);
+    if (slot !== this.rangeSlot) {
+      this.rangeSlot = slot;
+      this.rangeProblem = check(time);
+    }
+    if (this.rangeProblem === undefined) return false;
+    this.reject("CSV_OUT_OF_CALENDAR", this.rangeProblem);
+    return true;
   }
 
   private emit(line: number, stamp: number, o: number, h: number, l: number, c: number, v: number): void {
@@ -530,10 +693,10 @@ export async function readCsvFile(
   options: CsvOptions,
   onBar: (bar: BarData) => void,
   onReject: (row: RejectedRow) => void,
-  dailyBounds?: DailyBounds,
+  calendar?: DailyBounds | CsvCalendar,
   onProgress?: (bytesRead: number) => void,
 ): Promise<CsvSummary> {
-  const reader = new CsvBarReader({ file: path, ...options }, onBar, onReject, dailyBounds);
+  const reader = new CsvBarReader({ file: path, ...options }, onBar, onReject, calendar);
   let bytes = 0;
   // 256 KiB, about 5,000 rows: large enough that the per-chunk promise costs nothing, small enough that a
   // chunk stays in the caches while its rows are parsed (1 MiB measured slower).
@@ -566,7 +729,7 @@ export async function readCsvFile(
 export function parseCsvText(
   text: string,
   options: CsvOptions,
-  dailyBounds?: DailyBounds,
+  calendar?: DailyBounds | CsvCalendar,
 ): { bars: BarData[]; rejected: RejectedRow[]; summary: CsvSummary } {
   const bars: BarData[] = [];
   const rejected: RejectedRow[] = [];
@@ -574,7 +737,7 @@ export function parseCsvText(
     options,
     (b) => bars.push(b),
     (r) => rejected.push(r),
-    dailyBounds,
+    calendar,
   );
   reader.push(text);
   const summary = reader.end();

@@ -1,5 +1,6 @@
 export {
   CsvBarReader,
+  type CsvCalendar,
   CsvFormatError,
   type CsvOptions,
   CsvOptionsSchema,
@@ -7,9 +8,11 @@ export {
   type CsvSummary,
   type DailyBounds,
   detectLayout,
+  MAX_LINE_BYTES,
   parseCsvText,
   type RejectedRow,
   readCsvFile,
+  reasonCounts,
 } from "./csv.js";
 export { barsToCsv, CSV_HEADER } from "./csv-writer.js";
 export { DEMO_DATA, generateDemoCsv } from "./demo.js";

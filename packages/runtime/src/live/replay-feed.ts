@@ -1,4 +1,4 @@
-import { sessionDailyBounds } from "../backtest/runner.js";
+import { sessionCalendar } from "../backtest/runner.js";
 import type { MarketCalendar } from "../calendar/types.js";
 import { type RejectedRow, readCsvFile } from "../data/csv.js";
 import type { FeedBar } from "../feeds/feed.js";
@@ -45,7 +45,7 @@ export class ReplayFeed extends ScheduledFeed {
       { symbol: csv.symbol, timezone: csv.timezone, timestamps: csv.timestamps },
       (b) => bars.push(b),
       (r) => rejected.push(r),
-      sessionDailyBounds(csv.calendar),
+      sessionCalendar(csv.calendar),
     );
     return { bars, rejected, timeframe: summary.timeframe };
   }

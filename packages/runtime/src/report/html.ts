@@ -1,4 +1,5 @@
 import type { BacktestResult, TradeRecord } from "../backtest/result.js";
+import { reasonCounts } from "../data/csv.js";
 
 /** A sampled series for charts. */
 export interface SeriesPoint {
@@ -185,7 +186,10 @@ export function renderReport(input: ReportInput): string {
     ["Exposure", `${num(st.exposure, 1)}%`],
     ["Commissions", money(st.commissions)],
     ["Bars", String(result.bars)],
-    ["Rejected rows", String(result.rejected)],
+    [
+      "Rejected rows",
+      result.rejected > 0 ? `${result.rejected} (${reasonCounts(result.rejectedByReason)})` : String(result.rejected),
+    ],
     ["Signals acted on", String(result.signals.length)],
     ["Suppressed", String(st.suppressed)],
     ["Risk rejections", String(st.riskRejections)],
