@@ -47,6 +47,27 @@ describe("registration, token and seal", () => {
     expect(reg.has("evil")).toBe(false);
   });
 
+  it("the seal, the token and the entries cannot be reached from outside: flipping or reading them changes nothing", () => {
+    const token = Symbol("host");
+    const reg = createDefaultRegistry({ token });
+    reg.configure({ execution_functions: { close_above: { enabled: false } } }, token);
+    reg.seal();
+    // What TypeScript `private` fields allowed at run time: plain properties any code could set or read.
+    const loose = reg as unknown as Record<string, unknown>;
+    expect(Object.getOwnPropertyNames(reg)).toEqual([]);
+    expect(Object.getOwnPropertySymbols(reg)).toEqual([]);
+    expect(loose.token).toBeUndefined();
+    expect(loose.entries).toBeUndefined();
+    loose.isSealed = false;
+    loose.config = {};
+    expect(reg.sealed).toBe(true);
+    expect(codeOf(() => reg.register("late", CloseAboveFunction, token))).toBe("REG_SEALED");
+    expect(codeOf(() => reg.getFunction("close_above", TH))).toBe("REG_DISABLED");
+    // Replacing the guard on the instance does not open the registry either.
+    loose.guard = () => undefined;
+    expect(codeOf(() => reg.register("late", CloseAboveFunction, token))).toBe("REG_SEALED");
+  });
+
   it("refuses bad names, duplicates, non-classes and a missing token", () => {
     const token = Symbol("t");
     const reg = new ExecutionFunctionRegistry({ token });

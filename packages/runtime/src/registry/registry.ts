@@ -55,11 +55,13 @@ const SILENT: RegistryLogger = { warn: () => {} };
  *   or an object; disabled functions and pools at their limit are refused.
  */
 export class ExecutionFunctionRegistry {
-  private readonly token: RegistrationToken;
-  private readonly logger: RegistryLogger;
-  private readonly entries = new Map<string, Entry>();
-  private config: Readonly<Record<string, FunctionConfig>> = {};
-  private isSealed = false;
+  // ECMAScript private fields (#), not TypeScript `private`: those are ordinary properties at run time, and
+  // any code holding the registry could flip `isSealed` back, read the token or add entries past the guard.
+  readonly #token: RegistrationToken;
+  readonly #logger: RegistryLogger;
+  readonly #entries = new Map<string, Entry>();
+  #config: Readonly<Record<string, FunctionConfig>> = {};
+  #sealed = false;
 
   constructor(options: RegistryOptions) {
     if (typeof options?.token !== "symbol" && (typeof options?.token !== "string" || options.token.length === 0)) {
@@ -68,50 +70,50 @@ export class ExecutionFunctionRegistry {
         "the registry needs a registration token (a Symbol or a non-empty string)",
       );
     }
-    this.token = options.token;
-    this.logger = options.logger ?? SILENT;
+    this.#token = options.token;
+    this.#logger = options.logger ?? SILENT;
   }
 
   get sealed(): boolean {
-    return this.isSealed;
+    return this.#sealed;
   }
 
   /** Refuses every later `register` / `configure`. Idempotent. */
   seal(): void {
-    this.isSealed = true;
+    this.#sealed = true;
   }
 
   /** Registers a function class under `name`. */
   register(name: string, cls: ExecutionFunctionClass, token: RegistrationToken): void {
-    this.guard("register", name, token);
+    this.#guard("register", name, token);
     if (typeof name !== "string" || !FUNCTION_NAME_RE.test(name)) {
       throw new RegistryError("REG_INVALID_NAME", `function name ${JSON.stringify(name)} must be lower snake case`);
     }
-    if (this.entries.has(name)) throw new RegistryError("REG_DUPLICATE", `function ${name} is already registered`);
+    if (this.#entries.has(name)) throw new RegistryError("REG_DUPLICATE", `function ${name} is already registered`);
     if (
       typeof cls !== "function" ||
       typeof (cls as Partial<ExecutionFunctionClass>).paramsSchema?.safeParse !== "function"
     ) {
       throw new RegistryError("REG_INVALID_CLASS", `function ${name}: expected a class with a static zod paramsSchema`);
     }
-    this.entries.set(name, { cls, pool: new Map() });
+    this.#entries.set(name, { cls, pool: new Map() });
   }
 
   /** Applies a configuration (object or YAML text). Names must be registered. */
   configure(config: RegistryConfig | string, token: RegistrationToken): void {
-    this.guard("configure", "", token);
+    this.#guard("configure", "", token);
     const parsed = typeof config === "string" ? parseRegistryConfigYaml(config) : parseRegistryConfig(config);
-    const unknown = Object.keys(parsed.execution_functions).filter((n) => !this.entries.has(n));
+    const unknown = Object.keys(parsed.execution_functions).filter((n) => !this.#entries.has(n));
     if (unknown.length > 0) {
-      const issues = unknown.map((n) => `execution_functions.${n}: ${this.unknownMessage(n)}`);
+      const issues = unknown.map((n) => `execution_functions.${n}: ${this.#unknownMessage(n)}`);
       throw new RegistryError("REG_INVALID_CONFIG", `invalid registry configuration: ${issues.join("; ")}`, issues);
     }
-    this.config = Object.freeze({ ...this.config, ...parsed.execution_functions });
+    this.#config = Object.freeze({ ...this.#config, ...parsed.execution_functions });
   }
 
   /** Whether `name` is registered. */
   has(name: string): boolean {
-    return this.entries.has(name);
+    return this.#entries.has(name);
   }
 
   /**
@@ -119,9 +121,9 @@ export class ExecutionFunctionRegistry {
    * `REG_DISABLED`, `REG_INVALID_PARAMS` (with issue paths) or `REG_MAX_INSTANCES`.
    */
   getFunction(name: string, params: unknown): ExecutionFunctionBase<unknown> {
-    const entry = this.entries.get(name);
-    if (!entry) throw new RegistryError("REG_UNKNOWN_FUNCTION", this.unknownMessage(name));
-    const cfg = this.config[name];
+    const entry = this.#entries.get(name);
+    if (!entry) throw new RegistryError("REG_UNKNOWN_FUNCTION", this.#unknownMessage(name));
+    const cfg = this.#config[name];
     if (cfg && !cfg.enabled) throw new RegistryError("REG_DISABLED", `function ${name} is disabled by configuration`);
     const r = entry.cls.paramsSchema.safeParse(params);
     if (!r.success) {
@@ -145,33 +147,33 @@ export class ExecutionFunctionRegistry {
 
   /** Registered functions, sorted by name. */
   listFunctions(): FunctionInfo[] {
-    return [...this.entries.entries()]
+    return [...this.#entries.entries()]
       .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
       .map(([name, e]) => ({
         name,
         description: e.cls.description,
-        enabled: this.config[name]?.enabled ?? true,
-        maxInstances: this.config[name]?.max_instances,
+        enabled: this.#config[name]?.enabled ?? true,
+        maxInstances: this.#config[name]?.max_instances,
         instances: e.pool.size,
       }));
   }
 
-  private guard(op: string, name: string, token: RegistrationToken): void {
-    if (token !== this.token) {
-      this.logger.warn(
+  #guard(op: string, name: string, token: RegistrationToken): void {
+    if (token !== this.#token) {
+      this.#logger.warn(
         { code: "REG_BAD_TOKEN", op, function: name },
         `registry ${op} refused: wrong registration token`,
       );
       throw new RegistryError("REG_BAD_TOKEN", `registry ${op} refused: wrong registration token`);
     }
-    if (this.isSealed) {
-      this.logger.warn({ code: "REG_SEALED", op, function: name }, `registry ${op} refused: the registry is sealed`);
+    if (this.#sealed) {
+      this.#logger.warn({ code: "REG_SEALED", op, function: name }, `registry ${op} refused: the registry is sealed`);
       throw new RegistryError("REG_SEALED", `registry ${op} refused: the registry is sealed`);
     }
   }
 
-  private unknownMessage(name: string): string {
-    const known = [...this.entries.keys()].sort();
+  #unknownMessage(name: string): string {
+    const known = [...this.#entries.keys()].sort();
     return `unknown function ${JSON.stringify(name)}; registered: ${known.join(", ") || "(none)"}`;
   }
 }
