@@ -40,6 +40,8 @@ for (const name of benches) {
     // Everything is bundled (workspace packages are TypeScript source) except native addons, which resolve
     // from the root devDependencies (the bundle lives under the root node_modules).
     external: ["better-sqlite3"],
+    // The workspace packages' TypeScript sources, not their built dist/.
+    conditions: ["@tradeplan/source"],
     logLevel: "error",
     banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
   });

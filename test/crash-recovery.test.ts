@@ -60,6 +60,7 @@ async function bundleChild(out: string): Promise<void> {
     format: "esm",
     target: "node20",
     outfile: out,
+    conditions: ["@tradeplan/source"],
     logLevel: "silent",
     // The native module stays outside the bundle, imported from where pnpm installed it.
     plugins: [
@@ -153,7 +154,8 @@ function verify(db: string): void {
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "tradeplan-crash-"));
-  child = join(dir, "child.mjs");
+  // Under the root node_modules, where the runtime's lazy require of better-sqlite3 finds it.
+  child = join(ROOT, "node_modules", ".cache", `crash-child-${process.pid}.mjs`);
   const sessions = tradingSessions(calendarFor("regular"), "2024-03-04", 1);
   const bars = [...generateBars({ symbol: "DEMO", seed: 11, interval: "1m" }, sessions)].slice(0, 150);
   writeFileSync(join(dir, "bars.csv"), barsToCsv(bars, "America/New_York"));
@@ -164,6 +166,7 @@ beforeAll(async () => {
 
 afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
+  rmSync(child, { force: true });
 });
 
 describe("crash recovery: a replay killed with SIGKILL at random points", () => {

@@ -2,7 +2,9 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { WORKFLOW_TEMPLATE } from "../packages/cli/src/plantest/scaffold.js";
+import { npxCommand } from "../packages/cli/src/invocation.js";
+import { workflowTemplate } from "../packages/cli/src/plantest/scaffold.js";
+import { VERSION } from "../packages/cli/src/version.js";
 import { cli as runCli } from "../packages/cli/test/helpers.js";
 import { parseYaml as parse } from "../packages/cli/test/plantest-fixtures.js";
 
@@ -75,7 +77,9 @@ describe("examples/failing-tests fail with the code in their name", () => {
 describe("examples/ci", () => {
   it("the GitHub Actions workflow is the one `tradeplan init` writes, and runs check (SARIF), fmt --check and test (JUnit)", () => {
     const text = readFileSync(join(root, "examples/ci/github-actions.yml"), "utf8");
-    expect(text).toBe(WORKFLOW_TEMPLATE);
+    expect(text).toBe(workflowTemplate(npxCommand()));
+    // Pinned to the version that wrote it, by the package name users install.
+    expect(text).toContain(`TRADEPLAN: npx --yes @tradeplan/cli@${VERSION}\n`);
     const wf = parse(text) as {
       permissions: Record<string, string>;
       jobs: Record<string, { steps: { uses?: string; run?: string; with?: Record<string, unknown> }[] }>;
@@ -100,6 +104,7 @@ describe("examples/ci", () => {
     >;
     const jobs = Object.values(ci).filter((j) => Array.isArray(j?.script));
     const script = jobs.flatMap((j) => j.script ?? []).join("\n");
+    expect((ci as unknown as { variables: Record<string, string> }).variables.TRADEPLAN).toBe(npxCommand());
     expect(script).toContain("check plans --format json");
     expect(script).toContain("check plans --format sarif");
     expect(script).toContain("fmt --check plans");

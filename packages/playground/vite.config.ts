@@ -1,5 +1,5 @@
 import { fileURLToPath } from "node:url";
-import { defineConfig } from "vite";
+import { defaultClientConditions, defineConfig } from "vite";
 
 /**
  * The playground is a static site: `vite` serves it, `vite build` writes
@@ -9,6 +9,8 @@ import { defineConfig } from "vite";
 export default defineConfig({
   base: "./",
   resolve: {
+    // The workspace packages' TypeScript sources, not their built dist/.
+    conditions: ["@tradeplan/source", ...defaultClientConditions],
     // The runtime's backtest module imports node:fs for its CSV-file entry point, which the page never calls.
     alias: { "node:fs": fileURLToPath(new URL("./src/node-shims/fs.ts", import.meta.url)) },
   },

@@ -25,7 +25,8 @@ describe("tradeplan init", () => {
     const r = await cli(["init", "proj", "--name", "Opening drive"], dir);
     expect(r.code).toBe(0);
     expect(r.out).toContain("created proj/plans/opening-drive.plan\n");
-    expect(r.out).toContain("next: cd proj && tradeplan check plans");
+    // How to run tradeplan again depends on how it was started (see invocation.test.ts and the e2e tests).
+    expect(r.out).toMatch(/next: cd proj && \S+ check plans && \S+ fmt --check plans && \S+ test plans\n/);
     const root = join(dir, "proj");
     for (const f of FILES) expect(existsSync(join(root, f)), f).toBe(true);
     expect(readFileSync(join(root, "plans/opening-drive.plan"), "utf8")).toContain('plan "Opening drive"\n');

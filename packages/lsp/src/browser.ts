@@ -1,4 +1,4 @@
-import { BrowserMessageReader, BrowserMessageWriter, createConnection } from "vscode-languageserver/browser";
+import { BrowserMessageReader, BrowserMessageWriter, createConnection } from "vscode-languageserver/browser.js";
 import { type ServerOptions, startServer } from "./server.js";
 
 /** What the browser transport reads from and writes to: a dedicated worker's global scope, a `Worker` or a `MessagePort`. */

@@ -1,5 +1,5 @@
 import type { Readable, Writable } from "node:stream";
-import { createConnection, ProposedFeatures } from "vscode-languageserver/node";
+import { createConnection, ProposedFeatures } from "vscode-languageserver/node.js";
 import { type ServerOptions, startServer } from "./server.js";
 
 /**

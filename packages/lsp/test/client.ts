@@ -46,9 +46,15 @@ export interface ServerProcess {
   stop(): Promise<number | null>;
 }
 
-/** Spawns the server: `node --import tsx packages/lsp/src/main.ts --stdio` (or `command` instead). */
+/**
+ * Spawns the server from source (`node --conditions=@tradeplan/source --import tsx
+ * packages/lsp/src/main.ts --stdio`), or `command` instead.
+ */
 export function startServerProcess(command?: { cmd: string; args: string[] }): ServerProcess {
-  const c = command ?? { cmd: process.execPath, args: ["--import", "tsx", SERVER_ENTRY, "--stdio"] };
+  const c = command ?? {
+    cmd: process.execPath,
+    args: ["--conditions=@tradeplan/source", "--import", "tsx", SERVER_ENTRY, "--stdio"],
+  };
   const proc = spawn(c.cmd, c.args, { cwd: ROOT, stdio: ["pipe", "pipe", "pipe"] });
   let err = "";
   proc.stderr.on("data", (d: Buffer) => {

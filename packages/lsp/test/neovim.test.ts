@@ -36,7 +36,7 @@ vim.bo.filetype = "tradeplan"
 local bufnr = vim.api.nvim_get_current_buf()
 local config = {
   name = "tradeplan",
-  cmd = { vim.env.TP_NODE, "--import", "tsx", vim.env.TP_SERVER, "--stdio" },
+  cmd = { vim.env.TP_NODE, "--conditions=@tradeplan/source", "--import", "tsx", vim.env.TP_SERVER, "--stdio" },
   cmd_cwd = vim.env.TP_ROOT,
   root_dir = vim.env.TP_ROOT,
 }

@@ -32,4 +32,5 @@ export * from "./persistence/index.js";
 export * from "./registry/index.js";
 export * from "./report/index.js";
 export * from "./risk/index.js";
+export { openSqlite, SqliteUnavailableError, sqlite } from "./sqlite/load.js";
 export * from "./validation/index.js";

@@ -16,6 +16,8 @@ const common = {
   sourcemap: false,
   minify: true,
   logLevel: "warning",
+  // The workspace packages' TypeScript sources, not their built dist/.
+  conditions: ["@tradeplan/source"],
   // node.ts checks `import.meta.url` to start itself when run directly; the bundle starts it from server.ts.
   define: { "import.meta.url": "undefined" },
 };

@@ -1,5 +1,3 @@
-import { existsSync } from "node:fs";
-import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import {
   Backtest,
@@ -18,26 +16,11 @@ import { compilePlanFile, renderBacktestSummary, writeReport } from "./backtest.
 import { parseOptions, useColor } from "./shared.js";
 
 /**
- * The repository's `examples` folder: the nearest one above this module that
- * holds the demo plan. The module is either its TypeScript source
- * (packages/cli/src/commands) or inside the CLI bundle (packages/cli/dist),
- * so a fixed relative path would fit only one of them.
+ * The demo plan ships in the package's assets/ folder (examples/plans/demo.plan
+ * links to it): two folders above this module both as TypeScript source
+ * (src/commands) and as built JavaScript (dist/commands).
  */
-function findExamples(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    const candidate = join(dir, "examples");
-    if (existsSync(join(candidate, "plans", "demo.plan"))) return candidate;
-    const up = dirname(dir);
-    // Not found (the CLI copied out of the repository): keep the source layout's path, so the error names it.
-    if (up === dir) return fileURLToPath(new URL("../../../../examples/", import.meta.url));
-    dir = up;
-  }
-}
-
-const EXAMPLES = findExamples();
-export const DEMO_PLAN = join(EXAMPLES, "plans", "demo.plan");
-export const DEMO_CSV = join(EXAMPLES, "data", "demo-1m.csv");
+export const DEMO_PLAN = fileURLToPath(new URL("../../assets/demo.plan", import.meta.url));
 export const DEMO_REPORT = "tradeplan-demo-report.html";
 
 const DemoOptionsSchema = z.object({
@@ -59,7 +42,9 @@ export async function runDemo(rawOptions: DemoOptions, io: CliIO): Promise<numbe
   const compiled = await compilePlanFile(DEMO_PLAN, undefined, io, useColor(io, options.color));
   if (!compiled) return EXIT.problems;
   const { plan } = compiled;
-  const text = existsSync(DEMO_CSV) ? new TextDecoder().decode(await io.fs.readFile(DEMO_CSV)) : generateDemoCsv();
+  // Generated from its seed rather than read, so an installed CLI needs no data file: the text is byte-identical
+  // to examples/data/demo-1m.csv (a test in the runtime checks it).
+  const text = generateDemoCsv();
   const calendar = calendarFor(plan.session, plan.timezone);
   const bt = new Backtest({ plan, calendar });
   const reader = new CsvBarReader(

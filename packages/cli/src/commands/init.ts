@@ -2,6 +2,7 @@ import { mkdir } from "node:fs/promises";
 import { basename, dirname, resolve } from "node:path";
 import { z } from "zod";
 import { describeFsError, EXIT, UsageError } from "../errors.js";
+import { commandPrefix } from "../invocation.js";
 import type { CliIO } from "../io.js";
 import { scaffoldFiles } from "../plantest/scaffold.js";
 import type { CommandRegistrar } from "../program.js";
@@ -53,8 +54,9 @@ export async function runInit(dir: string | undefined, rawOptions: InitOptions, 
     }
     io.stdout.write(`created ${displayPath(t.abs, io.cwd)}\n`);
   }
-  const prefix = root === resolve(io.cwd) ? "" : `cd ${displayPath(root, io.cwd)} && `;
-  io.stdout.write(`\nnext: ${prefix}tradeplan check plans && tradeplan fmt --check plans && tradeplan test plans\n`);
+  const cd = root === resolve(io.cwd) ? "" : `cd ${displayPath(root, io.cwd)} && `;
+  const tp = commandPrefix(io.env, process.argv[1]);
+  io.stdout.write(`\nnext: ${cd}${tp} check plans && ${tp} fmt --check plans && ${tp} test plans\n`);
   return EXIT.ok;
 }
 

@@ -6,6 +6,8 @@
  * formatted, its tests pass, the config validates, the workflow parses.
  */
 
+import { npxCommand } from "../invocation.js";
+
 export interface ScaffoldFile {
   /** Path relative to the target directory, with `/`. */
   readonly path: string;
@@ -97,8 +99,14 @@ risk:
   maxDailyLoss: 5000
 `;
 
-/** The GitHub Actions workflow: check (SARIF to code scanning), fmt --check, test (JUnit to a test reporter). */
-export const WORKFLOW_TEMPLATE = `# Checks, formats and tests the plans on every push and pull request.
+/**
+ * The GitHub Actions workflow: check (SARIF to code scanning), fmt --check,
+ * test (JUnit to a test reporter). It runs tradeplan with npx, pinned to the
+ * version that wrote it (`command`: `npx --yes @tradeplan/cli@VERSION`), so
+ * that a plan's CI does not change with each release.
+ */
+export function workflowTemplate(command: string): string {
+  return `# Checks, formats and tests the plans on every push and pull request.
 name: tradeplan
 
 on:
@@ -112,8 +120,9 @@ permissions:
   checks: write # test-reporter: the test results as a check run
 
 env:
-  # How tradeplan is run; change it to match how your project installs it.
-  TRADEPLAN: npx --yes @tradeplan/cli
+  # The tradeplan that wrote this file, pinned so that CI does not change with each release: raise the
+  # version on purpose (or run tradeplan however your project installs it).
+  TRADEPLAN: ${command}
 
 jobs:
   plans:
@@ -144,14 +153,15 @@ jobs:
           path: tradeplan-junit.xml
           reporter: java-junit
 `;
+}
 
 /** Every file of a new project, in the order written. */
-export function scaffoldFiles(name: string): ScaffoldFile[] {
+export function scaffoldFiles(name: string, command: string = npxCommand()): ScaffoldFile[] {
   const slug = slugOf(name);
   return [
     { path: `plans/${slug}.plan`, text: planTemplate(name) },
     { path: `plans/${slug}.plan.test.yaml`, text: testTemplate(slug) },
     { path: "tradeplan.yaml", text: CONFIG_TEMPLATE },
-    { path: ".github/workflows/tradeplan.yml", text: WORKFLOW_TEMPLATE },
+    { path: ".github/workflows/tradeplan.yml", text: workflowTemplate(command) },
   ];
 }

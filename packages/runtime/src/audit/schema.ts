@@ -1,4 +1,4 @@
-import Database from "better-sqlite3";
+import { openSqlite, type SqliteDatabase as Sqlite, SqliteUnavailableError } from "../sqlite/load.js";
 import { AuditError, toAuditError } from "./errors.js";
 import { GENESIS_HASH } from "./record.js";
 
@@ -6,7 +6,7 @@ import { GENESIS_HASH } from "./record.js";
 export const AUDIT_SCHEMA_VERSION = 1;
 
 /** A better-sqlite3 connection (the journal shares its file with the runtime's state tables). */
-export type SqliteDatabase = Database.Database;
+export type SqliteDatabase = Sqlite;
 
 /**
  * Append-only by construction: triggers refuse UPDATE and DELETE on the
@@ -62,13 +62,14 @@ export function dbLabel(db: SqliteDatabase): string {
 /** Opens (creating if needed) a database file for writing, mapping failures to stable codes. */
 export function openDatabase(file: string, options: { readonly?: boolean } = {}): SqliteDatabase {
   try {
-    return new Database(file, {
+    return openSqlite(file, {
       readonly: options.readonly === true,
       fileMustExist: options.readonly === true,
       // Another connection (the runtime's state store) may hold the write lock for a moment.
       timeout: 5000,
     });
   } catch (e) {
+    if (e instanceof SqliteUnavailableError) throw e;
     // better-sqlite3 checks the directory itself and throws a plain TypeError.
     if (!(typeof (e as { code?: unknown }).code === "string"))
       throw new AuditError(

@@ -1,4 +1,3 @@
-import Database from "better-sqlite3";
 import type { z } from "zod";
 import { onTransactionEnd, runTransaction } from "../audit/transaction.js";
 import type { BrokerOrder } from "../brokers/broker.js";
@@ -6,6 +5,7 @@ import type { PaperBrokerState } from "../brokers/paper.js";
 import type { EngineState } from "../engine/engine.js";
 import type { PositionState } from "../models.js";
 import type { RiskValidatorState } from "../risk/validator.js";
+import { openSqlite, type SqliteDatabase, SqliteUnavailableError } from "../sqlite/load.js";
 import { StateError } from "./errors.js";
 import {
   PaperAccountSchema,
@@ -72,7 +72,7 @@ interface Row {
  * crash the database holds either all of a batch or none of it.
  */
 export class StateStore {
-  readonly db: Database.Database;
+  readonly db: SqliteDatabase;
   private readonly ownsDb: boolean;
   /** Client order ids known to be in `state_order_ids` (undefined: read them again before the next save). */
   private savedIds: Set<string> | undefined;
@@ -81,11 +81,12 @@ export class StateStore {
    * @param db an open database (shared with the audit journal) or a file path to open.
    * Throws `STATE_IO` when the file cannot be opened, `STATE_SCHEMA_VERSION` for another version's tables.
    */
-  constructor(db: Database.Database | string) {
+  constructor(db: SqliteDatabase | string) {
     if (typeof db === "string") {
       try {
-        this.db = new Database(db);
+        this.db = openSqlite(db);
       } catch (e) {
+        if (e instanceof SqliteUnavailableError) throw e;
         throw new StateError("STATE_IO", `cannot open the state database ${db}: ${describe(e)}`);
       }
       this.ownsDb = true;
