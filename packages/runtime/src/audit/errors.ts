@@ -1,3 +1,6 @@
+import { accessSync, constants } from "node:fs";
+import { dirname } from "node:path";
+
 /** Stable codes of audit journal failures (not tamper findings: see `AuditProblemCode`). */
 export type AuditErrorCode =
   /** The disk (or the database's page limit) is full: the batch was not written. */
@@ -44,6 +47,28 @@ function sqliteCode(e: unknown): string | undefined {
 }
 
 /**
+ * Why a database file cannot be written (`its directory cannot be written
+ * (EROFS)`), or undefined when nothing says so. SQLite reports a read-only
+ * file system as "unable to open database file" when WAL's `-shm` file
+ * cannot be created; this names the cause.
+ */
+export function unwritable(file: string): string | undefined {
+  if (file === "" || file === ":memory:") return undefined;
+  for (const [path, what] of [
+    [file, "the file"],
+    [dirname(file), "its directory"],
+  ] as const) {
+    try {
+      accessSync(path, constants.W_OK);
+    } catch (e) {
+      const code = (e as { code?: unknown }).code;
+      if (code === "EROFS" || code === "EACCES" || code === "EPERM") return `${what} cannot be written (${code})`;
+    }
+  }
+  return undefined;
+}
+
+/**
  * Maps an SQLite error to an {@link AuditError} naming what failed and where.
  * `doing` says what the journal was doing ("writing a batch of 12 records").
  */
@@ -54,8 +79,14 @@ export function toAuditError(e: unknown, doing: string, file: string): AuditErro
   const where = `audit journal \`${file}\``;
   if (code === "SQLITE_FULL")
     return new AuditError("AUDIT_DISK_FULL", `${where}: disk full while ${doing} (${detail})`, { cause: e });
-  if (code?.startsWith("SQLITE_READONLY"))
-    return new AuditError("AUDIT_READONLY", `${where} is read-only; failed while ${doing} (${detail})`, { cause: e });
+  const readOnly =
+    code?.startsWith("SQLITE_READONLY") || code?.startsWith("SQLITE_CANTOPEN") ? unwritable(file) : undefined;
+  if (code?.startsWith("SQLITE_READONLY") || readOnly !== undefined)
+    return new AuditError(
+      "AUDIT_READONLY",
+      `${where} is read-only${readOnly ? ` (${readOnly})` : ""}; failed while ${doing} (${detail})`,
+      { cause: e },
+    );
   if (code?.startsWith("SQLITE_CANTOPEN"))
     return new AuditError("AUDIT_CANTOPEN", `${where} cannot be opened (${detail})`, { cause: e });
   if (code === "SQLITE_CORRUPT" || code === "SQLITE_NOTADB" || code?.startsWith("SQLITE_CORRUPT_"))

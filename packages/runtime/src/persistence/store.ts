@@ -6,7 +6,7 @@ import type { EngineState } from "../engine/engine.js";
 import type { PositionState } from "../models.js";
 import type { RiskValidatorState } from "../risk/validator.js";
 import { openSqlite, type SqliteDatabase, SqliteUnavailableError } from "../sqlite/load.js";
-import { StateError } from "./errors.js";
+import { StateError, toStateError } from "./errors.js";
 import {
   PaperAccountSchema,
   RiskStateSchema,
@@ -74,12 +74,15 @@ interface Row {
 export class StateStore {
   readonly db: SqliteDatabase;
   private readonly ownsDb: boolean;
+  /** The file, for messages. */
+  private readonly label: string;
   /** Client order ids known to be in `state_order_ids` (undefined: read them again before the next save). */
   private savedIds: Set<string> | undefined;
 
   /**
    * @param db an open database (shared with the audit journal) or a file path to open.
-   * Throws `STATE_IO` when the file cannot be opened, `STATE_SCHEMA_VERSION` for another version's tables.
+   * Throws `STATE_READONLY` or `STATE_IO` naming the file when it cannot be opened and written,
+   * `STATE_SCHEMA_VERSION` for another version's tables.
    */
   constructor(db: SqliteDatabase | string) {
     if (typeof db === "string") {
@@ -87,28 +90,32 @@ export class StateStore {
         this.db = openSqlite(db);
       } catch (e) {
         if (e instanceof SqliteUnavailableError) throw e;
-        throw new StateError("STATE_IO", `cannot open the state database ${db}: ${describe(e)}`);
+        throw toStateError(e, "opening it", db);
       }
       this.ownsDb = true;
-      // WAL keeps every committed transaction across a killed process and lets readers in while a batch commits.
-      this.db.pragma("journal_mode = WAL");
-      this.db.pragma("synchronous = NORMAL");
     } else {
       this.db = db;
       this.ownsDb = false;
     }
+    this.label = this.db.memory ? ":memory:" : this.db.name;
     try {
+      if (this.ownsDb) {
+        // WAL keeps every committed transaction across a killed process and lets readers in while a batch commits.
+        this.db.pragma("journal_mode = WAL");
+        this.db.pragma("synchronous = NORMAL");
+      }
       this.db.exec(STATE_DDL);
+      const version = this.meta("schema_version");
+      if (version === undefined) this.setMeta("schema_version", String(STATE_SCHEMA_VERSION));
+      else if (version !== String(STATE_SCHEMA_VERSION)) {
+        throw new StateError(
+          "STATE_SCHEMA_VERSION",
+          `${this.label} holds state of schema version ${version}; this tradeplan reads version ${STATE_SCHEMA_VERSION}`,
+        );
+      }
     } catch (e) {
-      throw new StateError("STATE_IO", `cannot create the state tables: ${describe(e)}`);
-    }
-    const version = this.meta("schema_version");
-    if (version === undefined) this.setMeta("schema_version", String(STATE_SCHEMA_VERSION));
-    else if (version !== String(STATE_SCHEMA_VERSION)) {
-      throw new StateError(
-        "STATE_SCHEMA_VERSION",
-        `the database holds state of schema version ${version}; this tradeplan reads version ${STATE_SCHEMA_VERSION}`,
-      );
+      if (this.ownsDb) this.db.close();
+      throw toStateError(e, "opening it", this.label);
     }
   }
 
@@ -123,11 +130,26 @@ export class StateStore {
 
   /** Whether a state was ever saved. */
   hasState(): boolean {
-    return this.meta("saved_at") !== undefined;
+    try {
+      return this.meta("saved_at") !== undefined;
+    } catch (e) {
+      throw toStateError(e, "reading the saved state", this.label);
+    }
   }
 
-  /** The saved state, or undefined when nothing was saved yet. Throws `STATE_CORRUPT` naming the bad row. */
+  /**
+   * The saved state, or undefined when nothing was saved yet. Throws
+   * `STATE_CORRUPT` naming the bad row, `STATE_IO` naming the file.
+   */
   load(): SessionState | undefined {
+    try {
+      return this.read();
+    } catch (e) {
+      throw toStateError(e, "loading the saved state", this.label);
+    }
+  }
+
+  private read(): SessionState | undefined {
     const savedAt = this.meta("saved_at");
     if (savedAt === undefined) return undefined;
     const all = (sql: string) => this.db.prepare(sql).all() as Row[];
@@ -211,7 +233,11 @@ export class StateStore {
    */
   pruneOrderIds(before: number): number {
     this.savedIds = undefined;
-    return this.db.prepare("DELETE FROM state_order_ids WHERE seen_at < ?").run(before).changes;
+    try {
+      return this.db.prepare("DELETE FROM state_order_ids WHERE seen_at < ?").run(before).changes;
+    } catch (e) {
+      throw toStateError(e, "forgetting old client order ids", this.label);
+    }
   }
 
   /** Replaces the saved state with `state` in one transaction. */
@@ -221,7 +247,7 @@ export class StateStore {
     } catch (e) {
       // The ids written in the failed transaction were rolled back with it.
       this.savedIds = undefined;
-      throw new StateError("STATE_IO", `cannot save the session state: ${describe(e)}`);
+      throw toStateError(e, "saving the session state", this.label);
     }
     // Saved inside the caller's transaction: the ids are on disk only if it commits. Should it roll back,
     // or end unseen, they are read again before the next save (an id missing there could be sent twice).
