@@ -1,5 +1,6 @@
 import type { Broker, BrokerEvent, BrokerListener } from "../brokers/broker.js";
 import type { EngineEvent, EngineEventSink } from "../engine/events.js";
+import type { OrderOrigin } from "../persistence/store.js";
 import type { AuditJournal } from "./journal.js";
 import type { AuditEntry, AuditEntryKind } from "./record.js";
 
@@ -29,6 +30,14 @@ export interface AuditSink extends EngineEventSink {
   readonly onBrokerEvent: BrokerListener;
   /** Writes the current batch now; throws the journal's error (an {@link AuditError}) when it cannot. */
   flush(): void;
+  /**
+   * Where each order not done yet came from (rule, timeframe, function): the
+   * live session saves it with its state, so that fills and cancels
+   * recorded after a restart still name their rule.
+   */
+  orderOrigins(): OrderOrigin[];
+  /** Takes back the origins saved before a restart (see {@link orderOrigins}). */
+  restoreOrderOrigins(origins: readonly OrderOrigin[]): void;
   /** Events that could not be recorded because the journal had failed or was closed. */
   readonly dropped: number;
 }
@@ -92,13 +101,6 @@ interface HistoryLike {
   };
 }
 
-/** Where an order came from, kept until the order is done so its fills can name their rule. */
-interface OrderOrigin {
-  readonly rule: string;
-  readonly timeframe: string;
-  readonly function: string | undefined;
-}
-
 /**
  * An engine event sink that records every event in an audit journal.
  *
@@ -117,7 +119,8 @@ export function auditSink(journal: AuditJournal, options: AuditSinkOptions = {})
   const contextOf = options.context ?? originContext;
   const fnName = new Map((options.functions ?? []).map((f) => [f.id, f.name]));
   const defer = options.defer ?? ((f: () => void) => void setImmediate(f));
-  const orders = new Map<string, OrderOrigin>();
+  // Where each accepted order came from, kept until the order is done so that its fills and cancel name their rule.
+  const orders = new Map<string, Omit<OrderOrigin, "clientOrderId">>();
   let batchTime: number | undefined;
   let scheduled = false;
   let dropped = 0;
@@ -198,7 +201,12 @@ export function auditSink(journal: AuditJournal, options: AuditSinkOptions = {})
         return;
       case "order":
         if (e.ack.status === "ACCEPTED")
-          orders.set(e.order.clientOrderId, { rule: e.rule, timeframe: e.timeframe, function: fn });
+          orders.set(
+            e.order.clientOrderId,
+            fn === undefined
+              ? { rule: e.rule, timeframe: e.timeframe }
+              : { rule: e.rule, timeframe: e.timeframe, function: fn },
+          );
         put(entry(e, fn, context, "order", e.order.side, e.order.reason, { line: e.line, order: e.order, ack: e.ack }));
         return;
       case "error":
@@ -230,7 +238,7 @@ export function auditSink(journal: AuditJournal, options: AuditSinkOptions = {})
         kind: "order",
         action: e.status,
         ...(e.reason !== undefined ? { reasoning: e.reason } : {}),
-        ...(o ? { rule: o.rule, timeframe: o.timeframe } : {}),
+        ...(o ? { rule: o.rule, timeframe: o.timeframe, ...(o.function ? { function: o.function } : {}) } : {}),
         payload: { clientOrderId: e.clientOrderId, status: e.status },
       });
     }
@@ -245,6 +253,10 @@ export function auditSink(journal: AuditJournal, options: AuditSinkOptions = {})
     flush: () => journal.flush(),
     get dropped() {
       return dropped;
+    },
+    orderOrigins: () => [...orders].map(([clientOrderId, o]) => ({ clientOrderId, ...o })),
+    restoreOrderOrigins: (origins) => {
+      for (const { clientOrderId, ...o } of origins) if (!orders.has(clientOrderId)) orders.set(clientOrderId, o);
     },
   };
 }

@@ -12,7 +12,7 @@ import { combineSinks, type EngineEvent, type EngineEventSink } from "../engine/
 import type { FeedBar, FeedEvent, MarketDataFeed } from "../feeds/feed.js";
 import type { BarCloseEvent, BarData } from "../models.js";
 import type { SessionTradingState } from "../persistence/schema.js";
-import type { SessionState, StateStore, StreamProgress } from "../persistence/store.js";
+import type { OrderOrigin, SessionState, StateStore, StreamProgress } from "../persistence/store.js";
 import { createDefaultRegistry } from "../registry/defaults.js";
 import { instantiatePlan } from "../registry/plan.js";
 import type { ExecutionFunctionRegistry } from "../registry/registry.js";
@@ -36,6 +36,9 @@ export type SessionLog = (level: SessionLogLevel, message: string, fields?: Reco
 export interface BatchSink extends EngineEventSink {
   onBrokerEvent(event: BrokerEvent): void;
   flush(): void;
+  /** Where the orders not done yet came from; saved with the state so records after a restart name their rule. */
+  orderOrigins?(): OrderOrigin[];
+  restoreOrderOrigins?(origins: readonly OrderOrigin[]): void;
 }
 
 /** What the session reports besides engine events (metrics subscribe to it). */
@@ -382,6 +385,7 @@ export class LiveSession implements SessionControl {
         functions: engine.exportState().functions,
       })),
       trading: { state: this.tradingState, reason: this.tradingReason },
+      orderOrigins: this.options.batchSink?.orderOrigins?.() ?? [],
     };
   }
 
@@ -393,6 +397,7 @@ export class LiveSession implements SessionControl {
         this.log("warn", "the saved state is of a paper broker; the broker now is another one: positions come from it");
     }
     this.risk.importState(saved.risk);
+    this.options.batchSink?.restoreOrderOrigins?.(saved.orderOrigins);
     for (const { plan, engine } of this.engines) {
       const mine = saved.engines.find((e) => e.plan === plan.sourceHash);
       if (!mine) {

@@ -1,3 +1,9 @@
 export { StateError, type StateErrorCode } from "./errors.js";
 export { type SessionTradingState, SessionTradingStateSchema, STATE_SCHEMA_VERSION } from "./schema.js";
-export { type BrokerSnapshot, type SessionState, StateStore, type StreamProgress } from "./store.js";
+export {
+  type BrokerSnapshot,
+  type OrderOrigin,
+  type SessionState,
+  StateStore,
+  type StreamProgress,
+} from "./store.js";

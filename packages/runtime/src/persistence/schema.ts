@@ -23,6 +23,8 @@ CREATE TABLE IF NOT EXISTS state_marks (symbol TEXT PRIMARY KEY, price REAL NOT 
 CREATE TABLE IF NOT EXISTS state_functions (
   plan TEXT NOT NULL, symbol TEXT NOT NULL, rule TEXT NOT NULL, data TEXT NOT NULL,
   PRIMARY KEY (plan, symbol, rule));
+CREATE TABLE IF NOT EXISTS state_order_origins (
+  client_order_id TEXT PRIMARY KEY, rule TEXT NOT NULL, timeframe TEXT NOT NULL, function TEXT);
 `;
 
 const Finite = z.number().refine(Number.isFinite, "must be a finite number");

@@ -42,6 +42,19 @@ export type BrokerSnapshot =
       readonly openOrders: readonly BrokerOrder[];
     };
 
+/**
+ * Where an order not yet done came from, so that its fills and its cancel,
+ * recorded after a restart, still name their rule (the audit sink's map).
+ */
+export interface OrderOrigin {
+  readonly clientOrderId: string;
+  /** Rule id (`r5`). */
+  readonly rule: string;
+  readonly timeframe: string;
+  /** The rule's execution function, when known. */
+  readonly function?: string;
+}
+
 /** Everything a live session needs to continue exactly where it stopped. */
 export interface SessionState {
   /** Clock time of the save (epoch ms). */
@@ -54,6 +67,8 @@ export interface SessionState {
   /** Function states per plan, keyed by the plan's source hash (a changed plan does not inherit them). */
   readonly engines: readonly { readonly plan: string; readonly functions: EngineState["functions"] }[];
   readonly trading: { readonly state: SessionTradingState; readonly reason: string };
+  /** The rule, timeframe and function of each order not done yet. */
+  readonly orderOrigins: readonly OrderOrigin[];
 }
 
 interface Row {
@@ -216,6 +231,17 @@ export class StateStore {
       });
       byPlan.set(plan, list);
     }
+    const orderOrigins = all(
+      "SELECT client_order_id, rule, timeframe, function FROM state_order_origins ORDER BY rowid",
+    ).map((r): OrderOrigin => {
+      const where = `state_order_origins[${String(r.client_order_id)}]`;
+      const origin = {
+        clientOrderId: str(r.client_order_id, `${where}.client_order_id`),
+        rule: str(r.rule, `${where}.rule`),
+        timeframe: str(r.timeframe, `${where}.timeframe`),
+      };
+      return r.function === null ? origin : { ...origin, function: str(r.function, `${where}.function`) };
+    });
     return {
       savedAt: int(Number(savedAt), "state_meta.saved_at"),
       watermarks,
@@ -224,6 +250,7 @@ export class StateStore {
       risk: json(RiskStateSchema, this.meta("risk"), "state_meta.risk"),
       engines: [...byPlan].map(([plan, functions]) => ({ plan, functions })),
       trading: json(TradingRecordSchema, this.meta("trading"), "state_meta.trading"),
+      orderOrigins,
     };
   }
 
@@ -271,7 +298,9 @@ export class StateStore {
     this.setMeta("trading", JSON.stringify(s.trading));
     this.setMeta("broker_kind", s.broker.kind);
     db.exec("DELETE FROM state_watermarks; DELETE FROM state_streams; DELETE FROM state_positions;");
-    db.exec("DELETE FROM state_orders; DELETE FROM state_marks; DELETE FROM state_functions;");
+    db.exec(
+      "DELETE FROM state_orders; DELETE FROM state_marks; DELETE FROM state_functions; DELETE FROM state_order_origins;",
+    );
     const wm = db.prepare("INSERT INTO state_watermarks (symbol, close_time) VALUES (?, ?)");
     for (const w of s.watermarks) wm.run(w.symbol, w.closeTime);
     const st = db.prepare("INSERT INTO state_streams (symbol, timeframe, last_close, lookback) VALUES (?, ?, ?, ?)");
@@ -297,6 +326,10 @@ export class StateStore {
     }
     const fn = db.prepare("INSERT INTO state_functions (plan, symbol, rule, data) VALUES (?, ?, ?, ?)");
     for (const e of s.engines) for (const f of e.functions) fn.run(e.plan, f.symbol, f.rule, JSON.stringify(f.state));
+    const origin = db.prepare(
+      "INSERT INTO state_order_origins (client_order_id, rule, timeframe, function) VALUES (?, ?, ?, ?)",
+    );
+    for (const o of s.orderOrigins) origin.run(o.clientOrderId, o.rule, o.timeframe, o.function ?? null);
   }
 
   /** Inserts only the ids not saved before: the list only grows, and rewriting it every batch would too. */

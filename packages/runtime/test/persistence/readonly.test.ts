@@ -40,6 +40,7 @@ const STATE = {
   risk: { state: "ACTIVE", haltedBy: null, day: null, dayStartEquity: 0, dayLoss: 0, recent: [] },
   engines: [],
   trading: { state: "ACTIVE", reason: "test" },
+  orderOrigins: [],
 } as const;
 
 function errorOf(f: () => unknown): Error & { code?: string } {

@@ -68,6 +68,10 @@ function stateOf(broker: PaperBroker, risk: RiskValidator, extra: Partial<Sessio
       },
     ],
     trading: { state: "ACTIVE", reason: "streaming" },
+    orderOrigins: [
+      { clientOrderId: "h:r2:X:1m:2", rule: "r2", timeframe: "1m", function: "close_threshold" },
+      { clientOrderId: "h:r1:X:1m:1", rule: "r1", timeframe: "1m" },
+    ],
     ...extra,
   };
 }
