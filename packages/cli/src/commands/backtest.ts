@@ -1,5 +1,5 @@
 import { stat } from "node:fs/promises";
-import { resolve } from "node:path";
+import { dirname, resolve } from "node:path";
 import { analyze, type CompiledPlan } from "@tradeplan/dsl";
 import {
   type AuditError,
@@ -8,16 +8,20 @@ import {
   Backtest,
   type BacktestOutcome,
   type BacktestResult,
+  ConfigError,
   type CsvBacktestOptions,
   CsvFormatError,
   type CsvSummary,
+  createDefaultRegistry,
   engineContext,
+  loadTradeplanConfig,
   type RejectedRow,
   readCsvFile,
   reasonCounts,
   renderReport,
   runBacktestCsv,
   sessionCalendar,
+  type TradeplanConfig,
 } from "@tradeplan/runtime";
 import { type Command, Option } from "commander";
 import { z } from "zod";
@@ -34,13 +38,14 @@ export const MAX_REJECTS_SHOWN = 50;
 const PROGRESS_MIN_BYTES = 8 * 1024 * 1024;
 
 const BacktestOptionsSchema = z.object({
-  data: z.string().trim().min(1, "must name a CSV file"),
+  data: z.string().trim().min(1, "must name a CSV file").optional(),
+  config: z.string().trim().min(1, "must name a YAML file").optional(),
   symbol: SymbolOption,
-  timestamps: z.enum(["open", "close"]).default("open"),
+  timestamps: z.enum(["open", "close"]).optional(),
   tz: z.string().trim().min(1, "must name an IANA time zone").optional(),
   format: z.enum(["pretty", "json"]).default("pretty"),
   report: z.string().trim().min(1, "must name a file").optional(),
-  fill: z.enum(["next-open", "close"]).default("next-open"),
+  fill: z.enum(["next-open", "close"]).optional(),
   audit: z.string().trim().min(1, "must name a journal file").optional(),
   includeContext: z.boolean().default(false),
   color: z.boolean().default(true),
@@ -71,6 +76,66 @@ export async function compilePlanFile(
     return undefined;
   }
   return { plan: result.compiled, file };
+}
+
+/** Where a backtest's data and settings come from: the flags, over `--config`'s file, over the defaults. */
+interface BacktestSettings {
+  readonly data: string;
+  readonly symbol: string | undefined;
+  readonly timestamps: "open" | "close";
+  readonly timezone: string | undefined;
+  /** Paper broker, risk limits, default size and function registry. */
+  readonly run: Pick<CsvBacktestOptions, "broker" | "risk" | "defaultShares" | "registry">;
+}
+
+/**
+ * The settings of a backtest. With `--config tradeplan.yaml` they come from
+ * the file `tradeplan run` reads (same schema, same keys): the paper broker
+ * (`broker.paper`: cash, fills, commissions, slippage), `risk`,
+ * `engine.default_shares`, `execution_functions`, and the data's layout and
+ * file from `feed.replay` (`file`, `symbol`, `timestamps`, `timezone`); a
+ * flag given on the command line wins. Without it, the built-in defaults.
+ */
+async function backtestSettings(options: z.output<typeof BacktestOptionsSchema>, io: CliIO): Promise<BacktestSettings> {
+  let config: TradeplanConfig | undefined;
+  let configDir = io.cwd;
+  if (options.config !== undefined) {
+    const path = resolve(io.cwd, options.config);
+    configDir = dirname(path);
+    try {
+      config = await loadTradeplanConfig(path, displayPath(path, io.cwd));
+    } catch (e) {
+      if (e instanceof ConfigError) throw new UsageError(e.message);
+      throw e;
+    }
+  }
+  const replay = config?.feed.replay;
+  const data =
+    options.data !== undefined
+      ? resolve(io.cwd, options.data)
+      : replay !== undefined
+        ? resolve(configDir, replay.file)
+        : undefined;
+  if (data === undefined)
+    throw new UsageError("required option '--data <file>' not specified (nor feed.replay.file in a --config file)");
+  const paper = config?.broker.paper;
+  const fillAt = options.fill !== undefined ? (options.fill === "close" ? "close" : "next_open") : paper?.fillAt;
+  return {
+    data,
+    symbol: options.symbol ?? replay?.symbol,
+    timestamps: options.timestamps ?? replay?.timestamps ?? "open",
+    timezone: options.tz ?? replay?.timezone,
+    run: {
+      broker: { ...paper, ...(fillAt !== undefined ? { fillAt } : {}) },
+      ...(config
+        ? {
+            risk: config.risk,
+            defaultShares: config.engine.default_shares,
+            registry: createDefaultRegistry({ config: { execution_functions: config.execution_functions } }),
+          }
+        : {}),
+    },
+  };
 }
 
 /** The symbol the data belongs to: `--symbol`, else the plan's only symbol. */
@@ -165,11 +230,12 @@ export async function runBacktestCommand(
 ): Promise<number> {
   const options = parseOptions(BacktestOptionsSchema, rawOptions);
   const color = useColor(io, options.color);
-  const compiled = await compilePlanFile(planPath, options.symbol, io, color);
+  const settings = await backtestSettings(options, io);
+  const compiled = await compilePlanFile(planPath, settings.symbol, io, color);
   if (!compiled) return EXIT.problems;
   const { plan } = compiled;
-  const symbol = dataSymbol(plan, options.symbol);
-  const dataPath = resolve(io.cwd, options.data);
+  const symbol = dataSymbol(plan, settings.symbol);
+  const dataPath = settings.data;
   const dataShown = displayPath(dataPath, io.cwd);
   let size: number;
   try {
@@ -193,8 +259,8 @@ export async function runBacktestCommand(
     const runOptions: CsvBacktestOptions = {
       plan,
       file: dataPath,
-      csv: { symbol, timezone: options.tz ?? plan.timezone, timestamps: options.timestamps },
-      broker: { fillAt: options.fill === "close" ? "close" : "next_open" },
+      csv: { symbol, timezone: settings.timezone ?? plan.timezone, timestamps: settings.timestamps },
+      ...settings.run,
       onReject,
       ...(progress ? { onProgress: (b: number) => progress.update(b) } : {}),
     };
@@ -206,7 +272,7 @@ export async function runBacktestCommand(
     journal?.abandon();
     if (e instanceof CsvFormatError) throw new UsageError(e.message.replace(dataPath, dataShown));
     const code = (e as { code?: unknown }).code;
-    if (typeof code === "string" && /^(CALENDAR|BT|TIMEFRAME|RISK)_/.test(code))
+    if (typeof code === "string" && /^(CALENDAR|BT|TIMEFRAME|RISK|REG)_/.test(code))
       throw new UsageError(e instanceof Error ? e.message : String(e));
     throw e;
   }
@@ -327,23 +393,29 @@ export const registerBacktest: CommandRegistrar = (program: Command, ctx) => {
     .command("backtest")
     .description("run a plan over historical bars from a CSV file")
     .argument("<plan>", "the plan file")
-    .requiredOption(
+    .option(
       "--data <file>",
-      "CSV bars: Date,Time,Open,High,Low,Close,Volume / Date,Open,...,Adj Close,Volume / timestamp,open,...",
+      "CSV bars: Date,Time,Open,High,Low,Close,Volume / Date,Open,...,Adj Close,Volume / timestamp,open,... (default: --config's feed.replay.file)",
+    )
+    .option(
+      "--config <file>",
+      "take the paper broker, risk limits, default size and the data's layout from this tradeplan.yaml (as tradeplan run)",
     )
     .option("--symbol <symbol>", "the symbol the data is for (required when the plan trades several)")
     .addOption(
-      new Option("--timestamps <which>", "whether intraday rows are stamped with the bar's open or close time")
-        .choices(["open", "close"])
-        .default("open"),
+      new Option(
+        "--timestamps <which>",
+        "whether intraday rows are stamped with the bar's open or close time (default: open)",
+      ).choices(["open", "close"]),
     )
     .option("--tz <zone>", "IANA zone of naive times in the data (default: the plan's timezone)")
     .addOption(new Option("--format <format>", "output format").choices(["pretty", "json"]).default("pretty"))
     .option("--report <file>", "also write a self-contained HTML report")
     .addOption(
-      new Option("--fill <when>", "market orders fill at the next bar's open or at the decision bar's close")
-        .choices(["next-open", "close"])
-        .default("next-open"),
+      new Option(
+        "--fill <when>",
+        "market orders fill at the next bar's open or at the decision bar's close (default: next-open)",
+      ).choices(["next-open", "close"]),
     )
     .option("--audit <file>", "record every decision, order and fill in this SQLite audit journal")
     .option("--include-context", "with --audit: store each decision's bar, position and account, not only a digest")

@@ -1,10 +1,15 @@
+import { rename, rm } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import type { CompiledPlan } from "@tradeplan/dsl";
 import {
   AuditJournal,
   auditSink,
+  type BacktestResult,
+  type Broker,
   ConfigError,
   CsvFormatError,
+  calendarFor,
+  combineObservers,
   combineSinks,
   createBroker,
   createDefaultRegistry,
@@ -18,9 +23,11 @@ import {
   loadTradeplanConfig,
   loggingSink,
   type MetricsServer,
+  PaperBroker,
   retentionCutoff,
   type SessionLogLevel,
   SessionMetrics,
+  SessionResultRecorder,
   StateError,
   StateStore,
   serveMetrics,
@@ -28,7 +35,7 @@ import {
 } from "@tradeplan/runtime";
 import { type Command, Option } from "commander";
 import { z } from "zod";
-import { EXIT, UsageError } from "../errors.js";
+import { describeFsError, EXIT, UsageError } from "../errors.js";
 import type { CliIO } from "../io.js";
 import type { CommandRegistrar } from "../program.js";
 import { displayPath } from "../source.js";
@@ -47,6 +54,12 @@ const RunOptionsSchema = z.object({
     .refine((v) => Number.isFinite(v) && v > 0, "must be a positive number of seconds")
     .optional(),
   metricsPort: z.coerce.number().int("must be a whole number").min(0).max(65_535).optional(),
+  speed: z
+    .union([z.literal("max"), z.coerce.number().refine((v) => Number.isFinite(v) && v > 0 && v <= 1_000_000)], {
+      error: "must be max or a number in (0, 1000000]",
+    })
+    .optional(),
+  result: z.string().trim().min(1, "must name a JSON file").optional(),
   color: z.boolean().default(true),
 });
 
@@ -131,6 +144,12 @@ export async function runLiveCommand(
   }
   const feedKind = options.feed ?? config.feed.type;
   const brokerKind = options.broker ?? config.broker.type;
+  if (options.speed !== undefined) config = withSpeed(config, feedKind, options.speed);
+  const resultPath = options.result === undefined ? undefined : resolve(io.cwd, options.result);
+  if (resultPath !== undefined && (plans.length !== 1 || brokerKind !== "paper"))
+    throw new UsageError(
+      "--result writes a backtest result document: it needs exactly one plan and the paper broker (--broker paper)",
+    );
   const dbPath = databasePath(config, configPath, options.audit, io.cwd);
   const dbShown = displayPath(dbPath, io.cwd);
   const hmacKey = io.env[config.storage.hmac_key_env];
@@ -169,7 +188,7 @@ export async function runLiveCommand(
       );
     const brokerSetup = createBroker(config, brokerKind, plans, (m) => log("warn", m));
     const broker = brokerSetup.broker;
-    const guard = createGuard(config, setup.clock, plans);
+    const guard = createGuard(config, setup, plans);
     const metricsPort = options.metricsPort ?? (config.metrics.enabled ? config.metrics.port : undefined);
     const metrics = metricsPort !== undefined ? new SessionMetrics() : undefined;
     const audit = auditSink(journal, {
@@ -180,6 +199,8 @@ export async function runLiveCommand(
     });
     const sinks: EngineEventSink[] = [loggingSink(logger, config.execution_logging)];
     if (metrics) sinks.push(metrics.sink);
+    const recorder = resultPath !== undefined ? resultRecorder(plans, broker, setup.rejectedRows) : undefined;
+    if (recorder) sinks.push(recorder.sink);
     const j = journal;
     const session = new LiveSession({
       plans,
@@ -191,14 +212,17 @@ export async function runLiveCommand(
       ...(guard ? { guard } : {}),
       batchSink: audit,
       sink: sinks.length === 1 ? (sinks[0] as EngineEventSink) : combineSinks(...sinks),
-      ...(metrics
+      ...(metrics || recorder
         ? {
-            observer: {
-              closeDetected: (e, ms) => metrics.closeDetected(e, ms),
-              barRejected: (s, r) => metrics.barRejected(s, r),
-              stateChanged: (s) => metrics.stateChanged(s),
-              feedEvent: (e) => metrics.feedEvent(e),
-            },
+            observer: combineObservers(
+              metrics && {
+                closeDetected: (e, ms) => metrics.closeDetected(e, ms),
+                barRejected: (s, r) => metrics.barRejected(s, r),
+                stateChanged: (s) => metrics.stateChanged(s),
+                feedEvent: (e) => metrics.feedEvent(e),
+              },
+              recorder?.observer,
+            ),
           }
         : {}),
       log,
@@ -206,7 +230,8 @@ export async function runLiveCommand(
       risk: config.risk,
       detector: config.bar_close_detection,
       validation: config.bar_validation,
-      budgetMs: config.engine.budget_ms,
+      // With no wall clock (speed max) a wall-clock budget would make decisions depend on the machine's load.
+      budgetMs: setup.virtualTime ? Number.POSITIVE_INFINITY : config.engine.budget_ms,
       defaultShares: config.engine.default_shares,
       registry: createDefaultRegistry({ config: { execution_functions: config.execution_functions } }),
     });
@@ -214,7 +239,7 @@ export async function runLiveCommand(
     log("info", `config ${configShown}; database ${dbShown}${saved ? " (restoring saved state)" : " (new)"}`);
     log("info", `feed: ${setup.description}`);
     log("info", `broker: ${brokerSetup.description}`);
-    log("info", `circuit breaker: ${guard ? `on (${config.breaker.mode} when tripped)` : "off"}`);
+    log("info", `circuit breaker: ${guard ? guard.description : "off"}`);
     if (metrics && metricsPort !== undefined) {
       metricsServer = await serveMetrics(metrics, config.metrics.host, metricsPort);
       log("info", `metrics: ${metricsServer.url}`);
@@ -222,6 +247,7 @@ export async function runLiveCommand(
     await brokerSetup.start();
     stopBroker = () => brokerSetup.stop();
     await session.start();
+    setup.startClock?.();
     log("info", `session ${session.state}: ${session.reason}`);
     // Retention: audit records older than execution_logging.retention_days are pruned at start and daily;
     // the prune record keeps what remains verifiable (docs/audit.md).
@@ -246,6 +272,12 @@ export async function runLiveCommand(
     const why = await Promise.race(stops);
     await session.stop(why);
     const failure = session.error;
+    if (recorder && resultPath !== undefined) {
+      if (failure === undefined) {
+        await writeResult(resultPath, recorder.result(), io);
+        log("info", `result written to ${displayPath(resultPath, io.cwd)}`);
+      } else log("error", `the run failed: no result written to ${displayPath(resultPath, io.cwd)}`);
+    }
     const positions = broker.positions();
     io.stdout.write(
       `${JSON.stringify({
@@ -297,6 +329,44 @@ function rejectedByReason(
   return Object.fromEntries([...counts].sort(([a], [b]) => (a < b ? -1 : 1)));
 }
 
+/** The config with the replay's or simulation's speed set by `--speed`. */
+function withSpeed(
+  config: TradeplanConfig,
+  feed: TradeplanConfig["feed"]["type"],
+  speed: number | "max",
+): TradeplanConfig {
+  if (feed === "sim") return { ...config, feed: { ...config.feed, sim: { ...config.feed.sim, speed } } };
+  if (feed === "replay" && config.feed.replay)
+    return { ...config, feed: { ...config.feed, replay: { ...config.feed.replay, speed } } };
+  if (feed === "replay") return config;
+  throw new UsageError(`--speed applies to the replay and sim feeds, not to ${feed}`);
+}
+
+/** Records the run as `backtest --format json` would report it (see {@link SessionResultRecorder}). */
+function resultRecorder(
+  plans: readonly CompiledPlan[],
+  broker: Broker,
+  rejectedRows: readonly { readonly code: string }[],
+): SessionResultRecorder {
+  const plan = plans[0];
+  if (!plan || !(broker instanceof PaperBroker)) throw new UsageError("--result needs one plan and the paper broker");
+  const recorder = new SessionResultRecorder(plan, broker, calendarFor(plan.session, plan.timezone));
+  recorder.rejectedRows(rejectedRows);
+  return recorder;
+}
+
+/** Writes the result document next to its target and renames it into place: a reader never sees half of it. */
+async function writeResult(path: string, result: BacktestResult, io: CliIO): Promise<void> {
+  const tmp = `${path}.${process.pid}.tmp`;
+  try {
+    await io.fs.writeFile(tmp, `${JSON.stringify(result, null, 2)}\n`);
+    await rename(tmp, path);
+  } catch (e) {
+    await rm(tmp, { force: true }).catch(() => undefined);
+    throw new UsageError(`cannot write the result \`${displayPath(path, io.cwd)}\`: ${describeFsError(e)}`);
+  }
+}
+
 /** Registers `tradeplan run`; SIGINT and SIGTERM stop the run gracefully. */
 export const registerRun: CommandRegistrar = (program: Command, ctx) => {
   program
@@ -310,6 +380,11 @@ export const registerRun: CommandRegistrar = (program: Command, ctx) => {
     )
     .option("--audit <file>", "the SQLite database for the journal and the state (default: storage.database)")
     .option("--duration <seconds>", "stop after this many seconds")
+    .option(
+      "--speed <speed>",
+      "replay or simulation speed: market time per wall-clock time, or max (default: the feed's speed)",
+    )
+    .option("--result <file>", "write the backtest result document (as backtest --format json) here at the end")
     .option("--metrics-port <port>", "serve Prometheus metrics on this loopback port (0: any free port)")
     .option("--no-color", "never color the diagnostics")
     .action(async (plans: string[], opts: RunCommandOptions) => {

@@ -12,7 +12,7 @@ import {
   readCsvFile,
 } from "../data/csv.js";
 import { bindRules, Engine, type RuleBinding } from "../engine/engine.js";
-import { combineSinks, type EngineEvent, type EngineEventSink } from "../engine/events.js";
+import { combineSinks, type EngineEventSink } from "../engine/events.js";
 import type { BudgetTimer } from "../engine/timer.js";
 import type { BarData } from "../models.js";
 import { createDefaultRegistry } from "../registry/defaults.js";
@@ -20,11 +20,11 @@ import { instantiatePlan } from "../registry/plan.js";
 import type { ExecutionFunctionRegistry } from "../registry/registry.js";
 import { mergeRiskConfig } from "../risk/config.js";
 import { RiskValidator } from "../risk/validator.js";
+import { buildResult, RunCollector } from "./collector.js";
 import { Decimator } from "./decimator.js";
 import { type ClosedBars, ReplayAggregator } from "./replay-aggregator.js";
-import type { BacktestResult, SignalRecord } from "./result.js";
-import { tradeRecord } from "./result.js";
-import { EquityTracker, tradeStats } from "./stats.js";
+import type { BacktestResult } from "./result.js";
+import { EquityTracker } from "./stats.js";
 
 export interface BacktestOptions {
   readonly plan: CompiledPlan;
@@ -116,18 +116,12 @@ export class Backtest {
   readonly broker: PaperBroker;
   readonly calendar: MarketCalendar;
   private readonly symbols = new Map<string, SymbolReplay>();
-  private readonly signals: SignalRecord[] = [];
+  private readonly collector = new RunCollector();
   private readonly tracker: EquityTracker;
   private readonly equity: Decimator;
-  private readonly lineOf: Map<string, number>;
   private readonly streamTfs = new Map<string, string[]>();
-  private ruleErrors = 0;
-  private riskRejections = 0;
-  private suppressed = 0;
   private barsIn = 0;
   private outside = 0;
-  private rejectedRows = 0;
-  private readonly rejectedByReason = new Map<string, number>();
   private lastSession: Session | null = null;
   private lastSymbol: SymbolReplay | undefined;
 
@@ -137,8 +131,7 @@ export class Backtest {
     this.broker = new PaperBroker(options.broker ?? {}, (t) => this.dayOf(t));
     const risk = new RiskValidator(mergeRiskConfig(options.risk ?? {}, plan.risk));
     const rules = options.rules ?? bindRules(instantiatePlan(plan, options.registry ?? createDefaultRegistry()));
-    this.lineOf = new Map(plan.functions.map((f) => [f.id, f.line]));
-    const collector: EngineEventSink = { emit: (e) => this.collect(e) };
+    const collector = this.collector;
     this.engine = new Engine({
       plan,
       rules,
@@ -168,29 +161,9 @@ export class Backtest {
     return s ? s.date : new Date(t).toISOString().slice(0, 10);
   }
 
-  private collect(e: EngineEvent): void {
-    if (e.type === "signal" && e.signal.action !== "NONE") {
-      this.signals.push({
-        time: new Date(e.time).toISOString(),
-        symbol: e.symbol,
-        timeframe: e.timeframe,
-        rule: e.line,
-        action: e.signal.action,
-        confidence: e.signal.confidence,
-        price: e.price,
-        reasoning: e.signal.reasoning,
-      });
-    } else if (e.type === "error") this.ruleErrors++;
-    else if (e.type === "suppressed") {
-      this.suppressed++;
-      if (e.code === "RISK_REJECTED") this.riskRejections++;
-    }
-  }
-
   /** Records a rejected input row (and forwards it to the audit sink). */
   reject(row: RejectedRow): void {
-    this.rejectedRows++;
-    this.rejectedByReason.set(row.code, (this.rejectedByReason.get(row.code) ?? 0) + 1);
+    this.collector.rejected(row.code);
     this.options.sink?.emit({
       type: "bar_rejected",
       file: row.file,
@@ -252,48 +225,14 @@ export class Backtest {
   /** Ends the run: cancels orders no bar will fill, and builds the result. */
   finish(): BacktestOutcome {
     this.broker.cancelAll("end of data");
-    const plan = this.options.plan;
-    const trades = this.broker.trades();
-    const ts = tradeStats(trades);
-    const account = this.broker.account();
-    const start = this.tracker.startEquity;
-    const end = account.equity;
-    const result: BacktestResult = {
-      format: "tradeplan/backtest-result",
-      version: 1,
-      plan: { name: plan.name, sourceHash: plan.sourceHash, symbols: plan.symbols, timezone: plan.timezone },
+    const result = buildResult({
+      plan: this.options.plan,
+      broker: this.broker,
+      collector: this.collector,
+      tracker: this.tracker,
       bars: this.barsIn,
-      rejected: this.rejectedRows,
-      rejectedByReason: Object.fromEntries([...this.rejectedByReason].sort(([a], [b]) => (a < b ? -1 : 1))),
-      signals: this.signals,
-      trades: trades.map((t) => tradeRecord(t, (id) => this.lineOf.get(id))),
-      openPositions: this.broker.positions().map((p) => {
-        const last = this.broker.mark(p.symbol) ?? p.avgPrice;
-        return {
-          symbol: p.symbol,
-          side: p.side === "short" ? "short" : "long",
-          quantity: Math.abs(p.quantity),
-          avgPrice: p.avgPrice,
-          lastPrice: last,
-          unrealizedPnl: p.quantity * (last - p.avgPrice),
-        };
-      }),
-      stats: {
-        startEquity: start,
-        endEquity: end,
-        netPnl: end - start,
-        returnPercent: ((end - start) / start) * 100,
-        ...ts,
-        maxDrawdown: this.tracker.maxDrawdown,
-        maxDrawdownPercent: this.tracker.maxDrawdownPercent,
-        sharpe: this.tracker.sharpe(),
-        exposure: this.tracker.exposure,
-        barsOutsideSession: this.outside,
-        ruleErrors: this.ruleErrors,
-        suppressed: this.suppressed,
-        riskRejections: this.riskRejections,
-      },
-    };
+      outside: this.outside,
+    });
     const prices: Record<string, { t: number; v: number }[]> = {};
     for (const [sym, r] of this.symbols) prices[sym] = r.prices.points();
     return { result, charts: { prices, equity: this.equity.points() } };

@@ -1,5 +1,6 @@
 import type { Clock, TimerHandle } from "../clock/clock.js";
 import type { TradingState } from "../risk/validator.js";
+import { ALWAYS_DUE, type DataExpectation } from "./expectation.js";
 import { type CircuitBreakerInput, type CircuitBreakerOptions, CircuitBreakerOptionsSchema } from "./options.js";
 
 /** `closed`: data is healthy, trading on; `open`: tripped, waiting out the backoff; `half_open`: probing for recovery. */
@@ -23,14 +24,19 @@ export type BreakerListener = (change: BreakerChange) => void;
 
 export interface CircuitBreakerDeps {
   readonly clock: Clock;
-  /** Whether data is expected at a time (market open); the no-data watchdog only fires when it is. Default: always. */
-  readonly expectData?: (time: number) => boolean;
+  /**
+   * When bars are due: the no-data watchdog counts only that time as
+   * silence (market hours, a replay's schedule, hours learned from the
+   * data). Default: every instant.
+   */
+  readonly expectation?: DataExpectation;
 }
 
 /**
  * A circuit breaker on market data. It starts half-open, waiting for the
  * first backfill and fresh bars. It opens when no bar arrives for
- * `noDataTimeoutMs`, when too many bars are rejected within a window, or when
+ * `noDataTimeoutMs` of the time bars are due (see {@link DataExpectation}:
+ * a closed market is not silence), when too many bars are rejected within a window, or when
  * the connection is lost; while not closed, trading is HALTED (or REDUCING)
  * and nothing may be evaluated, since the bars on hand may be incomplete.
  * After a backoff it goes half-open (if connected), and closes once the
@@ -43,7 +49,7 @@ export interface CircuitBreakerDeps {
 export class CircuitBreaker {
   readonly options: CircuitBreakerOptions;
   private readonly clock: Clock;
-  private readonly expectData: (time: number) => boolean;
+  private readonly expectation: DataExpectation;
   private readonly listeners = new Set<BreakerListener>();
   private current: BreakerState = "half_open";
   private connected = false;
@@ -61,7 +67,7 @@ export class CircuitBreaker {
   constructor(options: CircuitBreakerInput, deps: CircuitBreakerDeps) {
     this.options = CircuitBreakerOptionsSchema.parse(options);
     this.clock = deps.clock;
-    this.expectData = deps.expectData ?? (() => true);
+    this.expectation = deps.expectation ?? ALWAYS_DUE;
     this.lastDataAt = this.clock.now();
     this.armWatchdog();
   }
@@ -180,19 +186,23 @@ export class CircuitBreaker {
     this.tryClose();
   }
 
-  private armWatchdog(): void {
+  private armWatchdog(at = this.lastDataAt + this.options.noDataTimeoutMs): void {
     if (this.disposed) return;
     if (this.watchdog) this.clock.clearTimer(this.watchdog);
-    this.watchdog = this.clock.setTimer(this.lastDataAt + this.options.noDataTimeoutMs, () => {
+    this.watchdog = this.clock.setTimer(at, () => {
       this.watchdog = undefined;
       const now = this.clock.now();
-      if (!this.expectData(now)) {
-        // Market closed: silence is expected; look again one timeout later.
-        this.lastDataAt = now;
-        this.armWatchdog();
+      const silent = this.expectation.dueMs(this.lastDataAt, now);
+      if (silent < this.options.noDataTimeoutMs) {
+        // Part of the silence was a closed market or a pause in the data: look again when the rest could be up.
+        this.armWatchdog(now + (this.options.noDataTimeoutMs - silent));
         return;
       }
-      if (this.current !== "open") this.trip("no_data", `no bar for ${now - this.lastDataAt} ms`);
+      if (this.current !== "open")
+        this.trip(
+          "no_data",
+          `no bar for ${silent} ms while bars were due (since ${new Date(this.lastDataAt).toISOString()})`,
+        );
     });
   }
 

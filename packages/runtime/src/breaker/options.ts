@@ -12,8 +12,11 @@ export const CircuitBreakerOptionsSchema = z
     /** Opens when `maxRejectedBars` bars were rejected within this window. */
     rejectedBarsWindowMs: PositiveInt.default(60_000),
     maxRejectedBars: PositiveInt.default(5),
-    /** Fresh bars needed in half-open (with the backfill complete) to close. */
-    freshBarsToClose: PositiveInt.default(2),
+    /**
+     * Fresh bars needed in half-open (with the backfill complete) to close; 0 for a feed whose bars are
+     * current by construction (a replay or simulation on its own clock).
+     */
+    freshBarsToClose: z.number().int().min(0).default(2),
     /** Wait in open before trying half-open; grows by `backoffFactor` per consecutive opening. */
     openBackoffMs: PositiveInt.default(5_000),
     maxOpenBackoffMs: PositiveInt.default(300_000),

@@ -9,10 +9,32 @@ import { RiskConfigSchema } from "../risk/config.js";
 import { BarValidatorConfigSchema } from "../validation/validator.js";
 
 const PositiveInt = z.number().int().positive();
-const Speed = z
-  .number()
-  .refine((v) => Number.isFinite(v) && v > 0 && v <= 1_000_000, "must be in (0, 1000000]")
-  .default(1);
+/**
+ * Market time per wall-clock time of a replay or simulation, or `max`: no
+ * wall clock at all, each bar (and each timer) follows the previous one at
+ * once, as in a backtest.
+ */
+export const SpeedSchema = z.union([
+  z.literal("max"),
+  z.number().refine((v) => Number.isFinite(v) && v > 0 && v <= 1_000_000, "must be in (0, 1000000] or max"),
+]);
+const Speed = SpeedSchema.default(1);
+
+/**
+ * Grace of the bar-close detector in `tradeplan run`: a live feed delivers a
+ * bar a moment after it ends, and a detector that closed the stream bar at
+ * the boundary itself would leave that last base bar out.
+ */
+export const LIVE_GRACE_MS = 2_000;
+
+/** `bar_close_detection`: the detector's settings, with {@link LIVE_GRACE_MS} when `grace_ms` is not given. */
+const BarCloseDetectionSchema = z.preprocess(
+  (v) =>
+    v !== null && typeof v === "object" && !Array.isArray(v) && !("grace_ms" in v)
+      ? { grace_ms: LIVE_GRACE_MS, ...v }
+      : v,
+  DetectorConfigSchema,
+);
 const IsoTime = z
   .string()
   .refine((s) => !Number.isNaN(Date.parse(s)), "must be an ISO 8601 time such as 2024-03-04T14:30:00Z");
@@ -72,7 +94,7 @@ export const SimFeedSchema = z
       .regex(/^[0-9]{4}-[0-9]{2}-[0-9]{2}$/, "a date YYYY-MM-DD")
       .default("2024-01-02"),
     days: z.number().int().min(1).max(3650).default(5),
-    /** Market time per wall-clock time (60: one simulated minute per second). */
+    /** Market time per wall-clock time (60: one simulated minute per second), or `max`. */
     speed: Speed,
   })
   .strict();
@@ -87,7 +109,7 @@ export const ReplayFeedSchema = z
     timestamps: z.enum(["open", "close"]).default("open"),
     /** Zone of naive times in the file (default: the plan's time zone). */
     timezone: Zone.optional(),
-    /** Market time per wall-clock time (60: one minute of bars per second). */
+    /** Market time per wall-clock time (60: one minute of bars per second), or `max` (as fast as it goes). */
     speed: Speed,
     /** Market time the replay starts at; earlier bars are history (default: the first bar). */
     start: IsoTime.optional(),
@@ -110,8 +132,11 @@ export const BreakerSectionSchema = z
   .object({
     /** Off: the session never halts itself on bad data (replays that must match a backtest bar for bar). */
     enabled: z.boolean().default(true),
-    /** No bar for this long while a session is open trips the breaker. */
-    no_data_timeout_ms: PositiveInt.default(60_000),
+    /**
+     * No bar for this long while bars are due trips the breaker. Default: derived from the plans'
+     * timeframes and the feed's bar interval (see `defaultNoDataTimeoutMs`).
+     */
+    no_data_timeout_ms: PositiveInt.optional(),
     /** This many rejected bars within `rejected_window_ms` trips it. */
     max_rejected_bars: PositiveInt.default(20),
     rejected_window_ms: PositiveInt.default(60_000),
@@ -153,7 +178,7 @@ export const MetricsSectionSchema = z
 export const TradeplanConfigSchema = z
   .object({
     execution_functions: RegistryConfigSchema.shape.execution_functions.default({}),
-    bar_close_detection: DetectorConfigSchema.default(DetectorConfigSchema.parse({})),
+    bar_close_detection: BarCloseDetectionSchema.default(DetectorConfigSchema.parse({ grace_ms: LIVE_GRACE_MS })),
     bar_validation: BarValidatorConfigSchema.default({}),
     execution_logging: ExecutionLoggingConfigSchema.default(ExecutionLoggingConfigSchema.parse({})),
     engine: EngineSectionSchema.default(EngineSectionSchema.parse({})),

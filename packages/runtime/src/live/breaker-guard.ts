@@ -1,4 +1,5 @@
 import type { CircuitBreaker } from "../breaker/circuit-breaker.js";
+import type { DataExpectation, ObservedBar } from "../breaker/expectation.js";
 import type { FeedEvent } from "../feeds/feed.js";
 import type { SessionControl, SessionGuard } from "./session.js";
 
@@ -7,9 +8,11 @@ import type { SessionControl, SessionGuard } from "./session.js";
  * bars and connection changes go to the breaker, and each of its changes
  * moves the session's trading state (HALTED or REDUCING while it is open or
  * half-open, ACTIVE once it closes). The session's startup refill is the
- * breaker's backfill.
+ * breaker's backfill. The breaker's {@link DataExpectation}, when given,
+ * sees the refill's history and every accepted bar (hours learned from the
+ * data learn from them).
  */
-export function breakerGuard(breaker: CircuitBreaker): SessionGuard {
+export function breakerGuard(breaker: CircuitBreaker, expectation?: DataExpectation): SessionGuard {
   let off: (() => void) | undefined;
   return {
     start(control: SessionControl) {
@@ -26,9 +29,14 @@ export function breakerGuard(breaker: CircuitBreaker): SessionGuard {
           `circuit breaker ${breaker.state.replace("_", "-")}: waiting for fresh bars`,
         );
     },
+    onHistory(from: number, to: number, bars: readonly ObservedBar[]) {
+      expectation?.observeHistory?.(from, to, bars);
+    },
     onFeedEvent(e: FeedEvent) {
-      if (e.type === "bar") breaker.bar(e.bar.closeTime);
-      else if (e.type === "connection") breaker.connection(e.state, e.reason);
+      if (e.type === "bar") {
+        expectation?.observe?.(e.bar);
+        breaker.bar(e.bar.closeTime);
+      } else if (e.type === "connection") breaker.connection(e.state, e.reason);
     },
     onRejectedBar(_symbol: string, reason: string) {
       breaker.rejectedBar(reason);

@@ -1,6 +1,13 @@
 import { isAbsolute, resolve } from "node:path";
 import type { CompiledPlan } from "@tradeplan/dsl";
 import { CircuitBreaker } from "../breaker/circuit-breaker.js";
+import {
+  calendarExpectation,
+  type DataExpectation,
+  defaultNoDataTimeoutMs,
+  LearnedHours,
+  scheduleExpectation,
+} from "../breaker/expectation.js";
 import type { Broker } from "../brokers/broker.js";
 import { PaperBroker } from "../brokers/paper.js";
 import { calendarFor } from "../calendar/factory.js";
@@ -14,8 +21,10 @@ import { IbBroker } from "../ib/broker.js";
 import { IbFeed } from "../ib/feed.js";
 import { breakerGuard } from "./breaker-guard.js";
 import { LiveError } from "./errors.js";
+import { FastClock } from "./fast-clock.js";
 import { ReplayFeed } from "./replay-feed.js";
 import { ScaledClock } from "./scaled-clock.js";
+import type { ScheduledFeed } from "./scheduled-feed.js";
 import type { SessionGuard } from "./session.js";
 import { SimFeed } from "./sim-feed.js";
 
@@ -34,6 +43,15 @@ export interface FeedSetup {
   readonly rejectedRows: readonly RejectedRow[];
   /** Market time the feed streams from (bars closing later are streamed, earlier ones are history). */
   readonly startAt?: number;
+  /**
+   * Starts market time (replays and simulations stand still at `startAt`
+   * until the session is streaming, so its startup takes no market time).
+   */
+  readonly startClock?: () => void;
+  /** True at `speed: max`: market time follows no wall clock (so no wall-clock budget applies either). */
+  readonly virtualTime?: boolean;
+  /** When the feed owes bars, for the circuit breaker (a replay's schedule); default: from the plans' calendar. */
+  readonly expectation?: DataExpectation;
   /** Releases the clock's timer. */
   dispose(): void;
 }
@@ -63,6 +81,42 @@ function planCalendar(plans: readonly CompiledPlan[]): MarketCalendar {
   return calendarFor(p.session, p.timezone);
 }
 
+type Speed = TradeplanConfig["feed"]["sim"]["speed"];
+
+function speedText(speed: Speed): string {
+  return speed === "max" ? "as fast as possible (speed max)" : `at ${speed}x`;
+}
+
+/** The clock of a replay or simulation: held at `start` until the session streams. */
+function scheduleClock(start: number, speed: Speed): FastClock | ScaledClock {
+  return speed === "max" ? new FastClock({ start }) : new ScaledClock({ start, speed, held: true });
+}
+
+/** The setup of a feed of bars known in advance. */
+function scheduledSetup(
+  feed: ScheduledFeed,
+  clock: FastClock | ScaledClock,
+  speed: Speed,
+  description: string,
+  startAt: number,
+  rejectedRows: readonly RejectedRow[],
+): FeedSetup {
+  // At speed max nothing happens after the last bar: a stream bar it left open stays open, as in a backtest.
+  if (clock instanceof FastClock) clock.endAt(feed.span()?.last ?? startAt);
+  return {
+    feed,
+    clock,
+    description,
+    finished: feed.finished,
+    startAt,
+    rejectedRows,
+    startClock: () => clock.run(),
+    virtualTime: speed === "max",
+    expectation: scheduleExpectation(() => feed.nextDue()),
+    dispose: () => clock.dispose(),
+  };
+}
+
 /** Builds the configured feed (`sim`, `replay`; `ib` comes from the IBKR module when present). */
 export async function createFeed(input: FeedSetupInput): Promise<FeedSetup> {
   const { config, kind, plans, resumeAt } = input;
@@ -83,17 +137,16 @@ export async function createFeed(input: FeedSetupInput): Promise<FeedSetup> {
     const first = SimFeed.sessions(spec)[0];
     if (!first) throw new LiveError("LIVE_BAD_FEED", `feed.sim: no trading session in ${c.days} days from ${c.from}`);
     const start = resumeAt ?? first.open;
-    const clock = new ScaledClock({ start, speed: c.speed });
+    const clock = scheduleClock(start, c.speed);
     const feed = new SimFeed(spec, { clock, startAt: start, name: "simulation" });
-    return {
+    return scheduledSetup(
       feed,
       clock,
-      description: `simulated ${c.interval} bars of ${symbols.join(", ")} from ${c.from} (${c.days} days, seed ${c.seed}) at ${c.speed}x`,
-      finished: feed.finished,
-      startAt: start,
-      rejectedRows: [],
-      dispose: () => clock.dispose(),
-    };
+      c.speed,
+      `simulated ${c.interval} bars of ${symbols.join(", ")} from ${c.from} (${c.days} days, seed ${c.seed}) ${speedText(c.speed)}`,
+      start,
+      [],
+    );
   }
   if (kind === "replay") {
     const c = config.feed.replay;
@@ -117,17 +170,16 @@ export async function createFeed(input: FeedSetupInput): Promise<FeedSetup> {
     const firstBar = loaded.bars[0];
     if (!firstBar) throw new LiveError("LIVE_BAD_FEED", `${c.file} holds no usable bars`);
     const start = resumeAt ?? (c.start !== undefined ? Date.parse(c.start) : firstBar.time);
-    const clock = new ScaledClock({ start, speed: c.speed });
+    const clock = scheduleClock(start, c.speed);
     const feed = new ReplayFeed({ ...loaded, symbol }, { clock, startAt: start, name: `replay ${c.file}` });
-    return {
+    return scheduledSetup(
       feed,
       clock,
-      description: `replay of ${c.file} (${loaded.bars.length} ${loaded.timeframe} bars of ${symbol}) at ${c.speed}x from ${new Date(start).toISOString()}`,
-      finished: feed.finished,
-      startAt: start,
-      rejectedRows: loaded.rejected,
-      dispose: () => clock.dispose(),
-    };
+      c.speed,
+      `replay of ${c.file} (${loaded.bars.length} ${loaded.timeframe} bars of ${symbol}) ${speedText(c.speed)} from ${new Date(start).toISOString()}`,
+      start,
+      loaded.rejected,
+    );
   }
   const clock = new RealClock();
   const connection = config.feed.ib ?? config.broker.ib;
@@ -183,26 +235,48 @@ export function createBroker(
   };
 }
 
-/** The circuit breaker of `breaker` as a session guard, or undefined when it is disabled. */
+/**
+ * The circuit breaker of `breaker` as a session guard, or undefined when it
+ * is disabled. Its no-data timeout is `breaker.no_data_timeout_ms`, else
+ * derived from the plans' timeframes and the feed's bar interval
+ * ({@link defaultNoDataTimeoutMs}); silence counts only while bars are due:
+ * a replay's or simulation's schedule, else the plans' calendar (NYSE hours
+ * with holidays and early closes), narrowed for an around-the-clock
+ * (`always`) session to the hours the data shows ({@link LearnedHours}). A
+ * feed of bars known in advance needs no fresh bars to be trusted.
+ */
 export function createGuard(
   config: TradeplanConfig,
-  clock: Clock,
+  setup: Pick<FeedSetup, "clock" | "feed" | "expectation">,
   plans: readonly CompiledPlan[],
-): SessionGuard | undefined {
+): (SessionGuard & { readonly description: string }) | undefined {
   const b = config.breaker;
   if (!b.enabled) return undefined;
   const calendar = planCalendar(plans);
+  const expectation =
+    setup.expectation ?? (plans[0]?.session === "always" ? new LearnedHours(calendar) : calendarExpectation(calendar));
+  const noDataTimeoutMs =
+    b.no_data_timeout_ms ??
+    defaultNoDataTimeoutMs(
+      setup.feed.baseTimeframe,
+      plans.flatMap((p) => p.streams.map((s) => s.timeframe)),
+    );
   const breaker = new CircuitBreaker(
     {
-      noDataTimeoutMs: b.no_data_timeout_ms,
+      noDataTimeoutMs,
       maxRejectedBars: b.max_rejected_bars,
       rejectedBarsWindowMs: b.rejected_window_ms,
       whileOpen: b.mode,
       openBackoffMs: b.backoff.initial_ms,
       maxOpenBackoffMs: b.backoff.max_ms,
       backoffFactor: b.backoff.factor,
+      ...(setup.expectation ? { freshBarsToClose: 0 } : {}),
     },
-    { clock, expectData: (t) => calendar.sessionBounds(t) !== null },
+    { clock: setup.clock, expectation },
   );
-  return breakerGuard(breaker);
+  const timeout = `${noDataTimeoutMs / 1000} s${b.no_data_timeout_ms === undefined ? " (derived from the plans' timeframes)" : ""}`;
+  return {
+    ...breakerGuard(breaker, expectation),
+    description: `on (${b.mode} when tripped; no-data timeout ${timeout}, counted ${expectation.describe()})`,
+  };
 }

@@ -10,8 +10,16 @@ export {
   type FeedSetup,
   type FeedSetupInput,
 } from "./factory.js";
-export { historyStart } from "./history.js";
+export { FastClock, type FastClockOptions } from "./fast-clock.js";
+export {
+  closedStreamBars,
+  fetchWarmUpHistory,
+  historyStart,
+  type StreamNeed,
+  type WarmUpHistory,
+} from "./history.js";
 export { type ReplayBars, type ReplayCsv, ReplayFeed } from "./replay-feed.js";
+export { combineObservers, SessionResultRecorder } from "./result-recorder.js";
 export { ScaledClock, type ScaledClockOptions } from "./scaled-clock.js";
 export { ScheduledFeed, type ScheduledFeedOptions } from "./scheduled-feed.js";
 export {
@@ -19,6 +27,7 @@ export {
   LiveSession,
   type LiveSessionOptions,
   type SessionControl,
+  type SessionFeed,
   type SessionGuard,
   type SessionLog,
   type SessionLogLevel,

@@ -10,6 +10,12 @@ export interface ScaledClockOptions {
   readonly speed: number;
   /** Wall-clock source (default `Date.now`); injectable for tests. */
   readonly wall?: () => number;
+  /**
+   * Stand still at `start` until {@link ScaledClock.run} is called (a
+   * session's startup then takes no market time, however fast the replay).
+   * Default false: time runs from construction.
+   */
+  readonly held?: boolean;
 }
 
 /**
@@ -23,7 +29,8 @@ export interface ScaledClockOptions {
 export class ScaledClock implements Clock {
   private readonly virtual: VirtualClock;
   private readonly wall: () => number;
-  private readonly wallStart: number;
+  private wallStart: number;
+  private running: boolean;
   private readonly start: number;
   private readonly speed: number;
   private handle: ReturnType<typeof setTimeout> | undefined;
@@ -38,6 +45,7 @@ export class ScaledClock implements Clock {
     }
     this.wall = options.wall ?? Date.now;
     this.wallStart = this.wall();
+    this.running = options.held !== true;
     this.start = options.start;
     this.speed = options.speed;
     this.virtual = new VirtualClock(options.start);
@@ -58,6 +66,14 @@ export class ScaledClock implements Clock {
     this.virtual.clearTimer(handle);
   }
 
+  /** Starts a held clock: market time runs from `start` from now on. A no-op when it runs already. */
+  run(): void {
+    if (this.running) return;
+    this.running = true;
+    this.wallStart = this.wall();
+    this.arm();
+  }
+
   /** Cancels the wall-clock timer; pending timers never fire. */
   dispose(): void {
     this.disposed = true;
@@ -66,11 +82,11 @@ export class ScaledClock implements Clock {
   }
 
   private scaled(): number {
-    return this.start + (this.wall() - this.wallStart) * this.speed;
+    return this.running ? this.start + (this.wall() - this.wallStart) * this.speed : this.start;
   }
 
   private arm(): void {
-    if (this.disposed) return;
+    if (this.disposed || !this.running) return;
     const next = this.virtual.nextTimerAt();
     if (next === this.armedFor) return;
     if (this.handle !== undefined) clearTimeout(this.handle);

@@ -75,6 +75,11 @@ export class ScheduledFeed implements MarketDataFeed {
     return last === undefined ? undefined : { first, last };
   }
 
+  /** Close time of the next bar to stream; Infinity once every bar was streamed. */
+  nextDue(): number {
+    return this.merged[this.cursor]?.closeTime ?? Number.POSITIVE_INFINITY;
+  }
+
   /** Bars not streamed yet. */
   remaining(): number {
     return this.merged.length - this.cursor;
@@ -98,6 +103,21 @@ export class ScheduledFeed implements MarketDataFeed {
   async history(symbol: string, from: number, to: number): Promise<FeedBar[]> {
     const bars = this.bySymbol.get(symbol) ?? [];
     return bars.slice(lowerBound(bars, from), lowerBound(bars, to));
+  }
+
+  /**
+   * Streams every bar whose close time the clock has reached, at once. A
+   * bar known in advance is there at its close time: the session calls this
+   * before any other timer due at the same instant acts (a bar-close
+   * detector's timer would otherwise close a stream bar without its last
+   * base bar, since timers due together fire in the order they were set).
+   */
+  releaseDue(): void {
+    if (!this.started || this.stopped || this.subscribers.size === 0) return;
+    const next = this.merged[this.cursor];
+    if (next === undefined || next.closeTime > this.clock.now()) return;
+    if (this.timer !== undefined) this.clock.clearTimer(this.timer);
+    this.release();
   }
 
   async stop(): Promise<void> {

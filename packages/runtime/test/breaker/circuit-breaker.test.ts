@@ -1,5 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { type BreakerChange, CircuitBreaker, CircuitBreakerOptionsSchema } from "../../src/breaker/index.js";
+import {
+  type BreakerChange,
+  CircuitBreaker,
+  CircuitBreakerOptionsSchema,
+  calendarExpectation,
+  type DataExpectation,
+  scheduleExpectation,
+} from "../../src/breaker/index.js";
+import { FixedHoursCalendar } from "../../src/calendar/index.js";
 import { VirtualClock } from "../../src/clock/index.js";
 
 const OPTS = {
@@ -15,10 +23,11 @@ const OPTS = {
 
 function setup(
   extra: Partial<typeof OPTS> & { whileOpen?: "HALTED" | "REDUCING" } = {},
-  expectData?: (t: number) => boolean,
+  expectation?: DataExpectation,
+  start = 1_000_000,
 ) {
-  const clock = new VirtualClock(1_000_000);
-  const breaker = new CircuitBreaker({ ...OPTS, ...extra }, { clock, ...(expectData ? { expectData } : {}) });
+  const clock = new VirtualClock(start);
+  const breaker = new CircuitBreaker({ ...OPTS, ...extra }, { clock, ...(expectation ? { expectation } : {}) });
   const changes: BreakerChange[] = [];
   breaker.onChange((c) => changes.push(c));
   /** A live 5-second bar that closes now. */
@@ -93,16 +102,65 @@ describe("CircuitBreaker", () => {
     expect(s.breaker.state).toBe("half_open");
   });
 
-  it("opens after no data for the timeout, and only while data is expected", () => {
-    let marketOpen = false;
-    const s = setup({}, () => marketOpen);
+  it("opens after no data for the timeout, counting only the time bars are due", () => {
+    // Due only in [1,060,000, +inf): the first minute is a closed market.
+    const s = setup({}, { dueMs: (from, to) => Math.max(0, to - Math.max(from, 1_060_000)), describe: () => "test" });
     closeIt(s);
-    s.clock.advanceBy(31_000);
+    s.clock.advanceTo(1_089_000);
     expect(s.breaker.state).toBe("closed");
-    marketOpen = true;
-    s.clock.advanceBy(30_000);
+    s.clock.advanceTo(1_089_999);
+    expect(s.breaker.state).toBe("closed");
+    s.clock.advanceTo(1_090_000);
     expect(s.breaker.state).toBe("open");
     expect(s.changes.at(-1)?.reason).toBe("no_data");
+    expect(s.changes.at(-1)?.detail).toMatch(/^no bar for 30000 ms while bars were due/);
+  });
+
+  it("never trips across a night, a weekend or a holiday of the calendar; trips on silence in a session", () => {
+    const cal = new FixedHoursCalendar({
+      name: "EU",
+      zone: "Europe/Berlin",
+      open: "09:00",
+      close: "22:00",
+      holidays: ["2024-03-29", "2024-04-01"],
+    });
+    const at = (iso: string) => Date.parse(iso);
+    // Thursday 2024-03-28, last bar at 22:00 Berlin (21:00 UTC); Good Friday, the weekend and Easter Monday closed.
+    const s = setup({ noDataTimeoutMs: 10 * 60_000 }, calendarExpectation(cal), at("2024-03-28T20:59:00Z"));
+    closeIt(s);
+    s.clock.advanceTo(at("2024-03-28T21:00:00Z"));
+    s.liveBar();
+    s.clock.advanceTo(at("2024-04-02T07:09:59Z"));
+    expect(s.breaker.state).toBe("closed");
+    // Tuesday 09:00 Berlin: ten minutes of open market without a bar.
+    s.clock.advanceTo(at("2024-04-02T07:10:00Z"));
+    expect(s.breaker.state).toBe("open");
+    expect(s.changes.map((c) => c.reason)).toEqual(["recovered", "no_data"]);
+  });
+
+  it("a replay's schedule: silence counts only once the next bar was due, so the data's gaps never trip it", () => {
+    let next = 1_000_000 + 3_600_000;
+    const s = setup(
+      {},
+      scheduleExpectation(() => next),
+    );
+    closeIt(s);
+    s.clock.advanceTo(next);
+    expect(s.breaker.state).toBe("closed");
+    // The bar due now is late: after the timeout the breaker opens.
+    s.clock.advanceBy(29_999);
+    expect(s.breaker.state).toBe("closed");
+    s.clock.advanceBy(1);
+    expect(s.breaker.state).toBe("open");
+    next = Number.POSITIVE_INFINITY;
+  });
+
+  it("with freshBarsToClose 0 it closes as soon as it is connected and backfilled", () => {
+    const s = setup({ freshBarsToClose: 0 });
+    s.breaker.connection("up", "replay");
+    expect(s.breaker.state).toBe("half_open");
+    s.breaker.backfillComplete();
+    expect(s.breaker.state).toBe("closed");
   });
 
   it("a bar resets the no-data watchdog", () => {
