@@ -20,7 +20,7 @@ import { mergeRiskConfig, type RiskConfig } from "../risk/config.js";
 import { RiskValidator } from "../risk/validator.js";
 import { BarValidator, type BarValidatorConfig } from "../validation/validator.js";
 import { LiveError } from "./errors.js";
-import { historyStart } from "./history.js";
+import { fetchWarmUpHistory, type StreamNeed, type WarmUpHistory } from "./history.js";
 
 /** Log levels the session reports at. */
 export type SessionLogLevel = "info" | "warn" | "error";
@@ -46,6 +46,10 @@ export interface SessionObserver {
   /** A close reached the engine `latencyMs` after its scheduled close time (market clock). */
   closeDetected?(event: BarCloseEvent, latencyMs: number): void;
   barRejected?(symbol: string, reason: string): void;
+  /** An accepted base bar inside the session was processed (its closes evaluated); its batch commits next. */
+  barProcessed?(bar: BarData): void;
+  /** An accepted base bar outside the plans' sessions was skipped (nothing fills or closes on it). */
+  barOutsideSession?(bar: BarData): void;
   stateChanged?(state: SessionTradingState, reason: string): void;
   feedEvent?(event: FeedEvent): void;
 }
@@ -60,15 +64,24 @@ export interface SessionControl {
 /** A circuit breaker: told about the feed and rejected bars, it moves the session's trading state. */
 export interface SessionGuard {
   start(control: SessionControl): void;
+  /** The startup refill fetched history for `[from, to)` and got these bars (before `start`). */
+  onHistory?(from: number, to: number, bars: readonly FeedBar[]): void;
   onFeedEvent(event: FeedEvent): void;
   onRejectedBar(symbol: string, reason: string): void;
   stop(): void;
 }
 
+/**
+ * A feed as the session uses it. `releaseDue`, when present, streams at once
+ * every bar whose close time the clock has reached (feeds that know their
+ * bars in advance: {@link ScheduledFeed}).
+ */
+export type SessionFeed = MarketDataFeed & { releaseDue?(): void };
+
 /** Construction options of a {@link LiveSession}. */
 export interface LiveSessionOptions {
   readonly plans: readonly CompiledPlan[];
-  readonly feed: MarketDataFeed;
+  readonly feed: SessionFeed;
   /** Market time: a RealClock live, a ScaledClock for replays and simulations. */
   readonly clock: Clock;
   readonly broker: Broker;
@@ -105,6 +118,8 @@ export interface SessionStats {
   barsRejected: number;
   /** Bars already processed before a restart and streamed again: skipped. */
   barsReplayed: number;
+  /** Accepted bars outside the plans' sessions (counted in `barsIn`): nothing fills or closes on them. */
+  barsOutsideSession: number;
   closes: number;
   /** Closes rebuilt from history at start (no rule evaluated on them). */
   warmUpCloses: number;
@@ -159,6 +174,7 @@ export class LiveSession implements SessionControl {
     barsIn: 0,
     barsRejected: 0,
     barsReplayed: 0,
+    barsOutsideSession: 0,
     closes: 0,
     warmUpCloses: 0,
     batches: 0,
@@ -241,7 +257,7 @@ export class LiveSession implements SessionControl {
     }));
     this.validator = new BarValidator(options.clock, options.validation ?? {});
     this.detector = new BarCloseDetector({
-      clock: options.clock,
+      clock: dataFirst(options.clock, options.feed),
       ...(options.detector !== undefined ? { config: options.detector } : {}),
       calendar,
       onClose: (e) => this.onClose(e),
@@ -422,29 +438,40 @@ export class LiveSession implements SessionControl {
   }
 
   /**
-   * Rebuilds the bar caches and the detector's open bars from history,
-   * evaluating nothing: per symbol, base bars from far enough back to fill
-   * every stream's cache up to the last processed bar (or to `now`).
+   * Rebuilds the bar caches and the detector's open bars from the feed's
+   * history, evaluating nothing: per symbol, enough base bars before the
+   * last processed bar (or `now`) for every stream's cache to hold its
+   * bars, counted rather than estimated ({@link fetchWarmUpHistory}), up to
+   * the last processed bar.
    */
   private async refill(now: number): Promise<void> {
     const { feed } = this.options;
     const bars: FeedBar[] = [];
     for (const symbol of this.symbols) {
       const to = this.watermarks.get(symbol) ?? now;
-      let from = to;
+      const needs: StreamNeed[] = [];
       for (const s of this.streams.values()) {
         if (s.symbol !== symbol) continue;
-        const end = Math.min(to, this.lastClose.get(key(symbol, s.timeframe)) ?? to);
         // One bar more than the cache holds: the oldest may start mid-interval, and it is pushed out by the others.
-        from = Math.min(from, historyStart(this.calendar, end, s.capacity + 1, s.ms));
+        needs.push({
+          timeframe: s.timeframe,
+          end: Math.min(to, this.lastClose.get(key(symbol, s.timeframe)) ?? to),
+          bars: s.capacity + 1,
+        });
       }
-      let got: FeedBar[];
+      let got: WarmUpHistory;
       try {
-        got = await feed.history(symbol, from, to);
+        got = await fetchWarmUpHistory(
+          (from, until) => feed.history(symbol, from, until),
+          this.detector.calendar,
+          to,
+          needs,
+        );
       } catch (e) {
         throw new LiveError("LIVE_HISTORY", `history of ${symbol} could not be fetched: ${describe(e)}`);
       }
-      for (const b of got) if (b.closeTime <= to) bars.push(b);
+      this.options.guard?.onHistory?.(got.from, to, got.bars);
+      bars.push(...got.bars);
     }
     bars.sort((a, b) => a.closeTime - b.closeTime || (a.symbol < b.symbol ? -1 : a.symbol > b.symbol ? 1 : 0));
     this.warming = true;
@@ -461,12 +488,19 @@ export class LiveSession implements SessionControl {
     } finally {
       this.warming = false;
     }
+    const progress = this.progress().map((p) => ({ ...p, have: this.seriesLength(p.symbol, p.timeframe) }));
     this.log("info", `bar caches refilled from ${bars.length} history bars`, {
       closes: this.stats.warmUpCloses,
-      streams: this.progress().map(
-        (p) => `${p.symbol} ${p.timeframe}: ${this.seriesLength(p.symbol, p.timeframe)}/${p.lookback}`,
-      ),
+      streams: progress.map((p) => `${p.symbol} ${p.timeframe}: ${p.have}/${p.lookback}`),
     });
+    for (const p of progress) {
+      // After a restart a short cache is a rule left cold that was warm; at the start of the data it is expected.
+      if (p.have < p.lookback)
+        this.log(
+          p.lastClose !== null ? "warn" : "info",
+          `${p.symbol} ${p.timeframe}: the feed's history held ${p.have} of the ${p.lookback} closed bars its rules need; they stay cold until ${p.lookback - p.have} more bars close`,
+        );
+    }
   }
 
   private seriesLength(symbol: string, timeframe: string): number {
@@ -552,12 +586,20 @@ export class LiveSession implements SessionControl {
     }
     this.stats.barsIn++;
     this.options.guard?.onFeedEvent({ type: "bar", bar });
+    this.watermarks.set(bar.symbol, bar.closeTime);
+    if (!this.detector.calendar.isOpen(bar.time)) {
+      // As in a backtest: a bar outside the session neither fills orders nor belongs to any stream bar.
+      this.stats.barsOutsideSession++;
+      this.options.observer?.barOutsideSession?.(input);
+      this.commitNow();
+      return;
+    }
     const broker = this.options.broker;
     // The paper broker fills working orders at this bar's open before any close of it is evaluated (as in a backtest).
     if (broker instanceof PaperBroker) broker.onBar(input);
     this.detector.updateBar(bar.symbol, bar);
-    this.watermarks.set(bar.symbol, bar.closeTime);
     this.processCloses();
+    this.options.observer?.barProcessed?.(input);
     this.commitNow();
   }
 
@@ -581,6 +623,9 @@ export class LiveSession implements SessionControl {
   }
 
   private processCloses(): void {
+    // As in a backtest: by close time, and at equal times the longer timeframe first.
+    if (this.pendingCloses.length > 1)
+      this.pendingCloses.sort((a, b) => a.closeTime - b.closeTime || this.msOf(b) - this.msOf(a));
     while (this.pendingCloses.length > 0) {
       const e = this.pendingCloses.shift()!;
       const k = key(e.symbol, e.timeframe);
@@ -601,6 +646,10 @@ export class LiveSession implements SessionControl {
     if (risk !== this.tradingState && this.tradingState !== "INITIALIZING") {
       this.moveTo(risk, risk === "HALTED" ? "the daily loss limit was reached" : "the risk validator changed state");
     }
+  }
+
+  private msOf(e: BarCloseEvent): number {
+    return this.streams.get(key(e.symbol, e.timeframe))?.ms ?? 0;
   }
 
   /** Commits the held audit records and the state in one transaction. */
@@ -664,6 +713,26 @@ export class LiveSession implements SessionControl {
   get error(): unknown {
     return this.failure;
   }
+}
+
+/**
+ * The detector's clock: before a detector timer acts, a feed that knows its
+ * bars in advance (a replay, a simulation) streams the bars due by then, so
+ * a bar that ends exactly at a boundary is in its stream bar whatever
+ * `grace_ms` is, as in a backtest. Other feeds get the clock unchanged.
+ */
+function dataFirst(clock: Clock, feed: SessionFeed): Clock {
+  const release = feed.releaseDue?.bind(feed);
+  if (release === undefined) return clock;
+  return {
+    now: () => clock.now(),
+    setTimer: (at, cb) =>
+      clock.setTimer(at, () => {
+        release();
+        cb();
+      }),
+    clearTimer: (handle) => clock.clearTimer(handle),
+  };
 }
 
 function describe(e: unknown): string {
