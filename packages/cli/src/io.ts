@@ -36,6 +36,8 @@ export interface CliIO {
   readonly stderr: Writer;
   /** Whether stdout is a terminal (color is only ever used on one). */
   readonly isTTY: boolean;
+  /** Whether stderr is a terminal (where `run` draws its status line); its width in columns when it is. */
+  readonly stderrTTY?: { readonly columns: () => number };
   readonly cwd: string;
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly fs: FileSystem;
@@ -82,6 +84,7 @@ export function processIO(): CliIO {
     stdout: { write: (t) => void process.stdout.write(t) },
     stderr: { write: (t) => void process.stderr.write(t) },
     isTTY: process.stdout.isTTY === true,
+    ...(process.stderr.isTTY ? { stderrTTY: { columns: () => process.stderr.columns || 80 } } : {}),
     cwd: process.cwd(),
     env: process.env,
     fs: nodeFileSystem,

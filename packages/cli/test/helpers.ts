@@ -14,7 +14,12 @@ export interface Captured {
 /** An in-process I/O over the real file system (optionally patched), capturing stdout and stderr. */
 export function captureIO(
   cwd: string,
-  overrides: { isTTY?: boolean; env?: Record<string, string>; fs?: Partial<FileSystem> } = {},
+  overrides: {
+    isTTY?: boolean;
+    stderrTTY?: CliIO["stderrTTY"];
+    env?: Record<string, string>;
+    fs?: Partial<FileSystem>;
+  } = {},
 ): Captured {
   let out = "";
   let err = "";
@@ -30,6 +35,7 @@ export function captureIO(
       },
     },
     isTTY: overrides.isTTY ?? false,
+    ...(overrides.stderrTTY ? { stderrTTY: overrides.stderrTTY } : {}),
     cwd,
     env: overrides.env ?? {},
     fs: { ...nodeFileSystem, ...overrides.fs },

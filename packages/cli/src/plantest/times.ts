@@ -1,24 +1,16 @@
 import { ZonedTimeConverter } from "@tradeplan/runtime";
+import { LocalTime } from "../render/local-time.js";
 import { TIME_PATTERN } from "./schema.js";
 
 /** Reads test-file times in one zone (the plan's) and prints instants back in it. */
 export class TestClock {
   private readonly converter: ZonedTimeConverter;
-  private readonly format: Intl.DateTimeFormat;
+  private readonly local: LocalTime;
 
   /** Throws a RangeError for an unknown zone (the plan's zone was checked by the compiler). */
   constructor(readonly zone: string) {
     this.converter = new ZonedTimeConverter(zone);
-    this.format = new Intl.DateTimeFormat("en-CA", {
-      timeZone: zone,
-      year: "numeric",
-      month: "2-digit",
-      day: "2-digit",
-      hour: "2-digit",
-      minute: "2-digit",
-      second: "2-digit",
-      hourCycle: "h23",
-    });
+    this.local = new LocalTime(zone);
   }
 
   /**
@@ -74,9 +66,6 @@ export class TestClock {
 
   /** `2024-03-01 09:35` (seconds only when not zero), in the zone. */
   show(time: number): string {
-    const parts: Record<string, string> = {};
-    for (const p of this.format.formatToParts(new Date(time))) parts[p.type] = p.value;
-    const secs = parts.second && parts.second !== "00" ? `:${parts.second}` : "";
-    return `${parts.year}-${parts.month}-${parts.day} ${parts.hour}:${parts.minute}${secs}`;
+    return this.local.dateTime(time);
   }
 }

@@ -69,6 +69,8 @@ export interface SessionGuard {
   onFeedEvent(event: FeedEvent): void;
   onRejectedBar(symbol: string, reason: string): void;
   stop(): void;
+  /** A word for the operator's status line (`closed`, `open`, `half-open`). */
+  status?(): string;
 }
 
 /**

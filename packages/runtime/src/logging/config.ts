@@ -8,8 +8,11 @@ export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "
 export const ExecutionLoggingConfigSchema = z
   .object({
     level: z.enum(LOG_LEVELS).default("info"),
-    /** JSON lines (default). `false`: readable lines when writing to a terminal (JSON elsewhere). */
-    structured: z.boolean().default(true),
+    /**
+     * `true`: JSON lines always. `false`: readable lines when writing to a terminal (JSON elsewhere).
+     * Absent: readable lines on a terminal, JSON lines elsewhere (`tradeplan run --log-format` overrides).
+     */
+    structured: z.boolean().optional(),
     /** Audit records older than this many days are pruned (see `retentionCutoff`). */
     retention_days: z.number().int().min(1).max(36_500).default(90),
     /** Log every evaluation with its duration. */

@@ -10,5 +10,5 @@ export {
   retentionCutoff,
 } from "./config.js";
 export { type CreateLoggerOptions, createLogger } from "./logger.js";
-export { prettyLine, prettyStream, type TextOut } from "./pretty.js";
+export { type LineTimes, prettyLine, prettyStream, type TextOut } from "./pretty.js";
 export { loggingSink } from "./sink.js";

@@ -7,7 +7,7 @@ import {
   LoggingError,
   parseExecutionLoggingConfig,
 } from "./config.js";
-import { prettyStream } from "./pretty.js";
+import { type LineTimes, prettyStream } from "./pretty.js";
 
 /** Overrides for {@link createLogger} (tests, embedding). */
 export interface CreateLoggerOptions {
@@ -21,6 +21,13 @@ export interface CreateLoggerOptions {
   readonly onError?: (error: Error) => void;
   /** Fields on every line (default: pino's pid and hostname). */
   readonly base?: Record<string, unknown> | null;
+  /**
+   * Readable lines or JSON: `pretty`, `json`, or `auto` (default): the config's
+   * `structured` when it is set, else readable lines on a terminal and JSON elsewhere.
+   */
+  readonly format?: "auto" | "json" | "pretty";
+  /** How readable lines show instants (default UTC). */
+  readonly times?: LineTimes;
 }
 
 /**
@@ -43,12 +50,16 @@ export function createLogger(
   const fd = c.destination === "stdout" ? 1 : c.destination === "stderr" ? 2 : undefined;
   const terminal = fd === 1 ? process.stdout : process.stderr;
   const tty = options.isTTY ?? terminal.isTTY === true;
-  const pretty = fd !== undefined && !c.structured && tty;
+  const format = options.format ?? "auto";
+  const pretty =
+    fd !== undefined &&
+    (format === "pretty" || (format === "auto" && (c.structured === undefined ? tty : !c.structured && tty)));
+  const time = options.times ?? {};
   if (options.stream) {
-    const target = pretty ? prettyStream(options.stream, { color: options.color ?? false }) : options.stream;
+    const target = pretty ? prettyStream(options.stream, { color: options.color ?? false, ...time }) : options.stream;
     return pino(pinoOptions, target);
   }
-  if (pretty) return pino(pinoOptions, prettyStream(terminal, { color: options.color ?? true }));
+  if (pretty) return pino(pinoOptions, prettyStream(terminal, { color: options.color ?? true, ...time }));
   const dest = pino.destination({ fd: fd ?? openLogFile(c.destination), sync: false });
   let reported = false;
   dest.on("error", (e: Error) => {

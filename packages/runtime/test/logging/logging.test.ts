@@ -48,7 +48,6 @@ describe("execution_logging config", () => {
   it("fills defaults", () => {
     expect(parseExecutionLoggingConfig(undefined)).toEqual({
       level: "info",
-      structured: true,
       retention_days: 90,
       performance_metrics: false,
       include_context: false,
@@ -96,6 +95,19 @@ describe("createLogger", () => {
     log.info({ symbol: "AAPL", reason: "two words" }, "signal");
     expect(out.lines).toHaveLength(1);
     expect(out.lines[0]).toMatch(/^\d\d:\d\d:\d\d\.\d{3} INFO {2}signal symbol=AAPL reason="two words"\n$/);
+  });
+
+  it("with structured unset: readable lines on a terminal, JSON elsewhere; `format` overrides both", () => {
+    const lines: string[] = [];
+    const out = { write: (l: string) => void lines.push(l) };
+    createLogger({}, { stream: out, isTTY: true, base: null }).info("a");
+    createLogger({}, { stream: out, isTTY: false, base: null }).info("b");
+    createLogger({ structured: true }, { stream: out, isTTY: true, base: null, format: "pretty" }).info("c");
+    createLogger({}, { stream: out, isTTY: true, base: null, format: "json" }).info("d");
+    expect(lines[0]).toMatch(/^\d\d:\d\d:\d\d\.\d{3} INFO  a\n$/);
+    expect(JSON.parse(lines[1] as string)).toMatchObject({ msg: "b" });
+    expect(lines[2]).toMatch(/ INFO  c\n$/);
+    expect(JSON.parse(lines[3] as string)).toMatchObject({ msg: "d" });
   });
 
   it("keeps JSON when structured is false but the output is not a terminal", () => {
