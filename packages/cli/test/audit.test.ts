@@ -1,4 +1,4 @@
-import { writeFileSync } from "node:fs";
+import { copyFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { AuditJournal, openDatabase } from "@tradeplan/runtime";
 import { afterEach, describe, expect, it } from "vitest";
@@ -139,6 +139,94 @@ describe("tradeplan audit verify", () => {
       code: 2,
       err: "error: `empty.db` holds no audit journal (no audit_records table)\n",
     });
+  });
+});
+
+describe("tradeplan audit anchor and verify --anchor", () => {
+  /** Appends `n` more signal records to a signed journal. */
+  function extend(file: string, n: number): void {
+    const j = new AuditJournal(file, { hmacKey: KEY, checkpointEvery: 5 });
+    for (let i = 0; i < n; i++) j.append({ kind: "signal", symbol: "AAPL", reasoning: `later ${i}`, payload: { i } });
+    j.close();
+  }
+  const env = { env: { AUDIT_KEY: KEY } };
+
+  it("a rollback to an older, validly signed copy verifies OK with the key alone, and fails against an anchor", async () => {
+    const dir = workdir();
+    const file = journal(dir, "a.db", KEY);
+    // The older copy an attacker (or a careless restore) puts back later.
+    copyFileSync(file, join(dir, "old.db"));
+    extend(file, 7);
+    const anchored = await cli(["audit", "anchor", "a.db", "--hmac-key-env", "AUDIT_KEY"], dir, env);
+    expect(anchored).toMatchObject({ code: 0, err: "" });
+    const anchor = JSON.parse(anchored.out);
+    expect(anchor).toMatchObject({ format: "tradeplan/audit-anchor", version: 1, seq: 24, checkpoints: 5 });
+    expect(anchor.hmac).toMatch(/^[0-9a-f]{64}$/);
+    writeFileSync(join(dir, "anchor.json"), anchored.out);
+    // Still intact: OK against the anchor, and later records do not disturb it.
+    extend(file, 3);
+    const ok = await cli(
+      ["audit", "verify", "a.db", "--hmac-key-env", "AUDIT_KEY", "--anchor", "anchor.json"],
+      dir,
+      env,
+    );
+    expect(ok.code, ok.out + ok.err).toBe(0);
+    expect(ok.out).toMatch(/OK, 28 records .*; the anchor of .* \(seq 24\) is in the chain/);
+    // The rollback: every signature of the old copy is valid.
+    copyFileSync(join(dir, "old.db"), file);
+    const keyOnly = await cli(["audit", "verify", "a.db", "--hmac-key-env", "AUDIT_KEY"], dir, env);
+    expect(keyOnly.code).toBe(0);
+    const rolled = await cli(
+      ["audit", "verify", "a.db", "--hmac-key-env", "AUDIT_KEY", "--anchor", "anchor.json"],
+      dir,
+      env,
+    );
+    expect(rolled.code).toBe(1);
+    expect(rolled.out).toContain("TAMPERED");
+    expect(rolled.out).toMatch(
+      /AUDIT_ROLLED_BACK at seq 16: the journal ends at seq 15, but the anchor taken .* reached seq 24/,
+    );
+    const json = await cli(["audit", "verify", "a.db", "--anchor", "anchor.json", "--format", "json"], dir);
+    expect(JSON.parse(json.out)).toMatchObject({ ok: false, problem: { code: "AUDIT_ROLLED_BACK", from: 16, to: 24 } });
+  });
+
+  it("another chain in the journal's place fails against the anchor; a forged or broken anchor is a usage error", async () => {
+    const dir = workdir();
+    journal(dir, "a.db");
+    const anchored = await cli(["audit", "anchor", "a.db"], dir);
+    expect(anchored.code).toBe(0);
+    writeFileSync(join(dir, "anchor.json"), anchored.out);
+    // A different journal of the same length, written from scratch.
+    const other = new AuditJournal(join(dir, "b.db"), {});
+    for (let i = 0; i < 12; i++) other.append({ kind: "signal", reasoning: `other ${i}` });
+    other.close();
+    const replaced = await cli(["audit", "verify", "b.db", "--anchor", "anchor.json"], dir);
+    expect(replaced.code).toBe(1);
+    expect(replaced.out).toMatch(/AUDIT_REWRITTEN at seq 12: record 12 is not the one the anchor taken .* names/);
+    writeFileSync(join(dir, "bad.json"), '{"format":"tradeplan/audit-anchor","version":1,"seq":-1}');
+    const bad = await cli(["audit", "verify", "a.db", "--anchor", "bad.json"], dir);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toMatch(/--anchor `bad.json` is not an audit anchor .*seq/);
+    expect((await cli(["audit", "verify", "a.db", "--anchor", "none.json"], dir)).err).toContain(
+      "--anchor: cannot read `none.json`",
+    );
+    // An anchor claiming a signature the key did not make.
+    writeFileSync(join(dir, "forged.json"), JSON.stringify({ ...JSON.parse(anchored.out), hmac: "ab".repeat(32) }));
+    const forged = await cli(["audit", "verify", "a.db", "--anchor", "forged.json", "--hmac-key-env", "K"], dir, {
+      env: { K: KEY },
+    });
+    expect(forged.code).toBe(2);
+    expect(forged.err).toContain("is not signed by this key");
+  });
+
+  it("refuses to anchor a journal that does not verify", async () => {
+    const dir = workdir();
+    const file = journal(dir);
+    tamper(file, "UPDATE audit_records SET action = 'EXIT' WHERE seq = 5");
+    const r = await cli(["audit", "anchor", "a.db"], dir);
+    expect(r.code).toBe(1);
+    expect(r.out).toBe("");
+    expect(r.err).toMatch(/^error: no anchor printed: audit journal `a.db`: TAMPERED/);
   });
 });
 

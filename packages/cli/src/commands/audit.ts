@@ -2,9 +2,12 @@ import { resolve } from "node:path";
 import {
   AUDIT_ENTRY_KINDS,
   AUDIT_SYSTEM_KINDS,
+  type AuditAnchor,
   AuditError,
   type AuditQueryRow,
+  journalAnchor,
   openDatabase,
+  parseAnchor,
   queryLogs,
   type SqliteDatabase,
   type VerifyReport,
@@ -29,7 +32,12 @@ const EnvName = z
 
 const VerifyOptionsSchema = z.object({
   hmacKeyEnv: EnvName.optional(),
+  anchor: z.string().trim().min(1, "must name a file printed by `tradeplan audit anchor`").optional(),
   format: z.enum(["pretty", "json"]).default("pretty"),
+});
+
+const AnchorOptionsSchema = z.object({
+  hmacKeyEnv: EnvName.optional(),
 });
 
 /** A time: epoch milliseconds or an ISO 8601 date/time (`2024-01-02`, `2024-01-02T14:30:00Z`). */
@@ -66,6 +74,7 @@ const QueryOptionsSchema = z.object({
 });
 
 export type AuditVerifyCommandOptions = z.input<typeof VerifyOptionsSchema>;
+export type AuditAnchorCommandOptions = z.input<typeof AnchorOptionsSchema>;
 export type AuditQueryCommandOptions = z.input<typeof QueryOptionsSchema>;
 
 /** Opens a journal read-only; a missing file or a database without a journal is a UsageError. */
@@ -98,7 +107,12 @@ function renderVerify(r: VerifyReport, shown: string): string {
   const range = r.firstSeq === null ? "no records" : `${r.records} records (seq ${r.firstSeq}..${r.lastSeq})`;
   const signed = r.signaturesChecked ? "signatures checked" : "signatures not checked (no --hmac-key-env)";
   const pruned = r.anchor ? `, pruned through seq ${r.anchor.seq}` : "";
-  if (r.ok) return `audit journal \`${shown}\`: OK, ${range}, ${r.checkpoints} checkpoints${pruned}; ${signed}\n`;
+  const a = r.externalAnchor;
+  const anchored = a
+    ? `; the anchor of ${a.anchoredAt} (seq ${a.seq}) ${a.pruned ? "lies in the pruned part: the chain goes past it" : "is in the chain"}`
+    : "";
+  if (r.ok)
+    return `audit journal \`${shown}\`: OK, ${range}, ${r.checkpoints} checkpoints${pruned}; ${signed}${anchored}\n`;
   const p = r.problem;
   const lines = [
     `audit journal \`${shown}\`: TAMPERED`,
@@ -122,18 +136,74 @@ export async function runAuditVerify(
   io: CliIO,
 ): Promise<number> {
   const options = parseOptions(VerifyOptionsSchema, raw);
-  let hmacKey: string | undefined;
-  if (options.hmacKeyEnv !== undefined) {
-    hmacKey = io.env[options.hmacKeyEnv];
-    if (hmacKey === undefined || hmacKey === "")
-      throw new UsageError(`--hmac-key-env ${options.hmacKeyEnv}: the environment variable is not set`);
-  }
+  const hmacKey = keyFromEnv(options.hmacKeyEnv, io);
+  const anchor = options.anchor === undefined ? undefined : await readAnchorFile(options.anchor, io);
   const { conn, shown } = await openJournal(db, io);
   try {
-    const report = withJournal(conn.name, shown, () => verifyJournal(conn, hmacKey === undefined ? {} : { hmacKey }));
+    const report = withJournal(conn.name, shown, () =>
+      verifyJournal(conn, {
+        ...(hmacKey === undefined ? {} : { hmacKey }),
+        ...(anchor === undefined ? {} : { anchor }),
+      }),
+    );
     if (options.format === "json") io.stdout.write(`${JSON.stringify({ file: shown, ...report }, null, 2)}\n`);
     else io.stdout.write(renderVerify(report, shown));
     return report.ok ? EXIT.ok : EXIT.problems;
+  } finally {
+    conn.close();
+  }
+}
+
+/** The HMAC key from the environment variable `--hmac-key-env` names; a usage error when it is unset. */
+function keyFromEnv(name: string | undefined, io: CliIO): string | undefined {
+  if (name === undefined) return undefined;
+  const key = io.env[name];
+  if (key === undefined || key === "")
+    throw new UsageError(`--hmac-key-env ${name}: the environment variable is not set`);
+  return key;
+}
+
+/** Reads and checks an anchor file (`--anchor`); a missing or malformed one is a usage error. */
+async function readAnchorFile(file: string, io: CliIO): Promise<AuditAnchor> {
+  const path = resolve(io.cwd, file);
+  const shown = displayPath(path, io.cwd);
+  let text: string;
+  try {
+    text = new TextDecoder().decode(await io.fs.readFile(path));
+  } catch (e) {
+    throw new UsageError(`--anchor: cannot read \`${shown}\`: ${describeFsError(e)}`);
+  }
+  try {
+    return parseAnchor(text, `--anchor \`${shown}\``);
+  } catch (e) {
+    throw new UsageError(e instanceof Error ? e.message : String(e));
+  }
+}
+
+/**
+ * `tradeplan audit anchor [DB]`: verifies the journal (with the key when
+ * given), then prints its chain head as JSON, to be kept somewhere the
+ * journal's writer cannot reach. Exit 1 (nothing printed on stdout) when
+ * the journal does not verify: an anchor of a tampered journal proves nothing.
+ */
+export async function runAuditAnchor(
+  db: string | undefined,
+  raw: AuditAnchorCommandOptions,
+  io: CliIO,
+): Promise<number> {
+  const options = parseOptions(AnchorOptionsSchema, raw);
+  const hmacKey = keyFromEnv(options.hmacKeyEnv, io);
+  const { conn, shown } = await openJournal(db, io);
+  try {
+    return withJournal(conn.name, shown, () => {
+      const report = verifyJournal(conn, hmacKey === undefined ? {} : { hmacKey });
+      if (!report.ok) {
+        io.stderr.write(`error: no anchor printed: ${renderVerify(report, shown)}`);
+        return EXIT.problems;
+      }
+      io.stdout.write(`${JSON.stringify(journalAnchor(conn), null, 2)}\n`);
+      return EXIT.ok;
+    });
   } finally {
     conn.close();
   }
@@ -203,19 +273,30 @@ export async function runAuditQuery(db: string | undefined, raw: AuditQueryComma
   }
 }
 
-/** Registers `tradeplan audit verify|query`. */
+/** Registers `tradeplan audit verify|anchor|query`. */
 export const registerAudit: CommandRegistrar = (program: Command, ctx) => {
   const audit = program
     .command("audit")
-    .description("verify or search an audit journal (SQLite, written by `backtest --audit` and the live runtime)");
+    .description(
+      "verify, anchor or search an audit journal (SQLite, written by `backtest --audit` and the live runtime)",
+    );
   audit
     .command("verify")
     .description("recompute the hash chain; exit 1 and name the first bad record when it was tampered with")
     .argument("[db]", `the journal file (default: $TRADEPLAN_AUDIT_DB or ${DEFAULT_AUDIT_DB})`)
     .option("--hmac-key-env <var>", "environment variable holding the HMAC key: also checks the signed checkpoints")
+    .option("--anchor <file>", "a head printed by `audit anchor`: exit 1 if the journal was rolled back before it")
     .addOption(new Option("--format <format>", "output format").choices(["pretty", "json"]).default("pretty"))
     .action(async (db: string | undefined, opts: AuditVerifyCommandOptions) => {
       ctx.setExitCode(await runAuditVerify(db, opts, ctx.io));
+    });
+  audit
+    .command("anchor")
+    .description("verify, then print the chain head as JSON to keep elsewhere (`verify --anchor` detects rollbacks)")
+    .argument("[db]", `the journal file (default: $TRADEPLAN_AUDIT_DB or ${DEFAULT_AUDIT_DB})`)
+    .option("--hmac-key-env <var>", "environment variable holding the HMAC key: verify the signatures first")
+    .action(async (db: string | undefined, opts: AuditAnchorCommandOptions) => {
+      ctx.setExitCode(await runAuditAnchor(db, opts, ctx.io));
     });
   audit
     .command("query")

@@ -1,3 +1,4 @@
+export { type AuditAnchor, AuditAnchorSchema, journalAnchor, parseAnchor } from "./anchor.js";
 export { AuditError, type AuditErrorCode } from "./errors.js";
 export { type HmacKey, MIN_HMAC_KEY_BYTES } from "./hmac.js";
 export { AuditJournal, type AuditJournalOptions, AuditJournalOptionsSchema, type PruneResult } from "./journal.js";

@@ -2,6 +2,7 @@ import type { Statement } from "better-sqlite3";
 import { z } from "zod";
 import { canonicalJson } from "../ir/canonical.js";
 import { issueLines } from "../ir/zod-issues.js";
+import { type AuditAnchor, journalAnchor } from "./anchor.js";
 import { AuditError, toAuditError } from "./errors.js";
 import { checkpointMac, type HmacKey, headMac, hmacKeyProblem, pruneMac } from "./hmac.js";
 import { type AuditQuery, type AuditQueryRow, queryLogs } from "./query.js";
@@ -472,6 +473,16 @@ export class AuditJournal {
   query(filters: AuditQuery = {}): AuditQueryRow[] {
     this.flush();
     return queryLogs(this.db, filters);
+  }
+
+  /**
+   * The chain head as an external anchor (flushes first): keep it outside
+   * the database, and `verifyJournal(db, { anchor })` later proves the
+   * journal was not rolled back before it.
+   */
+  anchor(): AuditAnchor {
+    this.flush();
+    return journalAnchor(this.db, this.clock());
   }
 
   /** Verifies the whole chain (flushes first). */

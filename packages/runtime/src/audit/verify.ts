@@ -1,4 +1,5 @@
 import { z } from "zod";
+import type { AuditAnchor } from "./anchor.js";
 import { AuditError, toAuditError } from "./errors.js";
 import { checkpointMac, type HmacKey, headMac, hmacKeyProblem, macMatches, pruneMac } from "./hmac.js";
 import { type AuditRow, GENESIS_HASH, recordHash } from "./record.js";
@@ -19,6 +20,9 @@ import { dbLabel, requireJournal, type SqliteDatabase } from "./schema.js";
  *   recomputed hashes by someone without the key.
  * - `AUDIT_UNSIGNED`: a key was given but the journal holds no signatures.
  * - `AUDIT_HEAD_MISSING`: the head row was removed.
+ * - `AUDIT_ROLLED_BACK`: the journal ends before the head an external
+ *   anchor recorded: an older copy was put back, or the end cut along with
+ *   the head row and its signatures.
  */
 export type AuditProblemCode =
   | "AUDIT_MODIFIED"
@@ -28,7 +32,8 @@ export type AuditProblemCode =
   | "AUDIT_TRUNCATED"
   | "AUDIT_REWRITTEN"
   | "AUDIT_UNSIGNED"
-  | "AUDIT_HEAD_MISSING";
+  | "AUDIT_HEAD_MISSING"
+  | "AUDIT_ROLLED_BACK";
 
 /** The first thing wrong with a journal. */
 export interface AuditProblem {
@@ -54,12 +59,24 @@ export interface VerifyReport {
   readonly anchor: { readonly seq: number; readonly hash: string } | null;
   /** Whether signatures were checked (a key was given). */
   readonly signaturesChecked: boolean;
+  /**
+   * The external anchor checked (`--anchor`): its seq and when it was taken;
+   * `pruned` when retention removed the anchored record (then only the
+   * length of the chain is checked against it).
+   */
+  readonly externalAnchor: { readonly seq: number; readonly anchoredAt: string; readonly pruned: boolean } | null;
   readonly problem: AuditProblem | null;
 }
 
 export interface VerifyOptions {
   /** The journal's HMAC key: checks checkpoints, the head and the retention anchor. */
   readonly hmacKey?: HmacKey;
+  /**
+   * A head recorded outside the journal (`tradeplan audit anchor`): the
+   * journal must still contain it. With the key, the anchor's own signature
+   * is checked too (`AUDIT_BAD_INPUT` when it is not this key's).
+   */
+  readonly anchor?: AuditAnchor;
 }
 
 /**
@@ -127,8 +144,20 @@ export function verifyJournal(db: SqliteDatabase, options: VerifyOptions = {}): 
     if (bad) throw new AuditError("AUDIT_BAD_INPUT", bad);
   }
   requireJournal(db);
+  const anchor = options.anchor;
+  if (
+    key !== undefined &&
+    anchor?.hmac != null &&
+    !macMatches(anchor.hmac, headMac(key, anchor.seq, anchor.hash, anchor.checkpoints))
+  )
+    throw new AuditError(
+      "AUDIT_BAD_INPUT",
+      `the anchor (seq ${anchor.seq}, taken ${anchor.anchoredAt}) is not signed by this key: it was not taken from this journal, or was edited`,
+    );
   try {
-    return verify(db, key);
+    const report = verify(db, key);
+    if (!anchor || !report.ok) return report;
+    return withAnchor(db, report, anchor);
   } catch (e) {
     throw toAuditError(e, "verifying the chain", dbLabel(db));
   }
@@ -143,6 +172,7 @@ function verify(db: SqliteDatabase, key: HmacKey | undefined): VerifyReport {
     lastSeq: w.prev?.seq ?? null,
     anchor,
     signaturesChecked: key !== undefined,
+    externalAnchor: null,
     problem: found,
   });
   const walk: Walk = {
@@ -221,6 +251,60 @@ function verify(db: SqliteDatabase, key: HmacKey | undefined): VerifyReport {
   if (found) return report(walk, anchor, found);
   if (bad) return report(walk, anchor, classify(db, bad, walk));
   return report(walk, anchor, checkHead(db, walk, key));
+}
+
+/**
+ * After a clean walk: the journal must still hold the anchored head. Ending
+ * before it is a rollback; a different record at its seq, a replaced chain.
+ */
+function withAnchor(db: SqliteDatabase, report: VerifyReport, anchor: AuditAnchor): VerifyReport {
+  const lastSeq = report.lastSeq ?? report.anchor?.seq ?? 0;
+  const taken = `the anchor taken ${anchor.anchoredAt}`;
+  const done = (pruned: boolean, problem: AuditProblem | null): VerifyReport => ({
+    ...report,
+    ok: problem === null,
+    externalAnchor: { seq: anchor.seq, anchoredAt: anchor.anchoredAt, pruned },
+    problem,
+  });
+  if (anchor.seq > lastSeq)
+    return done(
+      false,
+      problem(
+        "AUDIT_ROLLED_BACK",
+        lastSeq + 1,
+        anchor.seq,
+        `the journal ends at seq ${lastSeq}, but ${taken} shows it reached seq ${anchor.seq}: it was rolled back (an older copy put back) or records ${lastSeq + 1}..${anchor.seq} were cut with its head`,
+      ),
+    );
+  if (anchor.seq === 0) return done(false, null);
+  const retention = report.anchor;
+  if (retention && anchor.seq <= retention.seq) {
+    if (anchor.seq < retention.seq) return done(true, null);
+    return done(
+      false,
+      retention.hash === anchor.hash
+        ? null
+        : problem(
+            "AUDIT_REWRITTEN",
+            anchor.seq,
+            lastSeq,
+            `the retention anchor at seq ${anchor.seq} is not the record ${taken} names: the journal was replaced by another chain`,
+          ),
+    );
+  }
+  const row = db.prepare("SELECT hash FROM audit_records WHERE seq = ?").get(anchor.seq) as
+    | { hash: string }
+    | undefined;
+  if (row?.hash === anchor.hash) return done(false, null);
+  return done(
+    false,
+    problem(
+      "AUDIT_REWRITTEN",
+      anchor.seq,
+      lastSeq,
+      `record ${anchor.seq} is not the one ${taken} names: the journal from there on is another chain (rewritten, or another journal put in its place)`,
+    ),
+  );
 }
 
 /** A checkpoint must sign the head just before it and follow the previous checkpoint's number. */
