@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -7,6 +7,7 @@ import { fileURLToPath } from "node:url";
 import {
   barsToCsv,
   calendarFor,
+  FixedHoursCalendar,
   generateBars,
   Mulberry32,
   openDatabase,
@@ -47,6 +48,35 @@ breaker:
   enabled: false
 `;
 
+// Warm-up after a restart: a market that the plan trades "always" but that stops every night and weekend (an index
+// future in Berlin, 09:00-22:00), rules that need the 15m stream's full lookback (sma(close, 40): 41 closed 15m bars,
+// more than one trading day before noon), run at speed max with the breaker on its defaults (no breaker section).
+// A restart that refilled by the calendar's estimate alone came back with those rules cold.
+const WARM_PLAN = `plan "warm restart"
+symbol FDAX
+timezone "Europe/Berlin"
+session always
+
+on 15m close crosses above sma(close, 20) with close > sma(close, 40) enter long size 1 shares
+on 15m close crosses below sma(close, 20) exit long
+on 5m close < lowest(low, 12)[1] exit long
+on 1m trailing stop 0.4%
+`;
+
+const WARM_CONFIG = `engine:
+  budget_ms: 60000
+feed:
+  type: replay
+  replay:
+    file: bars.csv
+    timezone: Europe/Berlin
+    speed: max
+broker:
+  type: paper
+`;
+
+let root: string;
+/** The scenario's folder (plan.plan, tradeplan.yaml, bars.csv and its databases). */
 let dir: string;
 let child: string;
 
@@ -77,6 +107,8 @@ interface Outcome {
   readonly code: number | null;
   readonly signal: NodeJS.Signals | null;
   readonly stderr: string;
+  /** Wall-clock milliseconds from "session ACTIVE" to the exit. */
+  readonly activeMs: number;
 }
 
 /** Starts the child; with `killAfterMs`, SIGKILLs it that long after it reports ACTIVE (or after spawn when negative). */
@@ -88,6 +120,7 @@ function runChild(db: string, killAfterMs?: number): Promise<Outcome> {
     });
     let stderr = "";
     let armed = false;
+    let activeAt: number | undefined;
     const arm = (ms: number) => {
       armed = true;
       setTimeout(() => p.kill("SIGKILL"), Math.max(0, ms));
@@ -95,10 +128,13 @@ function runChild(db: string, killAfterMs?: number): Promise<Outcome> {
     if (killAfterMs !== undefined && killAfterMs < 0) arm(-killAfterMs);
     p.stderr?.on("data", (d: Buffer) => {
       stderr += d.toString();
-      if (killAfterMs !== undefined && !armed && stderr.includes("session ACTIVE")) arm(killAfterMs);
+      if (activeAt === undefined && stderr.includes("session ACTIVE")) activeAt = performance.now();
+      if (killAfterMs !== undefined && !armed && activeAt !== undefined) arm(killAfterMs);
     });
     p.on("error", fail);
-    p.on("close", (code, signal) => done({ code, signal, stderr }));
+    p.on("close", (code, signal) =>
+      done({ code, signal, stderr, activeMs: activeAt === undefined ? 0 : performance.now() - activeAt }),
+    );
   });
 }
 
@@ -107,6 +143,7 @@ interface Row {
   bar_time: number | null;
   rule: string | null;
   action: string | null;
+  reasoning: string | null;
   payload: string;
 }
 
@@ -116,7 +153,7 @@ function results(db: string) {
   try {
     const rows = conn
       .prepare(
-        "SELECT kind, bar_time, rule, action, payload FROM audit_records WHERE kind IN ('evaluation','signal','suppressed','risk','order','fill','error') ORDER BY seq",
+        "SELECT kind, bar_time, rule, action, reasoning, payload FROM audit_records WHERE kind IN ('evaluation','signal','suppressed','risk','order','fill','error') ORDER BY seq",
       )
       .all() as Row[];
     const decisions = rows.map((r) => {
@@ -130,7 +167,10 @@ function results(db: string) {
             : "";
       // A fill names its rule only when the sink saw the order placed (not for an order placed before a restart).
       const rule = r.kind === "fill" ? "" : ` ${r.rule}`;
-      return `${r.kind} ${r.bar_time}${rule} ${r.action} ${detail}`.trim();
+      // An evaluation's reasoning tells a cold rule ("not warm: needs 41 closed bars") from a warm one whose
+      // condition is false: a restart that left a warm rule cold changes it even where the action stays NONE.
+      const why = r.kind === "evaluation" || r.kind === "signal" ? ` | ${r.reasoning}` : "";
+      return `${r.kind} ${r.bar_time}${rule} ${r.action} ${detail}`.trim() + why;
     });
     const positions = conn.prepare("SELECT symbol, quantity, avg_price FROM state_positions ORDER BY symbol").all();
     const account = conn.prepare("SELECT value FROM state_meta WHERE key = 'paper_account'").get() as { value: string };
@@ -153,54 +193,93 @@ function verify(db: string): void {
 }
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), "tradeplan-crash-"));
+  root = mkdtempSync(join(tmpdir(), "tradeplan-crash-"));
   // Under the root node_modules, where the runtime's lazy require of better-sqlite3 finds it.
   child = join(ROOT, "node_modules", ".cache", `crash-child-${process.pid}.mjs`);
   const sessions = tradingSessions(calendarFor("regular"), "2024-03-04", 1);
   const bars = [...generateBars({ symbol: "DEMO", seed: 11, interval: "1m" }, sessions)].slice(0, 150);
-  writeFileSync(join(dir, "bars.csv"), barsToCsv(bars, "America/New_York"));
-  writeFileSync(join(dir, "plan.plan"), PLAN);
-  writeFileSync(join(dir, "tradeplan.yaml"), CONFIG);
+  scenario("nyse", PLAN, CONFIG, barsToCsv(bars, "America/New_York"));
+  // Friday, then Monday and Tuesday: restarts on Monday morning have a weekend behind them.
+  const exchange = new FixedHoursCalendar({ name: "EU", zone: "Europe/Berlin", open: "09:00", close: "22:00" });
+  const days = tradingSessions(exchange, "2024-03-08", 3);
+  const fdax = [...generateBars({ symbol: "FDAX", seed: 8, interval: "1m", startPrice: 17_800 }, days)];
+  scenario("warm", WARM_PLAN, WARM_CONFIG, barsToCsv(fdax, "Europe/Berlin"));
   await bundleChild(child);
 });
 
+/** Writes a scenario's files into its own folder. */
+function scenario(name: string, plan: string, config: string, csv: string): void {
+  const d = join(root, name);
+  mkdirSync(d);
+  writeFileSync(join(d, "bars.csv"), csv);
+  writeFileSync(join(d, "plan.plan"), plan);
+  writeFileSync(join(d, "tradeplan.yaml"), config);
+}
+
 afterAll(() => {
-  rmSync(dir, { recursive: true, force: true });
+  rmSync(root, { recursive: true, force: true });
   rmSync(child, { force: true });
 });
+
+/**
+ * Kills the scenario's run at `KILLS` seeded random moments, restarting each time, and compares with a clean
+ * run. A kill comes up to `killWindowMs` after the run reports ACTIVE; `"spread"` picks the window from the clean
+ * run's duration so that the kills fall all over the data (a replay at speed max lasts as long as the machine takes).
+ */
+async function crashAndCompare(
+  name: string,
+  seed: number,
+  killWindow: number | "spread",
+): Promise<ReturnType<typeof results>> {
+  dir = join(root, name);
+  const clean = await runChild("clean.db");
+  const killWindowMs = killWindow === "spread" ? Math.max(20, (2 * clean.activeMs) / KILLS) : killWindow;
+  expect(clean.code, clean.stderr).toBe(0);
+  const expected = results("clean.db");
+  // The plan must actually trade, or the comparison proves little.
+  expect(expected.decisions.filter((d) => d.startsWith("order ")).length).toBeGreaterThan(4);
+  verify("clean.db");
+
+  const rng = new Mulberry32(seed);
+  let kills = 0;
+  let runs = 0;
+  for (; kills < KILLS; runs++) {
+    // Mostly while streaming; one in five during startup (restore, refill, reconcile).
+    const early = rng.next() < 0.2;
+    const ms = early ? -Math.floor(rng.next() * 250) : Math.floor(rng.next() * killWindowMs);
+    const out = await runChild("crashed.db", ms);
+    if (out.signal === "SIGKILL") kills++;
+    else expect(out.code, out.stderr).toBe(0);
+    // A kill before the first run created its database leaves nothing to verify.
+    if (existsSync(join(dir, "crashed.db"))) verify("crashed.db");
+    expect(runs).toBeLessThan(KILLS * 3);
+  }
+  const last = await runChild("crashed.db");
+  expect(last.code, last.stderr).toBe(0);
+  verify("crashed.db");
+  const got = results("crashed.db");
+  expect(got.decisions).toEqual(expected.decisions);
+  expect(got.positions).toEqual(expected.positions);
+  expect(got.account).toEqual(expected.account);
+  expect(got.working).toEqual(expected.working);
+  return expected;
+}
 
 describe("crash recovery: a replay killed with SIGKILL at random points", () => {
   // About 20 s on an idle two-core machine; the limit leaves room for a loaded one (each run is a fresh process).
   it(`ends with the same decisions, orders and positions as an uninterrupted run (${KILLS} kills)`, {
     timeout: 240_000,
   }, async () => {
-    const clean = await runChild("clean.db");
-    expect(clean.code, clean.stderr).toBe(0);
-    const expected = results("clean.db");
-    // The plan must actually trade, or the comparison proves little.
-    expect(expected.decisions.filter((d) => d.startsWith("order ")).length).toBeGreaterThan(4);
-    verify("clean.db");
+    await crashAndCompare("nyse", 20240304, 120);
+  });
 
-    const rng = new Mulberry32(20240304);
-    let kills = 0;
-    let runs = 0;
-    for (; kills < KILLS; runs++) {
-      // Mostly while streaming; one in five during startup (restore, refill, reconcile).
-      const early = rng.next() < 0.2;
-      const ms = early ? -Math.floor(rng.next() * 250) : Math.floor(rng.next() * 120);
-      const out = await runChild("crashed.db", ms);
-      if (out.signal === "SIGKILL") kills++;
-      else expect(out.code, out.stderr).toBe(0);
-      verify("crashed.db");
-      expect(runs).toBeLessThan(KILLS * 3);
-    }
-    const last = await runChild("crashed.db");
-    expect(last.code, last.stderr).toBe(0);
-    verify("crashed.db");
-    const got = results("crashed.db");
-    expect(got.decisions).toEqual(expected.decisions);
-    expect(got.positions).toEqual(expected.positions);
-    expect(got.account).toEqual(expected.account);
-    expect(got.working).toEqual(expected.working);
+  it(`comes back warm after every restart, across nights and a weekend, at speed max with the default breaker (${KILLS} kills)`, {
+    timeout: 300_000,
+  }, async () => {
+    const expected = await crashAndCompare("warm", 20240311, "spread");
+    // The long average is warm from the first Friday afternoon on: every later evaluation of it computed a value.
+    const warmFrom = Date.parse("2024-03-08T19:00:00Z");
+    const cold = expected.decisions.filter((d) => d.includes("not warm") && Number(d.split(" ")[1]) > warmFrom);
+    expect(cold).toEqual([]);
   });
 });
