@@ -1,4 +1,4 @@
-import { copyFileSync, existsSync, readFileSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { openDatabase } from "@tradeplan/runtime";
@@ -89,7 +89,6 @@ afterAll(() => cleanup());
  */
 async function expectParity(name: string, c: Case, config: string): Promise<void> {
   const work = join(dir, name);
-  const { mkdirSync } = await import("node:fs");
   mkdirSync(work);
   copyFileSync(c.data, join(work, "data.csv"));
   copyFileSync(c.plan, join(work, "plan.plan"));
@@ -148,3 +147,52 @@ describe.skipIf(!existsSync(SHARED))(
     });
   },
 );
+
+describe("run --speed/--result and backtest --config: bad usage", () => {
+  it("refuses a bad speed, a result for several plans or another broker, and speed on a live feed (exit 2)", async () => {
+    const work = join(dir, "usage");
+    mkdirSync(work);
+    copyFileSync(DEMO.data, join(work, "data.csv"));
+    copyFileSync(DEMO.plan, join(work, "plan.plan"));
+    writeFileSync(join(work, "other.plan"), readFileSync(DEMO.plan, "utf8").replace('plan "', 'plan "other '));
+    writeFileSync(join(work, "tradeplan.yaml"), minimalConfig(DEMO));
+    const speed = await cli(["run", "plan.plan", "--speed", "fastest"], work);
+    expect(speed.code).toBe(2);
+    expect(speed.err).toContain("invalid --speed: must be max or a number in (0, 1000000]");
+    const two = await cli(["run", "plan.plan", "other.plan", "--result", "r.json"], work);
+    expect(two.code).toBe(2);
+    expect(two.err).toContain("--result writes a backtest result document: it needs exactly one plan");
+    const ib = await cli(["run", "plan.plan", "--broker", "ib", "--result", "r.json"], work);
+    expect(ib.code).toBe(2);
+    expect(ib.err).toContain("the paper broker");
+    const live = await cli(["run", "plan.plan", "--feed", "ib", "--speed", "max"], work);
+    expect(live.code).toBe(2);
+    expect(live.err).toContain("--speed applies to the replay and sim feeds, not to ib");
+    expect(existsSync(join(work, "r.json"))).toBe(false);
+  });
+
+  it("backtest --config: a bad file is exit 2 with its line; flags win over the file", async () => {
+    const work = join(dir, "config");
+    mkdirSync(work);
+    copyFileSync(DEMO.data, join(work, "data.csv"));
+    copyFileSync(DEMO.plan, join(work, "plan.plan"));
+    writeFileSync(join(work, "bad.yaml"), "broker:\n  paper:\n    initalCash: 5\n");
+    const bad = await cli(["backtest", "plan.plan", "--data", "data.csv", "--config", "bad.yaml"], work);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toContain("bad.yaml:3:5: broker.paper.initalCash: unknown key");
+    writeFileSync(join(work, "tradeplan.yaml"), `${minimalConfig(DEMO)}broker:\n  paper:\n    initialCash: 40000\n`);
+    const fromFile = await cli(["backtest", "plan.plan", "--config", "tradeplan.yaml", "--format", "json"], work);
+    expect(fromFile.code, fromFile.err).toBe(0);
+    const a = JSON.parse(fromFile.out) as { stats: { startEquity: number }; signals: { time: string }[] };
+    expect(a.stats.startEquity).toBe(40_000);
+    // The file says the rows carry open times; the flag says close times: every bar moves a minute earlier.
+    const flag = await cli(
+      ["backtest", "plan.plan", "--config", "tradeplan.yaml", "--timestamps", "close", "--format", "json"],
+      work,
+    );
+    expect(flag.code, flag.err).toBe(0);
+    const b = JSON.parse(flag.out) as typeof a;
+    expect(b.stats.startEquity).toBe(40_000);
+    expect(b.signals.map((x) => x.time)).not.toEqual(a.signals.map((x) => x.time));
+  });
+});

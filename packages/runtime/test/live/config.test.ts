@@ -61,6 +61,26 @@ describe("tradeplan.yaml", () => {
     expect(c.metrics.enabled).toBe(false);
   });
 
+  it("live defaults: 2 s of grace for late bars even in a section that sets other keys; no fixed no-data timeout", () => {
+    expect(parseTradeplanConfig("").bar_close_detection.grace_ms).toBe(2000);
+    expect(parseTradeplanConfig("bar_close_detection:\n  accuracy_ms: 500\n").bar_close_detection).toMatchObject({
+      grace_ms: 2000,
+      accuracy_ms: 500,
+    });
+    expect(parseTradeplanConfig("bar_close_detection:\n  grace_ms: 0\n").bar_close_detection.grace_ms).toBe(0);
+    expect(parseTradeplanConfig("").breaker.no_data_timeout_ms).toBeUndefined();
+    expect(parseTradeplanConfig("breaker:\n  no_data_timeout_ms: 90000\n").breaker.no_data_timeout_ms).toBe(90_000);
+  });
+
+  it("speed is a number or max", () => {
+    const c = parseTradeplanConfig("feed:\n  sim:\n    speed: max\n  replay:\n    file: a.csv\n    speed: 250\n");
+    expect(c.feed.sim.speed).toBe("max");
+    expect(c.feed.replay?.speed).toBe(250);
+    const r = issues("feed:\n  sim:\n    speed: fastest\n");
+    expect(r.issues[0]).toMatchObject({ path: "feed.sim.speed", line: 3 });
+    expect(issues("feed:\n  sim:\n    speed: 0\n").message).toContain("or max");
+  });
+
   it("bad YAML reports its line and column", () => {
     const r = issues("broker:\n  type: paper\n  paper: [1, 2\n");
     expect(r.code).toBe("CONFIG_YAML");
