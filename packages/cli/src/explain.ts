@@ -15,11 +15,21 @@ const MAX_EXAMPLE_LINES = 8;
 /** Diagnostics shown for an example before the rest is counted. */
 const MAX_EXAMPLE_DIAGNOSTICS = 3;
 
-/** An example's text for display, with very long examples cut. */
+/** Characters of an example line shown before the rest is elided (E0007's example line has 65,538). */
+const MAX_EXAMPLE_LINE_CHARS = 200;
+
+/** An example's text for display, with very long examples and lines cut. */
 export function shownExample(source: string): string {
-  const lines = source.replace(/\n$/, "").split("\n");
+  const lines = source
+    .replace(/\n$/, "")
+    .split("\n")
+    .map((l) =>
+      l.length <= MAX_EXAMPLE_LINE_CHARS
+        ? l
+        : `${l.slice(0, 40)} ... (${l.length.toLocaleString("en-US")} characters in all)`,
+    );
   if (lines.length <= MAX_EXAMPLE_LINES) return lines.join("\n");
-  return `${lines.slice(0, MAX_EXAMPLE_LINES).join("\n")}\n# ... ${lines.length - MAX_EXAMPLE_LINES} more lines`;
+  return `${lines.slice(0, MAX_EXAMPLE_LINES).join("\n")}\n# ... ${(lines.length - MAX_EXAMPLE_LINES).toLocaleString("en-US")} more lines`;
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { Severity } from "./diagnostics.js";
+import { MAX_LINE_CHARS, MAX_SOURCE_CHARS, MAX_TOKEN_CHARS } from "./lexer.js";
 
 /**
  * The table of every diagnostic code. `tradeplan explain CODE` prints an
@@ -79,6 +80,33 @@ export const CODES: readonly CodeInfo[] = [
       "Reported only by `tradeplan fmt`, never by checking: before writing anything, the formatter parses its own output and compares it with the input, and refuses when the two plans differ or when formatting the output again would change it. The file is left as it was. This is a bug in tradeplan: please report it with the file that triggered it. The examples show input the formatter rewrites and the canonical text it produces.",
     wrong: 'plan   "example"\nsymbol AAPL\non 5m  close above  150   enter long   #buy the breakout\n',
     right: `${HEAD}\non 5m close above 150 enter long  # buy the breakout\n`,
+  },
+  {
+    code: "E0007",
+    severity: "error",
+    title: "line too long",
+    explanation: `A line may hold at most ${MAX_LINE_CHARS.toLocaleString("en-US")} characters. A longer one is skipped whole without being read, so that a pathological input (a string or number of millions of characters) can never exhaust the compiler. The lines after it are checked as usual. Break the line up: statements are short, long conditions belong in \`let\` names, long comments on several lines.`,
+    wrong: `${HEAD}on 5m close above 150 enter long\n# ${"x".repeat(MAX_LINE_CHARS)}\n`,
+    right: `${HEAD}on 5m close above 150 enter long\n# a comment of a sensible length\n`,
+  },
+  {
+    code: "E0008",
+    severity: "error",
+    title: "string, number or name too long",
+    explanation: `A string, number or name may be at most ${MAX_TOKEN_CHARS.toLocaleString("en-US")} characters long. The statement holding a longer one is skipped. No plan needs one that long: it is a pasted blob or a generated file gone wrong.`,
+    wrong: `${HEAD}on 5m close above ${"1".repeat(MAX_TOKEN_CHARS + 1)} enter long\n`,
+    right: `${HEAD}on 5m close above 150 enter long\n`,
+  },
+  {
+    code: "E0009",
+    severity: "error",
+    title: "file too large",
+    explanation: `A plan file may hold at most ${MAX_SOURCE_CHARS.toLocaleString("en-US")} characters (16 MiB), over thirty times a plan of 10,000 rules. A larger file is not parsed at all, so nothing else in it is reported. Split it into several plans.`,
+    // Built when read: eight megabytes are not worth holding for every user of this table.
+    get wrong(): string {
+      return `${HEAD}on 5m close above 150 enter long\n${"#\n".repeat(MAX_SOURCE_CHARS / 2)}`;
+    },
+    right: `${HEAD}on 5m close above 150 enter long\n`,
   },
   {
     code: "E0101",

@@ -7,6 +7,7 @@ import { CheckSession, sameEnvironment } from "./incremental-check.js";
 import { ListCollector } from "./incremental-collect.js";
 import { assemblePlan, compileRule, type RuleOutput, ruleFailures } from "./incremental-compile.js";
 import { LineCache, splitLines } from "./incremental-lines.js";
+import { MAX_SOURCE_CHARS } from "./lexer.js";
 import type { SemanticModel } from "./semantic.js";
 
 /**
@@ -65,6 +66,9 @@ class Incremental implements IncrementalAnalyzer {
 
   update(source: string): AnalyzeResult {
     const generation = ++this.generation;
+    // Past the size limit `analyze` reports E0009 and parses nothing; splitting such a file into lines would not.
+    if (source.length > MAX_SOURCE_CHARS)
+      return this.full(source, { linesParsed: 0, statementsChecked: 0, newSession: false });
     const split = splitLines(source);
     const lines = this.lines.update(source, split);
     const statements: Statement[] = [];

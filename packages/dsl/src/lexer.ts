@@ -13,11 +13,29 @@ import { createToken, type IToken, Lexer, type TokenType } from "chevrotain";
 
 const IDENT_TAIL = "(?![A-Za-z0-9_.])";
 
+/**
+ * Longest line lexed, in characters without its line break (E0007). A
+ * regular expression run over one token of millions of characters (a
+ * string, a number with digit groups) exhausts the engine's backtracking
+ * stack and throws; a longer line is therefore never given to the lexer: it
+ * becomes one {@link LongLine} token, which the parser reports and skips.
+ */
+export const MAX_LINE_CHARS = 65_536;
+
+/** Longest string, number or name, in characters (E0008): past it the statement is skipped. */
+export const MAX_TOKEN_CHARS = 4096;
+
+/** Largest file checked, in characters (E0009): a bigger one is not parsed at all. */
+export const MAX_SOURCE_CHARS = 16 * 1024 * 1024;
+
 export const WhiteSpace = createToken({ name: "WhiteSpace", pattern: /[ \t\f\v\u00a0\ufeff]+/, group: Lexer.SKIPPED });
 export const Comment = createToken({ name: "Comment", pattern: /#[^\r\n]*/, group: "comments" });
 export const NL = createToken({ name: "NL", label: "end of line", pattern: /\r\n|\r|\n/, line_breaks: true });
 
 export const StringLit = createToken({ name: "StringLit", label: "string", pattern: /"(?:[^"\\\r\n]|\\.)*"/ });
+/** A whole line longer than {@link MAX_LINE_CHARS}, made by `tokenizeSlice` instead of lexing it (E0007). */
+export const LongLine = createToken({ name: "LongLine", label: "line too long", pattern: Lexer.NA });
+
 /** An opening quote with no closing one on the same line; reported as E0002. */
 export const BadString = createToken({
   name: "BadString",
@@ -273,6 +291,48 @@ export function tokenize(source: string): LexResult {
  * lexing a file slice by slice gives exactly the tokens of lexing it whole.
  */
 export function tokenizeSlice(source: string, start: number, end: number): LexResult {
+  // Only a slice longer than the cap can hold a line longer than it.
+  if (end - start > MAX_LINE_CHARS) return tokenizeLongSlice(source, start, end);
+  return lexSlice(source, start, end);
+}
+
+/** `tokenizeSlice` of a slice that may hold lines longer than the cap: each of those is one `LongLine` token. */
+function tokenizeLongSlice(source: string, start: number, end: number): LexResult {
+  const tokens: IToken[] = [];
+  const comments: IToken[] = [];
+  const errors: LexError[] = [];
+  const add = (r: LexResult) => {
+    for (const t of r.tokens) tokens.push(t);
+    for (const c of r.comments) comments.push(c);
+    for (const e of r.errors) errors.push(e);
+  };
+  // [from, lineStart) is lexed as usual; it starts at a line break or at `start`, so it is a valid slice.
+  let from = start;
+  let lineStart = start;
+  for (let i = start; i <= end; i++) {
+    const c = i < end ? source.charCodeAt(i) : 10;
+    if (c !== 10 && c !== 13) continue;
+    if (i - lineStart > MAX_LINE_CHARS) {
+      if (lineStart > from) add(lexSlice(source, from, lineStart));
+      const image = source.slice(lineStart, i);
+      tokens.push({
+        image,
+        startOffset: lineStart,
+        endOffset: i - 1,
+        tokenTypeIdx: LongLine.tokenTypeIdx as number,
+        tokenType: LongLine,
+      });
+      from = i;
+    }
+    // `\r\n` is one break: the next line starts after both.
+    if (c === 13 && i + 1 < end && source.charCodeAt(i + 1) === 10) i++;
+    lineStart = i + 1;
+  }
+  if (end > from) add(lexSlice(source, from, end));
+  return { tokens, comments, errors };
+}
+
+function lexSlice(source: string, start: number, end: number): LexResult {
   const text = start === 0 && end === source.length ? source : source.slice(start, end);
   planLexer.base = start;
   let r: ReturnType<Lexer["tokenize"]>;

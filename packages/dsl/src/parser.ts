@@ -9,6 +9,10 @@ import {
   BadString,
   KEYWORDS,
   type LexError,
+  LongLine,
+  MAX_LINE_CHARS,
+  MAX_SOURCE_CHARS,
+  MAX_TOKEN_CHARS,
   Money,
   NL,
   NumberTok,
@@ -81,6 +85,20 @@ export function parseFull(source: string, diagnostics: DiagnosticCollector): A.P
 
 function parseWith(source: string, diagnostics: DiagnosticCollector, direct: boolean): A.PlanFile {
   const lines = new LineIndex(source);
+  if (source.length > MAX_SOURCE_CHARS) {
+    diagnostics.error(
+      "E0009",
+      lines.span(0, 1),
+      `file too large: ${source.length} characters (at most ${MAX_SOURCE_CHARS}); nothing was checked`,
+      { label: "the file starts here", hint: "split the plan into several files, one per strategy" },
+    );
+    return {
+      type: "PlanFile",
+      statements: [],
+      comments: [],
+      span: { start: ZERO, end: lines.position(source.length) },
+    };
+  }
   const held = new HeldDiagnostics();
   const statements: A.Statement[] = [];
   const positions = new LinePositions(lines);
@@ -93,6 +111,8 @@ function parseWith(source: string, diagnostics: DiagnosticCollector, direct: boo
   const line: IToken[] = [];
   /** The line holds a literal the lexer pass already reported: only the full parser knows how to echo it. */
   let lineReported = false;
+  /** The line is past a length limit (E0007, E0008): reported, not parsed. */
+  let dropLine = false;
   const plainCollector = diagnostics.constructor === DiagnosticCollector;
   let unknowns = 0;
   let stopped = false;
@@ -109,7 +129,7 @@ function parseWith(source: string, diagnostics: DiagnosticCollector, direct: boo
       return;
     }
     const from = held.size;
-    const stmt = parseStatement(line, lineReported ? undefined : fast, builder, lines, held);
+    const stmt = dropLine ? undefined : parseStatement(line, lineReported ? undefined : fast, builder, lines, held);
     held.statement(from, statements.length);
     if (stmt) statements.push(stmt);
     line.length = 0;
@@ -126,6 +146,17 @@ function parseWith(source: string, diagnostics: DiagnosticCollector, direct: boo
       if (t.tokenType === Unknown) {
         unknowns++;
         reportUnknown(source, t.startOffset, t.image.length, lines, diagnostics);
+      } else if (t.tokenType === LongLine) {
+        unknowns++;
+        diagnostics.error(
+          "E0007",
+          lines.span(t.startOffset, t.startOffset + 1),
+          `line too long: ${t.image.length} characters (at most ${MAX_LINE_CHARS}); it was skipped`,
+          {
+            label: "this line",
+            hint: "break the line up: statements are short, and long values belong in `let` names",
+          },
+        );
       }
     }
     for (const e of lexed.errors) lexErrors.push(e);
@@ -138,6 +169,23 @@ function parseWith(source: string, diagnostics: DiagnosticCollector, direct: boo
       if (type === Unknown) continue;
       if (type === NL) {
         flush();
+        dropLine = false;
+        continue;
+      }
+      if (type === LongLine) {
+        // Reported above; a long line is one token, nothing else of it was lexed.
+        dropLine = true;
+        continue;
+      }
+      if (t.image.length > MAX_TOKEN_CHARS) {
+        if (!dropLine)
+          held.error(
+            "E0008",
+            lines.span(t.startOffset, t.startOffset + 1),
+            `${tokenWhat(type)} too long: ${t.image.length} characters (at most ${MAX_TOKEN_CHARS}); the statement was skipped`,
+            { label: `this ${tokenWhat(type)}` },
+          );
+        dropLine = true;
         continue;
       }
       if (type === BadString) {
@@ -164,6 +212,12 @@ function parseWith(source: string, diagnostics: DiagnosticCollector, direct: boo
   for (const e of lexErrors) reportUnknown(source, e.offset, e.length, lines, diagnostics);
   statements.length = held.replay(diagnostics, statements.length);
   return { type: "PlanFile", statements, comments, span: { start: ZERO, end: lines.position(source.length) } };
+}
+
+/** What a token is, for E0008 (keywords are never that long). */
+function tokenWhat(type: TokenType): string {
+  if (type === StringLit || type === BadString) return "string";
+  return type.name === "Identifier" ? "name" : "number";
 }
 
 /** The first line start at or after `offset` (or the end of `source`). */

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { analyze } from "../src/analyze.js";
 import { format } from "../src/format.js";
+import { createIncrementalAnalyzer } from "../src/incremental.js";
 
 /** Deterministic pseudo-random bytes (xorshift32), so a failure reproduces. */
 function bytes(n: number, seed: number): Uint8Array {
@@ -39,10 +40,43 @@ describe("hostile input to analyze and format", () => {
     expect(r.ast.statements.length).toBeGreaterThan(190_000);
   });
 
-  it("a line of 100,000 characters", () => {
+  it("a line of 100,000 characters is skipped (E0007); a name or number of 5,000 is too (E0008); the rest is checked", () => {
     const r = analyze(`plan "x"\nsymbol A\nlet ${"a".repeat(100_000)} = 1\non 5m close > 1 enter long\n`);
-    expect(r.diagnostics.map((d) => d.code)).toEqual(["W0601"]);
-    expect(analyze(`on 5m close > ${"9".repeat(100_000)} enter long`, { symbol: "A" }).ast.statements).toHaveLength(1);
+    expect(r.diagnostics.map((d) => [d.code, d.span.start.line])).toEqual([["E0007", 3]]);
+    expect(r.ast.statements).toHaveLength(3);
+    const name = analyze(`plan "x"\nsymbol A\nlet ${"a".repeat(5_000)} = 1\non 5m close > 1 enter long\n`);
+    expect(name.diagnostics.map((d) => d.code)).toEqual(["E0008"]);
+    expect(name.diagnostics[0]?.message).toMatch(/^name too long: 5000 characters \(at most 4096\)/);
+    const num = analyze(`on 5m close > ${"9".repeat(5_000)} enter long`, { symbol: "A" });
+    expect(num.diagnostics.map((d) => d.code)).toEqual(["E0008"]);
+    expect(num.ast.statements).toHaveLength(0);
+  });
+
+  it("a string literal of 9,000,000 characters (it overflowed the lexer's regular expression): E0007, no throw", () => {
+    for (const src of [
+      `plan "${"x".repeat(9_000_000)}"\nsymbol A\non 5m close > 1 enter long\n`,
+      `plan "x"\nsymbol A\non 5m close > 1 enter long  # ${'"'.repeat(9_000_000)}\n`,
+      `plan "x"\nsymbol A\non 5m close > 1${"_1".repeat(4_500_000)}.5 enter long\r\n`,
+    ]) {
+      const r = analyze(src);
+      expect(r.diagnostics.filter((d) => d.severity === "error").map((d) => d.code)).toContain("E0007");
+      expect(r.diagnostics.every((d) => d.code !== "E0001")).toBe(true);
+      expect(format(src).ok).toBe(false);
+    }
+    // One more line after it is checked as usual.
+    const after = analyze(`plan "x"\nsymbol A\n# ${"x".repeat(9_000_000)}\non 5m close > 1 enter long\n`);
+    expect(after.diagnostics.map((d) => [d.code, d.span.start.line])).toEqual([["E0007", 3]]);
+    expect(after.ast.statements.map((s) => s.type)).toEqual(["PlanDecl", "SymbolDecl", "ConditionRule"]);
+  });
+
+  it("a file over 16 MiB is not parsed: one E0009, in analyze and in the incremental analyzer", () => {
+    const src = `plan "x"\nsymbol A\n${"on 5m close > 1 enter long\n".repeat(Math.ceil((17 * 1024 * 1024) / 27))}`;
+    const r = analyze(src);
+    expect(r.diagnostics.map((d) => d.code)).toEqual(["E0009"]);
+    expect(r.ast.statements).toEqual([]);
+    const inc = createIncrementalAnalyzer();
+    expect(inc.update(src).diagnostics.map((d) => d.code)).toEqual(["E0009"]);
+    expect(inc.update('plan "x"\nsymbol A\non 5m close > 1 enter long\n').diagnostics).toEqual([]);
   });
 
   it("10,000 levels of parentheses", () => {
