@@ -205,6 +205,9 @@ function numberProblem(name: string, s: string): string {
   return `${name} "${s}" is not a number`;
 }
 
+/** The range check without a calendar. */
+const inRange = (): string | undefined => undefined;
+
 /** Bars parsed before they are handed over (see CsvBarReader.handOver). */
 const HAND_OVER_ROWS = 1024;
 
@@ -237,7 +240,9 @@ export class CsvBarReader {
   private skipping = false;
   /** Holds the current chunk (after the end of a carried line), reused from chunk to chunk. */
   private work: Uint8Array = new Uint8Array(0);
-  private readonly calendar: CsvCalendar;
+  private readonly dailyBounds: DailyBounds | undefined;
+  /** Always a function (one shape from file to file on the row path): without a calendar, nothing is out of range. */
+  private readonly outOfRange: (time: number) => string | undefined;
   /** The quarter hour of bar time last checked against the calendar, and what was found. */
   private rangeSlot = Number.NaN;
   private rangeProblem: string | undefined;
@@ -271,7 +276,9 @@ export class CsvBarReader {
     private readonly onReject: (row: RejectedRow) => void,
     calendar?: DailyBounds | CsvCalendar,
   ) {
-    this.calendar = typeof calendar === "function" ? { dailyBounds: calendar } : (calendar ?? {});
+    const hooks: CsvCalendar = typeof calendar === "function" ? { dailyBounds: calendar } : (calendar ?? {});
+    this.dailyBounds = hooks.dailyBounds;
+    this.outOfRange = hooks.outOfRange ?? inRange;
     const r = CsvOptionsSchema.safeParse(options);
     if (!r.success) {
       const i = r.error.issues[0];
@@ -527,8 +534,7 @@ export class CsvBarReader {
   private accept(stamp: number, o: number, h: number, l: number, c: number, v: number): void {
     // The stamp (open or close time) stands for the bar: it is known before the interval is, so the row is
     // rejected in file order even while the first rows are held back.
-    const check = this.calendar.outOfRange;
-    if (check !== undefined && this.outOfCalendar(check, stamp)) return;
+    if (this.outOfCalendar(stamp)) return;
     if (this.intervalMs === undefined) this.hold(stamp, o, h, l, c, v);
     else this.emit(this.lineNo, stamp, o, h, l, c, v);
   }
@@ -598,8 +604,7 @@ export class CsvBarReader {
   }
 
   private dayBounds(d: ParsedDate): { time: number; closeTime: number } | undefined {
-    const bounds = this.calendar.dailyBounds;
-    if (bounds) return bounds(d.y, d.m, d.d);
+    if (this.dailyBounds) return this.dailyBounds(d.y, d.m, d.d);
     const time = this.zone.toEpoch(d.y, d.m, d.d, 0, 0, 0);
     if (time === undefined) return undefined;
     const next = new Date(Date.UTC(d.y, d.m - 1, d.d + 1));
@@ -628,11 +633,11 @@ export class CsvBarReader {
   }
 
   /** Rejects (and returns true for) a bar the calendar cannot place; the answer is kept per quarter hour. */
-  private outOfCalendar(check: (time: number) => string | undefined, time: number): boolean {
+  private outOfCalendar(time: number): boolean {
     const slot = Math.floor(time / 900_000);
     if (slot !== this.rangeSlot) {
       this.rangeSlot = slot;
-      this.rangeProblem = check(time);
+      this.rangeProblem = this.outOfRange(time);
     }
     if (this.rangeProblem === undefined) return false;
     this.reject("CSV_OUT_OF_CALENDAR", this.rangeProblem);
