@@ -19,7 +19,10 @@ export const IN = {
   COMMISSION_REPORT: 59,
   POSITION_DATA: 61,
   POSITION_END: 62,
+  CURRENT_TIME: 49,
   HISTORICAL_DATA_UPDATE: 90,
+  COMPLETED_ORDER: 101,
+  COMPLETED_ORDERS_END: 102,
 } as const;
 
 /** Client message ids (OUT_MSG_ID). */
@@ -34,11 +37,15 @@ export const OUT = {
   CANCEL_HISTORICAL_DATA: 25,
   REQ_REAL_TIME_BARS: 50,
   CANCEL_REAL_TIME_BARS: 51,
+  REQ_CURRENT_TIME: 49,
   REQ_POSITIONS: 61,
   START_API: 71,
+  REQ_COMPLETED_ORDERS: 99,
 } as const;
 
 export const nextValidId = (id: number): Field[] => [IN.NEXT_VALID_ID, 1, id];
+/** CURRENT_TIME version 1: epoch seconds (the answer to reqCurrentTime, the client's heartbeat). */
+export const currentTime = (epochSeconds: number): Field[] => [IN.CURRENT_TIME, 1, epochSeconds];
 export const managedAccounts = (accounts: readonly string[]): Field[] => [IN.MANAGED_ACCTS, 1, accounts.join(",")];
 
 /** ERR_MSG version 2: id, code, message, advanced-order-reject JSON (server >= ADVANCED_ORDER_REJECT). */
@@ -401,3 +408,151 @@ export const openOrder = (o: OpenOrderFields): Field[] => [
 ];
 
 export const openOrderEnd = (): Field[] => [IN.OPEN_ORDER_END, 1];
+
+export interface CompletedOrderFields {
+  readonly orderId: number;
+  readonly symbol: string;
+  readonly action: "BUY" | "SELL";
+  readonly quantity: number;
+  readonly orderType: string;
+  readonly lmtPrice: number | "";
+  readonly auxPrice: number | "";
+  readonly tif: string;
+  readonly ocaGroup: string;
+  readonly account: string;
+  readonly orderRef: string;
+  /** Filled, Cancelled, ApiCancelled or Inactive. */
+  readonly status: string;
+  readonly filled: number;
+  /** `yyyyMMdd HH:mm:ss zone`, as TWS writes it. */
+  readonly completedTime: string;
+  readonly completedStatus: string;
+}
+
+/**
+ * COMPLETED_ORDER (no order id, no client id, no version field; the decoder reads every versioned block as
+ * present), for a plain stock order: the delta-neutral, combo, scale, hedge, algo and condition blocks are
+ * sent empty, as in {@link openOrder}.
+ */
+export const completedOrder = (o: CompletedOrderFields): Field[] => [
+  IN.COMPLETED_ORDER,
+  // contract: conId, symbol, secType, lastTradeDate, strike, right, multiplier, exchange, currency, localSymbol,
+  // tradingClass
+  265598,
+  o.symbol,
+  "STK",
+  "",
+  0,
+  "",
+  "",
+  "SMART",
+  "USD",
+  o.symbol,
+  "NMS",
+  // action, totalQuantity, orderType, lmtPrice, auxPrice, tif, ocaGroup, account, openClose, origin, orderRef,
+  // permId, outsideRth, hidden, discretionaryAmt, goodAfterTime
+  o.action,
+  o.quantity,
+  o.orderType,
+  o.lmtPrice,
+  o.auxPrice,
+  o.tif,
+  o.ocaGroup,
+  o.account,
+  "",
+  0,
+  o.orderRef,
+  1000 + o.orderId,
+  0,
+  0,
+  0,
+  "",
+  // faGroup, faMethod, faPercentage, modelCode, goodTillDate, rule80A, percentOffset, settlingFirm,
+  // shortSaleSlot, designatedLocation, exemptCode
+  "",
+  "",
+  "",
+  "",
+  "",
+  "",
+  "",
+  "",
+  0,
+  "",
+  -1,
+  // startingPrice, stockRefPrice, delta, stockRangeLower, stockRangeUpper, displaySize, sweepToFill, allOrNone,
+  // minQty, ocaType, triggerMethod
+  "",
+  "",
+  "",
+  "",
+  "",
+  "",
+  0,
+  0,
+  "",
+  o.ocaGroup ? 1 : 0,
+  0,
+  // volatility, volatilityType, deltaNeutralOrderType (empty: no delta-neutral fields), deltaNeutralAuxPrice,
+  // continuousUpdate, referencePriceType
+  "",
+  0,
+  "",
+  "",
+  0,
+  0,
+  // trailStopPrice, trailingPercent, comboLegsDescription, comboLegs count, orderComboLegs count,
+  // smartComboRoutingParams count
+  "",
+  "",
+  "",
+  0,
+  0,
+  0,
+  // scaleInitLevelSize, scaleSubsLevelSize, scalePriceIncrement (empty: no further scale fields), hedgeType (empty),
+  // clearingAccount, clearingIntent, notHeld, deltaNeutralContract flag, algoStrategy (empty), solicited
+  "",
+  "",
+  "",
+  "",
+  "",
+  "",
+  0,
+  0,
+  "",
+  0,
+  // status, randomizeSize, randomizePrice, conditions count, trailStopPrice, lmtPriceOffset, cashQty,
+  // dontUseAutoPriceForHedge, isOmsContainer, autoCancelDate, filledQuantity, refFuturesConId, autoCancelParent,
+  // shareholder, imbalanceOnly, routeMarketableToBbo, parentPermId, completedTime, completedStatus
+  o.status,
+  0,
+  0,
+  0,
+  "",
+  "",
+  "",
+  0,
+  0,
+  "",
+  o.filled,
+  0,
+  0,
+  "",
+  0,
+  0,
+  0,
+  o.completedTime,
+  o.completedStatus,
+  // minTradeQty, minCompeteSize, competeAgainstBestOffset, midOffsetAtWhole, midOffsetAtHalf, customerAccount,
+  // professionalCustomer
+  "",
+  "",
+  "",
+  "",
+  "",
+  "",
+  0,
+];
+
+/** COMPLETED_ORDERS_END: no fields besides the id. */
+export const completedOrdersEnd = (): Field[] => [IN.COMPLETED_ORDERS_END];

@@ -2,6 +2,9 @@ import { createServer, type Server, type Socket } from "node:net";
 import { ClientReader, frame } from "./framing.js";
 import {
   commissionReport,
+  completedOrder,
+  completedOrdersEnd,
+  currentTime,
   type ExecFields,
   errorMessage,
   execDetails,
@@ -105,6 +108,8 @@ interface Conn {
   clientId: number | undefined;
   handshaken: boolean;
   readonly realtime: Map<number, string>;
+  /** The peer is gone without closing: what the client sends is lost, nothing is answered. */
+  deaf: boolean;
 }
 
 interface Waiter {
@@ -126,13 +131,22 @@ export class FakeTws {
   handshakes = 0;
   /** TCP connections accepted, answered or not. */
   accepted = 0;
+  /** Messages clients sent to a deafened session: written by the client, never read by TWS. */
+  readonly swallowed: Received[] = [];
+  /** reqCurrentTime requests answered. */
+  heartbeatsAnswered = 0;
+  /** When false, reqCurrentTime (the client's heartbeat) goes unanswered. */
+  answerHeartbeats = true;
   private readonly conns = new Map<number, Conn>();
   private readonly history = new Map<string, WireBar[]>();
   private readonly executions: ExecFields[] = [];
   private readonly commissions = new Map<string, number>();
   private readonly waiters = new Set<Waiter>();
   private readonly connWaiters = new Set<() => void>();
-  private readonly closedOrders = new Set<number>();
+  /** Orders TWS closed without a complete fill: Cancelled or Inactive (rejected). */
+  private readonly closedOrders = new Map<number, "Cancelled" | "Inactive">();
+  /** Set by dropAfterOrders: PLACE_ORDER messages still to read before every socket is cut. */
+  private dropAfter: number | undefined;
   private readonly preFilled = new Map<number, number>();
   /** Positions reported to reqPositions (fields sent as given, so a test can make one malformed). */
   positions: PositionFields[];
@@ -256,6 +270,32 @@ export class FakeTws {
     for (const c of this.conns.values()) c.socket.destroy();
   }
 
+  /**
+   * Cuts every socket right after reading `n` more PLACE_ORDER messages, in the middle of a burst: the
+   * messages behind them in the same read are never processed (they died with the connection).
+   */
+  dropAfterOrders(n: number): void {
+    this.dropAfter = n;
+  }
+
+  /**
+   * Makes every open session a dead peer that has not closed its socket: the client's writes succeed but
+   * nothing is read (they land in `swallowed`) and nothing is answered, heartbeats included.
+   */
+  deafen(): void {
+    for (const c of this.conns.values()) c.deaf = true;
+  }
+
+  /**
+   * Sends a frame header announcing `length` bytes (200 MB by default) and nothing after it: a reader that
+   * trusts the prefix waits for the body forever and every later message is swallowed into it.
+   */
+  sendGiantFrame(length = 200_000_000): void {
+    const head = Buffer.alloc(4);
+    head.writeUInt32BE(length);
+    this.sendBytes(head);
+  }
+
   /** Fills a working order by hand; a session of the order's client id gets the messages. */
   fill(orderId: number, quantity: number, price: number, commission = 1): void {
     const order = this.orders.find((o) => o.orderId === orderId);
@@ -314,6 +354,7 @@ export class FakeTws {
       clientId: undefined,
       handshaken: false,
       realtime: new Map(),
+      deaf: false,
     };
     this.conns.set(conn.id, conn);
     this.accepted++;
@@ -329,6 +370,8 @@ export class FakeTws {
         return;
       }
       for (const f of frames) {
+        // A socket cut in the middle of a read (dropAfterOrders) processes nothing after the cut.
+        if (socket.destroyed) return;
         if (!versionSeen) {
           versionSeen = true;
           if (!silent) this.answerVersion(conn, f);
@@ -358,6 +401,10 @@ export class FakeTws {
 
   private onMessage(conn: Conn, f: readonly string[]): void {
     const rec: Received = { conn: conn.id, fields: f };
+    if (conn.deaf) {
+      this.swallowed.push(rec);
+      return;
+    }
     this.received.push(rec);
     for (const w of [...this.waiters]) {
       if (w.pred(rec)) {
@@ -400,6 +447,15 @@ export class FakeTws {
         return;
       case OUT.REQ_ALL_OPEN_ORDERS:
         this.reqOpenOrders(conn, undefined);
+        return;
+      case OUT.REQ_COMPLETED_ORDERS:
+        this.reqCompletedOrders(conn);
+        return;
+      case OUT.REQ_CURRENT_TIME:
+        if (this.answerHeartbeats) {
+          this.heartbeatsAnswered++;
+          this.write(conn, currentTime(Math.floor(Date.now() / 1000)));
+        }
         return;
       default:
         return;
@@ -495,10 +551,16 @@ export class FakeTws {
     };
     this.orders.push(order);
     this.nextOrderId = Math.max(this.nextOrderId, order.orderId + 1);
+    if (this.dropAfter !== undefined && --this.dropAfter <= 0) {
+      // TWS took this order and then the connection died: the order works on, its status never reaches the client.
+      this.dropAfter = undefined;
+      this.dropAll();
+      return;
+    }
     const cid = order.clientId;
     const plan = this.orderPlan(order);
     if (plan.kind === "reject") {
-      this.closedOrders.add(order.orderId);
+      this.closedOrders.set(order.orderId, "Inactive");
       this.write(conn, errorMessage(order.orderId, 201, `Order rejected - reason:${plan.reason}`));
       this.write(conn, orderStatus(order.orderId, "Inactive", 0, order.quantity, 0, cid));
       return;
@@ -553,7 +615,7 @@ export class FakeTws {
       this.write(conn, errorMessage(orderId, 135, "Can't find order with id ="));
       return;
     }
-    this.closedOrders.add(orderId);
+    this.closedOrders.set(orderId, "Cancelled");
     this.write(conn, errorMessage(orderId, 202, "Order Canceled - reason:"));
     this.write(conn, orderStatus(orderId, "Cancelled", 0, order.quantity, 0, order.clientId));
   }
@@ -594,6 +656,44 @@ export class FakeTws {
     this.write(conn, openOrderEnd());
   }
 
+  /** Orders completed today, any API client (`apiOnly`): cancelled, rejected or filled. */
+  completedOrders(): { order: ReceivedOrder; status: string }[] {
+    const out: { order: ReceivedOrder; status: string }[] = [];
+    for (const o of this.orders) {
+      const closed = this.closedOrders.get(o.orderId);
+      if (closed !== undefined) out.push({ order: o, status: closed });
+      else if (this.filled(o.orderId) >= o.quantity) out.push({ order: o, status: "Filled" });
+    }
+    return out;
+  }
+
+  // [99, apiOnly]: COMPLETED_ORDER per completed order, then the end marker.
+  private reqCompletedOrders(conn: Conn): void {
+    for (const { order: o, status } of this.completedOrders()) {
+      this.write(
+        conn,
+        completedOrder({
+          orderId: o.orderId,
+          symbol: o.symbol,
+          action: o.action,
+          quantity: o.quantity,
+          orderType: o.orderType,
+          lmtPrice: o.lmtPrice === "" ? "" : Number(o.lmtPrice),
+          auxPrice: o.auxPrice === "" ? "" : Number(o.auxPrice),
+          tif: o.tif,
+          ocaGroup: o.ocaGroup,
+          account: o.account,
+          orderRef: o.orderRef,
+          status,
+          filled: this.filled(o.orderId),
+          completedTime: "20240102 09:35:00 US/Eastern",
+          completedStatus: status,
+        }),
+      );
+    }
+    this.write(conn, completedOrdersEnd());
+  }
+
   private filled(orderId: number): number {
     const executed = this.executions.filter((e) => e.orderId === orderId).reduce((s, e) => s + e.shares, 0);
     return (this.preFilled.get(orderId) ?? 0) + executed;
@@ -611,7 +711,7 @@ export class FakeTws {
   }
 
   private write(conn: Conn, fields: readonly Field[]): void {
-    if (!conn.socket.destroyed) conn.socket.write(frame(fields));
+    if (!conn.socket.destroyed && !conn.deaf) conn.socket.write(frame(fields));
   }
 
   private notifyConns(): void {

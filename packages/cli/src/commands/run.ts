@@ -17,6 +17,7 @@ import {
   createGuard,
   createLogger,
   type EngineEventSink,
+  IbError,
   LiveError,
   LiveSession,
   type Logger,
@@ -160,6 +161,9 @@ export async function runLiveCommand(
   let disposeFeed: (() => void) | undefined;
   let stopBroker: (() => Promise<void>) | undefined;
   let pruneTimer: ReturnType<typeof setInterval> | undefined;
+  // Stopped in `finally` whether or not the start got that far: their timers must not keep a failed start alive.
+  let stopGuard: (() => void) | undefined;
+  let stopSession: (() => Promise<void>) | undefined;
   try {
     store = new StateStore(dbPath);
     journal = new AuditJournal(store.db, {
@@ -186,11 +190,13 @@ export async function runLiveCommand(
         { event: "bar_rejected", file: displayPath(r.file, io.cwd), line: r.line, code: r.code },
         `${displayPath(r.file, io.cwd)}:${r.line}: ${r.reason}`,
       );
-    const brokerSetup = createBroker(config, brokerKind, plans, (m) => log("warn", m));
+    const brokerSetup = createBroker(config, brokerKind, plans, (m) => log("warn", m), setup);
     const broker = brokerSetup.broker;
     const guard = createGuard(config, setup, plans);
+    stopGuard = () => guard?.stop();
     const metricsPort = options.metricsPort ?? (config.metrics.enabled ? config.metrics.port : undefined);
     const metrics = metricsPort !== undefined ? new SessionMetrics() : undefined;
+    if (metrics) broker.onEvent((e) => metrics.brokerEvent(e));
     const audit = auditSink(journal, {
       functions: plans.flatMap((p) => p.functions.map((f) => ({ id: f.id, name: f.name }))),
       // The session flushes inside its batch transaction; an extra flush at the end of a burst would commit
@@ -235,6 +241,7 @@ export async function runLiveCommand(
       defaultShares: config.engine.default_shares,
       registry: createDefaultRegistry({ config: { execution_functions: config.execution_functions } }),
     });
+    stopSession = () => session.stop("the start failed");
     log("info", `tradeplan run: ${plans.map((p) => `"${p.name}" (${p.symbols.join(", ")})`).join(", ")}`);
     log("info", `config ${configShown}; database ${dbShown}${saved ? " (restoring saved state)" : " (new)"}`);
     log("info", `feed: ${setup.description}`);
@@ -294,12 +301,15 @@ export async function runLiveCommand(
   } catch (e) {
     if (e instanceof LiveError || e instanceof StateError || e instanceof CsvFormatError)
       throw new UsageError(e.message);
+    if (e instanceof IbError) throw new UsageError(e.line(configShown));
     const code = (e as { code?: unknown }).code;
     if (typeof code === "string" && /^(AUDIT|CALENDAR|TIMEFRAME|RISK|REG|DETECTOR|VALIDATOR|IB)_/.test(code))
       throw new UsageError(e instanceof Error ? e.message : String(e));
     throw e;
   } finally {
     if (pruneTimer) clearInterval(pruneTimer);
+    await stopSession?.().catch(() => undefined);
+    stopGuard?.();
     disposeFeed?.();
     await stopBroker?.().catch(() => undefined);
     await metricsServer?.close();

@@ -13,6 +13,8 @@ export interface GapFillerOptions {
   readonly breaker?: CircuitBreaker;
   /** Wait before retrying a failed backfill (default 10 s). */
   readonly retryMs?: number;
+  /** Called whenever a backfill completed (at start and after each reconnect): every bar up to now is delivered. */
+  readonly onBackfillComplete?: () => void;
 }
 
 /**
@@ -33,6 +35,7 @@ export class GapFiller {
   private unsubscribe: (() => void) | undefined;
   private initialFrom: number | undefined;
   private stopped = false;
+  private subscribing = false;
   /** Bars dropped because an equal or later one was already delivered. */
   duplicates = 0;
 
@@ -49,8 +52,14 @@ export class GapFiller {
   async start(from?: number): Promise<void> {
     this.initialFrom = from;
     this.options.breaker?.connection("up", "feed started");
-    this.unsubscribe = this.feed.subscribe(this.options.symbols, (e) => this.onFeed(e));
-    if (from === undefined) this.options.breaker?.backfillComplete();
+    // A feed reports its state to a new subscriber ("up"): that is this start, whose backfill follows.
+    this.subscribing = true;
+    try {
+      this.unsubscribe = this.feed.subscribe(this.options.symbols, (e) => this.onFeed(e));
+    } finally {
+      this.subscribing = false;
+    }
+    if (from === undefined) this.completed();
     else await this.backfill();
   }
 
@@ -73,6 +82,7 @@ export class GapFiller {
     }
     this.options.onEvent(e);
     if (e.type === "connection") {
+      if (this.subscribing) return;
       this.options.breaker?.connection(e.state, e.reason);
       if (e.state === "up") void this.backfill();
       else this.options.breaker?.backfillStarted();
@@ -124,7 +134,12 @@ export class GapFiller {
       await this.backfill();
       return;
     }
+    this.completed();
+  }
+
+  private completed(): void {
     this.options.breaker?.backfillComplete();
+    this.options.onBackfillComplete?.();
   }
 
   private deliver(bar: FeedBar): void {

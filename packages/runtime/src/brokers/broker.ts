@@ -57,7 +57,17 @@ export interface Trade {
 
 export type BrokerEvent =
   | { readonly type: "fill"; readonly fill: Fill }
-  | { readonly type: "status"; readonly clientOrderId: string; readonly status: OrderStatus; readonly reason?: string };
+  | {
+      readonly type: "status";
+      readonly clientOrderId: string;
+      readonly status: OrderStatus;
+      readonly reason?: string;
+      /**
+       * Set on a REJECTED found after a reconnect: the broker had accepted the order, but it never reached
+       * the exchange side (written to a connection that had already died). It is not sent again.
+       */
+      readonly lost?: boolean;
+    };
 
 export type BrokerListener = (event: BrokerEvent) => void;
 

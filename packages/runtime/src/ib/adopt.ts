@@ -2,10 +2,20 @@ import type { BrokerOrder } from "../brokers/broker.js";
 import type { OrderSide } from "../models.js";
 import { TERMINAL_STATUSES, type TwsAccountSnapshot, type TwsOpenOrder } from "./sync.js";
 
-/** Why something TWS holds was not taken over at start. */
-export type IbSyncWarningCode = "IB_FOREIGN_ORDER" | "IB_OTHER_ACCOUNT" | "IB_UNSUPPORTED_POSITION";
+/**
+ * Why something TWS holds was not taken over at start (`IB_FOREIGN_ORDER`,
+ * `IB_OTHER_ACCOUNT`, `IB_UNSUPPORTED_POSITION`), or what the reconcile after
+ * a reconnect found: an order TWS never received (`IB_ORDER_LOST`), or no
+ * complete answer (`IB_RECONCILE_INCOMPLETE`).
+ */
+export type IbSyncWarningCode =
+  | "IB_FOREIGN_ORDER"
+  | "IB_OTHER_ACCOUNT"
+  | "IB_UNSUPPORTED_POSITION"
+  | "IB_ORDER_LOST"
+  | "IB_RECONCILE_INCOMPLETE";
 
-/** Something TWS holds that the broker did not adopt; worth a line in the log. */
+/** Something about the account at TWS the operator should know; a WARN line in the log. */
 export interface IbSyncWarning {
   readonly code: IbSyncWarningCode;
   readonly message: string;

@@ -19,8 +19,8 @@ import { classifyTwsCode } from "./error-codes.js";
 import { IbError } from "./errors.js";
 import type { IncomingArgs } from "./messages.js";
 import { IbConnectionOptionsSchema } from "./options.js";
+import { loadTwsOrders, orderFate, type TwsOrderBook } from "./order-book.js";
 import { PositionBook } from "./positions.js";
-import { allocateRequestId } from "./request-ids.js";
 import { loadTwsAccount } from "./sync.js";
 
 /** Settings of {@link IbBroker}. */
@@ -48,6 +48,8 @@ export interface IbBrokerDeps {
   readonly connection?: IbConnection;
   readonly clock?: Clock;
   readonly random?: () => number;
+  /** The configuration section of the connection options (`broker.ib`), named in connection errors. */
+  readonly setting?: string;
   /** Session day of a time, for the daily realized P&L (default: the UTC date). */
   readonly dayKey?: (time: number) => string;
 }
@@ -68,6 +70,8 @@ interface LiveOrder {
   /** Shares an adopted order had filled before the start; their executions are already in the position. */
   readonly filledBeforeStart: number;
   rejectReason: string | undefined;
+  /** The connection generation it was sent on (see IbBroker.generation). */
+  readonly generation: number;
 }
 
 interface PendingExec {
@@ -107,8 +111,16 @@ export class IbBroker implements Broker {
   /** Whether this object made its connection (and so closes it on stop). */
   private readonly ownsConnection: boolean;
   private connectedOnce = false;
+  /**
+   * Counts the times the connection became ready again (new socket, or TWS back after 1100). An order sent in
+   * an earlier generation may have gone to a socket that was already dead; the reconcile after each new
+   * generation finds out.
+   */
+  private generation = 0;
   private readonly warningListeners = new Set<(w: IbSyncWarning) => void>();
   private adoption: Adoption | undefined;
+  /** Orders found lost after a reconnect (sent, never received by TWS); never re-sent. */
+  lostOrders = 0;
 
   /** @param options validated with `IbBrokerOptionsSchema` (throws a ZodError naming the bad field) */
   constructor(options: IbBrokerOptions = {}, deps: IbBrokerDeps = {}) {
@@ -120,6 +132,7 @@ export class IbBroker implements Broker {
       new IbConnection(this.options.connection, {
         clock: this.clock,
         ...(deps.random ? { random: deps.random } : {}),
+        ...(deps.setting ? { setting: deps.setting } : {}),
       });
     this.book = new PositionBook(
       this.options.initialCash,
@@ -149,6 +162,8 @@ export class IbBroker implements Broker {
     if (this.connection.state === "idle") await this.connection.connect();
     try {
       await this.whenReady();
+      // A shared connection may have become ready before this broker listened: later ready events are reconnects.
+      this.connectedOnce = true;
       const snapshot = await loadTwsAccount(this.connection, this.clock, this.options.syncTimeoutMs);
       if (snapshot.badMessages > 0) {
         throw new IbError(
@@ -168,7 +183,11 @@ export class IbBroker implements Broker {
     return this.adoption;
   }
 
-  /** Listens to what `start` found at TWS but did not take over (e.g. an order without orderRef). */
+  /**
+   * Listens to what the operator should know about orders and positions at TWS: what `start` found but did
+   * not take over (e.g. an order without orderRef), orders found lost after a reconnect (`IB_ORDER_LOST`),
+   * and a reconcile that could not be completed (`IB_RECONCILE_INCOMPLETE`).
+   */
   onWarning(listener: (warning: IbSyncWarning) => void): () => void {
     this.warningListeners.add(listener);
     return () => this.warningListeners.delete(listener);
@@ -309,6 +328,7 @@ export class IbBroker implements Broker {
       reported: 0,
       filledBeforeStart: 0,
       rejectReason: undefined,
+      generation: this.generation,
     };
     this.byClientId.set(clientOrderId, live);
     this.byOrderId.set(live.orderId, live);
@@ -346,13 +366,15 @@ export class IbBroker implements Broker {
     for (const p of adoption.positions) this.book.adopt(p.symbol, p.quantity, p.avgPrice);
     for (const o of adoption.orders) this.adoptOrder(o);
     this.adoption = adoption;
-    for (const w of adoption.warnings) {
-      for (const l of this.warningListeners) {
-        try {
-          l(w);
-        } catch {
-          this.connection.counters.handlerErrors++;
-        }
+    for (const w of adoption.warnings) this.warn(w);
+  }
+
+  private warn(w: IbSyncWarning): void {
+    for (const l of this.warningListeners) {
+      try {
+        l(w);
+      } catch {
+        this.connection.counters.handlerErrors++;
       }
     }
   }
@@ -371,6 +393,7 @@ export class IbBroker implements Broker {
       reported: o.filled,
       filledBeforeStart: o.filled,
       rejectReason: undefined,
+      generation: this.generation,
     };
     this.byClientId.set(o.clientOrderId, live);
     this.byOrderId.set(o.orderId, live);
@@ -389,27 +412,79 @@ export class IbBroker implements Broker {
       reported: 0,
       filledBeforeStart: 0,
       rejectReason: reason,
+      generation: this.generation,
     });
     this.emit({ type: "status", clientOrderId: order.clientOrderId, status: "REJECTED", reason });
     return { clientOrderId: order.clientOrderId, status: "REJECTED", reason };
   }
 
-  private finish(live: LiveOrder, status: "REJECTED" | "CANCELLED" | "FILLED", reason?: string): void {
+  private finish(live: LiveOrder, status: "REJECTED" | "CANCELLED" | "FILLED", reason?: string, lost = false): void {
     if (live.done) return;
     live.done = true;
     if (status === "REJECTED") live.rejectReason = reason;
-    this.emit({ type: "status", clientOrderId: live.clientOrderId, status, ...(reason ? { reason } : {}) });
+    this.emit({
+      type: "status",
+      clientOrderId: live.clientOrderId,
+      status,
+      ...(reason ? { reason } : {}),
+      ...(lost ? { lost } : {}),
+    });
   }
 
   private onConnectionEvent(e: IbConnectionEvent): void {
     if (e.type !== "ready") return;
-    // After a reconnect, ask for executions that happened while we were away.
     if (this.connectedOnce) {
-      const reqId = allocateRequestId();
-      const clientId = this.connection.options.clientId;
-      this.connection.send("reqExecutions", (api) => api.reqExecutions(reqId, { clientId: String(clientId) }));
+      this.generation++;
+      void this.reconcile(this.generation, 1);
     }
     this.connectedOnce = true;
+  }
+
+  /**
+   * After a reconnect: asks TWS for every order of this client it knows
+   * (working, completed today, executed today; the executions missed while
+   * away are booked as fills on the way) and settles each order sent in an
+   * earlier generation that the broker still counts as working. One TWS
+   * never received is lost: it is reported REJECTED with `lost` and the
+   * reason, counted, and warned about, and never sent again (the decision
+   * is stale). When the answer is incomplete nothing is marked lost; the
+   * reconcile is retried while the connection stays up.
+   */
+  private async reconcile(generation: number, attempt: number): Promise<void> {
+    let book: TwsOrderBook | undefined;
+    let failure = "";
+    try {
+      book = await loadTwsOrders(this.connection, this.clock, this.options.syncTimeoutMs);
+      if (book.badMessages > 0) failure = `${book.badMessages} order message(s) from TWS failed validation`;
+    } catch (e) {
+      failure = e instanceof Error ? e.message : String(e);
+    }
+    // A newer reconnect runs its own reconcile, over these orders too.
+    if (generation !== this.generation) return;
+    if (book === undefined || failure !== "") {
+      const retry = attempt < MAX_RECONCILE_ATTEMPTS && this.connection.ready;
+      this.warn({
+        code: "IB_RECONCILE_INCOMPLETE",
+        message: `could not check the open orders with TWS after the reconnect (${failure}); ${retry ? "retrying" : "they stay as they are until the next reconnect"}`,
+      });
+      if (retry) await this.reconcile(generation, attempt + 1);
+      return;
+    }
+    for (const live of [...this.byClientId.values()]) {
+      if (live.done || live.orderId < 0 || live.generation >= generation) continue;
+      const fate = orderFate(live.clientOrderId, book);
+      if (fate.kind === "cancelled")
+        this.finish(live, "CANCELLED", `cancelled in TWS (${fate.status}) while disconnected`);
+      else if (fate.kind === "inactive") this.finish(live, "REJECTED", "TWS set the order inactive while disconnected");
+      else if (fate.kind === "lost") this.markLost(live);
+    }
+  }
+
+  private markLost(live: LiveOrder): void {
+    const reason = `IB_ORDER_LOST: TWS has no record of order ${live.orderId} (orderRef ${live.clientOrderId}) after the reconnect: it was written to a connection that had already died; it is not sent again`;
+    this.lostOrders++;
+    this.finish(live, "REJECTED", reason, true);
+    this.warn({ code: "IB_ORDER_LOST", message: reason });
   }
 
   private onOrderStatus([orderId, status]: IncomingArgs<"orderStatus">): void {
@@ -507,6 +582,9 @@ export class IbBroker implements Broker {
     }
   }
 }
+
+/** Reconciles tried after one reconnect before the broker waits for the next one. */
+const MAX_RECONCILE_ATTEMPTS = 3;
 
 function validate(order: BrokerOrder): string | undefined {
   if (!Number.isInteger(order.quantity) || order.quantity <= 0) {

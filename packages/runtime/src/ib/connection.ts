@@ -45,12 +45,18 @@ export interface IbConnectionStats {
   sent: number;
   /** Messages dropped unsent because the connection went down. */
   dropped: number;
+  /** Heartbeats (reqCurrentTime) sent because TWS had been quiet. */
+  heartbeats: number;
+  /** Connections given up as dead because nothing at all came from TWS within `inboundTimeoutMs`. */
+  silentDrops: number;
 }
 
 /** Test seams: the clock for timeouts and backoff, the jitter source. */
 export interface IbConnectionDeps {
   readonly clock?: Clock;
   readonly random?: () => number;
+  /** The configuration section the options come from (`broker.ib`), named in the connection's errors. */
+  readonly setting?: string;
 }
 
 type StickyHandler = { readonly event: IncomingEvent; readonly fn: (args: never) => void };
@@ -63,14 +69,30 @@ type StickyHandler = { readonly event: IncomingEvent; readonly fn: (args: never)
  * 326, 502/504, pacing), the outgoing rate limit, and validation of every
  * incoming message.
  *
+ * A watchdog guards the inbound stream: a socket that stays open while
+ * nothing arrives (a wedged stream behind a giant length prefix, a peer
+ * gone without closing) would otherwise look ready while every order sent
+ * on it is lost. After `heartbeatMs` of quiet it asks TWS for its time;
+ * after `inboundTimeoutMs` without any message the connection is dropped
+ * and re-established.
+ *
  * Each attempt uses a fresh IBApi: the library queues requests made while it
  * is disconnected and sends them once a connection is back, and nothing
  * decided during an outage may go out later.
  */
 export class IbConnection {
   readonly options: IbConnectionOptions;
-  readonly counters: IbConnectionStats = { badMessages: 0, handlerErrors: 0, reconnects: 0, sent: 0, dropped: 0 };
+  readonly counters: IbConnectionStats = {
+    badMessages: 0,
+    handlerErrors: 0,
+    reconnects: 0,
+    sent: 0,
+    dropped: 0,
+    heartbeats: 0,
+    silentDrops: 0,
+  };
   private readonly clock: Clock;
+  private readonly setting: string | undefined;
   private readonly backoff: Backoff;
   private readonly pacing: Backoff;
   private readonly bucket: TokenBucket;
@@ -81,6 +103,13 @@ export class IbConnection {
   private stateValue: IbConnectionState = "idle";
   private connectTimer: TimerHandle | undefined;
   private reconnectTimer: TimerHandle | undefined;
+  private watchdogTimer: TimerHandle | undefined;
+  /** Clock time of the last message from TWS on the current socket. */
+  private lastInbound = 0;
+  /** False from a heartbeat until the next message from TWS: one heartbeat per quiet stretch. */
+  private heardSinceHeartbeat = true;
+  /** Whether the current attempt's TCP connection is open (the client sent its handshake). */
+  private tcpConnected = false;
   private firstConnect: { resolve: () => void; reject: (e: Error) => void } | undefined;
   private nextId = 0;
   private everReady = false;
@@ -90,6 +119,7 @@ export class IbConnection {
   constructor(options: IbConnectionInput = {}, deps: IbConnectionDeps = {}) {
     this.options = IbConnectionOptionsSchema.parse(options);
     this.clock = deps.clock ?? new RealClock();
+    this.setting = deps.setting;
     this.backoff = new Backoff(this.options.reconnect, deps.random);
     this.pacing = new Backoff(this.options.reconnect, deps.random);
     this.bucket = new TokenBucket(this.clock, this.options.maxMessagesPerSecond, this.options.burst);
@@ -249,15 +279,20 @@ export class IbConnection {
     api.on(EventName.disconnected, () => {
       if (current()) this.onSocketClosed("the socket to TWS closed");
     });
+    this.tcpConnected = false;
+    // The client's first write is its handshake, sent once the TCP connection is open.
+    api.on(EventName.sent, () => {
+      if (current()) this.tcpConnected = true;
+    });
+    api.on(EventName.received, () => {
+      if (!current()) return;
+      this.lastInbound = this.clock.now();
+      this.heardSinceHeartbeat = true;
+    });
     this.connectTimer = this.clock.setTimer(this.clock.now() + this.options.connectTimeoutMs, () => {
       this.connectTimer = undefined;
       if (!current()) return;
-      this.attemptFailed(
-        new IbError(
-          "IB_CONNECT_TIMEOUT",
-          `no API handshake from ${this.options.host}:${this.options.port} within ${this.options.connectTimeoutMs} ms (is the API enabled in TWS, and is this a TWS/Gateway API port?)`,
-        ),
-      );
+      this.attemptFailed(this.connectTimeoutError());
     });
     api.connect(this.options.clientId);
   }
@@ -285,11 +320,30 @@ export class IbConnection {
     ]);
   }
 
+  private connectTimeoutError(): IbError {
+    const { host, port, connectTimeoutMs } = this.options;
+    if (!this.tcpConnected) {
+      return new IbError("IB_CONNECT_TIMEOUT", `no TCP connection to ${host}:${port} within ${connectTimeoutMs} ms`, {
+        fix: `check host (the machine of TWS or IB Gateway), that it is up, and that no firewall drops port ${port}`,
+      });
+    }
+    return new IbError(
+      "IB_CONNECT_TIMEOUT",
+      `${host}:${port} accepted the connection but sent no API handshake within ${connectTimeoutMs} ms`,
+      {
+        fix: `make port the API socket port of TWS or IB Gateway (${PORTS}), enable its API, close any dialog it shows`,
+      },
+    );
+  }
+
   private onNextValidId(orderId: number): void {
     this.nextId = Math.max(this.nextId, orderId);
     if (this.stateValue === "ready" || this.stateValue === "link_lost") return;
     if (this.connectTimer) this.clock.clearTimer(this.connectTimer);
     this.connectTimer = undefined;
+    this.lastInbound = this.clock.now();
+    this.heardSinceHeartbeat = true;
+    this.armWatchdog(this.lastInbound + this.options.heartbeatMs);
     if (this.everReady) this.counters.reconnects++;
     this.everReady = true;
     this.backoff.reset();
@@ -311,8 +365,11 @@ export class IbConnection {
         this.fatal(
           new IbError(
             "IB_CLIENT_ID_IN_USE",
-            `client id ${this.options.clientId} is already connected to TWS (${code}: ${message}); use another clientId or close the other session`,
-            code,
+            `client id ${this.options.clientId} is already connected to TWS (${code}: ${message})`,
+            {
+              twsCode: code,
+              fix: "give clientId a number no other API session of this TWS uses, or stop the other session",
+            },
           ),
         );
         return;
@@ -331,13 +388,7 @@ export class IbConnection {
         return;
       case "socket_failed":
         if (this.stateValue === "connecting" || this.stateValue === "reconnecting") {
-          this.attemptFailed(
-            new IbError(
-              "IB_CONNECT_FAILED",
-              `cannot connect to ${this.options.host}:${this.options.port}: ${message}`,
-              code,
-            ),
-          );
+          this.attemptFailed(this.connectFailedError(code, message));
         } else if (code !== 504) {
           this.onSocketClosed(`${code}: ${message}`);
         }
@@ -350,10 +401,81 @@ export class IbConnection {
     }
   }
 
+  private connectFailedError(code: number, message: string): IbError {
+    const { host, port } = this.options;
+    const at = `${host}:${port}`;
+    if (/ECONNREFUSED/.test(message)) {
+      return new IbError("IB_CONNECT_FAILED", `nothing listens at ${at} (${message})`, {
+        twsCode: code,
+        fix: `start TWS or IB Gateway, or make port its API socket port (${PORTS})`,
+      });
+    }
+    if (/ENOTFOUND|EAI_AGAIN/.test(message)) {
+      return new IbError("IB_CONNECT_FAILED", `the host ${host} is unknown (${message})`, {
+        twsCode: code,
+        fix: "make host the name or address of the machine TWS or IB Gateway runs on",
+      });
+    }
+    if (/EHOSTUNREACH|ENETUNREACH|ETIMEDOUT|EHOSTDOWN/.test(message)) {
+      return new IbError("IB_CONNECT_FAILED", `cannot reach ${at} (${message})`, {
+        twsCode: code,
+        fix: `check host, the network to it, and that no firewall drops port ${port}`,
+      });
+    }
+    return new IbError("IB_CONNECT_FAILED", `cannot connect to ${at}: ${message}`, {
+      twsCode: code,
+      fix: `check host and port (${PORTS}) and that TWS or IB Gateway is running`,
+    });
+  }
+
+  /** Called when nothing came from TWS for a while: ask for its time once per quiet stretch; give up after the bound. */
+  private armWatchdog(at: number): void {
+    if (this.watchdogTimer) this.clock.clearTimer(this.watchdogTimer);
+    const attempt = this.attemptId;
+    this.watchdogTimer = this.clock.setTimer(at, () => {
+      this.watchdogTimer = undefined;
+      if (attempt === this.attemptId && (this.stateValue === "ready" || this.stateValue === "link_lost")) {
+        this.checkInbound();
+      }
+    });
+  }
+
+  private checkInbound(): void {
+    const { heartbeatMs, inboundTimeoutMs } = this.options;
+    const now = this.clock.now();
+    const quiet = now - this.lastInbound;
+    if (quiet >= inboundTimeoutMs) {
+      this.counters.silentDrops++;
+      this.onSocketClosed(
+        `nothing came from TWS for ${quiet} ms, not even the answer to a heartbeat: the connection is treated as dead`,
+      );
+      return;
+    }
+    if (quiet < heartbeatMs) {
+      this.armWatchdog(this.lastInbound + heartbeatMs);
+      return;
+    }
+    if (this.heardSinceHeartbeat) {
+      this.heardSinceHeartbeat = false;
+      this.counters.heartbeats++;
+      // Straight to the socket, not through the rate limit: a queue of orders must not delay the liveness check.
+      try {
+        this.api?.reqCurrentTime();
+      } catch (e) {
+        this.emit({ type: "bad_message", event: "send:reqCurrentTime", reason: errText(e) });
+      }
+    }
+    // Look again one interval later (the answer resets the quiet stretch), and at the bound at the latest.
+    this.armWatchdog(Math.min(this.lastInbound + inboundTimeoutMs, now + heartbeatMs));
+  }
+
   private onSocketClosed(reason: string): void {
     if (this.stateValue === "connecting" || this.stateValue === "reconnecting") {
+      const { host, port } = this.options;
       this.attemptFailed(
-        new IbError("IB_CONNECT_FAILED", `TWS closed the connection during the handshake (${reason})`),
+        new IbError("IB_CONNECT_FAILED", `${host}:${port} closed the connection during the API handshake (${reason})`, {
+          fix: "in TWS or IB Gateway, enable the API, add this machine to the Trusted IPs, and untick Read-Only API",
+        }),
       );
       return;
     }
@@ -396,16 +518,18 @@ export class IbConnection {
     this.failFirst(error);
   }
 
-  private failFirst(error: Error): void {
+  private failFirst(error: IbError): void {
     const first = this.firstConnect;
     this.firstConnect = undefined;
-    first?.reject(error);
+    first?.reject(this.setting ? error.inSetting(this.setting) : error);
   }
 
   private teardown(): void {
     const api = this.api;
     this.api = undefined;
     this.attemptId++;
+    if (this.watchdogTimer) this.clock.clearTimer(this.watchdogTimer);
+    this.watchdogTimer = undefined;
     this.bucket.dropAll("not connected");
     if (!api) return;
     api.removeAllListeners();
@@ -440,6 +564,9 @@ export class IbConnection {
     }
   }
 }
+
+/** The API socket ports, for messages that ask to fix one. */
+const PORTS = "TWS 7497 paper / 7496 live, IB Gateway 4002 paper / 4001 live";
 
 function errText(e: unknown): string {
   return e instanceof Error ? e.message : String(e);

@@ -103,6 +103,9 @@ export class IbFeed implements MarketDataFeed {
   subscribe(symbols: readonly string[], listener: FeedListener): () => void {
     const entry = { symbols: new Set(symbols), listener };
     this.listeners.add(entry);
+    // A subscriber learns the state it starts in: a circuit breaker counts fresh bars toward closing only
+    // once it has heard that the feed is connected (the replay and simulated feeds say so the same way).
+    if (this.up) this.safe(listener, { type: "connection", state: "up", reason: "connected to TWS" });
     for (const s of symbols) {
       if (!this.streams.has(s)) {
         this.streams.set(s, { reqId: undefined, retry: undefined });

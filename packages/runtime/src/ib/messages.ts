@@ -71,6 +71,17 @@ export const IncomingSchemas = {
     ])
     .rest(z.unknown()),
   openOrderEnd: z.tuple([]).rest(z.unknown()),
+  /** contract, order, orderState: an order TWS completed today (filled, cancelled, inactive), any API client */
+  completedOrder: z
+    .tuple([
+      z.looseObject({ symbol: z.string().min(1) }),
+      z.looseObject({ orderRef: z.string().optional(), filledQuantity: NonNegative.optional() }),
+      z.looseObject({ status: z.string().min(1), completedStatus: z.string().optional() }),
+    ])
+    .rest(z.unknown()),
+  completedOrdersEnd: z.tuple([]).rest(z.unknown()),
+  /** reqId */
+  execDetailsEnd: z.tuple([Int]).rest(z.unknown()),
   commissionReport: z
     .tuple([z.looseObject({ execId: z.string().min(1), commission: NonNegative.optional() })])
     .rest(z.unknown()),

@@ -38,8 +38,30 @@ export const IbConnectionOptionsSchema = z
     requestTimeoutMs: PositiveInt.default(60_000),
     /** Retries of a request refused for pacing (162, 420, 100) before it fails. */
     maxPacingRetries: z.number().int().min(0).max(20).default(5),
+    /** After this long without any message from TWS, ask for its time (reqCurrentTime) so a quiet session still hears from it. */
+    heartbeatMs: PositiveInt.default(10_000),
+    /**
+     * No message at all from TWS for this long, not even the answer to a
+     * heartbeat: the connection is dead although the socket looks open (a
+     * wedged stream, a peer gone without closing). It stops being ready,
+     * orders are refused, and it reconnects.
+     */
+    inboundTimeoutMs: PositiveInt.default(30_000),
   })
-  .strict();
+  .strict()
+  .refine((o) => o.inboundTimeoutMs > o.heartbeatMs, {
+    message: "inboundTimeoutMs must be longer than heartbeatMs (a heartbeat needs time to be answered)",
+    path: ["inboundTimeoutMs"],
+  });
 
 export type IbConnectionOptions = z.infer<typeof IbConnectionOptionsSchema>;
 export type IbConnectionInput = z.input<typeof IbConnectionOptionsSchema>;
+
+/**
+ * Whether two connection settings name the same API session at TWS: the
+ * same host, port and client id. TWS refuses a second connection of such a
+ * session (326), so a feed and a broker with these settings must share one.
+ */
+export function sameApiSession(a: IbConnectionOptions, b: IbConnectionOptions): boolean {
+  return a.host === b.host && a.port === b.port && a.clientId === b.clientId;
+}

@@ -18,7 +18,11 @@ import type { TradeplanConfig } from "../config/schema.js";
 import type { RejectedRow } from "../data/csv.js";
 import type { MarketDataFeed } from "../feeds/feed.js";
 import { IbBroker } from "../ib/broker.js";
+import { IbConnection } from "../ib/connection.js";
+import { IbError } from "../ib/errors.js";
 import { IbFeed } from "../ib/feed.js";
+import { GapFreeFeed } from "../ib/gap-free-feed.js";
+import { sameApiSession } from "../ib/options.js";
 import { breakerGuard } from "./breaker-guard.js";
 import { LiveError } from "./errors.js";
 import { FastClock } from "./fast-clock.js";
@@ -52,7 +56,9 @@ export interface FeedSetup {
   readonly virtualTime?: boolean;
   /** When the feed owes bars, for the circuit breaker (a replay's schedule); default: from the plans' calendar. */
   readonly expectation?: DataExpectation;
-  /** Releases the clock's timer. */
+  /** The IBKR feed's connection; an IBKR broker of the same API session (host, port, client id) shares it. */
+  readonly ibConnection?: IbConnection;
+  /** Releases the clock's timer (and closes an IBKR connection, whatever state the start left it in). */
   dispose(): void;
 }
 
@@ -182,16 +188,26 @@ export async function createFeed(input: FeedSetupInput): Promise<FeedSetup> {
     );
   }
   const clock = new RealClock();
-  const connection = config.feed.ib ?? config.broker.ib;
-  const feed = new IbFeed({ connection }, { clock });
+  const setting = config.feed.ib ? "feed.ib" : "broker.ib";
+  const settings = config.feed.ib ?? config.broker.ib;
+  // Made here rather than by the feed, so that an IBKR broker of the same API session can share it (see
+  // createBroker) and so that dispose() closes it even when the session never started or stopped the feed.
+  const ibConnection = new IbConnection(settings, { clock, setting });
+  const ib = new IbFeed({}, { connection: ibConnection, clock });
   return {
-    feed,
+    feed: new GapFreeFeed(ib, { barMs: IB_BAR_MS, clock }),
     clock,
-    description: `Interactive Brokers ${feed.baseTimeframe} bars of ${symbols.join(", ")} from ${connection.host}:${connection.port} (client id ${connection.clientId})`,
+    description: `Interactive Brokers ${ib.baseTimeframe} bars of ${symbols.join(", ")} from ${settings.host}:${settings.port} (client id ${settings.clientId})`,
     rejectedRows: [],
-    dispose: () => undefined,
+    ibConnection,
+    dispose: () => {
+      void ibConnection.close();
+    },
   };
 }
+
+/** IBKR's real-time bars are 5 seconds long. */
+const IB_BAR_MS = 5_000;
 
 /** A broker with what it takes to connect and disconnect it. */
 export interface BrokerSetup {
@@ -205,13 +221,18 @@ export interface BrokerSetup {
 /**
  * Builds the configured broker: the paper broker, or Interactive Brokers
  * (`broker.ib`). `warn` receives what the IBKR start-up sync leaves alone
- * (orders tradeplan did not place, other accounts, non-stock positions).
+ * (orders tradeplan did not place, other accounts, non-stock positions) and
+ * orders found lost after a reconnect. An IBKR broker whose `broker.ib`
+ * names the same API session (host, port, client id) as the IBKR feed's
+ * connection (`feed`) uses that connection: TWS refuses a second session
+ * with one client id, and one session serves both.
  */
 export function createBroker(
   config: TradeplanConfig,
   kind: BrokerKind,
   plans: readonly CompiledPlan[],
   warn: (message: string) => void = () => undefined,
+  feed?: Pick<FeedSetup, "ibConnection">,
 ): BrokerSetup {
   const calendar = planCalendar(plans);
   const dayKey = (t: number) => calendar.sessionBounds(t)?.date ?? new Date(t).toISOString().slice(0, 10);
@@ -225,12 +246,19 @@ export function createBroker(
     };
   }
   const c = config.broker.ib;
-  const broker = new IbBroker({ connection: c, initialCash: config.broker.paper.initialCash }, { dayKey });
+  const shared = feed?.ibConnection && sameApiSession(feed.ibConnection.options, c) ? feed.ibConnection : undefined;
+  const broker = new IbBroker(
+    { connection: c, initialCash: config.broker.paper.initialCash },
+    { dayKey, ...(shared ? { connection: shared } : { setting: "broker.ib" }) },
+  );
   broker.onWarning((w) => warn(`${w.code}: ${w.message}`));
   return {
     broker,
-    description: `Interactive Brokers at ${c.host}:${c.port} (client id ${c.clientId}${c.account ? `, account ${c.account}` : ""})`,
-    start: () => broker.start(),
+    description: `Interactive Brokers at ${c.host}:${c.port} (client id ${c.clientId}${c.account ? `, account ${c.account}` : ""}${shared ? "; one connection with the feed" : ""})`,
+    start: () =>
+      broker.start().catch((e: unknown) => {
+        throw e instanceof IbError && e.setting === undefined ? e.inSetting("broker.ib") : e;
+      }),
     stop: () => broker.stop(),
   };
 }

@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
+import type { BrokerEvent } from "../brokers/broker.js";
 import type { EngineEvent, EngineEventSink } from "../engine/events.js";
 import type { FeedEvent } from "../feeds/feed.js";
 import type { BarCloseEvent } from "../models.js";
@@ -9,7 +10,8 @@ const TRADING_STATES: readonly SessionTradingState[] = ["INITIALIZING", "ACTIVE"
 /**
  * The Prometheus metrics of a live session, on a registry of their own (no
  * global state, so tests and several sessions do not collide). Feed it
- * through {@link sink} (engine events) and the session observer methods.
+ * through {@link sink} (engine events), {@link brokerEvent} (the broker's
+ * events) and the session observer methods.
  */
 export class SessionMetrics {
   readonly registry = new Registry();
@@ -22,6 +24,7 @@ export class SessionMetrics {
   private readonly trading: Gauge;
   private readonly breaker: Gauge;
   private readonly feedUp: Gauge;
+  private readonly lostOrders: Counter;
 
   constructor() {
     const registers = [this.registry];
@@ -73,6 +76,11 @@ export class SessionMetrics {
       registers,
     });
     this.feedUp = new Gauge({ name: "tradeplan_feed_up", help: "1 while the feed is connected", registers });
+    this.lostOrders = new Counter({
+      name: "tradeplan_lost_orders_total",
+      help: "Orders the broker had accepted that never reached the exchange side (found after a reconnect; not re-sent)",
+      registers,
+    });
     this.stateChanged("INITIALIZING");
     this.breaker.set(0);
   }
@@ -100,6 +108,11 @@ export class SessionMetrics {
 
   feedEvent(e: FeedEvent): void {
     if (e.type === "connection") this.feedUp.set(e.state === "up" ? 1 : 0);
+  }
+
+  /** A broker event (subscribe with `broker.onEvent`): counts the orders found lost. */
+  brokerEvent(e: BrokerEvent): void {
+    if (e.type === "status" && e.lost === true) this.lostOrders.inc();
   }
 
   /** The exposition text (what a scrape returns). */

@@ -1,61 +1,12 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { type FakeTws, type OrderPlan, type ReceivedOrder, startFakeTws } from "../../../../test/fake-tws/index.js";
-import type { BrokerEvent, BrokerOrder } from "../../src/brokers/broker.js";
 import { IbBroker, IbConnection, IbFeed } from "../../src/ib/index.js";
-import { FAST, nextConnectionEvent } from "./helpers.js";
+import { BrokerEvents as Events, FAST, nextConnectionEvent, order, T } from "./helpers.js";
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
-
-const T = Date.UTC(2024, 0, 2, 14, 35);
-
-function order(id: string, extra: Partial<BrokerOrder> = {}): BrokerOrder {
-  return {
-    clientOrderId: id,
-    symbol: "AAPL",
-    side: "BUY",
-    quantity: 100,
-    type: "MKT",
-    ruleId: "r3",
-    reason: "close above 150.25",
-    decidedAt: T,
-    refPrice: 151,
-    ...extra,
-  };
-}
-
-class Events {
-  readonly list: BrokerEvent[] = [];
-  private readonly waiters = new Set<{ pred: (e: BrokerEvent) => boolean; resolve: (e: BrokerEvent) => void }>();
-  readonly listener = (e: BrokerEvent) => {
-    this.list.push(e);
-    for (const w of [...this.waiters]) {
-      if (w.pred(e)) {
-        this.waiters.delete(w);
-        w.resolve(e);
-      }
-    }
-  };
-  waitFor(pred: (e: BrokerEvent) => boolean): Promise<BrokerEvent> {
-    const hit = this.list.find(pred);
-    if (hit) return Promise.resolve(hit);
-    return new Promise((resolve) => this.waiters.add({ pred, resolve }));
-  }
-  status(id: string, status: string) {
-    return this.waitFor((e) => e.type === "status" && e.clientOrderId === id && e.status === status);
-  }
-  of(id: string): string[] {
-    return this.list.flatMap((e) =>
-      e.type === "status" && e.clientOrderId === id
-        ? [e.status]
-        : e.type === "fill" && e.fill.clientOrderId === id
-          ? [`fill ${e.fill.quantity}@${e.fill.price} c${e.fill.commission}`]
-          : [],
-    );
-  }
-}
 
 async function setup(plan?: (o: ReceivedOrder) => OrderPlan) {
   const tws: FakeTws = await startFakeTws({

@@ -44,7 +44,9 @@ describe("IbConnection against the fake TWS", () => {
     const err = await c.connect().catch((e: unknown) => e);
     expect(err).toBeInstanceOf(IbError);
     expect((err as IbError).code).toBe("IB_CONNECT_TIMEOUT");
-    expect((err as IbError).message).toMatch(/no API handshake from 127\.0\.0\.1:\d+ within 300 ms/);
+    expect((err as IbError).message).toMatch(
+      /127\.0\.0\.1:\d+ accepted the connection but sent no API handshake within 300 ms; fix: make port the API socket port/,
+    );
     expect(c.state).toBe("failed");
     // The socket was closed, not left hanging.
     await tws.waitForNoConnections();
@@ -64,7 +66,43 @@ describe("IbConnection against the fake TWS", () => {
     const err = await c.connect().catch((e: unknown) => e);
     expect(err).toBeInstanceOf(IbError);
     expect((err as IbError).code).toBe("IB_CONNECT_FAILED");
-    expect((err as IbError).message).toContain(`127.0.0.1:${port}`);
+    expect((err as IbError).message).toMatch(
+      new RegExp(
+        `^IB_CONNECT_FAILED: nothing listens at 127\\.0\\.0\\.1:${port} \\(.*ECONNREFUSED.*\\); fix: start TWS or IB Gateway`,
+      ),
+    );
+  });
+
+  it("rejects with IB_CONNECT_FAILED naming an unknown host, and says what to change", async () => {
+    const c = new IbConnection({ host: "no-such-host.invalid", port: 7497, clientId: 1, ...FAST });
+    cleanups.push(() => c.close());
+    const err = await c.connect().catch((e: unknown) => e);
+    expect((err as IbError).code).toBe("IB_CONNECT_FAILED");
+    expect((err as IbError).message).toMatch(/the host no-such-host\.invalid is unknown .*; fix: make host the name/);
+  });
+
+  it("asks a quiet TWS for its time, and stays connected while it answers", async () => {
+    const tws = await fake();
+    const c = connection(tws, { heartbeatMs: 50, inboundTimeoutMs: 2_000 });
+    await c.connect();
+    await tws.waitForCount((r) => r.fields[0] === "49", 5);
+    expect(c.ready).toBe(true);
+    expect(c.counters.silentDrops).toBe(0);
+    expect(c.counters.heartbeats).toBeGreaterThanOrEqual(5);
+  });
+
+  it("gives a TWS that answers nothing up as dead, and reconnects", async () => {
+    const tws = await fake();
+    const c = connection(tws, { heartbeatMs: 50, inboundTimeoutMs: 200 });
+    await c.connect();
+    tws.answerHeartbeats = false;
+    const dead = await nextConnectionEvent(c, (e) => e.type === "state" && e.state === "reconnecting");
+    expect(dead.type === "state" && dead.reason).toMatch(/^connection lost: nothing came from TWS for \d+ ms/);
+    expect(c.ready).toBe(false);
+    tws.answerHeartbeats = true;
+    await nextConnectionEvent(c, (e) => e.type === "ready");
+    expect(c.counters.silentDrops).toBe(1);
+    expect(c.counters.reconnects).toBe(1);
   });
 
   it("a duplicate client id (326) is a clear fatal error, never retried", async () => {

@@ -1,3 +1,4 @@
+import type { BrokerEvent, BrokerOrder } from "../../src/brokers/broker.js";
 import type { FeedEvent, FeedListener } from "../../src/feeds/feed.js";
 import type { IbConnection, IbConnectionEvent } from "../../src/ib/index.js";
 
@@ -62,4 +63,55 @@ export const isBarAt =
 /** A 5-second bar at `time` (ms) around a price. */
 export function wireBar(time: number, close: number, volume = 1_000) {
   return { time, open: close - 0.1, high: close + 0.2, low: close - 0.2, close, volume };
+}
+
+/** A decision time used by the broker tests. */
+export const T = Date.UTC(2024, 0, 2, 14, 35);
+
+/** A market order for 100 AAPL with client order id `id`. */
+export function order(id: string, extra: Partial<BrokerOrder> = {}): BrokerOrder {
+  return {
+    clientOrderId: id,
+    symbol: "AAPL",
+    side: "BUY",
+    quantity: 100,
+    type: "MKT",
+    ruleId: "r3",
+    reason: "close above 150.25",
+    decidedAt: T,
+    refPrice: 151,
+    ...extra,
+  };
+}
+
+/** Collects broker events and lets a test await one that matches. */
+export class BrokerEvents {
+  readonly list: BrokerEvent[] = [];
+  private readonly waiters = new Set<{ pred: (e: BrokerEvent) => boolean; resolve: (e: BrokerEvent) => void }>();
+  readonly listener = (e: BrokerEvent) => {
+    this.list.push(e);
+    for (const w of [...this.waiters]) {
+      if (w.pred(e)) {
+        this.waiters.delete(w);
+        w.resolve(e);
+      }
+    }
+  };
+  waitFor(pred: (e: BrokerEvent) => boolean): Promise<BrokerEvent> {
+    const hit = this.list.find(pred);
+    if (hit) return Promise.resolve(hit);
+    return new Promise((resolve) => this.waiters.add({ pred, resolve }));
+  }
+  status(id: string, status: string) {
+    return this.waitFor((e) => e.type === "status" && e.clientOrderId === id && e.status === status);
+  }
+  of(id: string): string[] {
+    return this.list.flatMap((e) =>
+      e.type === "status" && e.clientOrderId === id
+        ? [e.status]
+        : e.type === "fill" && e.fill.clientOrderId === id
+          ? [`fill ${e.fill.quantity}@${e.fill.price} c${e.fill.commission}`]
+          : [],
+    );
+  }
 }

@@ -5,11 +5,14 @@ import {
   classifyTwsCode,
   IbBrokerOptionsSchema,
   IbConnectionOptionsSchema,
+  IbError,
   IbFeedOptionsSchema,
   StockContractOptionsSchema,
+  sameApiSession,
   stockContract,
   TokenBucket,
 } from "../../src/ib/index.js";
+import { orderFate, type TwsOrderBook } from "../../src/ib/order-book.js";
 import { twsUtcDateTime } from "../../src/ib/time.js";
 
 describe("Backoff", () => {
@@ -137,5 +140,64 @@ describe("option schemas", () => {
 
   it("formats request end times in TWS's UTC form", () => {
     expect(twsUtcDateTime(Date.UTC(2024, 0, 2, 14, 30, 5))).toBe("20240102-14:30:05");
+  });
+});
+
+describe("orderFate: an order the broker counts as working, after a reconnect", () => {
+  const book: TwsOrderBook = {
+    working: new Map([["w", "Submitted"]]),
+    completed: new Map([
+      ["c", "Cancelled"],
+      ["a", "ApiCancelled"],
+      ["i", "Inactive"],
+      ["f", "Filled"],
+    ]),
+    executed: new Set(["w", "f", "x"]),
+    badMessages: 0,
+  };
+
+  it("is working, executed, cancelled or inactive when TWS knows it, and lost when it does not", () => {
+    expect(orderFate("w", book)).toEqual({ kind: "working" });
+    expect(orderFate("c", book)).toEqual({ kind: "cancelled", status: "Cancelled" });
+    expect(orderFate("a", book)).toEqual({ kind: "cancelled", status: "ApiCancelled" });
+    expect(orderFate("i", book)).toEqual({ kind: "inactive" });
+    expect(orderFate("f", book)).toEqual({ kind: "executed" });
+    // Executions only (filled, and gone from the completed list): its fills are being booked.
+    expect(orderFate("x", book)).toEqual({ kind: "executed" });
+    expect(orderFate("never-sent", book)).toEqual({ kind: "lost" });
+  });
+});
+
+describe("IbError and connection settings", () => {
+  it("one line: the cause, where the settings are, and the fix", () => {
+    const e = new IbError("IB_CONNECT_TIMEOUT", "127.0.0.1:4002 sent no API handshake within 2000 ms", {
+      fix: "make port the API socket port",
+    });
+    expect(e.message).toBe(
+      "IB_CONNECT_TIMEOUT: 127.0.0.1:4002 sent no API handshake within 2000 ms; fix: make port the API socket port",
+    );
+    const located = e.inSetting("broker.ib");
+    expect(located.message).toBe(
+      "IB_CONNECT_TIMEOUT: 127.0.0.1:4002 sent no API handshake within 2000 ms (broker.ib); fix: make port the API socket port",
+    );
+    expect(located.line("ib.yaml")).toBe(
+      "IB_CONNECT_TIMEOUT: 127.0.0.1:4002 sent no API handshake within 2000 ms (broker.ib in ib.yaml); fix: make port the API socket port",
+    );
+    expect(new IbError("IB_PACING", "too fast", 100).twsCode).toBe(100);
+  });
+
+  it("the same API session is the same host, port and client id", () => {
+    const a = IbConnectionOptionsSchema.parse({ port: 4002, clientId: 7 });
+    expect(sameApiSession(a, IbConnectionOptionsSchema.parse({ port: 4002, clientId: 7, connectTimeoutMs: 5 }))).toBe(
+      true,
+    );
+    expect(sameApiSession(a, IbConnectionOptionsSchema.parse({ port: 4002, clientId: 8 }))).toBe(false);
+    expect(sameApiSession(a, IbConnectionOptionsSchema.parse({ port: 4001, clientId: 7 }))).toBe(false);
+  });
+
+  it("the watchdog bound must leave a heartbeat time to be answered", () => {
+    const r = IbConnectionOptionsSchema.safeParse({ heartbeatMs: 10_000, inboundTimeoutMs: 10_000 });
+    expect(r.success).toBe(false);
+    expect(r.error?.issues[0]?.path).toEqual(["inboundTimeoutMs"]);
   });
 });
