@@ -152,6 +152,8 @@ export class FakeTws {
   positions: PositionFields[];
   /** When false, reqPositions is answered without the POSITION_END marker. */
   sendPositionEnd = true;
+  /** When false, reqCompletedOrders is answered without the COMPLETED_ORDERS_END marker. */
+  sendCompletedOrdersEnd = true;
   /** Rewrites each OPEN_ORDER before it is sent (to make one malformed). */
   openOrderTransform: (fields: Field[]) => Field[] = (fields) => fields;
   private connSeq = 0;
@@ -691,7 +693,7 @@ export class FakeTws {
         }),
       );
     }
-    this.write(conn, completedOrdersEnd());
+    if (this.sendCompletedOrdersEnd) this.write(conn, completedOrdersEnd());
   }
 
   private filled(orderId: number): number {

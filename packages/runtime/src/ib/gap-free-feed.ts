@@ -40,6 +40,7 @@ export class GapFreeFeed implements MarketDataFeed {
   subscribe(symbols: readonly string[], listener: FeedListener): () => void {
     const { barMs, clock } = this.options;
     let upReason: string | undefined;
+    let outage = false;
     const filler = new GapFiller(this.inner, {
       symbols,
       barMs,
@@ -50,14 +51,21 @@ export class GapFreeFeed implements MarketDataFeed {
           upReason = e.reason;
           return;
         }
-        if (e.type === "connection") upReason = undefined;
+        if (e.type === "connection") {
+          upReason = undefined;
+          outage = true;
+        }
         listener(e);
       },
       onBackfillComplete: () => {
         if (upReason === undefined) return;
         const reason = upReason;
         upReason = undefined;
-        listener({ type: "connection", state: "up", reason: `${reason}; the gap is backfilled` });
+        listener({
+          type: "connection",
+          state: "up",
+          reason: outage ? `${reason}; the bars missed while down are backfilled` : reason,
+        });
       },
     });
     this.fillers.add(filler);

@@ -58,11 +58,12 @@ let seq = 0;
 async function rig(
   plan: (o: ReceivedOrder) => OrderPlan = () => ({ kind: "fill", price: 100, commission: 1 }),
   connectTimeoutMs = FAST.connectTimeoutMs,
+  syncTimeoutMs = 2_000,
 ) {
   const tws: FakeTws = await startFakeTws({ nextOrderId: 1, orderPlan: plan });
   cleanups.push(() => tws.close());
   const conn = new IbConnection({ port: tws.port, clientId: 31, ...FAST, ...WATCHDOG, connectTimeoutMs });
-  const broker = new IbBroker({ syncTimeoutMs: 2_000 }, { connection: conn });
+  const broker = new IbBroker({ syncTimeoutMs }, { connection: conn });
   cleanups.push(() => conn.close());
   cleanups.push(() => broker.stop());
   const events = new BrokerEvents();
@@ -306,5 +307,25 @@ describe("IBKR faults: nothing doubled, nothing lost without a record", () => {
     expect(r.broker.openOrders().map((o) => o.clientOrderId)).toEqual(["held"]);
     const t = tally(r, "silent handshake");
     expect(t).toMatchObject({ doubled: 0, lost: 0, phantom: 0, verified: true });
+  });
+
+  it("an incomplete answer after a reconnect marks nothing lost; the next complete one does", async () => {
+    const r = await rig(undefined, FAST.connectTimeoutMs, 300);
+    r.tws.deafen();
+    expect(r.place("unheard").status).toBe("ACCEPTED");
+    // TWS comes back but never finishes listing its completed orders.
+    r.tws.sendCompletedOrdersEnd = false;
+    await settle(r, () => r.warnings.filter((w) => w.code === "IB_RECONCILE_INCOMPLETE").length >= 3);
+    expect(r.warnings.at(-1)?.message).toMatch(
+      /no completedOrdersEnd.*they stay as they are until the next reconnect$/,
+    );
+    expect(r.events.of("unheard")).toEqual([]);
+    expect(r.broker.openOrders().map((o) => o.clientOrderId)).toEqual(["unheard"]);
+    r.tws.sendCompletedOrdersEnd = true;
+    r.tws.dropAll();
+    await settle(r, () => accountedFor(r));
+    expect(r.events.of("unheard")).toEqual(["REJECTED"]);
+    const t = tally(r, "incomplete reconcile");
+    expect(t).toMatchObject({ doubled: 0, lost: 1, lostOnWire: 1, lostUnrecorded: 0, phantom: 0, verified: true });
   });
 });

@@ -113,7 +113,11 @@ describe("the live session on IBKR (factory feed and broker, breaker)", () => {
     const backfill = await tws.waitFor((r) => r.fields[0] === "20");
     expect(backfill.fields[3]).toBe("AAPL");
     // The feed reports "up" once the gap is delivered; the breaker then waits for fresh bars.
-    await stateReached(states, "HALTED", /half-open: backoff elapsed \(connection back \(.*the gap is backfilled/);
+    await stateReached(
+      states,
+      "HALTED",
+      /half-open: backoff elapsed \(connection back \(.*the bars missed while down are backfilled/,
+    );
     tws.pushBar("AAPL", wireBar(now - 60_000, 100));
     tws.pushBar("AAPL", wireBar(now - 60_000 + S5, 100));
     await stateReached(states, "ACTIVE");
