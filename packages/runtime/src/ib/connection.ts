@@ -231,7 +231,14 @@ export class IbConnection {
   private attempt(): void {
     this.teardown();
     const id = ++this.attemptId;
-    const api = new IBApi({ host: this.options.host, port: this.options.port, maxReqPerSec: 50 });
+    // Every setting given here: @stoqey/ib falls back to its configuration module for a missing one, and loading
+    // that module runs dotenv, which reads a `.env` in the current folder into process.env.
+    const api = new IBApi({
+      host: this.options.host,
+      port: this.options.port,
+      clientId: this.options.clientId,
+      maxReqPerSec: 50,
+    });
     this.api = api;
     if (!guardDecoder(api, (reason) => this.badMessage("decoder", reason))) {
       this.emit({
