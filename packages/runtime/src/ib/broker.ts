@@ -94,7 +94,9 @@ const Positive = z.number().refine((v) => Number.isFinite(v) && v > 0, "must be 
  * queue them and send them after a reconnect, when the decision is stale.
  * Protective exits go as an OCA bracket (stop and/or limit children of the
  * entry); percent levels are taken from the decision's reference price,
- * since the fill price is not known when the bracket is sent.
+ * since the fill price is not known when the bracket is sent. After every
+ * reconnect its orders are reconciled with what TWS knows (see
+ * `reconcile`): one that never reached TWS is reported lost, never re-sent.
  */
 export class IbBroker implements Broker {
   readonly connection: IbConnection;
@@ -119,8 +121,7 @@ export class IbBroker implements Broker {
   private generation = 0;
   private readonly warningListeners = new Set<(w: IbSyncWarning) => void>();
   private adoption: Adoption | undefined;
-  /** Orders found lost after a reconnect (sent, never received by TWS); never re-sent. */
-  lostOrders = 0;
+  private lost = 0;
 
   /** @param options validated with `IbBrokerOptionsSchema` (throws a ZodError naming the bad field) */
   constructor(options: IbBrokerOptions = {}, deps: IbBrokerDeps = {}) {
@@ -176,6 +177,11 @@ export class IbBroker implements Broker {
       if (this.ownsConnection) await this.connection.close();
       throw e;
     }
+  }
+
+  /** Orders found lost after a reconnect (accepted, written to a dead connection, never received by TWS); never re-sent. */
+  get lostOrders(): number {
+    return this.lost;
   }
 
   /** What `start` took over from TWS and what it left alone; undefined before `start` finished. */
@@ -482,7 +488,7 @@ export class IbBroker implements Broker {
 
   private markLost(live: LiveOrder): void {
     const reason = `IB_ORDER_LOST: TWS has no record of order ${live.orderId} (orderRef ${live.clientOrderId}) after the reconnect: it was written to a connection that had already died; it is not sent again`;
-    this.lostOrders++;
+    this.lost++;
     this.finish(live, "REJECTED", reason, true);
     this.warn({ code: "IB_ORDER_LOST", message: reason });
   }
