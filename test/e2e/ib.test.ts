@@ -184,6 +184,21 @@ describe("tradeplan run (installed): a failed IBKR start exits 2 within the conn
     expect(errorLine(r)).toContain("fix: start TWS or IB Gateway, or make port its API socket port");
   });
 
+  it("TWS answers the handshake but never finishes reporting the account", async () => {
+    const tws = await startFakeTws();
+    cleanups.push(() => tws.close());
+    tws.sendPositionEnd = false;
+    const { r, connectingToExitMs } = await failedStart(ibConfig({ port: tws.port }));
+    expect(r.signal, "the process had to be killed: it hung").toBeNull();
+    expect(r.code, r.stderr).toBe(2);
+    expect(errorLine(r)).toMatch(
+      /^error: IB_SYNC_TIMEOUT: TWS did not finish sending positions and open orders within 10000 ms \(no positionEnd\).* \(broker\.ib in ib\.yaml\); fix: \S/,
+    );
+    // The broker's sync timeout (10 s) plus one second: the open connection does not keep the process alive.
+    expect(connectingToExitMs).toBeLessThan(10_000 + 1_000);
+    await tws.waitForNoConnections();
+  });
+
   it("the host is unknown", async () => {
     const { r, connectingToExitMs } = await failedStart(ibConfig({ host: "no-such-host.invalid" }));
     expectCleanFailure(r, connectingToExitMs, /^error: IB_CONNECT_FAILED: the host no-such-host\.invalid is unknown /);

@@ -169,7 +169,10 @@ export class IbBroker implements Broker {
       if (snapshot.badMessages > 0) {
         throw new IbError(
           "IB_SYNC_INCOMPLETE",
-          `${snapshot.badMessages} position/open-order message(s) from TWS failed validation (see the bad_message events); the account state is unknown, so nothing is traded`,
+          `${snapshot.badMessages} position/open-order message(s) from TWS failed validation; the account state is unknown, so nothing is traded`,
+          {
+            fix: "the bad_message lines above name the field TWS sent; start again once TWS reports the account cleanly",
+          },
         );
       }
       this.adopt(planAdoption(snapshot, this.tradingAccount()));

@@ -120,6 +120,7 @@ export function loadTwsAccount(connection: IbConnection, clock: Clock, timeoutMs
         new IbError(
           "IB_SYNC_TIMEOUT",
           `TWS did not finish sending positions and open orders within ${timeoutMs} ms (no ${missing}); the account state is unknown, so nothing is traded`,
+          { fix: "make sure TWS or IB Gateway is logged in and not waiting on a dialog, then start again" },
         ),
       );
     });
