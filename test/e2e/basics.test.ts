@@ -30,6 +30,19 @@ describe("the installed tradeplan", () => {
     expect(bad.stdout).toContain("help: did you mean `breakout`?");
   });
 
+  it("`tradeplan init demo && cd demo && tradeplan test` works, and init's next steps name the installed command", async () => {
+    const init = await tradeplan(["init", "demo"], { cwd: dir });
+    expect(init.code, init.stderr).toBe(0);
+    expect(init.stdout).toContain(
+      "next: cd demo && tradeplan check plans && tradeplan fmt --check plans && tradeplan test plans\n",
+    );
+    const project = join(dir, "demo");
+    for (const args of [["check", "plans"], ["fmt", "--check", "plans"], ["test"]]) {
+      const r = await tradeplan(args, { cwd: project });
+      expect(r.code, `${args.join(" ")}: ${r.stdout}${r.stderr}`).toBe(0);
+    }
+  });
+
   it("runs the demo with no repository around it", async () => {
     const r = await tradeplan(["demo", "--report", "demo.html"], { cwd: dir });
     expect(r.code, r.stderr).toBe(0);

@@ -1,3 +1,4 @@
+import { existsSync, rmSync } from "node:fs";
 import { rename, rm } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import type { CompiledPlan } from "@tradeplan/dsl";
@@ -36,6 +37,8 @@ import {
 } from "@tradeplan/runtime";
 import { type Command, Option } from "commander";
 import { z } from "zod";
+import { createRunConsole, LOG_FORMATS, type LogFormat, type RunConsole } from "../console/run-console.js";
+import { renderRunSummary } from "../console/summary.js";
 import { describeFsError, EXIT, UsageError } from "../errors.js";
 import type { CliIO } from "../io.js";
 import type { CommandRegistrar } from "../program.js";
@@ -61,6 +64,7 @@ const RunOptionsSchema = z.object({
     })
     .optional(),
   result: z.string().trim().min(1, "must name a JSON file").optional(),
+  logFormat: z.enum(LOG_FORMATS).default("auto"),
   color: z.boolean().default(true),
 });
 
@@ -79,15 +83,33 @@ function databasePath(config: TradeplanConfig, configPath: string, audit: string
 
 /**
  * The run's pino logger, per the config's `execution_logging`: `stderr` and
- * `stdout` go through the command's I/O (so tests capture them and the
- * summary alone is on stdout by default), a file path is appended to.
+ * `stdout` go through the run's console (readable lines under a status line
+ * on a terminal, JSON lines elsewhere; the summary alone is on stdout by
+ * default), a file path is appended to.
  */
-function runLogger(config: TradeplanConfig, io: CliIO, color: boolean): Logger {
-  const dest = config.execution_logging.destination;
-  const out = dest === "stdout" ? io.stdout : dest === "stderr" ? io.stderr : undefined;
+function runLogger(config: TradeplanConfig, console: RunConsole | undefined): Logger {
   return createLogger(config.execution_logging, {
     base: null,
-    ...(out ? { stream: { write: (line: string) => out.write(line) }, isTTY: io.isTTY, color } : {}),
+    // The console has made the lines readable already where they should be.
+    ...(console ? { stream: console.stream, format: "json" as const } : {}),
+  });
+}
+
+/** The console of a run whose log goes to the command's stderr or stdout (none for a log file). */
+function runConsole(
+  config: TradeplanConfig,
+  io: CliIO,
+  options: { logFormat: LogFormat; color: boolean },
+  zone: string,
+): RunConsole | undefined {
+  const dest = config.execution_logging.destination;
+  if (dest !== "stderr" && dest !== "stdout") return undefined;
+  return createRunConsole(io, {
+    format: options.logFormat,
+    structured: config.execution_logging.structured,
+    destination: dest,
+    zone,
+    color: options.color,
   });
 }
 
@@ -130,19 +152,20 @@ export async function runLiveCommand(
     if (e instanceof ConfigError) throw new UsageError(e.message);
     throw e;
   }
-  let logger: Logger;
-  try {
-    logger = runLogger(config, io, color);
-  } catch (e) {
-    throw new UsageError(e instanceof Error ? e.message : String(e));
-  }
-  const log = sessionLog(logger);
   const plans: CompiledPlan[] = [];
   for (const p of planPaths) {
     const compiled = await compilePlanFile(p, undefined, io, color);
     if (!compiled) return EXIT.problems;
     plans.push(compiled.plan);
   }
+  const screen = runConsole(config, io, { logFormat: options.logFormat, color }, plans[0]?.timezone ?? "UTC");
+  let logger: Logger;
+  try {
+    logger = runLogger(config, screen);
+  } catch (e) {
+    throw new UsageError(e instanceof Error ? e.message : String(e));
+  }
+  const log = sessionLog(logger);
   const feedKind = options.feed ?? config.feed.type;
   const brokerKind = options.broker ?? config.broker.type;
   if (options.speed !== undefined) config = withSpeed(config, feedKind, options.speed);
@@ -164,6 +187,9 @@ export async function runLiveCommand(
   // Stopped in `finally` whether or not the start got that far: their timers must not keep a failed start alive.
   let stopGuard: (() => void) | undefined;
   let stopSession: (() => Promise<void>) | undefined;
+  // A failed start leaves nothing half-written: a database this run created is removed again.
+  const newDatabase = !existsSync(dbPath);
+  let started = false;
   try {
     store = new StateStore(dbPath);
     journal = new AuditJournal(store.db, {
@@ -255,7 +281,22 @@ export async function runLiveCommand(
     stopBroker = () => brokerSetup.stop();
     await session.start();
     setup.startClock?.();
+    started = true;
     log("info", `session ${session.state}: ${session.reason}`);
+    screen?.watch(() => {
+      const counters = session.engines.map((e) => e.engine.counters);
+      const account = broker.account();
+      return {
+        state: session.state,
+        marketTime: setup.clock.now(),
+        bars: session.stats.barsIn,
+        rejectedBars: session.stats.barsRejected,
+        signals: counters.reduce((n, c) => n + c.signals, 0),
+        orders: counters.reduce((n, c) => n + c.orders, 0),
+        pnl: account.realizedPnl + account.unrealizedPnl,
+        breaker: guard ? (guard.status?.() ?? "on") : "off",
+      };
+    });
     // Retention: audit records older than execution_logging.retention_days are pruned at start and daily;
     // the prune record keeps what remains verifiable (docs/audit.md).
     const prune = (): void => {
@@ -285,18 +326,19 @@ export async function runLiveCommand(
         log("info", `result written to ${displayPath(resultPath, io.cwd)}`);
       } else log("error", `the run failed: no result written to ${displayPath(resultPath, io.cwd)}`);
     }
+    screen?.close();
     const positions = broker.positions();
-    io.stdout.write(
-      `${JSON.stringify({
-        state: session.state,
-        reason: session.reason,
-        stats: session.stats,
-        rejectedByReason: rejectedByReason(setup.rejectedRows, session.validator.summary()),
-        engines: session.engines.map((e) => ({ plan: e.plan.name, ...e.engine.counters })),
-        positions: positions.map((p) => ({ symbol: p.symbol, quantity: p.quantity, avgPrice: p.avgPrice })),
-        account: broker.account(),
-      })}\n`,
-    );
+    const summary = {
+      stopped: why,
+      state: session.state,
+      reason: session.reason,
+      stats: session.stats,
+      rejectedByReason: rejectedByReason(setup.rejectedRows, session.validator.summary()),
+      engines: session.engines.map((e) => ({ plan: e.plan.name, ...e.engine.counters })),
+      positions: positions.map((p) => ({ symbol: p.symbol, quantity: p.quantity, avgPrice: p.avgPrice })),
+      account: broker.account(),
+    };
+    io.stdout.write(io.isTTY ? renderRunSummary(summary) : `${JSON.stringify(summary)}\n`);
     return failure === undefined ? EXIT.ok : EXIT.problems;
   } catch (e) {
     if (e instanceof LiveError || e instanceof StateError || e instanceof CsvFormatError)
@@ -307,6 +349,7 @@ export async function runLiveCommand(
       throw new UsageError(e instanceof Error ? e.message : String(e));
     throw e;
   } finally {
+    screen?.close();
     if (pruneTimer) clearInterval(pruneTimer);
     await stopSession?.().catch(() => undefined);
     stopGuard?.();
@@ -317,9 +360,15 @@ export async function runLiveCommand(
       journal?.close();
     } finally {
       store?.close();
+      if (newDatabase && !started) removeDatabase(dbPath);
       logger.flush();
     }
   }
+}
+
+/** Removes an SQLite database and its side files (WAL, shared memory, rollback journal). */
+function removeDatabase(path: string): void {
+  for (const suffix of ["", "-wal", "-shm", "-journal"]) rmSync(`${path}${suffix}`, { force: true });
 }
 
 /**
@@ -396,6 +445,14 @@ export const registerRun: CommandRegistrar = (program: Command, ctx) => {
     )
     .option("--result <file>", "write the backtest result document (as backtest --format json) here at the end")
     .option("--metrics-port <port>", "serve Prometheus metrics on this loopback port (0: any free port)")
+    .addOption(
+      new Option(
+        "--log-format <format>",
+        "readable lines with a status line, or JSON lines (auto: readable on a terminal)",
+      )
+        .choices(LOG_FORMATS)
+        .default("auto"),
+    )
     .option("--no-color", "never color the diagnostics")
     .action(async (plans: string[], opts: RunCommandOptions) => {
       const abort = new AbortController();

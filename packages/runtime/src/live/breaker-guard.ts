@@ -51,5 +51,6 @@ export function breakerGuard(breaker: CircuitBreaker, expectation?: DataExpectat
       off?.();
       breaker.dispose();
     },
+    status: () => breaker.state.replace("_", "-"),
   };
 }
