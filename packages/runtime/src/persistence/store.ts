@@ -140,7 +140,12 @@ export class StateStore {
    * are told when it rolls back, so what they keep in memory stays in step.
    */
   transaction<T>(fn: () => T): T {
-    return runTransaction(this.db, fn);
+    try {
+      return runTransaction(this.db, fn);
+    } catch (e) {
+      // SQLite's own failures (a disk full at COMMIT) name no file; what `fn` threw passes through as it was.
+      throw isSqliteError(e) ? toStateError(e, "committing a transaction", this.label) : e;
+    }
   }
 
   /** Whether a state was ever saved. */
@@ -270,7 +275,7 @@ export class StateStore {
   /** Replaces the saved state with `state` in one transaction. */
   save(state: SessionState): void {
     try {
-      this.transaction(() => this.write(state));
+      runTransaction(this.db, () => this.write(state));
     } catch (e) {
       // The ids written in the failed transaction were rolled back with it.
       this.savedIds = undefined;
@@ -359,6 +364,11 @@ export class StateStore {
       )
       .run(key, value);
   }
+}
+
+function isSqliteError(e: unknown): boolean {
+  const code = (e as { code?: unknown } | undefined)?.code;
+  return typeof code === "string" && code.startsWith("SQLITE_");
 }
 
 function describe(e: unknown): string {

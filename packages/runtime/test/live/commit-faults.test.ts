@@ -283,6 +283,8 @@ describe("a batch whose commit fails leaves the journal in step with the disk", 
     advanceUntilHalted(run, START + 20 * 60_000);
     expect(run.session.state).toBe("HALTED");
     expect(String(run.session.error)).toMatch(/full/i);
+    // Wherever it struck (the journal's write, the state save, the COMMIT), the error names the file.
+    expect(String(run.session.error)).toContain(file);
     // The operator frees space; the journal's last writes (the failed batch, the session's own records) now succeed.
     rmSync(filler);
     expect(await shutDown(run)).toEqual([]);
