@@ -2,15 +2,13 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { registerBacktest } from "../packages/cli/src/commands/backtest.js";
-import { registerDemo } from "../packages/cli/src/commands/demo.js";
 import { run } from "../packages/cli/src/program.js";
 import { captureIO } from "../packages/cli/test/helpers.js";
 
 function harness(cwd: string, isTTY = false) {
   const c = captureIO(cwd, { isTTY });
   return {
-    run: (...argv: string[]) => run(argv, c.io, [registerBacktest, registerDemo]),
+    run: (...argv: string[]) => run(argv, c.io),
     get out() {
       return c.out();
     },

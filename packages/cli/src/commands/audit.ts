@@ -13,17 +13,15 @@ import {
   type VerifyReport,
   verifyJournal,
 } from "@tradeplan/runtime";
-import { type Command, Option } from "commander";
 import { z } from "zod";
 import { describeFsError, EXIT, UsageError } from "../errors.js";
 import type { CliIO } from "../io.js";
-import type { CommandRegistrar } from "../program.js";
 import { sanitize } from "../render/text.js";
 import { displayPath } from "../source.js";
+import { DEFAULT_AUDIT_DB } from "./choices.js";
 import { parseOptions } from "./shared.js";
 
-/** The journal used when no DB argument is given (overridden by `TRADEPLAN_AUDIT_DB`). */
-export const DEFAULT_AUDIT_DB = "tradeplan-audit.db";
+export { DEFAULT_AUDIT_DB };
 
 const EnvName = z
   .string()
@@ -272,46 +270,3 @@ export async function runAuditQuery(db: string | undefined, raw: AuditQueryComma
     conn.close();
   }
 }
-
-/** Registers `tradeplan audit verify|anchor|query`. */
-export const registerAudit: CommandRegistrar = (program: Command, ctx) => {
-  const audit = program
-    .command("audit")
-    .description(
-      "verify, anchor or search an audit journal (SQLite, written by `backtest --audit` and the live runtime)",
-    );
-  audit
-    .command("verify")
-    .description("recompute the hash chain; exit 1 and name the first bad record when it was tampered with")
-    .argument("[db]", `the journal file (default: $TRADEPLAN_AUDIT_DB or ${DEFAULT_AUDIT_DB})`)
-    .option("--hmac-key-env <var>", "environment variable holding the HMAC key: also checks the signed checkpoints")
-    .option("--anchor <file>", "a head printed by `audit anchor`: exit 1 if the journal was rolled back before it")
-    .addOption(new Option("--format <format>", "output format").choices(["pretty", "json"]).default("pretty"))
-    .action(async (db: string | undefined, opts: AuditVerifyCommandOptions) => {
-      ctx.setExitCode(await runAuditVerify(db, opts, ctx.io));
-    });
-  audit
-    .command("anchor")
-    .description("verify, then print the chain head as JSON to keep elsewhere (`verify --anchor` detects rollbacks)")
-    .argument("[db]", `the journal file (default: $TRADEPLAN_AUDIT_DB or ${DEFAULT_AUDIT_DB})`)
-    .option("--hmac-key-env <var>", "environment variable holding the HMAC key: verify the signatures first")
-    .action(async (db: string | undefined, opts: AuditAnchorCommandOptions) => {
-      ctx.setExitCode(await runAuditAnchor(db, opts, ctx.io));
-    });
-  audit
-    .command("query")
-    .description("list records matching every filter, newest first")
-    .argument("[db]", `the journal file (default: $TRADEPLAN_AUDIT_DB or ${DEFAULT_AUDIT_DB})`)
-    .option("--symbol <symbol>", "only this symbol")
-    .option("--rule <id>", "only this rule (r5)")
-    .option("--function <name>", "only this execution function")
-    .option("--action <action>", "only this action (ENTER_LONG, EXIT, BUY, REJECTED, ...)")
-    .option("--kind <kind>", "only this kind (evaluation, signal, suppressed, risk, order, fill, error, ...)")
-    .option("--since <time>", "bar time at or after (ISO 8601 or epoch ms)")
-    .option("--until <time>", "bar time before (ISO 8601 or epoch ms)")
-    .option("--limit <n>", "most records shown", "100")
-    .addOption(new Option("--format <format>", "output format").choices(["table", "json"]).default("table"))
-    .action(async (db: string | undefined, opts: AuditQueryCommandOptions) => {
-      ctx.setExitCode(await runAuditQuery(db, opts, ctx.io));
-    });
-};

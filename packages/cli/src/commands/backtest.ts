@@ -23,12 +23,10 @@ import {
   sessionCalendar,
   type TradeplanConfig,
 } from "@tradeplan/runtime";
-import { type Command, Option } from "commander";
 import { z } from "zod";
 import { describeFsError, EXIT, UsageError } from "../errors.js";
 import { readSource } from "../files.js";
 import type { CliIO } from "../io.js";
-import type { CommandRegistrar } from "../program.js";
 import { displayPath, type SourceFile } from "../source.js";
 import { hasErrors, parseOptions, renderPrettyAll, SymbolOption, useColor } from "./shared.js";
 
@@ -386,41 +384,3 @@ async function runAudited(
   });
   return { ...outcome, csv };
 }
-
-/** Registers `tradeplan backtest`. */
-export const registerBacktest: CommandRegistrar = (program: Command, ctx) => {
-  program
-    .command("backtest")
-    .description("run a plan over historical bars from a CSV file")
-    .argument("<plan>", "the plan file")
-    .option(
-      "--data <file>",
-      "CSV bars: Date,Time,Open,High,Low,Close,Volume / Date,Open,...,Adj Close,Volume / timestamp,open,... (default: --config's feed.replay.file)",
-    )
-    .option(
-      "--config <file>",
-      "take the paper broker, risk limits, default size and the data's layout from this tradeplan.yaml (as tradeplan run)",
-    )
-    .option("--symbol <symbol>", "the symbol the data is for (required when the plan trades several)")
-    .addOption(
-      new Option(
-        "--timestamps <which>",
-        "whether intraday rows are stamped with the bar's open or close time (default: open)",
-      ).choices(["open", "close"]),
-    )
-    .option("--tz <zone>", "IANA zone of naive times in the data (default: the plan's timezone)")
-    .addOption(new Option("--format <format>", "output format").choices(["pretty", "json"]).default("pretty"))
-    .option("--report <file>", "also write a self-contained HTML report")
-    .addOption(
-      new Option(
-        "--fill <when>",
-        "market orders fill at the next bar's open or at the decision bar's close (default: next-open)",
-      ).choices(["next-open", "close"]),
-    )
-    .option("--audit <file>", "record every decision, order and fill in this SQLite audit journal")
-    .option("--include-context", "with --audit: store each decision's bar, position and account, not only a digest")
-    .option("--no-color", "never color the diagnostics")
-    .action(async (plan: string, opts: BacktestCommandOptions) => {
-      ctx.setExitCode(await runBacktestCommand(plan, opts, ctx.io));
-    });
-};

@@ -10,9 +10,10 @@ import { renderSummary } from "../render/pretty.js";
 import { countSeverity, type FileReport } from "../render/report.js";
 import { renderSarif } from "../render/sarif.js";
 import { VERSION } from "../version.js";
+import { CHECK_FORMATS } from "./choices.js";
 import { parseOptions, renderPrettyAll, SymbolOption, useColor } from "./shared.js";
 
-export const CHECK_FORMATS = ["pretty", "json", "github", "sarif"] as const;
+export { CHECK_FORMATS };
 
 const CheckOptionsSchema = z.object({
   format: z.enum(CHECK_FORMATS).default("pretty"),

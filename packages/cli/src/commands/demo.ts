@@ -7,11 +7,9 @@ import {
   generateDemoCsv,
   sessionDailyBounds,
 } from "@tradeplan/runtime";
-import type { Command } from "commander";
 import { z } from "zod";
 import { EXIT } from "../errors.js";
 import type { CliIO } from "../io.js";
-import type { CommandRegistrar } from "../program.js";
 import { compilePlanFile, renderBacktestSummary, writeReport } from "./backtest.js";
 import { parseOptions, useColor } from "./shared.js";
 
@@ -21,7 +19,9 @@ import { parseOptions, useColor } from "./shared.js";
  * (src/commands) and as built JavaScript (dist/commands).
  */
 export const DEMO_PLAN = fileURLToPath(new URL("../../assets/demo.plan", import.meta.url));
-export const DEMO_REPORT = "tradeplan-demo-report.html";
+export { DEMO_REPORT } from "./choices.js";
+
+import { DEMO_REPORT } from "./choices.js";
 
 const DemoOptionsSchema = z.object({
   report: z.string().trim().min(1, "must name a file").default(DEMO_REPORT),
@@ -70,15 +70,3 @@ export async function runDemo(rawOptions: DemoOptions, io: CliIO): Promise<numbe
   io.stdout.write(`\nreport written to ${where} — open it in a browser\n`);
   return EXIT.ok;
 }
-
-/** Registers `tradeplan demo`. */
-export const registerDemo: CommandRegistrar = (program: Command, ctx) => {
-  program
-    .command("demo")
-    .description("backtest the bundled example plan on bundled data and write an HTML report")
-    .option("--report <file>", "where to write the report", DEMO_REPORT)
-    .option("--no-color", "never color the output")
-    .action(async (opts: DemoOptions) => {
-      ctx.setExitCode(await runDemo(opts, ctx.io));
-    });
-};

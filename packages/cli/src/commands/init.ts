@@ -5,7 +5,6 @@ import { describeFsError, EXIT, UsageError } from "../errors.js";
 import { commandPrefix } from "../invocation.js";
 import type { CliIO } from "../io.js";
 import { scaffoldFiles } from "../plantest/scaffold.js";
-import type { CommandRegistrar } from "../program.js";
 import { displayPath } from "../source.js";
 import { parseOptions } from "./shared.js";
 
@@ -59,16 +58,3 @@ export async function runInit(dir: string | undefined, rawOptions: InitOptions, 
   io.stdout.write(`\nnext: ${cd}${tp} check plans && ${tp} fmt --check plans && ${tp} test plans\n`);
   return EXIT.ok;
 }
-
-/** Registers `tradeplan init`. */
-export const registerInit: CommandRegistrar = (program, ctx) => {
-  program
-    .command("init")
-    .description("create a starter plan, its tests, a tradeplan.yaml and a CI workflow")
-    .argument("[dir]", "where to create them (default: .)")
-    .option("--name <name>", "the plan's name (default: the directory's name)")
-    .option("--force", "overwrite existing files", false)
-    .action(async (dir: string | undefined, opts: InitOptions) => {
-      ctx.setExitCode(await runInit(dir, opts, ctx.io));
-    });
-};

@@ -1,9 +1,7 @@
 import type { Readable, Writable } from "node:stream";
 import { startStdioServer } from "@tradeplan/lsp/node";
-import type { Command } from "commander";
 import { z } from "zod";
 import { UsageError } from "../errors.js";
-import type { CommandRegistrar } from "../program.js";
 import { parseOptions } from "./shared.js";
 
 const LspOptionsSchema = z.object({ stdio: z.boolean().default(false) });
@@ -22,13 +20,3 @@ export function runLsp(rawOptions: LspOptions, streams: { stdin: Readable; stdou
   }
   startStdioServer(streams.stdin, streams.stdout);
 }
-
-export const registerLsp: CommandRegistrar = (program: Command) => {
-  program
-    .command("lsp")
-    .description("run the language server for editors (LSP over stdin/stdout)")
-    .option("--stdio", "talk LSP over stdin and stdout", false)
-    .action((opts: LspOptions) => {
-      runLsp(opts, { stdin: process.stdin, stdout: process.stdout });
-    });
-};

@@ -35,15 +35,14 @@ import {
   serveMetrics,
   type TradeplanConfig,
 } from "@tradeplan/runtime";
-import { type Command, Option } from "commander";
 import { z } from "zod";
-import { createRunConsole, LOG_FORMATS, type LogFormat, type RunConsole } from "../console/run-console.js";
+import { createRunConsole, type RunConsole } from "../console/run-console.js";
 import { renderRunSummary } from "../console/summary.js";
 import { describeFsError, EXIT, UsageError } from "../errors.js";
 import type { CliIO } from "../io.js";
-import type { CommandRegistrar } from "../program.js";
 import { displayPath } from "../source.js";
 import { compilePlanFile } from "./backtest.js";
+import { LOG_FORMATS, type LogFormat } from "./choices.js";
 import { parseOptions, useColor } from "./shared.js";
 
 const DAY_MS = 86_400_000;
@@ -425,45 +424,3 @@ async function writeResult(path: string, result: BacktestResult, io: CliIO): Pro
     throw new UsageError(`cannot write the result \`${displayPath(path, io.cwd)}\`: ${describeFsError(e)}`);
   }
 }
-
-/** Registers `tradeplan run`; SIGINT and SIGTERM stop the run gracefully. */
-export const registerRun: CommandRegistrar = (program: Command, ctx) => {
-  program
-    .command("run")
-    .description("run plans live on a feed and a broker, with crash-safe state and an audit journal")
-    .argument("<plans...>", "the plan files")
-    .option("--config <file>", "the configuration file", "tradeplan.yaml")
-    .addOption(new Option("--broker <broker>", "where orders go (default: broker.type)").choices(["paper", "ib"]))
-    .addOption(
-      new Option("--feed <feed>", "where bars come from (default: feed.type)").choices(["sim", "replay", "ib"]),
-    )
-    .option("--audit <file>", "the SQLite database for the journal and the state (default: storage.database)")
-    .option("--duration <seconds>", "stop after this many seconds")
-    .option(
-      "--speed <speed>",
-      "replay or simulation speed: market time per wall-clock time, or max (default: the feed's speed)",
-    )
-    .option("--result <file>", "write the backtest result document (as backtest --format json) here at the end")
-    .option("--metrics-port <port>", "serve Prometheus metrics on this loopback port (0: any free port)")
-    .addOption(
-      new Option(
-        "--log-format <format>",
-        "readable lines with a status line, or JSON lines (auto: readable on a terminal)",
-      )
-        .choices(LOG_FORMATS)
-        .default("auto"),
-    )
-    .option("--no-color", "never color the diagnostics")
-    .action(async (plans: string[], opts: RunCommandOptions) => {
-      const abort = new AbortController();
-      const onSignal = (sig: NodeJS.Signals) => abort.abort(`${sig} received`);
-      process.once("SIGINT", onSignal);
-      process.once("SIGTERM", onSignal);
-      try {
-        ctx.setExitCode(await runLiveCommand(plans, opts, ctx.io, { signal: abort.signal }));
-      } finally {
-        process.off("SIGINT", onSignal);
-        process.off("SIGTERM", onSignal);
-      }
-    });
-};

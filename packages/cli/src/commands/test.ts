@@ -1,4 +1,3 @@
-import { Option } from "commander";
 import { z } from "zod";
 import { EXIT, UsageError } from "../errors.js";
 import type { CliIO } from "../io.js";
@@ -7,11 +6,11 @@ import { discoverTests } from "../plantest/discover.js";
 import { jsonTestReport, renderJunit } from "../plantest/render-machine.js";
 import { renderCoverage, renderSuitePretty, renderSuiteSummary } from "../plantest/render-pretty.js";
 import { countSuite, runSuite } from "../plantest/suite.js";
-import type { CommandRegistrar } from "../program.js";
 import { sanitize } from "../render/text.js";
+import { TEST_FORMATS } from "./choices.js";
 import { parseOptions, useColor } from "./shared.js";
 
-export const TEST_FORMATS = ["pretty", "json", "junit"] as const;
+export { TEST_FORMATS };
 
 const TestOptionsSchema = z.object({
   format: z.enum(TEST_FORMATS).default("pretty"),
@@ -83,19 +82,3 @@ export async function runTestCommand(
   if (counts.failed > 0 || below) return EXIT.problems;
   return EXIT.ok;
 }
-
-/** Registers `tradeplan test`. */
-export const registerTest: CommandRegistrar = (program, ctx) => {
-  program
-    .command("test")
-    .description("run the plans' test files (*.plan.test.yaml) through the engine")
-    .argument("[paths...]", "test files, plans (their sibling test files) or directories (default: .)")
-    .addOption(new Option("--format <format>", "output format").choices(TEST_FORMATS).default("pretty"))
-    .option("--coverage", "report which rules fired and which conditions were seen true and false", false)
-    .option("--min-coverage <percent>", "exit 1 when rule or condition coverage is below this percent")
-    .option("--run <name>", "only run cases whose name contains this text")
-    .option("--no-color", "never color the output")
-    .action(async (paths: string[], opts: TestCommandOptions) => {
-      ctx.setExitCode(await runTestCommand(paths, opts, ctx.io));
-    });
-};

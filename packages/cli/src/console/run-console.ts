@@ -1,12 +1,11 @@
 import { prettyStream } from "@tradeplan/runtime";
+import type { LogFormat } from "../commands/choices.js";
 import type { CliIO } from "../io.js";
 import { LocalTime } from "../render/local-time.js";
 import { formatStatus, type RunStatus } from "./status-line.js";
 import { StatusTerminal } from "./terminal.js";
 
-/** `tradeplan run --log-format`: readable lines, JSON lines, or readable on a terminal and JSON elsewhere. */
-export const LOG_FORMATS = ["auto", "json", "pretty"] as const;
-export type LogFormat = (typeof LOG_FORMATS)[number];
+export type { LogFormat };
 
 /** How often the status line is redrawn (it also follows every event line). */
 const REDRAW_MS = 250;
