@@ -1,4 +1,4 @@
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { analyze, type CompiledPlan } from "@tradeplan/dsl";
 import { describe, expect, it } from "vitest";
@@ -65,10 +65,25 @@ describe.skipIf(!existsSync(SHARED))("backtests on the shared real data (skipped
     expect(result.signals[0]?.timeframe).toBe("1d");
   });
 
-  it("says clearly when the NYSE calendar does not cover the data's years", async () => {
+  it("rows in years the NYSE calendar does not cover are bad rows with file:line; the other years run", async () => {
     const plan = compile(['plan "NVDA"', "symbol NVDA", "on 1d close above 10 enter long", ""].join("\n"));
-    await expect(
-      runBacktestCsv({ plan, file: join(SHARED, "nvda-1999-2014-1d.csv"), csv: { symbol: "NVDA" } }),
-    ).rejects.toThrow(/CALENDAR_OUT_OF_RANGE: .*1999/);
+    const file = join(SHARED, "nvda-1999-2014-1d.csv");
+    const rejected: { line: number; code: string; reason: string }[] = [];
+    const { result } = await runBacktestCsv({
+      plan,
+      file,
+      csv: { symbol: "NVDA" },
+      onReject: (r) => rejected.push(r),
+    });
+    const in1999 = readFileSync(file, "utf8")
+      .split("\n")
+      .filter((l) => l.startsWith("1999-")).length;
+    expect(in1999).toBeGreaterThan(200);
+    expect(result.rejectedByReason).toEqual({ CSV_OUT_OF_CALENDAR: in1999 });
+    expect(rejected[0]).toMatchObject({
+      code: "CSV_OUT_OF_CALENDAR",
+      reason: expect.stringMatching(/2000-2030; 1999/),
+    });
+    expect(result.bars).toBeGreaterThan(3_500);
   });
 });
