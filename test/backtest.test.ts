@@ -172,3 +172,31 @@ describe("golden backtest: trailing stop, exit and re-entry on one close, fills 
     expect(result.stats.winRate).toBe(100);
   });
 });
+
+describe("the result document reads the book: open positions are valued by the account's rule", () => {
+  const plan = compile(
+    ['plan "open"', "symbol TEST", "session regular", "on 1m close above 100 enter long size 100 shares", ""].join(
+      "\n",
+    ),
+  );
+  const closes = [99, 100.5, 101, 102];
+  const csv = `Date,Time,Open,High,Low,Close,Volume\n${closes.map((c, i) => `2024-01-02,09:3${i},${c},${c},${c},${c},500`).join("\n")}\n`;
+
+  it("nets the entry commission the position still holds, so the P&L figures add up to the equity", () => {
+    const { bars } = parseCsvText(csv, { symbol: "TEST", timezone: "America/New_York" });
+    const { result } = runBacktest(
+      { plan, broker: { fillAt: "close", commissionPerShare: 0.02, commissionMinimum: 1, slippageBps: 0 } },
+      bars,
+    );
+    // Entered at the 100.5 close, paying 100 x 0.02 = 2; marked at 102.
+    expect(result.trades).toEqual([]);
+    expect(result.openPositions).toEqual([
+      { symbol: "TEST", side: "long", quantity: 100, avgPrice: 100.5, lastPrice: 102, unrealizedPnl: 150 - 2 },
+    ]);
+    const s = result.stats;
+    expect(s.endEquity).toBeCloseTo(100_000 + 148, 9);
+    const pnl =
+      result.trades.reduce((a, t) => a + t.pnl, 0) + result.openPositions.reduce((a, p) => a + p.unrealizedPnl, 0);
+    expect(s.netPnl).toBeCloseTo(pnl, 9);
+  });
+});

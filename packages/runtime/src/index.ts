@@ -29,6 +29,7 @@ export * from "./logging/index.js";
 export * from "./metrics/index.js";
 export * from "./models.js";
 export * from "./persistence/index.js";
+export * from "./portfolio/index.js";
 export * from "./registry/index.js";
 export * from "./report/index.js";
 export * from "./risk/index.js";

@@ -82,17 +82,15 @@ export function buildResult(input: ResultInput): BacktestResult {
     rejectedByReason: collector.byReason(),
     signals: collector.signals,
     trades: trades.map((t) => tradeRecord(t, (id) => lineOf.get(id))),
-    openPositions: broker.positions().map((p) => {
-      const last = broker.mark(p.symbol) ?? p.avgPrice;
-      return {
-        symbol: p.symbol,
-        side: p.side === "short" ? "short" : "long",
-        quantity: Math.abs(p.quantity),
-        avgPrice: p.avgPrice,
-        lastPrice: last,
-        unrealizedPnl: p.quantity * (last - p.avgPrice),
-      };
-    }),
+    // Valued by the book's rule, so endEquity = startEquity + the trades' pnl + the open positions' unrealizedPnl.
+    openPositions: broker.portfolio.openPositions().map((p) => ({
+      symbol: p.symbol,
+      side: p.quantity < 0 ? "short" : "long",
+      quantity: Math.abs(p.quantity),
+      avgPrice: p.avgPrice,
+      lastPrice: p.mark,
+      unrealizedPnl: p.unrealizedPnl,
+    })),
     stats: {
       startEquity: start,
       endEquity: end,

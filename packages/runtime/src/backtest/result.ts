@@ -66,6 +66,7 @@ export interface OpenPositionRecord {
   readonly quantity: number;
   readonly avgPrice: number;
   readonly lastPrice: number;
+  /** quantity x (lastPrice - avgPrice), less the entry commission the position still holds (the account's rule). */
   readonly unrealizedPnl: number;
 }
 

@@ -1,4 +1,5 @@
-import type { AccountInfo, OrderRequest, OrderSide, PositionState } from "../models.js";
+import type { AccountInfo, OrderRequest, PositionState } from "../models.js";
+import type { Execution } from "../portfolio/portfolio.js";
 
 /**
  * An order as the engine hands it to a broker: the model's `OrderRequest`
@@ -25,35 +26,15 @@ export interface OrderAck {
   readonly reason?: string;
 }
 
-export interface Fill {
+/** An execution as a broker reports it to the engine (and the audit journal). */
+export interface Fill extends Execution {
   readonly clientOrderId: string;
-  readonly symbol: string;
-  readonly side: OrderSide;
-  readonly quantity: number;
-  readonly price: number;
-  readonly commission: number;
-  /** Epoch ms of the fill. */
-  readonly time: number;
   /** Why the fill happened when not from an engine order: a protective stop or target. */
   readonly trigger: "order" | "stop_loss" | "take_profit";
 }
 
-/** A closed (or partly closed) round trip. P&L is net of the commissions on both legs. */
-export interface Trade {
-  readonly symbol: string;
-  readonly side: "long" | "short";
-  readonly quantity: number;
-  readonly entryTime: number;
-  readonly entryPrice: number;
-  readonly exitTime: number;
-  readonly exitPrice: number;
-  readonly commission: number;
-  readonly pnl: number;
-  /** Rule id of the entry decision. */
-  readonly entryRule: string;
-  /** Rule id of the exit decision, or `stop_loss` / `take_profit`. */
-  readonly exitRule: string;
-}
+/** A closed (or partly closed) round trip, as the book (`portfolio/portfolio.ts`) records it. */
+export type { Trade } from "../portfolio/portfolio.js";
 
 export type BrokerEvent =
   | { readonly type: "fill"; readonly fill: Fill }

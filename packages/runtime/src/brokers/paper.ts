@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { utcDayKey } from "../calendar/utc-day.js";
-import { type AccountInfo, type BarData, FLAT, type OrderSide, type PositionState } from "../models.js";
+import type { AccountInfo, BarData, OrderSide, PositionState } from "../models.js";
+import { Portfolio, type PortfolioPositionState, type PortfolioState } from "../portfolio/portfolio.js";
 import type { Broker, BrokerEvent, BrokerListener, BrokerOrder, Fill, OrderAck, PriceLevel, Trade } from "./broker.js";
 
 const NonNegative = z.number().refine((v) => Number.isFinite(v) && v >= 0, "must be a finite number >= 0");
@@ -25,18 +26,10 @@ export const PaperBrokerConfigSchema = z
 export type PaperBrokerConfig = z.infer<typeof PaperBrokerConfigSchema>;
 export type PaperBrokerOptions = z.input<typeof PaperBrokerConfigSchema>;
 
-interface OpenLot {
-  /** Signed quantity. */
-  qty: number;
-  avgPrice: number;
-  entryTime: number;
-  /** Entry commission not yet attributed to a closed trade. */
-  entryCommission: number;
-  entryRule: string;
-  openedAt: number;
-  entryClose: number;
-  stop?: number;
-  target?: number;
+/** The protective exits the simulated exchange holds for a position (resolved to prices at the entry fill). */
+interface Protection {
+  readonly stop: number | undefined;
+  readonly target: number | undefined;
 }
 
 interface Working {
@@ -44,27 +37,20 @@ interface Working {
 }
 
 /** One open position of a {@link PaperBroker} as saved (see {@link PaperBroker.exportState}). */
-export interface PaperLotState {
-  readonly symbol: string;
-  readonly qty: number;
-  readonly avgPrice: number;
-  readonly entryTime: number;
-  readonly entryCommission: number;
-  readonly entryRule: string;
+export interface PaperLotState extends PortfolioPositionState {
+  /** Every paper position comes from a decision. */
   readonly openedAt: number;
   readonly entryClose: number;
   readonly stop: number | null;
   readonly target: number | null;
 }
 
-/** Everything a {@link PaperBroker} needs to carry on after a restart (not the trade and fill history). */
-export interface PaperBrokerState {
-  readonly cash: number;
-  readonly realized: number;
-  readonly dailyRealized: number;
-  readonly day: string | null;
+/**
+ * Everything a {@link PaperBroker} needs to carry on after a restart (not the trade and fill history): the
+ * book's state, its positions with their stops and targets, and what the exchange holds.
+ */
+export interface PaperBrokerState extends Omit<PortfolioState, "positions"> {
   readonly lots: readonly PaperLotState[];
-  readonly marks: readonly { readonly symbol: string; readonly price: number }[];
   /** Working orders, in the order they were accepted. */
   readonly working: readonly BrokerOrder[];
   /** Every client order id ever placed: a restart must answer DUPLICATE to them too. */
@@ -72,33 +58,27 @@ export interface PaperBrokerState {
 }
 
 /**
- * A deterministic simulated broker for backtests and the demo. Feed it every
- * base bar with `onBar` (before the engine sees that bar's closes): working
- * market orders fill at that bar's open, protective stops and targets are
- * checked against its range, and positions are marked at its close.
+ * A deterministic simulated broker for backtests and the demo: a simulated
+ * exchange in front of the book. Feed it every base bar with `onBar` (before
+ * the engine sees that bar's closes): working market orders fill at that
+ * bar's open, protective stops and targets are checked against its range,
+ * and positions are marked at its close.
  *
- * Accounting: cash moves with every fill and commission; equity = cash +
- * sum(position x last price); realized P&L is the sum of closed trades' P&L
- * (commissions of both legs included); unrealized P&L is the open
- * positions' mark-to-market gain less their entry commissions, so that
- * equity = initial cash + realized + unrealized.
+ * The exchange part (order matching, slippage, commissions charged, working
+ * orders, stops and targets) only produces fills; every fill goes to
+ * {@link portfolio}, the same book the IB adapter feeds, which holds
+ * positions, cash and P&L (its booking rules are on {@link Portfolio}).
  */
 export class PaperBroker implements Broker {
   readonly config: PaperBrokerConfig;
-  private readonly lots = new Map<string, OpenLot>();
-  private readonly marks = new Map<string, number>();
+  /** The book: positions, cash, realized and unrealized P&L, commissions, marks. */
+  readonly portfolio: Portfolio;
+  private readonly protection = new Map<string, Protection>();
   private readonly working = new Map<string, Working>();
   private readonly seen = new Set<string>();
   private readonly listeners = new Set<BrokerListener>();
   private readonly tradeList: Trade[] = [];
   private readonly fillList: Fill[] = [];
-  private cash: number;
-  private realized = 0;
-  private dailyRealized = 0;
-  private day: string | undefined;
-  /** Frozen snapshots handed out until something changes them (contexts freeze what they hold; reusing avoids re-freezing per bar). */
-  private readonly positionCache = new Map<string, PositionState>();
-  private accountCache: AccountInfo | undefined;
 
   /**
    * @param options settings, validated with `PaperBrokerConfigSchema` (throws a ZodError naming the bad field)
@@ -109,7 +89,7 @@ export class PaperBroker implements Broker {
     private readonly dayKey: (time: number) => string = utcDayKey(),
   ) {
     this.config = PaperBrokerConfigSchema.parse(options);
-    this.cash = this.config.initialCash;
+    this.portfolio = new Portfolio(this.config.initialCash);
   }
 
   onEvent(listener: BrokerListener): () => void {
@@ -156,32 +136,16 @@ export class PaperBroker implements Broker {
   }
 
   position(symbol: string): PositionState {
-    const hit = this.positionCache.get(symbol);
-    if (hit) return hit;
-    const lot = this.lots.get(symbol);
-    const p: PositionState = Object.freeze(
-      lot
-        ? {
-            symbol,
-            side: lot.qty > 0 ? "long" : "short",
-            quantity: lot.qty,
-            avgPrice: lot.avgPrice,
-            openedAt: lot.openedAt,
-            entryClose: lot.entryClose,
-          }
-        : FLAT(symbol),
-    );
-    this.positionCache.set(symbol, p);
-    return p;
+    return this.portfolio.position(symbol);
   }
 
   /** Whether any position is open. */
   hasPositions(): boolean {
-    return this.lots.size > 0;
+    return this.portfolio.hasPositions();
   }
 
   positions(): PositionState[] {
-    return [...this.lots.keys()].sort().map((s) => this.position(s));
+    return this.portfolio.positions();
   }
 
   openOrders(symbol?: string): readonly BrokerOrder[] {
@@ -191,22 +155,7 @@ export class PaperBroker implements Broker {
   }
 
   account(): AccountInfo {
-    if (this.accountCache) return this.accountCache;
-    let value = 0;
-    let unrealized = 0;
-    for (const [symbol, lot] of this.lots) {
-      const mark = this.marks.get(symbol) ?? lot.avgPrice;
-      value += lot.qty * mark;
-      unrealized += lot.qty * (mark - lot.avgPrice) - lot.entryCommission;
-    }
-    this.accountCache = Object.freeze({
-      cash: this.cash,
-      equity: this.cash + value,
-      realizedPnl: this.realized,
-      unrealizedPnl: unrealized,
-      dailyRealizedPnl: this.dailyRealized,
-    });
-    return this.accountCache;
+    return this.portfolio.account();
   }
 
   /** Closed round trips, in the order they closed. */
@@ -220,29 +169,34 @@ export class PaperBroker implements Broker {
 
   /** The last price seen for a symbol. */
   mark(symbol: string): number | undefined {
-    return this.marks.get(symbol);
+    return this.portfolio.markOf(symbol);
   }
 
-  /** A copy of the broker's state, for the state store. */
+  /** A copy of the broker's state, for the state store: the book, with each position's stop and target. */
   exportState(): PaperBrokerState {
+    const book = this.portfolio.exportState();
     return {
-      cash: this.cash,
-      realized: this.realized,
-      dailyRealized: this.dailyRealized,
-      day: this.day ?? null,
-      lots: [...this.lots].map(([symbol, l]) => ({
-        symbol,
-        qty: l.qty,
-        avgPrice: l.avgPrice,
-        entryTime: l.entryTime,
-        entryCommission: l.entryCommission,
-        entryRule: l.entryRule,
-        openedAt: l.openedAt,
-        entryClose: l.entryClose,
-        stop: l.stop ?? null,
-        target: l.target ?? null,
-      })),
-      marks: [...this.marks].map(([symbol, price]) => ({ symbol, price })),
+      cash: book.cash,
+      realized: book.realized,
+      dailyRealized: book.dailyRealized,
+      commissions: book.commissions,
+      day: book.day,
+      lots: book.positions.map((p) => {
+        const guard = this.protection.get(p.symbol);
+        return {
+          symbol: p.symbol,
+          qty: p.qty,
+          avgPrice: p.avgPrice,
+          entryTime: p.entryTime,
+          entryCommission: p.entryCommission,
+          entryRule: p.entryRule,
+          openedAt: decided(p, p.openedAt),
+          entryClose: decided(p, p.entryClose),
+          stop: guard?.stop ?? null,
+          target: guard?.target ?? null,
+        };
+      }),
+      marks: book.marks,
       working: [...this.working.values()].map((w) => w.order),
       seen: [...this.seen],
     };
@@ -250,13 +204,14 @@ export class PaperBroker implements Broker {
 
   /** Replaces the broker's state with a saved one (validated by the caller); listeners are kept. */
   importState(s: PaperBrokerState): void {
-    this.cash = s.cash;
-    this.realized = s.realized;
-    this.dailyRealized = s.dailyRealized;
-    this.day = s.day ?? undefined;
-    this.lots.clear();
-    for (const l of s.lots) {
-      const lot: OpenLot = {
+    this.portfolio.importState({
+      cash: s.cash,
+      realized: s.realized,
+      dailyRealized: s.dailyRealized,
+      commissions: s.commissions,
+      day: s.day,
+      positions: s.lots.map((l) => ({
+        symbol: l.symbol,
         qty: l.qty,
         avgPrice: l.avgPrice,
         entryTime: l.entryTime,
@@ -264,19 +219,19 @@ export class PaperBroker implements Broker {
         entryRule: l.entryRule,
         openedAt: l.openedAt,
         entryClose: l.entryClose,
-      };
-      if (l.stop !== null) lot.stop = l.stop;
-      if (l.target !== null) lot.target = l.target;
-      this.lots.set(l.symbol, lot);
+      })),
+      marks: s.marks,
+    });
+    this.protection.clear();
+    for (const l of s.lots) {
+      if (l.stop !== null || l.target !== null) {
+        this.protection.set(l.symbol, { stop: l.stop ?? undefined, target: l.target ?? undefined });
+      }
     }
-    this.marks.clear();
-    for (const m of s.marks) this.marks.set(m.symbol, m.price);
     this.working.clear();
     for (const order of s.working) this.working.set(order.clientOrderId, { order });
     this.seen.clear();
     for (const id of s.seen) this.seen.add(id);
-    this.positionCache.clear();
-    this.accountCache = undefined;
   }
 
   /**
@@ -285,7 +240,7 @@ export class PaperBroker implements Broker {
    * exits against the bar's range, then marks the position at the close.
    */
   onBar(bar: BarData): void {
-    this.rollDay(bar.time);
+    this.portfolio.startDay(this.dayKey(bar.time));
     // Copied before the loop because executing deletes; most bars find no working order, so no copy then.
     if (this.working.size > 0)
       for (const [id, w] of [...this.working]) {
@@ -294,37 +249,29 @@ export class PaperBroker implements Broker {
         this.execute(w.order, bar.open, bar.time, "order");
       }
     this.checkProtection(bar);
-    this.setMark(bar.symbol, bar.close);
-  }
-
-  private setMark(symbol: string, price: number): void {
-    const mark = this.marks.get(symbol);
-    // Undefined tested apart (a symbol's first bar), so the equality below only ever sees numbers.
-    if (mark !== undefined && mark === price) return;
-    this.marks.set(symbol, price);
-    // A mark moves equity only while a position in that symbol is open.
-    if (this.lots.has(symbol)) this.accountCache = undefined;
+    this.portfolio.setMark(bar.symbol, bar.close);
   }
 
   private checkProtection(bar: BarData): void {
-    const lot = this.lots.get(bar.symbol);
-    if (!lot || (lot.stop === undefined && lot.target === undefined)) return;
-    const long = lot.qty > 0;
+    const guard = this.protection.get(bar.symbol);
+    if (guard === undefined) return;
+    const held = this.portfolio.quantity(bar.symbol);
+    const long = held > 0;
     const side: OrderSide = long ? "SELL" : "BUY";
-    const qty = Math.abs(lot.qty);
+    const qty = Math.abs(held);
     const stopHit =
-      lot.stop !== undefined && (long ? bar.low <= lot.stop : bar.high >= lot.stop)
+      guard.stop !== undefined && (long ? bar.low <= guard.stop : bar.high >= guard.stop)
         ? long
-          ? Math.min(bar.open, lot.stop)
-          : Math.max(bar.open, lot.stop)
+          ? Math.min(bar.open, guard.stop)
+          : Math.max(bar.open, guard.stop)
         : undefined;
     // When one bar touches both levels the order inside the bar is unknown; assume the stop (the worse case).
     if (stopHit !== undefined) {
       this.fillProtective(bar, side, qty, this.slip(side, stopHit), "stop_loss");
       return;
     }
-    if (lot.target !== undefined && (long ? bar.high >= lot.target : bar.low <= lot.target)) {
-      const price = long ? Math.max(bar.open, lot.target) : Math.min(bar.open, lot.target);
+    if (guard.target !== undefined && (long ? bar.high >= guard.target : bar.low <= guard.target)) {
+      const price = long ? Math.max(bar.open, guard.target) : Math.min(bar.open, guard.target);
       this.fillProtective(bar, side, qty, price, "take_profit");
     }
   }
@@ -371,6 +318,7 @@ export class PaperBroker implements Broker {
     this.emit({ type: "status", clientOrderId: order.clientOrderId, status: "FILLED" });
   }
 
+  /** Books a fill the exchange produced, then keeps the position's protective exits in step with it. */
   private applyFill(
     fill: Fill,
     rule: string,
@@ -378,70 +326,19 @@ export class PaperBroker implements Broker {
     decidedAt: number,
     order: BrokerOrder | undefined,
   ): void {
-    this.rollDay(fill.time);
-    const sign = fill.side === "BUY" ? 1 : -1;
-    this.cash -= sign * fill.quantity * fill.price + fill.commission;
+    const booked = this.portfolio.apply({ ...fill, day: this.dayKey(fill.time), rule, decidedAt, refPrice });
     this.fillList.push(fill);
-    let remaining = fill.quantity;
-    let lot = this.lots.get(fill.symbol);
-    if (lot && Math.sign(lot.qty) !== sign) {
-      const closeQty = Math.min(remaining, Math.abs(lot.qty));
-      const portion = closeQty / Math.abs(lot.qty);
-      const entryComm = lot.entryCommission * portion;
-      const exitComm = fill.commission * (closeQty / fill.quantity);
-      const dir = lot.qty > 0 ? 1 : -1;
-      const pnl = closeQty * (fill.price - lot.avgPrice) * dir - entryComm - exitComm;
-      this.tradeList.push({
-        symbol: fill.symbol,
-        side: dir > 0 ? "long" : "short",
-        quantity: closeQty,
-        entryTime: lot.entryTime,
-        entryPrice: lot.avgPrice,
-        exitTime: fill.time,
-        exitPrice: fill.price,
-        commission: entryComm + exitComm,
-        pnl,
-        entryRule: lot.entryRule,
-        exitRule: rule,
-      });
-      this.realized += pnl;
-      this.dailyRealized += pnl;
-      lot.entryCommission -= entryComm;
-      lot.qty -= dir * closeQty;
-      remaining -= closeQty;
-      if (lot.qty === 0) {
-        this.lots.delete(fill.symbol);
-        lot = undefined;
-      }
+    if (booked.trade) this.tradeList.push(booked.trade);
+    const held = this.portfolio.quantity(fill.symbol);
+    if (held === 0) this.protection.delete(fill.symbol);
+    else if (order && booked.opened > 0) {
+      // An entry (or the part of a reversal past zero) brings its own stop and target, measured from this fill.
+      const long = held > 0;
+      const stop = level(order.stopLoss, fill.price, long ? -1 : 1);
+      const target = level(order.takeProfit, fill.price, long ? 1 : -1);
+      if (stop === undefined && target === undefined) this.protection.delete(fill.symbol);
+      else this.protection.set(fill.symbol, { stop, target });
     }
-    if (remaining > 0) {
-      const comm = fill.commission * (remaining / fill.quantity);
-      if (lot) {
-        const total = Math.abs(lot.qty) + remaining;
-        lot.avgPrice = (Math.abs(lot.qty) * lot.avgPrice + remaining * fill.price) / total;
-        lot.qty += sign * remaining;
-        lot.entryCommission += comm;
-      } else {
-        lot = {
-          qty: sign * remaining,
-          avgPrice: fill.price,
-          entryTime: fill.time,
-          entryCommission: comm,
-          entryRule: rule,
-          openedAt: decidedAt,
-          entryClose: refPrice,
-        };
-        this.lots.set(fill.symbol, lot);
-      }
-      if (order) {
-        const long = lot.qty > 0;
-        lot.stop = level(order.stopLoss, fill.price, long ? -1 : 1);
-        lot.target = level(order.takeProfit, fill.price, long ? 1 : -1);
-      }
-    }
-    if (!this.marks.has(fill.symbol)) this.marks.set(fill.symbol, fill.price);
-    this.positionCache.delete(fill.symbol);
-    this.accountCache = undefined;
     this.emit({ type: "fill", fill });
   }
 
@@ -465,18 +362,18 @@ export class PaperBroker implements Broker {
     return side === "BUY" ? price * (1 + f) : price * (1 - f);
   }
 
-  private rollDay(time: number): void {
-    const d = this.dayKey(time);
-    if (d !== this.day) {
-      this.day = d;
-      this.dailyRealized = 0;
-      this.accountCache = undefined;
-    }
-  }
-
   private emit(e: BrokerEvent): void {
     for (const l of this.listeners) l(e);
   }
+}
+
+/**
+ * The opening decision of a paper position: every fill the paper broker books carries one, so only a state
+ * that was not written by a paper broker lacks it.
+ */
+function decided(p: PortfolioPositionState, v: number | null): number {
+  if (v === null) throw new Error(`paper broker: the position in ${p.symbol} has no opening decision`);
+  return v;
 }
 
 /** Resolves a stop/target to a price; `dir` +1 places a percent above the fill, -1 below. */

@@ -9,9 +9,11 @@ import type {
   OrderAck,
   PriceLevel,
 } from "../brokers/broker.js";
+import { utcDayKey } from "../calendar/utc-day.js";
 import type { Clock } from "../clock/clock.js";
 import { RealClock } from "../clock/real-clock.js";
 import type { AccountInfo, OrderSide, PositionState } from "../models.js";
+import { Portfolio } from "../portfolio/portfolio.js";
 import { type AdoptedOrder, type Adoption, type IbSyncWarning, planAdoption } from "./adopt.js";
 import { IbConnection, type IbConnectionEvent } from "./connection.js";
 import { StockContractOptionsSchema, stockContract } from "./contract.js";
@@ -20,7 +22,6 @@ import { IbError } from "./errors.js";
 import type { IncomingArgs } from "./messages.js";
 import { IbConnectionOptionsSchema } from "./options.js";
 import { loadTwsOrders, orderFate, type TwsOrderBook } from "./order-book.js";
-import { PositionBook } from "./positions.js";
 import { loadTwsAccount } from "./sync.js";
 
 /** Settings of {@link IbBroker}. */
@@ -76,6 +77,8 @@ interface LiveOrder {
 
 interface PendingExec {
   readonly live: LiveOrder;
+  /** What TWS says was done (BOT / SLD). */
+  readonly side: OrderSide;
   readonly shares: number;
   readonly price: number;
   readonly time: number;
@@ -102,7 +105,12 @@ export class IbBroker implements Broker {
   readonly connection: IbConnection;
   private readonly options: z.infer<typeof IbBrokerOptionsSchema>;
   private readonly clock: Clock;
-  private readonly book: PositionBook;
+  private readonly dayKey: (time: number) => string;
+  /**
+   * The book, the one the paper broker keeps too: an execution is booked with its commission when TWS's
+   * commission report for it arrives (see `report`).
+   */
+  readonly portfolio: Portfolio;
   private readonly listeners = new Set<BrokerListener>();
   private readonly byClientId = new Map<string, LiveOrder>();
   private readonly byOrderId = new Map<number, LiveOrder>();
@@ -135,10 +143,8 @@ export class IbBroker implements Broker {
         ...(deps.random ? { random: deps.random } : {}),
         ...(deps.setting ? { setting: deps.setting } : {}),
       });
-    this.book = new PositionBook(
-      this.options.initialCash,
-      deps.dayKey ?? ((t) => new Date(t).toISOString().slice(0, 10)),
-    );
+    this.dayKey = deps.dayKey ?? utcDayKey();
+    this.portfolio = new Portfolio(this.options.initialCash);
     this.unsubscribers.push(
       this.connection.onEvent((e) => this.onConnectionEvent(e)),
       this.connection.on("orderStatus", (a) => this.onOrderStatus(a)),
@@ -283,11 +289,11 @@ export class IbBroker implements Broker {
   }
 
   position(symbol: string): PositionState {
-    return this.book.position(symbol);
+    return this.portfolio.position(symbol);
   }
 
   positions(): PositionState[] {
-    return this.book.symbols().map((s) => this.book.position(s));
+    return this.portfolio.positions();
   }
 
   openOrders(symbol?: string): readonly BrokerOrder[] {
@@ -301,7 +307,7 @@ export class IbBroker implements Broker {
   }
 
   account(): AccountInfo {
-    return this.book.account();
+    return this.portfolio.account();
   }
 
   private base(
@@ -372,7 +378,8 @@ export class IbBroker implements Broker {
   }
 
   private adopt(adoption: Adoption): void {
-    for (const p of adoption.positions) this.book.adopt(p.symbol, p.quantity, p.avgPrice);
+    const now = this.clock.now();
+    for (const p of adoption.positions) this.portfolio.adopt(p.symbol, p.quantity, p.avgPrice, now);
     for (const o of adoption.orders) this.adoptOrder(o);
     this.adoption = adoption;
     for (const w of adoption.warnings) this.warn(w);
@@ -538,11 +545,7 @@ export class IbBroker implements Broker {
     if (exec.cumQty !== undefined && exec.cumQty <= live.filledBeforeStart) return;
     const time = this.clock.now();
     const side: OrderSide = exec.side === "BOT" ? "BUY" : "SELL";
-    this.book.execution(live.order.symbol, side, exec.shares, exec.price, time, {
-      decidedAt: live.order.decidedAt,
-      refPrice: live.order.refPrice,
-    });
-    const pending: PendingExec = { live, shares: exec.shares, price: exec.price, time };
+    const pending: PendingExec = { live, side, shares: exec.shares, price: exec.price, time };
     const early = this.earlyCommissions.get(exec.execId);
     if (early !== undefined) {
       this.earlyCommissions.delete(exec.execId);
@@ -563,19 +566,31 @@ export class IbBroker implements Broker {
     this.report(pending, commission);
   }
 
+  /**
+   * An execution and its commission, together: booked as one fill (so the position, cash and P&L change with
+   * the `Fill` the engine is told about, never in between), then reported.
+   */
   private report(p: PendingExec, commission: number): void {
-    this.book.commission(commission, p.time);
     const live = p.live;
     const fill: Fill = {
       clientOrderId: live.clientOrderId,
       symbol: live.order.symbol,
-      side: live.side,
+      side: p.side,
       quantity: p.shares,
       price: p.price,
       commission,
       time: p.time,
       trigger: live.role,
     };
+    this.portfolio.apply({
+      ...fill,
+      day: this.dayKey(p.time),
+      rule: live.role === "order" ? live.order.ruleId : live.role,
+      decidedAt: live.order.decidedAt,
+      refPrice: live.order.refPrice,
+    });
+    // The adapter reads no bars: an execution's price is the newest market price it knows.
+    this.portfolio.setMark(fill.symbol, p.price);
     live.reported += p.shares;
     this.emit({ type: "fill", fill });
     if (live.reported >= live.quantity) this.finish(live, "FILLED");

@@ -1,7 +1,10 @@
 import { z } from "zod";
 
-/** Version of the `state_` tables; a database of another version is refused, never guessed at. */
-export const STATE_SCHEMA_VERSION = 1;
+/**
+ * Version of the `state_` tables; a database of another version is refused, never guessed at.
+ * 2: the paper account keeps the commissions paid (`state_meta.paper_account.commissions`).
+ */
+export const STATE_SCHEMA_VERSION = 2;
 
 /**
  * The `state_` tables. They live in the same SQLite database as the audit
@@ -88,7 +91,7 @@ export const SavedPositionSchema = z
 
 /** The paper broker's account figures (`state_meta.paper_account`). */
 export const PaperAccountSchema = z
-  .object({ cash: Finite, realized: Finite, dailyRealized: Finite, day: z.string().nullable() })
+  .object({ cash: Finite, realized: Finite, dailyRealized: Finite, commissions: Finite, day: z.string().nullable() })
   .strict();
 
 /** The risk validator's state (`state_meta.risk`). */

@@ -320,7 +320,13 @@ export class StateStore {
       const b = s.broker.state;
       this.setMeta(
         "paper_account",
-        JSON.stringify({ cash: b.cash, realized: b.realized, dailyRealized: b.dailyRealized, day: b.day }),
+        JSON.stringify({
+          cash: b.cash,
+          realized: b.realized,
+          dailyRealized: b.dailyRealized,
+          commissions: b.commissions,
+          day: b.day,
+        }),
       );
       for (const l of b.lots) pos.run(l.symbol, l.qty, l.avgPrice, JSON.stringify(l));
       const mark = db.prepare("INSERT INTO state_marks (symbol, price) VALUES (?, ?)");
