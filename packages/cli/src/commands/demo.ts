@@ -1,12 +1,5 @@
 import { fileURLToPath } from "node:url";
-import {
-  Backtest,
-  CsvBarReader,
-  calendarFor,
-  DEMO_DATA,
-  generateDemoCsv,
-  sessionDailyBounds,
-} from "@tradeplan/runtime";
+import { Backtest, CsvBarReader, calendarFor, DEMO_DATA, generateDemoCsv, sessionCalendar } from "@tradeplan/runtime";
 import { z } from "zod";
 import { EXIT } from "../errors.js";
 import type { CliIO } from "../io.js";
@@ -54,7 +47,7 @@ export async function runDemo(rawOptions: DemoOptions, io: CliIO): Promise<numbe
       bt.reject(row);
       io.stderr.write(`${row.file}:${row.line}: ${row.reason}\n`);
     },
-    sessionDailyBounds(calendar),
+    sessionCalendar(calendar),
   );
   reader.push(text);
   reader.end();

@@ -9,7 +9,7 @@ import {
   type ExecutionSignal,
   type RejectedRow,
   readCsvFile,
-  sessionDailyBounds,
+  sessionCalendar,
 } from "@tradeplan/runtime";
 import { classifyEvaluation, type PlanCoverage, recordEvaluation } from "./coverage.js";
 import type { PreparedCase } from "./load.js";
@@ -161,7 +161,7 @@ export async function runCase(plan: CompiledPlan, c: PreparedCase, coverage: Pla
           if ((from === undefined || b.time >= from) && (to === undefined || b.time < to)) feed(b);
         },
         (r) => rejected.push(r),
-        sessionDailyBounds(backtest.calendar),
+        sessionCalendar(backtest.calendar),
       );
     }
   } catch (e) {
