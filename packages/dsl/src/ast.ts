@@ -1,9 +1,9 @@
 /**
  * The typed AST of a `.plan` file. Every node carries its source range.
  *
- * The AST is produced by `parser.ts` (directly by `direct-grammar.ts` for
- * lines that parse cleanly, via the CST otherwise) and never mutated after
- * that: the checker records what it learns in a separate semantic model.
+ * The AST is built by the grammar's actions (`grammar.ts`, no CST) as
+ * `parser.ts` parses each line, and never mutated after that: the checker
+ * records what it learns in a separate semantic model.
  * Nodes that could not be parsed are represented by `ErrorExpr` so that the
  * rest of the file can still be checked (error recovery).
  */

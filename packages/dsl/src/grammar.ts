@@ -1,105 +1,207 @@
-import { CstParser, type IOrAlt, type IParserErrorMessageProvider, type TokenType, tokenLabel } from "chevrotain";
+import {
+  EmbeddedActionsParser,
+  type IOrAlt,
+  type IRecognitionException,
+  type ISyntacticContentAssistPath,
+  type IToken,
+  isRecognitionException,
+  type TokenType,
+} from "chevrotain";
+import type * as A from "./ast.js";
+import { AstBuilder, isInserted } from "./ast-builder.js";
+import type { Diagnostic } from "./diagnostics.js";
+import { messages } from "./grammar-messages.js";
+import { ListCollector } from "./incremental-collect.js";
 import * as T from "./lexer.js";
+import { LineIndex, LinePositions } from "./positions.js";
+import { BINARY_OPERATORS, CrossOp, ExpressionStack, type Operand, type Operator, Prefixed } from "./precedence.js";
 
-/**
- * The grammar of one statement (statements end at a line break; `parser.ts`
- * splits the token stream into lines and feeds them here one by one, which
- * gives statement-level error recovery for free).
- *
- * Expressions are parsed flat (operands and operators); precedence is
- * applied in `cst-to-ast.ts`: loosest first `or`, `and`, `not`, predicates
- * (`above`, `below`, `crosses above|below`, comparisons), `+ -`, `* /`,
- * unary `-`, postfix `[N]` and `of TF`.
- *
- * `direct-grammar.ts` repeats these rules with embedded actions (the fast
- * path for clean lines): a change here must be made there too, rule for
- * rule, or `test/direct-parse.test.ts` fails.
- */
+/** `parseLine`'s answer, without recovery, for a line with a problem: the recovering instance must explain it. */
+export const FAILED: unique symbol = Symbol("FAILED");
 
-/** What each rule is called in messages: "expected <this>". */
-const RULE_NOUNS: Record<string, string> = {
-  statement: "a statement (`plan`, `symbol`, `let`, `risk`, `on`, ...)",
-  primary: "a value (a number, a bar field such as `close`, a name or an indicator call)",
-  postfix: "a value (a number, a bar field such as `close`, a name or an indicator call)",
-  operand: "a value (a number, a bar field such as `close`, a name or an indicator call)",
-  expression: "a value (a number, a bar field such as `close`, a name or an indicator call)",
-  action: "an action (`enter long`, `enter short`, `exit`, `exit long` or `exit short`)",
-  modifier: "a modifier (`size`, `confidence`, `stop` or `target`)",
-  sizeSpec: "a size (`100 shares`, `$5,000` or `10% of equity`)",
-  sessionDecl: "`regular`, `extended` or `always`",
-  symbolName: 'a symbol (a name such as `AAPL`, or a string such as `"BRK.B"`)',
-  rule: "`trailing stop` or a condition",
-};
-
-function describe(tokens: TokenType[]): string {
-  const labels = [...new Set(tokens.map((t) => tokenLabel(t)))];
-  if (labels.length <= 1) return labels[0] ?? "something else";
-  return `${labels.slice(0, -1).join(", ")} or ${labels[labels.length - 1]}`;
-}
-
-function found(image: string | undefined, type: TokenType | undefined): string {
-  if (!type || type.name === "EOF") return "end of line";
-  return `\`${image}\``;
+export interface GrammarOptions {
+  /**
+   * Chevrotain's error recovery (single token insertion and deletion,
+   * re-synchronisation): the instance that explains a bad line and keeps
+   * what it can of it. Without it, the instance gives up on the first
+   * problem, which costs nothing on the clean lines that are nearly all of
+   * a file.
+   */
+  readonly recovery: boolean;
+  /** Run Chevrotain's grammar checks (ambiguities, left recursion) while building: the grammar test does. */
+  readonly validate?: boolean;
 }
 
 /**
- * `LABEL` options, shared: the rules run once per statement of a file, and
- * an options object written inline would be allocated on every call.
+ * The grammar of one statement, the only one: statements end at a line
+ * break, and `parser.ts` feeds the lines here one by one. Its embedded
+ * actions build the AST directly (no CST). Expressions are parsed flat,
+ * `operand (op operand)*`, and `ExpressionStack` applies precedence from the
+ * one operator table (precedence.ts).
+ *
+ * Two instances of it run: one without recovery, which gives up on any
+ * problem (`FAILED`), and one with recovery for the lines the first gives
+ * up on, which reports them and keeps what it can. The actions are the same
+ * for both. When recovery cuts a rule short, the rule's `catch` builds its
+ * node from the pieces it has (as `fail` describes) and hands it to the
+ * rule that recovers or to its caller, so a bad line keeps the same partial
+ * tree whatever rule recovers. A node's span runs from its first token to
+ * the last token read (`spanFrom`); a token recovery made up is no piece
+ * of a node (`real`).
+ *
+ * Rules share state through fields rather than closures, so that no rule
+ * call allocates more than the AST it returns: an expression's operands and
+ * operators go on `exprs`, call arguments on `args`, index suffixes on
+ * `indexParts`, and each nested rule removes what it added before returning.
  */
-const L = {
-  direction: { LABEL: "direction" },
-  prefix: { LABEL: "prefix" },
-  callOpen: { LABEL: "callOpen" },
-  callClose: { LABEL: "callClose" },
-  args: { LABEL: "args" },
-  inner: { LABEL: "inner" },
-  condition: { LABEL: "condition" },
-  filter: { LABEL: "filter" },
-  from: { LABEL: "from" },
-  to: { LABEL: "to" },
-  stop: { LABEL: "stop" },
-  target: { LABEL: "target" },
-  operands: { LABEL: "operands" },
-  ops: { LABEL: "ops" },
-  index: { LABEL: "index" },
-  indexMinus: { LABEL: "indexMinus" },
-  indexValue: { LABEL: "indexValue" },
-  indexEnd: { LABEL: "indexEnd" },
-} as const;
+export class PlanGrammar extends EmbeddedActionsParser {
+  private readonly recovery: boolean;
+  /** Conversion problems of the current line (E0005, chained comparisons), in the order found. */
+  readonly lineDiagnostics: Diagnostic[] = [];
+  private readonly collector = new ListCollector(this.lineDiagnostics);
+  private lines = new LinePositions(new LineIndex(""));
+  private readonly build = new AstBuilder(this.lines, this.collector);
+  private readonly exprs = new ExpressionStack(this.lines, this.collector);
+  /** Arguments of the calls being parsed. */
+  private readonly args: A.Expr[] = [];
+  /** Prefix operators of the operand being parsed (none can nest before it moves them out). */
+  private readonly prefixes: IToken[] = [];
+  /** Index suffixes of the postfix expression being parsed, four entries each (see `AstBuilder.indexChain`). */
+  private readonly indexParts: (IToken | undefined)[] = [];
+  /** The modifiers of the condition rule being parsed (rules do not nest). */
+  private modifiers: A.Modifier[] = [];
+  /** The rule's `on` token and timeframe (undefined when recovery made it up), for the rule body. */
+  private ruleStart: IToken | undefined;
+  private ruleTimeframe: A.Timeframe | undefined;
+  /** The trailing stop's `activate`, once read. */
+  private activateToken: IToken | undefined;
 
-const messages: IParserErrorMessageProvider = {
-  buildMismatchTokenMessage({ expected, actual, ruleName }) {
-    const noun = RULE_NOUNS[ruleName];
-    const what = expected === T.NumberTok && noun ? noun : tokenLabel(expected);
-    return `expected ${what}, found ${found(actual.image, actual.tokenType)}`;
-  },
-  buildNotAllInputParsedMessage({ firstRedundant }) {
-    return `unexpected ${found(firstRedundant.image, firstRedundant.tokenType)}: expected end of line`;
-  },
-  buildNoViableAltMessage({ expectedPathsPerAlt, actual, ruleName }) {
-    const first = actual[0];
-    const noun =
-      RULE_NOUNS[ruleName] ??
-      describe(
-        expectedPathsPerAlt
-          .flat()
-          .map((p) => p[0])
-          .filter((t): t is TokenType => !!t),
-      );
-    return `expected ${noun}, found ${found(first?.image, first?.tokenType)}`;
-  },
-  buildEarlyExitMessage({ expectedIterationPaths, actual, ruleName }) {
-    const first = actual[0];
-    const noun =
-      RULE_NOUNS[ruleName] ?? describe(expectedIterationPaths.map((p) => p[0]).filter((t): t is TokenType => !!t));
-    return `expected ${noun}, found ${found(first?.image, first?.tokenType)}`;
-  },
-};
+  /** The partial value of the rule that failed last, and the error it failed with (see `fail`). */
+  private partial: unknown;
+  private partialFor: unknown;
 
-export class PlanGrammar extends CstParser {
-  // Alternatives arrays and repetition bodies built once and reused: Chevrotain's documented way to avoid
-  // re-allocating them (and their closures) on every call of a rule. Fields initialise before the rules below.
-  private readonly statementAlts: IOrAlt<unknown>[] = [
+  constructor(options: GrammarOptions) {
+    super(T.allTokens, {
+      recoveryEnabled: options.recovery,
+      // The grammar is LL(1): the grammar test's checks fail on a choice one token cannot make (`spanFrom` relies on it).
+      maxLookahead: 1,
+      errorMessageProvider: messages,
+      skipValidations: options.validate !== true,
+    });
+    this.recovery = options.recovery;
+    this.performSelfAnalysis();
+    this.clearLine();
+  }
+
+  /** Starts a file whose positions `lines` gives. */
+  begin(lines: LinePositions): void {
+    this.lines = lines;
+    this.build.setLines(lines);
+    this.exprs.setLines(lines);
+  }
+
+  /**
+   * The statement of one line's tokens (after `begin`). Without recovery:
+   * `FAILED` on any syntax error or conversion problem. With recovery: what
+   * recovery kept (`errors` and `lineDiagnostics` say what went wrong).
+   */
+  parseLine(line: IToken[]): A.Statement | undefined | typeof FAILED {
+    this.build.setStatement(line[0] as IToken, line[line.length - 1] as IToken);
+    this.clearLine();
+    this.input = line;
+    const stmt = this.statement();
+    if (!this.recovery && (this.errors.length > 0 || this.lineDiagnostics.length > 0)) return FAILED;
+    return stmt;
+  }
+
+  /**
+   * The tokens that may follow `preceding`, the start of a statement, with
+   * the rules they would be part of: Chevrotain's content assist over this
+   * grammar (it ignores the actions).
+   */
+  expectedAfter(preceding: IToken[]): ISyntacticContentAssistPath[] {
+    return this.computeContentAssist("statement", preceding);
+  }
+
+  private clearLine(): void {
+    this.lineDiagnostics.length = 0;
+    this.exprs.clear();
+    this.args.length = 0;
+    this.prefixes.length = 0;
+    this.indexParts.length = 0;
+    this.partial = undefined;
+    this.partialFor = undefined;
+  }
+
+  // ------------------------------------------------------- error recovery
+
+  /** A rule whose value, when recovery cuts it short, is what its `catch` handed to `fail`. */
+  private recoverableRule<R>(name: string, impl: () => R) {
+    return this.RULE(name, impl, { recoveryValueFunc: (e: IRecognitionException) => this.recovered(e) as R });
+  }
+
+  /** A rule that keeps nothing of itself when recovery cuts it short: its value is then `undefined`. */
+  private wholeRule<R>(name: string, impl: () => R) {
+    return this.recoverableRule(name, (): R | undefined => {
+      try {
+        return impl();
+      } catch (e) {
+        throw this.failed(e);
+      }
+    });
+  }
+
+  /**
+   * Called in a rule's `catch` as `throw this.fail(e, partial)`: `partial()`
+   * builds what the rule has read so far, which becomes its value if it is
+   * the rule that recovers (`recovered`), or else its caller's piece
+   * (`childPartial`). Every rule catches, so each sees its own pieces and
+   * the partial value of the subrule that failed, the way a CST keeps a
+   * partial node under its parent.
+   */
+  private fail(e: unknown, partial: () => unknown): unknown {
+    if (!(e instanceof Error) || !isRecognitionException(e)) return e;
+    const value = partial();
+    this.partialFor = e;
+    this.partial = value;
+    return e;
+  }
+
+  private failed(e: unknown): unknown {
+    return this.fail(e, () => undefined);
+  }
+
+  /** The partial value of the subrule that failed with `e`, if one did. */
+  private childPartial<V>(e: unknown): V | undefined {
+    return this.partialFor === e ? (this.partial as V) : undefined;
+  }
+
+  /** A rule's value after Chevrotain recovered it by skipping tokens to one that may follow it. */
+  private recovered(e: IRecognitionException): unknown {
+    const value = this.partialFor === e ? this.partial : undefined;
+    this.partialFor = undefined;
+    this.partial = undefined;
+    return value;
+  }
+
+  /** A token that is in the source (not made up by recovery, not absent). */
+  private real(t: IToken | undefined): t is IToken {
+    return t !== undefined && !isInserted(t);
+  }
+
+  /**
+   * From `first` to the last token read. Tokens recovery makes up are not
+   * read (they have no place in the source); the ones it skips, when a rule
+   * re-synchronises, are read but never end a node: the grammar is LL(1),
+   * so the token skipped to is one the caller reads next.
+   */
+  private spanFrom(first: IToken): A.Span {
+    return this.build.span(first, this.LA(0));
+  }
+
+  // ------------------------------------------------------------ statements
+
+  private readonly statementAlts: IOrAlt<A.Statement | undefined>[] = [
     { ALT: () => this.SUBRULE(this.planDecl) },
     { ALT: () => this.SUBRULE(this.symbolDecl) },
     { ALT: () => this.SUBRULE(this.timezoneDecl) },
@@ -108,302 +210,579 @@ export class PlanGrammar extends CstParser {
     { ALT: () => this.SUBRULE(this.riskDecl) },
     { ALT: () => this.SUBRULE(this.rule) },
   ];
-  private readonly ruleAlts: IOrAlt<unknown>[] = [
+  private readonly symbolKeywordAlts = this.consumeAlts([T.SymbolKw, T.Symbols]);
+  private readonly symbolNameAlts = this.consumeAlts([T.Identifier, T.StringLit]);
+  private readonly sessionAlts = this.consumeAlts([T.Regular, T.Extended, T.Always]);
+  private readonly riskValueAlts = this.consumeAlts([T.NumberTok, T.Money, T.PercentTok]);
+  private readonly riskShares = (): IToken => this.CONSUME(T.Shares);
+  private readonly ruleAlts: IOrAlt<A.Rule | undefined>[] = [
     { ALT: () => this.SUBRULE(this.trailingStop) },
     { ALT: () => this.SUBRULE(this.conditionRule) },
   ];
-  private readonly withFilter = (): void => {
-    this.CONSUME(T.With);
-    this.SUBRULE2(this.expression, L.filter);
+  private readonly activation = (): A.Expr => {
+    this.activateToken = this.CONSUME(T.Activate);
+    this.CONSUME(T.At);
+    return this.SUBRULE(this.expression);
   };
-  private readonly betweenWindow = (): void => {
+  private readonly withFilter = (): A.Expr => {
+    this.CONSUME(T.With);
+    return this.SUBRULE2(this.expression);
+  };
+  private readonly betweenWindow = (): A.Window | undefined => {
     this.CONSUME(T.Between);
-    this.CONSUME(T.Time, L.from);
+    const from = this.CONSUME(T.Time);
     this.CONSUME(T.And);
-    this.CONSUME2(T.Time, L.to);
+    const to = this.CONSUME2(T.Time);
+    if (this.RECORDING_PHASE || !this.real(from) || !this.real(to)) return undefined;
+    return {
+      type: "Window",
+      from: this.build.time(from),
+      to: this.build.time(to),
+      span: this.build.span(from, to),
+    };
   };
   private readonly oneModifier = (): void => {
-    this.SUBRULE(this.modifier);
+    const m = this.SUBRULE(this.modifier);
+    if (m !== undefined) this.modifiers.push(m);
   };
-  private readonly enterSideAlts: IOrAlt<unknown>[] = [
-    { ALT: () => this.CONSUME(T.Long) },
-    { ALT: () => this.CONSUME(T.Short) },
-  ];
-  private readonly exitSideAlts: IOrAlt<unknown>[] = [
-    { ALT: () => this.CONSUME2(T.Long) },
-    { ALT: () => this.CONSUME2(T.Short) },
-  ];
-  private readonly exitSide = (): void => {
-    this.OR3(this.exitSideAlts);
-  };
-  private readonly actionAlts: IOrAlt<unknown>[] = [
+  private readonly enterSideAlts = this.consumeAlts([T.Long, T.Short]);
+  private readonly exitSideAlts = this.consumeAlts([T.Long, T.Short], 2);
+  private readonly exitSide = (): IToken => this.OR3(this.exitSideAlts);
+  private readonly actionAlts: IOrAlt<A.ActionKind>[] = [
     {
       ALT: () => {
         this.CONSUME(T.Enter);
-        this.OR2(this.enterSideAlts);
+        return this.OR2(this.enterSideAlts).tokenType === T.Long ? "enter_long" : "enter_short";
       },
     },
     {
       ALT: () => {
         this.CONSUME(T.Exit);
-        this.OPTION(this.exitSide);
+        const side = this.OPTION(this.exitSide);
+        return side === undefined ? "exit" : side.tokenType === T.Long ? "exit_long" : "exit_short";
       },
     },
   ];
-  private readonly confidenceAlts: IOrAlt<unknown>[] = [
-    { ALT: () => this.CONSUME(T.Low) },
-    { ALT: () => this.CONSUME(T.Medium) },
-    { ALT: () => this.CONSUME(T.High) },
-    { ALT: () => this.CONSUME(T.NumberTok) },
+  private readonly confidenceAlts = this.consumeAlts([T.Low, T.Medium, T.High, T.NumberTok]);
+  private readonly modifierAlts: IOrAlt<A.Modifier | undefined>[] = [
+    {
+      ALT: () => {
+        const first = this.CONSUME(T.Size);
+        const size = this.SUBRULE(this.sizeSpec);
+        if (this.RECORDING_PHASE || size === undefined) return undefined;
+        return { type: "Size", span: this.spanFrom(first), size };
+      },
+    },
+    {
+      ALT: () => {
+        const first = this.CONSUME(T.Confidence);
+        const t = this.OR2(this.confidenceAlts);
+        if (this.RECORDING_PHASE) return undefined;
+        const span = this.spanFrom(first);
+        if (t.tokenType === T.NumberTok) return { type: "Confidence", span, level: this.build.number(t) };
+        return { type: "Confidence", span, level: t.image as "low" | "medium" | "high" };
+      },
+    },
+    { ALT: () => this.levelModifier("Stop", this.CONSUME(T.Stop), 1) },
+    { ALT: () => this.levelModifier("Target", this.CONSUME(T.Target), 2) },
   ];
-  private readonly modifierAlts: IOrAlt<unknown>[] = [
+  private readonly sizeAlts: IOrAlt<A.SizeSpec | undefined>[] = [
     {
       ALT: () => {
-        this.CONSUME(T.Size);
-        this.SUBRULE(this.sizeSpec);
+        const num = this.CONSUME(T.NumberTok);
+        const shares = this.CONSUME(T.Shares);
+        if (this.RECORDING_PHASE || !this.real(shares)) return undefined;
+        return { type: "SizeShares", span: this.spanFrom(num), shares: this.build.number(num) };
       },
     },
     {
       ALT: () => {
-        this.CONSUME(T.Confidence);
-        this.OR2(this.confidenceAlts);
+        const money = this.CONSUME(T.Money);
+        if (this.RECORDING_PHASE) return undefined;
+        return { type: "SizeMoney", span: this.build.tokenSpan(money), amount: this.build.money(money) };
       },
     },
     {
       ALT: () => {
-        this.CONSUME(T.Stop);
-        this.SUBRULE(this.expression, L.stop);
-      },
-    },
-    {
-      ALT: () => {
-        this.CONSUME(T.Target);
-        this.SUBRULE2(this.expression, L.target);
-      },
-    },
-  ];
-  private readonly sizeAlts: IOrAlt<unknown>[] = [
-    {
-      ALT: () => {
-        this.CONSUME(T.NumberTok);
-        this.CONSUME(T.Shares);
-      },
-    },
-    { ALT: () => this.CONSUME(T.Money) },
-    {
-      ALT: () => {
-        this.CONSUME(T.PercentTok);
+        const pct = this.CONSUME(T.PercentTok);
         this.CONSUME(T.Of);
-        this.CONSUME(T.Equity);
-      },
-    },
-  ];
-  private readonly moreOperands = (): void => {
-    this.SUBRULE(this.binaryOp, L.ops);
-    this.SUBRULE2(this.operand, L.operands);
-  };
-  private readonly onePrefix = (): void => {
-    this.OR(this.prefixAlts);
-  };
-  private readonly indexMinus = (): void => {
-    this.CONSUME(T.Minus, L.indexMinus);
-  };
-  private readonly oneIndex = (): void => {
-    this.CONSUME(T.LBracket, L.index);
-    this.OPTION(this.indexMinus);
-    this.CONSUME(T.NumberTok, L.indexValue);
-    this.CONSUME(T.RBracket, L.indexEnd);
-  };
-  private readonly ofTimeframe = (): void => {
-    this.CONSUME(T.Of);
-    this.CONSUME(T.TimeframeTok);
-  };
-  private readonly callArg = (): void => {
-    this.SUBRULE(this.expression, L.args);
-  };
-  private readonly callArgs = { SEP: T.Comma, DEF: this.callArg };
-  private readonly callParens = (): void => {
-    this.CONSUME(T.LParen, L.callOpen);
-    this.MANY_SEP(this.callArgs);
-    this.CONSUME(T.RParen, L.callClose);
-  };
-  private readonly crossAlts: IOrAlt<unknown>[] = [
-    { ALT: () => this.CONSUME2(T.Above, L.direction) },
-    { ALT: () => this.CONSUME2(T.Below, L.direction) },
-  ];
-  private readonly binaryAlts: IOrAlt<unknown>[] = [
-    { ALT: () => this.CONSUME(T.Or) },
-    { ALT: () => this.CONSUME(T.And) },
-    { ALT: () => this.CONSUME(T.Above) },
-    { ALT: () => this.CONSUME(T.Below) },
-    {
-      ALT: () => {
-        this.CONSUME(T.Crosses);
-        this.OR2(this.crossAlts);
-      },
-    },
-    { ALT: () => this.CONSUME(T.Gt) },
-    { ALT: () => this.CONSUME(T.GtEq) },
-    { ALT: () => this.CONSUME(T.Lt) },
-    { ALT: () => this.CONSUME(T.LtEq) },
-    { ALT: () => this.CONSUME(T.EqEq) },
-    { ALT: () => this.CONSUME(T.NotEq) },
-    { ALT: () => this.CONSUME(T.Plus) },
-    { ALT: () => this.CONSUME(T.Minus) },
-    { ALT: () => this.CONSUME(T.Star) },
-    { ALT: () => this.CONSUME(T.Slash) },
-  ];
-  private readonly prefixAlts: IOrAlt<unknown>[] = [
-    { ALT: () => this.CONSUME(T.Not, L.prefix) },
-    { ALT: () => this.CONSUME(T.Minus, L.prefix) },
-  ];
-  private readonly primaryAlts: IOrAlt<unknown>[] = [
-    { ALT: () => this.CONSUME(T.NumberTok) },
-    { ALT: () => this.CONSUME(T.PercentTok) },
-    { ALT: () => this.CONSUME(T.Money) },
-    { ALT: () => this.CONSUME(T.True) },
-    { ALT: () => this.CONSUME(T.False) },
-    { ALT: () => this.CONSUME(T.BarFieldCat) },
-    {
-      ALT: () => {
-        this.CONSUME(T.Identifier);
-        this.OPTION(this.callParens);
-      },
-    },
-    {
-      ALT: () => {
-        this.CONSUME2(T.LParen);
-        this.SUBRULE2(this.expression, L.inner);
-        this.CONSUME2(T.RParen);
+        const equity = this.CONSUME(T.Equity);
+        if (this.RECORDING_PHASE || !this.real(equity)) return undefined;
+        return { type: "SizeEquity", span: this.spanFrom(pct), percent: this.build.percent(pct) };
       },
     },
   ];
 
-  constructor() {
-    super(T.allTokens, {
-      recoveryEnabled: true,
-      nodeLocationTracking: "onlyOffset",
-      maxLookahead: 3,
-      errorMessageProvider: messages,
-    });
-    this.performSelfAnalysis();
+  /** Alternatives that each read one token of `types` (`occurrence` tells apart two such choices in one rule). */
+  private consumeAlts(types: readonly TokenType[], occurrence: 1 | 2 = 1): IOrAlt<IToken>[] {
+    return types.map((t) => ({ ALT: occurrence === 1 ? () => this.CONSUME(t) : () => this.CONSUME2(t) }));
   }
 
-  public statement = this.RULE("statement", () => {
-    this.OR(this.statementAlts);
+  /** `stop EXPR` or `target EXPR` (`which` tells the two `expression` subrules apart). */
+  private levelModifier(type: "Stop" | "Target", first: IToken, which: 1 | 2): A.Modifier | undefined {
+    try {
+      const value = which === 1 ? this.SUBRULE(this.expression) : this.SUBRULE2(this.expression);
+      if (this.RECORDING_PHASE) return undefined;
+      return { type, span: this.spanFrom(first), value };
+    } catch (e) {
+      throw this.fail(e, () => {
+        const span = this.spanFrom(first);
+        return { type, span, value: this.childPartial<A.Expr>(e) ?? this.build.error(span) };
+      });
+    }
+  }
+
+  public statement = this.recoverableRule("statement", (): A.Statement | undefined => {
+    try {
+      return this.OR(this.statementAlts);
+    } catch (e) {
+      throw this.fail(e, () => this.childPartial<A.Statement>(e));
+    }
   });
 
-  private planDecl = this.RULE("planDecl", () => {
-    this.CONSUME(T.Plan);
-    this.CONSUME(T.StringLit);
+  private planDecl = this.wholeRule("planDecl", () =>
+    this.keywordAndString(T.Plan, (name, span): A.PlanDecl => ({ type: "PlanDecl", name, span })),
+  );
+
+  /** `plan "NAME"` and `timezone "ZONE"`: a keyword and a string. */
+  private keywordAndString<N>(keyword: TokenType, node: (value: A.StringLit, span: A.Span) => N): N | undefined {
+    const first = this.CONSUME(keyword);
+    const s = this.CONSUME(T.StringLit);
+    if (this.RECORDING_PHASE || !this.real(s)) return undefined;
+    return node(this.build.string(s), this.spanFrom(first));
+  }
+
+  private symbolDecl = this.recoverableRule("symbolDecl", (): A.SymbolDecl | undefined => {
+    let keyword: IToken | undefined;
+    const symbols: (A.Ident | A.StringLit)[] = [];
+    try {
+      keyword = this.OR(this.symbolKeywordAlts);
+      this.AT_LEAST_ONE_SEP({
+        SEP: T.Comma,
+        DEF: () => {
+          const s = this.SUBRULE(this.symbolName);
+          if (s !== undefined) symbols.push(s);
+        },
+      });
+    } catch (e) {
+      throw this.fail(e, () => this.symbolDeclNode(keyword, symbols));
+    }
+    return this.symbolDeclNode(keyword, symbols);
   });
 
-  private symbolDecl = this.RULE("symbolDecl", () => {
-    this.OR([{ ALT: () => this.CONSUME(T.SymbolKw) }, { ALT: () => this.CONSUME(T.Symbols) }]);
-    this.AT_LEAST_ONE_SEP({ SEP: T.Comma, DEF: () => this.SUBRULE(this.symbolName) });
+  private symbolDeclNode(keyword: IToken | undefined, symbols: (A.Ident | A.StringLit)[]): A.SymbolDecl | undefined {
+    if (this.RECORDING_PHASE || keyword === undefined || symbols.length === 0) return undefined;
+    return { type: "SymbolDecl", plural: keyword.tokenType === T.Symbols, symbols, span: this.spanFrom(keyword) };
+  }
+
+  private symbolName = this.wholeRule("symbolName", (): A.Ident | A.StringLit | undefined => {
+    const t = this.OR(this.symbolNameAlts);
+    if (this.RECORDING_PHASE) return undefined;
+    return t.tokenType === T.Identifier ? this.build.ident(t) : this.build.string(t);
   });
 
-  private symbolName = this.RULE("symbolName", () => {
-    this.OR([{ ALT: () => this.CONSUME(T.Identifier) }, { ALT: () => this.CONSUME(T.StringLit) }]);
+  private timezoneDecl = this.wholeRule("timezoneDecl", () =>
+    this.keywordAndString(T.Timezone, (zone, span): A.TimezoneDecl => ({ type: "TimezoneDecl", zone, span })),
+  );
+
+  private sessionDecl = this.wholeRule("sessionDecl", (): A.SessionDecl | undefined => {
+    const first = this.CONSUME(T.Session);
+    const t = this.OR(this.sessionAlts);
+    if (this.RECORDING_PHASE) return undefined;
+    return {
+      type: "SessionDecl",
+      session: t.image as A.SessionKind,
+      sessionSpan: this.build.tokenSpan(t),
+      span: this.spanFrom(first),
+    };
   });
 
-  private timezoneDecl = this.RULE("timezoneDecl", () => {
-    this.CONSUME(T.Timezone);
-    this.CONSUME(T.StringLit);
+  private letDecl = this.recoverableRule("letDecl", (): A.LetDecl | undefined => {
+    let first: IToken | undefined;
+    let id: IToken | undefined;
+    try {
+      first = this.CONSUME(T.Let);
+      id = this.CONSUME(T.Identifier);
+      this.CONSUME(T.Assign);
+      const value = this.SUBRULE(this.expression);
+      return this.letDeclNode(first, id, value);
+    } catch (e) {
+      throw this.fail(e, () => this.letDeclNode(first, id, this.childPartial<A.Expr>(e)));
+    }
   });
 
-  private sessionDecl = this.RULE("sessionDecl", () => {
-    this.CONSUME(T.Session);
-    this.OR([
-      { ALT: () => this.CONSUME(T.Regular) },
-      { ALT: () => this.CONSUME(T.Extended) },
-      { ALT: () => this.CONSUME(T.Always) },
-    ]);
-  });
+  private letDeclNode(first: IToken | undefined, id: IToken | undefined, value: A.Expr | undefined) {
+    if (this.RECORDING_PHASE || first === undefined || !this.real(id)) return undefined;
+    const span = this.spanFrom(first);
+    const decl: A.LetDecl = {
+      type: "LetDecl",
+      name: this.build.ident(id),
+      value: value ?? this.build.error(span),
+      span,
+    };
+    return decl;
+  }
 
-  private letDecl = this.RULE("letDecl", () => {
-    this.CONSUME(T.Let);
-    this.CONSUME(T.Identifier);
-    this.CONSUME(T.Assign);
-    this.SUBRULE(this.expression);
-  });
-
-  private riskDecl = this.RULE("riskDecl", () => {
-    this.CONSUME(T.Risk);
-    this.AT_LEAST_ONE(() => this.CONSUME(T.Identifier));
-    this.OR([
-      { ALT: () => this.CONSUME(T.NumberTok) },
-      { ALT: () => this.CONSUME(T.Money) },
-      { ALT: () => this.CONSUME(T.PercentTok) },
-    ]);
-    this.OPTION(() => this.CONSUME(T.Shares));
-  });
-
-  private rule = this.RULE("rule", () => {
-    this.CONSUME(T.On);
-    this.CONSUME(T.TimeframeTok);
-    this.OR(this.ruleAlts);
-  });
-
-  private trailingStop = this.RULE("trailingStop", () => {
-    this.CONSUME(T.Trailing);
-    this.CONSUME(T.Stop);
-    this.CONSUME(T.PercentTok);
-    this.OPTION(() => {
-      this.CONSUME(T.Activate);
-      this.CONSUME(T.At);
-      this.SUBRULE(this.expression);
+  private riskDecl = this.wholeRule("riskDecl", (): A.RiskDecl | undefined => {
+    const first = this.CONSUME(T.Risk);
+    const words: IToken[] = [];
+    this.AT_LEAST_ONE(() => {
+      words.push(this.CONSUME(T.Identifier));
     });
+    const v = this.OR(this.riskValueAlts);
+    const shares = this.OPTION(this.riskShares);
+    if (this.RECORDING_PHASE) return undefined;
+    const b = this.build;
+    const value = v.tokenType === T.NumberTok ? b.number(v) : v.tokenType === T.Money ? b.money(v) : b.percent(v);
+    return {
+      type: "RiskDecl",
+      setting: words.map((w) => w.image).join(" "),
+      settingSpan: b.span(words[0] as IToken, words[words.length - 1] as IToken),
+      value,
+      shares: shares !== undefined,
+      span: this.spanFrom(first),
+    };
   });
 
-  private conditionRule = this.RULE("conditionRule", () => {
-    this.SUBRULE(this.expression, L.condition);
-    this.OPTION(this.withFilter);
-    this.OPTION2(this.betweenWindow);
-    this.SUBRULE(this.action);
-    this.MANY(this.oneModifier);
+  private rule = this.recoverableRule("rule", (): A.Rule | undefined => {
+    let timeframe: IToken | undefined;
+    try {
+      const first = this.CONSUME(T.On);
+      timeframe = this.CONSUME(T.TimeframeTok);
+      if (!this.RECORDING_PHASE) {
+        this.ruleStart = first;
+        this.ruleTimeframe = this.real(timeframe) ? this.build.timeframe(timeframe) : undefined;
+      }
+      const body = this.OR(this.ruleAlts);
+      return this.ruleTimeframe === undefined ? undefined : body;
+    } catch (e) {
+      throw this.fail(e, () => (this.real(timeframe) ? this.childPartial<A.Rule>(e) : undefined));
+    }
   });
 
-  private action = this.RULE("action", () => {
-    this.OR(this.actionAlts);
+  private trailingStop = this.recoverableRule("trailingStop", (): A.TrailingStopRule | undefined => {
+    let first: IToken | undefined;
+    let pct: IToken | undefined;
+    this.activateToken = undefined;
+    try {
+      first = this.CONSUME(T.Trailing);
+      this.CONSUME(T.Stop);
+      pct = this.CONSUME(T.PercentTok);
+      const activation = this.OPTION(this.activation);
+      return this.trailingStopNode(pct, activation);
+    } catch (e) {
+      throw this.fail(e, () => {
+        // `activate` read but no expression after it: an error spanning the trailing stop so far.
+        const activation =
+          this.activateToken === undefined
+            ? undefined
+            : (this.childPartial<A.Expr>(e) ?? this.build.error(this.spanFrom(first as IToken)));
+        return this.trailingStopNode(pct, activation);
+      });
+    }
   });
 
-  private modifier = this.RULE("modifier", () => {
-    this.OR(this.modifierAlts);
+  private trailingStopNode(pct: IToken | undefined, activation: A.Expr | undefined): A.TrailingStopRule | undefined {
+    if (this.RECORDING_PHASE || !this.real(pct)) return undefined;
+    const timeframe = this.ruleTimeframe as A.Timeframe;
+    const trail = this.build.percent(pct);
+    const span = this.spanFrom(this.ruleStart as IToken);
+    return activation === undefined
+      ? { type: "TrailingStopRule", timeframe, trail, span }
+      : { type: "TrailingStopRule", timeframe, trail, activation, span };
+  }
+
+  private conditionRule = this.recoverableRule("conditionRule", (): A.ConditionRule | undefined => {
+    const modifiers: A.Modifier[] = [];
+    this.modifiers = modifiers;
+    let condition: A.Expr | undefined;
+    let filter: A.Expr | undefined;
+    let window: A.Window | undefined;
+    let action: A.Action | undefined;
+    /** Which piece is being read: the one a failing subrule's partial value stands for. */
+    let piece = 0;
+    try {
+      condition = this.SUBRULE(this.expression);
+      piece = 1;
+      filter = this.OPTION(this.withFilter);
+      piece = 2;
+      window = this.OPTION2(this.betweenWindow);
+      piece = 3;
+      action = this.SUBRULE(this.action);
+      piece = 4;
+      this.MANY(this.oneModifier);
+    } catch (e) {
+      throw this.fail(e, () => {
+        const child = this.childPartial<A.Expr & A.Modifier>(e);
+        if (piece === 0) condition = child;
+        else if (piece === 1) filter = child;
+        else if (piece === 4 && child !== undefined) modifiers.push(child);
+        return this.conditionRuleNode(condition, filter, window, action, modifiers);
+      });
+    }
+    return this.conditionRuleNode(condition, filter, window, action, modifiers);
   });
 
-  private sizeSpec = this.RULE("sizeSpec", () => {
-    this.OR(this.sizeAlts);
+  private conditionRuleNode(
+    cond: A.Expr | undefined,
+    filter: A.Expr | undefined,
+    window: A.Window | undefined,
+    action: A.Action | undefined,
+    modifiers: A.Modifier[],
+  ): A.ConditionRule | undefined {
+    if (this.RECORDING_PHASE || action === undefined) return undefined;
+    const timeframe = this.ruleTimeframe as A.Timeframe;
+    const condition = cond ?? this.build.error(this.build.fallback);
+    const span = this.spanFrom(this.ruleStart as IToken);
+    // One key order whatever is present, so that every AST serialises alike.
+    if (filter !== undefined && window !== undefined)
+      return { type: "ConditionRule", timeframe, condition, filter, window, action, modifiers, span };
+    if (filter !== undefined) return { type: "ConditionRule", timeframe, condition, filter, action, modifiers, span };
+    if (window !== undefined) return { type: "ConditionRule", timeframe, condition, window, action, modifiers, span };
+    return { type: "ConditionRule", timeframe, condition, action, modifiers, span };
+  }
+
+  private action = this.wholeRule("action", (): A.Action | undefined => {
+    const first = this.LA(1);
+    const action = this.OR(this.actionAlts);
+    if (this.RECORDING_PHASE) return undefined;
+    return { type: "Action", action, span: this.spanFrom(first) };
   });
 
-  /**
-   * An expression is a flat run of operands and binary operators; the AST
-   * builder applies precedence (Pratt style). Flat, because one CST node per
-   * precedence level per operand made the CST — and so the parse — three
-   * times larger than it needs to be.
-   */
-  public expression = this.RULE("expression", () => {
-    this.SUBRULE(this.operand, L.operands);
-    this.MANY(this.moreOperands);
+  private modifier = this.recoverableRule("modifier", (): A.Modifier | undefined => {
+    try {
+      return this.OR(this.modifierAlts);
+    } catch (e) {
+      throw this.fail(e, () => this.childPartial<A.Modifier>(e));
+    }
   });
 
-  private binaryOp = this.RULE("binaryOp", () => {
-    this.OR(this.binaryAlts);
+  private sizeSpec = this.wholeRule("sizeSpec", () => this.OR(this.sizeAlts));
+
+  // ----------------------------------------------------------- expressions
+
+  private readonly moreOperands = (): void => {
+    this.exprs.push(this.SUBRULE(this.binaryOp));
+    this.exprs.push(this.SUBRULE2(this.operand));
+  };
+  private readonly crossAlts = this.consumeAlts([T.Above, T.Below], 2);
+  /** `binaryOp`'s alternatives, one per operator of the precedence table, in its order. */
+  private readonly binaryAlts: IOrAlt<Operator>[] = BINARY_OPERATORS.map((op) =>
+    op.token === T.Crosses
+      ? {
+          ALT: () => {
+            const crosses = this.CONSUME(T.Crosses);
+            try {
+              return new CrossOp(crosses, this.OR2(this.crossAlts));
+            } catch (e) {
+              throw this.fail(e, () => new CrossOp(crosses, undefined));
+            }
+          },
+        }
+      : { ALT: () => this.CONSUME(op.token) },
+  );
+  private readonly onePrefix = (): void => {
+    this.prefixes.push(this.OR(this.prefixAlts));
+  };
+  private readonly prefixAlts = this.consumeAlts([T.Not, T.Minus]);
+  private readonly indexMinus = (): IToken => this.CONSUME(T.Minus);
+  private readonly oneIndex = (): void => {
+    const parts = this.indexParts;
+    parts.push(this.CONSUME(T.LBracket));
+    parts.push(this.OPTION(this.indexMinus));
+    parts.push(this.CONSUME(T.NumberTok));
+    parts.push(this.CONSUME(T.RBracket));
+  };
+  private readonly ofTimeframe = (): IToken => {
+    this.CONSUME(T.Of);
+    return this.CONSUME(T.TimeframeTok);
+  };
+  private readonly callArg = (): void => {
+    this.args.push(this.SUBRULE(this.expression));
+  };
+  private readonly callArgs = { SEP: T.Comma, DEF: this.callArg };
+  /** The call's arguments; the option is not taken (`undefined`) for a plain name. */
+  private readonly callParens = (): A.Expr[] => {
+    const base = this.args.length;
+    try {
+      this.CONSUME(T.LParen);
+      this.MANY_SEP(this.callArgs);
+      this.CONSUME(T.RParen);
+    } catch (e) {
+      throw this.fail(e, () => {
+        const failedArg = this.childPartial<A.Expr>(e);
+        if (failedArg !== undefined) this.args.push(failedArg);
+        return this.takeArgs(base);
+      });
+    }
+    return this.takeArgs(base);
+  };
+  private readonly primaryAlts: IOrAlt<A.Expr>[] = [
+    { ALT: () => this.literal(this.CONSUME(T.NumberTok)) },
+    { ALT: () => this.literal(this.CONSUME(T.PercentTok)) },
+    { ALT: () => this.literal(this.CONSUME(T.Money)) },
+    { ALT: () => this.literal(this.CONSUME(T.True)) },
+    { ALT: () => this.literal(this.CONSUME(T.False)) },
+    { ALT: () => this.literal(this.CONSUME(T.BarFieldCat)) },
+    {
+      ALT: () => {
+        const id = this.CONSUME(T.Identifier);
+        let args: A.Expr[] | undefined;
+        try {
+          args = this.OPTION(this.callParens);
+        } catch (e) {
+          throw this.fail(e, () => this.callNode(id, this.childPartial<A.Expr[]>(e) ?? []));
+        }
+        if (this.RECORDING_PHASE) return PLACEHOLDER;
+        if (args === undefined) return { type: "Name", name: id.image, span: this.spanFrom(id) };
+        return this.callNode(id, args);
+      },
+    },
+    {
+      ALT: () => {
+        const open = this.CONSUME2(T.LParen);
+        let inner: A.Expr | undefined;
+        try {
+          inner = this.SUBRULE2(this.expression);
+          this.CONSUME2(T.RParen);
+        } catch (e) {
+          throw this.fail(e, () => this.parenNode(open, inner ?? this.childPartial<A.Expr>(e)));
+        }
+        return this.parenNode(open, inner);
+      },
+    },
+  ];
+
+  private takeArgs(base: number): A.Expr[] {
+    const args = this.args.slice(base);
+    this.args.length = base;
+    return args;
+  }
+
+  private callNode(id: IToken, args: A.Expr[]): A.Expr {
+    return { type: "Call", callee: this.build.ident(id), args, span: this.spanFrom(id) };
+  }
+
+  private parenNode(open: IToken, inner: A.Expr | undefined): A.Expr {
+    if (this.RECORDING_PHASE) return PLACEHOLDER;
+    return { type: "Paren", inner: inner ?? this.build.error(this.build.fallback), span: this.spanFrom(open) };
+  }
+
+  /** A one-token primary. */
+  private literal(t: IToken): A.Expr {
+    if (this.RECORDING_PHASE) return PLACEHOLDER;
+    const b = this.build;
+    switch (t.tokenType) {
+      case T.NumberTok:
+        return b.number(t);
+      case T.PercentTok:
+        return b.percent(t);
+      case T.Money:
+        return b.money(t);
+      case T.True:
+        return { type: "Bool", value: true, span: b.tokenSpan(t) };
+      case T.False:
+        return { type: "Bool", value: false, span: b.tokenSpan(t) };
+      default:
+        return { type: "Field", field: t.image as A.BarField, span: b.tokenSpan(t) };
+    }
+  }
+
+  /** Operands and operators go on `exprs`; precedence is applied when the run ends. */
+  private expression = this.recoverableRule("expression", (): A.Expr => {
+    const base = this.exprs.mark;
+    try {
+      this.exprs.push(this.SUBRULE(this.operand));
+      this.MANY(this.moreOperands);
+    } catch (e) {
+      throw this.fail(e, () => {
+        // The operand or operator that failed, as far as it got.
+        const failed = this.childPartial<Operand | Operator>(e);
+        if (failed !== undefined) this.exprs.push(failed);
+        return this.exprs.mark === base ? this.build.error(this.build.fallback) : this.exprs.finish(base);
+      });
+    }
+    if (this.RECORDING_PHASE) return PLACEHOLDER;
+    return this.exprs.finish(base);
+  });
+
+  private binaryOp = this.recoverableRule("binaryOp", (): Operator => {
+    try {
+      return this.OR(this.binaryAlts);
+    } catch (e) {
+      throw this.fail(e, () => this.childPartial<Operator>(e));
+    }
   });
 
   /** Prefix operators (`not`, unary `-`) and a postfix expression. */
-  private operand = this.RULE("operand", () => {
-    this.MANY(this.onePrefix);
-    this.SUBRULE(this.postfix);
+  private operand = this.recoverableRule("operand", (): Operand => {
+    let prefixes: IToken[] | undefined;
+    try {
+      this.MANY(this.onePrefix);
+      prefixes = this.takePrefixes();
+      const base = this.SUBRULE(this.postfix);
+      return prefixes === undefined ? base : new Prefixed(prefixes, base);
+    } catch (e) {
+      throw this.fail(e, () => {
+        prefixes ??= this.takePrefixes();
+        const base = this.childPartial<A.Expr>(e) ?? this.build.error(this.build.fallback);
+        return prefixes === undefined ? base : new Prefixed(prefixes, base);
+      });
+    }
   });
 
-  private postfix = this.RULE("postfix", () => {
-    this.SUBRULE(this.primary);
-    this.MANY(this.oneIndex);
-    this.OPTION2(this.ofTimeframe);
+  private takePrefixes(): IToken[] | undefined {
+    if (this.prefixes.length === 0) return undefined;
+    const prefixes = this.prefixes.slice();
+    this.prefixes.length = 0;
+    return prefixes;
+  }
+
+  private postfix = this.recoverableRule("postfix", (): A.Expr => {
+    let target: A.Expr | undefined;
+    let mark = -1;
+    try {
+      target = this.SUBRULE(this.primary);
+      mark = this.indexParts.length;
+      this.MANY(this.oneIndex);
+      const timeframe = this.OPTION2(this.ofTimeframe);
+      return this.postfixNode(target, mark, timeframe);
+    } catch (e) {
+      throw this.fail(e, () =>
+        this.postfixNode(
+          target ?? this.childPartial<A.Expr>(e) ?? this.build.error(this.build.fallback),
+          mark,
+          undefined,
+        ),
+      );
+    }
   });
 
-  private primary = this.RULE("primary", () => {
-    this.OR(this.primaryAlts);
+  /** `target` with its index suffixes (from `mark` on in `indexParts`, which are removed) and `of TF`. */
+  private postfixNode(target: A.Expr, mark: number, timeframe: IToken | undefined): A.Expr {
+    if (this.RECORDING_PHASE) return PLACEHOLDER;
+    let e = target;
+    if (mark >= 0 && this.indexParts.length > mark) {
+      e = this.build.indexChain(e, this.indexParts, mark, this.indexParts.length);
+      this.indexParts.length = mark;
+    }
+    if (!this.real(timeframe)) return e;
+    const tf = this.build.timeframe(timeframe);
+    return { type: "Of", target: e, timeframe: tf, span: { start: e.span.start, end: tf.span.end } };
+  }
+
+  private primary = this.recoverableRule("primary", (): A.Expr => {
+    try {
+      return this.OR(this.primaryAlts);
+    } catch (e) {
+      // Nothing read (no alternative fits): an error spanning the whole statement.
+      throw this.fail(e, () => this.childPartial<A.Expr>(e) ?? this.build.error(this.build.fallback));
+    }
   });
 }
+
+/** Returned while Chevrotain records the grammar (the actions' results are unused then). */
+const PLACEHOLDER: A.ErrorExpr = {
+  type: "ErrorExpr",
+  span: { start: { offset: 0, line: 1, column: 1 }, end: { offset: 0, line: 1, column: 1 } },
+};

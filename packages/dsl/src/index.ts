@@ -26,8 +26,18 @@ export * from "./codes.js";
 export * from "./compiled.js";
 export { CONFIDENCE_FLOORS, compile } from "./compiler.js";
 export * from "./diagnostics.js";
+export { type ExpectedToken, expectedTokens } from "./expected.js";
 export { type FormatResult, format, printComment, printExpr, printStatement, sameStructure } from "./format.js";
 export { createIncrementalAnalyzer, type IncrementalAnalyzer, type IncrementalStats } from "./incremental.js";
-export { KEYWORDS, type LexResult, MAX_LINE_CHARS, MAX_SOURCE_CHARS, MAX_TOKEN_CHARS, tokenize } from "./lexer.js";
+export {
+  KEYWORDS,
+  type LexResult,
+  MAX_LINE_CHARS,
+  MAX_SOURCE_CHARS,
+  MAX_TOKEN_CHARS,
+  type TokenKind,
+  tokenize,
+  tokenKind,
+} from "./lexer.js";
 export { MAX_NESTING, MAX_STATEMENT_TOKENS, parse } from "./parser.js";
 export * from "./semantic.js";

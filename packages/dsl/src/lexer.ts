@@ -218,6 +218,54 @@ export const allTokens: TokenType[] = [
 ];
 
 /**
+ * What a token is to a reader of the token stream (the language server's
+ * highlighting, what completion offers where the grammar expects a token):
+ * the one classification of the tokens above.
+ */
+export type TokenKind =
+  | "keyword"
+  | "field"
+  | "name"
+  | "number"
+  | "percent"
+  | "money"
+  | "timeframe"
+  | "time"
+  | "string"
+  | "operator"
+  | "punctuation"
+  | "comment"
+  | "other";
+
+const KINDS: ReadonlyMap<TokenType, TokenKind> = new Map<TokenType, TokenKind>([
+  [Comment, "comment"],
+  [StringLit, "string"],
+  [BadString, "string"],
+  [Money, "money"],
+  [Time, "time"],
+  [TimeframeTok, "timeframe"],
+  [PercentTok, "percent"],
+  [NumberTok, "number"],
+  [BadNumber, "number"],
+  [Identifier, "name"],
+  ...[BarFieldCat, Open, High, Low, Close, Volume].map((t): [TokenType, TokenKind] => [t, "field"]),
+  ...[EqEq, NotEq, GtEq, LtEq, Gt, Lt, Assign, Plus, Minus, Star, Slash].map((t): [TokenType, TokenKind] => [
+    t,
+    "operator",
+  ]),
+  ...[LParen, RParen, LBracket, RBracket, Comma].map((t): [TokenType, TokenKind] => [t, "punctuation"]),
+]);
+
+export function tokenKind(type: TokenType): TokenKind {
+  return KINDS.get(type) ?? (KEYWORD_TYPE_SET.has(type) ? "keyword" : "other");
+}
+
+/** The keyword a token type writes (`enter` for `Kw_enter`), or undefined for other tokens. */
+export function keywordOf(type: TokenType): string | undefined {
+  return KEYWORD_WORDS.get(type);
+}
+
+/**
  * Chevrotain's lexer, making offset-only tokens that also carry `endOffset`
  * (the CST's node locations are computed from it). Chevrotain 11 builds
  * every token through `createOffsetOnlyToken` in this mode; overriding it
@@ -253,20 +301,31 @@ class PlanLexer extends Lexer {
  */
 const KEYWORD_TYPES: ReadonlyMap<string, TokenType> = new Map(Object.entries(KEYWORDS));
 const KEYWORD_TYPE_SET: ReadonlySet<TokenType> = new Set(KEYWORD_TYPES.values());
+const KEYWORD_WORDS: ReadonlyMap<TokenType, string> = new Map([...KEYWORD_TYPES].map(([word, t]) => [t, word]));
 
-/** One shared lexer instance: building it validates every pattern, which is too slow to repeat per call. */
-export const planLexer = new PlanLexer(
-  allTokens.filter((t) => !KEYWORD_TYPE_SET.has(t)),
-  {
-    positionTracking: "onlyOffset",
-    ensureOptimizations: true,
-    // Diagnostics carry their own positions; Chevrotain's message text is replaced anyway.
-    errorMessageProvider: {
-      buildUnexpectedCharactersMessage: (text, startOffset, length) => text.slice(startOffset, startOffset + length),
-      buildUnableToPopLexerModeMessage: () => "",
+/**
+ * A new lexer. `validate` runs Chevrotain's checks of the token definitions
+ * (unreachable or conflicting patterns), which cost more than the rest of
+ * building it: the lexer test runs them, the shared instance skips them.
+ */
+export function createPlanLexer(validate = false): Lexer & { base: number } {
+  return new PlanLexer(
+    allTokens.filter((t) => !KEYWORD_TYPE_SET.has(t)),
+    {
+      positionTracking: "onlyOffset",
+      ensureOptimizations: true,
+      skipValidations: !validate,
+      // Diagnostics carry their own positions; Chevrotain's message text is replaced anyway.
+      errorMessageProvider: {
+        buildUnexpectedCharactersMessage: (text, startOffset, length) => text.slice(startOffset, startOffset + length),
+        buildUnableToPopLexerModeMessage: () => "",
+      },
     },
-  },
-);
+  );
+}
+
+/** One shared lexer instance, built on first use: building one is too slow to repeat per call, or to do on import. */
+let planLexer: (Lexer & { base: number }) | undefined;
 
 export interface LexError {
   readonly offset: number;
@@ -334,6 +393,7 @@ function tokenizeLongSlice(source: string, start: number, end: number): LexResul
 
 function lexSlice(source: string, start: number, end: number): LexResult {
   const text = start === 0 && end === source.length ? source : source.slice(start, end);
+  planLexer ??= createPlanLexer();
   planLexer.base = start;
   let r: ReturnType<Lexer["tokenize"]>;
   try {

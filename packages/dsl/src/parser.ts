@@ -1,26 +1,40 @@
-import type { IRecognitionException, IToken, TokenType } from "chevrotain";
+import { EOF, type IRecognitionException, type IToken, type TokenType, tokenMatcher } from "chevrotain";
 import type * as A from "./ast.js";
-import { AstBuilder, joinSpans } from "./cst-to-ast.js";
 import { type Diagnostic, DiagnosticCollector, MAX_DIAGNOSTICS } from "./diagnostics.js";
-import { DirectGrammar, FAILED } from "./direct-grammar.js";
-import { PlanGrammar } from "./grammar.js";
+import { FAILED, PlanGrammar } from "./grammar.js";
 import {
+  Assign,
   BadNumber,
   BadString,
+  BarFieldCat,
+  False,
+  Identifier,
   KEYWORDS,
+  LBracket,
+  Let,
   type LexError,
   LongLine,
+  LParen,
   MAX_LINE_CHARS,
   MAX_SOURCE_CHARS,
   MAX_TOKEN_CHARS,
+  Minus,
   Money,
   NL,
+  Not,
   NumberTok,
+  On,
+  PercentTok,
+  RBracket,
+  RParen,
   StringLit,
+  TimeframeTok,
+  True,
   tokenizeSlice,
   Unknown,
 } from "./lexer.js";
 import { LineIndex, LinePositions } from "./positions.js";
+import { joinSpans } from "./precedence.js";
 
 /** Deepest nesting of `(`, `[`, `not` and unary `-` in one statement (see E0003). */
 export const MAX_NESTING = 64;
@@ -28,18 +42,24 @@ export const MAX_NESTING = 64;
 export const MAX_STATEMENT_TOKENS = 4096;
 
 /**
- * One instance of each grammar for the whole process: building one (self-analysis) is the expensive part. The
- * full grammar is built only once a line needs it (see `parseStatement`).
+ * The two instances of the grammar, one for the whole process each, built on first use: building one
+ * (Chevrotain's self-analysis) is the expensive part. The recovering one is built only once a line needs it (see
+ * `parseStatement`).
  */
-let grammar: PlanGrammar | undefined;
-function getGrammar(): PlanGrammar {
-  grammar ??= new PlanGrammar();
-  return grammar;
+let fastGrammar: PlanGrammar | undefined;
+function getFast(): PlanGrammar {
+  fastGrammar ??= new PlanGrammar({ recovery: false });
+  return fastGrammar;
 }
-let directGrammar: DirectGrammar | undefined;
-function getDirect(): DirectGrammar {
-  directGrammar ??= new DirectGrammar();
-  return directGrammar;
+let recoveringGrammar: PlanGrammar | undefined;
+function getRecovering(): PlanGrammar {
+  recoveringGrammar ??= new PlanGrammar({ recovery: true });
+  return recoveringGrammar;
+}
+
+/** The tokens that may follow `preceding` (the start of a statement), with the grammar rules they would be in. */
+export function expectedAfter(preceding: IToken[]): ReturnType<PlanGrammar["expectedAfter"]> {
+  return getFast().expectedAfter(preceding);
 }
 
 const ZERO: A.Position = { offset: 0, line: 1, column: 1 };
@@ -64,20 +84,21 @@ const SLICE_CHARS = 16 * 1024;
  * some — because statement diagnostics are held back and replayed
  * (`HeldDiagnostics`).
  *
- * Each line is first given to `DirectGrammar`, which builds its AST with
- * no CST; only a line it gives up on (a syntax error, a literal the lexer
- * or the conversion reports) goes to the recovering `PlanGrammar` and
- * `AstBuilder`, which explain it. Both give the same AST for the lines the
- * first accepts (`parseFull` is the reference).
+ * Each line is first given to the grammar without error recovery, which
+ * builds its AST and gives up on any problem; only a line it gives up on (a
+ * syntax error, a literal the lexer or the conversion reports) is parsed
+ * again by the same grammar with recovery, which explains it and keeps what
+ * it can. Both give the same AST for the lines the first accepts
+ * (`parseFull` is the reference).
  */
 export function parse(source: string, diagnostics: DiagnosticCollector): A.PlanFile {
   return parseWith(source, diagnostics, true);
 }
 
 /**
- * `parse` with every line going through the recovering parser
- * (`PlanGrammar` and `AstBuilder`) instead of `DirectGrammar` first: the
- * reference the fast path must match exactly, which tests compare it with.
+ * `parse` with every line going through the recovering instance of the
+ * grammar instead of the one without recovery first: the reference the
+ * fast path must match exactly, which tests compare it with.
  */
 export function parseFull(source: string, diagnostics: DiagnosticCollector): A.PlanFile {
   return parseWith(source, diagnostics, false);
@@ -102,9 +123,8 @@ function parseWith(source: string, diagnostics: DiagnosticCollector, direct: boo
   const held = new HeldDiagnostics();
   const statements: A.Statement[] = [];
   const positions = new LinePositions(lines);
-  const fast = direct ? getDirect() : undefined;
+  const fast = direct ? getFast() : undefined;
   fast?.begin(positions);
-  const builder = new AstBuilder(held, positions);
   const lexErrors: LexError[] = [];
   const comments: A.Comment[] = [];
   /** The current line's tokens; one array reused for every line (neither parser keeps it). */
@@ -129,7 +149,7 @@ function parseWith(source: string, diagnostics: DiagnosticCollector, direct: boo
       return;
     }
     const from = held.size;
-    const stmt = dropLine ? undefined : parseStatement(line, lineReported ? undefined : fast, builder, lines, held);
+    const stmt = dropLine ? undefined : parseStatement(line, lineReported ? undefined : fast, positions, lines, held);
     held.statement(from, statements.length);
     if (stmt) statements.push(stmt);
     line.length = 0;
@@ -217,7 +237,7 @@ function parseWith(source: string, diagnostics: DiagnosticCollector, direct: boo
 /** What a token is, for E0008 (keywords are never that long). */
 function tokenWhat(type: TokenType): string {
   if (type === StringLit || type === BadString) return "string";
-  return type.name === "Identifier" ? "name" : "number";
+  return type === Identifier ? "name" : "number";
 }
 
 /** The first line start at or after `offset` (or the end of `source`). */
@@ -365,12 +385,12 @@ function checkLimits(line: IToken[], lines: LineIndex, diagnostics: DiagnosticCo
   if (line.length <= MAX_NESTING) return true;
   let depth = 0;
   let prefix = 0;
-  let prev: string | undefined;
+  let prev: IToken | undefined;
   for (const t of line) {
-    const n = t.tokenType.name;
-    if (n === "LParen" || n === "LBracket") depth++;
-    else if (n === "RParen" || n === "RBracket") depth = Math.max(0, depth - 1);
-    else if (n === "Kw_not" || (n === "Minus" && !endsValue(prev))) prefix++;
+    const type = t.tokenType;
+    if (type === LParen || type === LBracket) depth++;
+    else if (type === RParen || type === RBracket) depth = Math.max(0, depth - 1);
+    else if (type === Not || (type === Minus && !endsValue(prev))) prefix++;
     if (depth + prefix > MAX_NESTING) {
       diagnostics.error("E0003", tokenSpan(t), `statement nested too deeply (more than ${MAX_NESTING} levels)`, {
         label: "this statement was skipped",
@@ -378,40 +398,37 @@ function checkLimits(line: IToken[], lines: LineIndex, diagnostics: DiagnosticCo
       });
       return false;
     }
-    prev = n;
+    prev = t;
   }
   return true;
 }
 
-/** Token kinds after which `-` is a binary minus. */
-function endsValue(name: string | undefined): boolean {
-  return (
-    name === "Number" ||
-    name === "Percent" ||
-    name === "Money" ||
-    name === "Identifier" ||
-    name === "RParen" ||
-    name === "RBracket" ||
-    name === "Timeframe" ||
-    name === "Kw_open" ||
-    name === "Kw_high" ||
-    name === "Kw_low" ||
-    name === "Kw_close" ||
-    name === "Kw_volume" ||
-    name === "Kw_true" ||
-    name === "Kw_false"
-  );
+/** Tokens that can end a value (besides the bar fields): after one, `-` is a binary minus. */
+const VALUE_END: ReadonlySet<TokenType> = new Set([
+  NumberTok,
+  PercentTok,
+  Money,
+  Identifier,
+  RParen,
+  RBracket,
+  TimeframeTok,
+  True,
+  False,
+]);
+
+function endsValue(t: IToken | undefined): boolean {
+  return t !== undefined && (VALUE_END.has(t.tokenType) || tokenMatcher(t, BarFieldCat));
 }
 
 /**
- * One line's statement: from `fast` (`DirectGrammar`, when given) if it
- * parses the line cleanly, else from the full grammar and `AstBuilder`,
- * which recover from errors and report them.
+ * One line's statement: from `fast` (the grammar without recovery, when
+ * given) if it parses the line cleanly, else from the grammar with
+ * recovery, which reports the line's problems and keeps what it can.
  */
 function parseStatement(
   line: IToken[],
-  fast: DirectGrammar | undefined,
-  builder: AstBuilder,
+  fast: PlanGrammar | undefined,
+  positions: LinePositions,
   lines: LineIndex,
   diagnostics: DiagnosticCollector,
 ): A.Statement | undefined {
@@ -421,19 +438,18 @@ function parseStatement(
     try {
       stmt = fast.parseLine(line);
     } catch {
-      // Too deep for the engine's stack (or any other failure of the fast path): the full parser below takes the
-      // line, and reports what it meets there.
+      // Too deep for the engine's stack (or any other failure of the fast path): the recovering parse below takes
+      // the line, and reports what it meets there.
     }
     if (stmt !== FAILED) return stmt;
   }
   const first = line[0] as IToken;
-  const last = line[line.length - 1] as IToken;
-  builder.setStatement(first, last);
-  const p = getGrammar();
-  p.input = line;
-  let cst: ReturnType<PlanGrammar["statement"]>;
+  const p = getRecovering();
+  p.begin(positions);
+  let stmt: A.Statement | undefined;
   try {
-    cst = p.statement();
+    const parsed = p.parseLine(line);
+    stmt = parsed === FAILED ? undefined : parsed;
   } catch (e) {
     // Recursion past the engine's stack despite the limits above; keep going with the next line.
     diagnostics.error(
@@ -451,10 +467,18 @@ function parseStatement(
     // The first error of a line is the real one; later ones are usually its echo.
     reportSyntaxError(errors[0] as IRecognitionException, line, lines, diagnostics);
   }
-  const stmt = builder.statement(cst);
+  // The values the statement's literals and comparisons could not be given, after the syntax error and in source
+  // order; what recovery dropped reports nothing.
+  if (stmt !== undefined) {
+    // (Array sort is stable: problems at one offset keep the order they were found in.)
+    const found = [...p.lineDiagnostics].sort((a, b) => a.span.start.offset - b.span.start.offset);
+    for (const d of found) diagnostics.report(d);
+  }
   if (errors.length > 0 && stmt?.type === "ConditionRule" && stmt.condition.type === "ErrorExpr") return undefined;
   return stmt;
 }
+
+const KEYWORD_TYPES: ReadonlySet<TokenType> = new Set(Object.values(KEYWORDS));
 
 function reportSyntaxError(
   err: IRecognitionException,
@@ -463,7 +487,7 @@ function reportSyntaxError(
   diagnostics: DiagnosticCollector,
 ): void {
   const t = err.token;
-  const atEnd = !t || t.tokenType.name === "EOF" || Number.isNaN(t.startOffset);
+  const atEnd = !t || t.tokenType === EOF || Number.isNaN(t.startOffset);
   const lastTok = line[line.length - 1] as IToken;
   const end = lines.tokenSpan(lastTok).end;
   const span = atEnd ? { start: end, end } : lines.tokenSpan(t);
@@ -473,7 +497,7 @@ function reportSyntaxError(
   const inRule = (name: string): boolean => ruleStack.includes(name);
 
   // `Enter long`: a keyword written in the wrong case.
-  if (!atEnd && t.tokenType.name === "Identifier") {
+  if (!atEnd && t.tokenType === Identifier) {
     const lower = t.image.toLowerCase();
     if (lower !== t.image && KEYWORDS[lower]) {
       diagnostics.error("E0103", span, `keyword \`${t.image}\` must be written in lower case`, {
@@ -496,17 +520,17 @@ function reportSyntaxError(
 
   let hint: string | undefined;
   let fix: { span: A.Span; text: string; title: string } | undefined;
-  const isRuleTimeframeSlot = line[0]?.tokenType.name === "Kw_on" && line[1] === t;
-  if (!atEnd && t.tokenType.name === "Timeframe" && /m$/.test(t.image) && !isRuleTimeframeSlot) {
+  const isRuleTimeframeSlot = line[0]?.tokenType === On && line[1] === t;
+  if (!atEnd && t.tokenType === TimeframeTok && /m$/.test(t.image) && !isRuleTimeframeSlot) {
     const upper = `${t.image.slice(0, -1)}M`;
     hint = `\`${t.image}\` is a timeframe; for ${t.image.slice(0, -1)} million write \`${upper}\``;
     fix = { span, text: upper, title: `Replace with \`${upper}\`` };
   } else if (!atEnd && isRuleTimeframeSlot) {
     hint = "a rule starts with a timeframe: `on 5m ...`";
-  } else if (!atEnd && t.tokenType.name === "Assign") {
+  } else if (!atEnd && t.tokenType === Assign) {
     hint = "compare with `==`; `=` only appears in `let NAME = ...`";
     fix = { span, text: "==", title: "Replace with `==`" };
-  } else if (!atEnd && /^Kw_/.test(t.tokenType.name) && line[0]?.tokenType.name === "Kw_let" && line[1] === t) {
+  } else if (!atEnd && KEYWORD_TYPES.has(t.tokenType) && line[0]?.tokenType === Let && line[1] === t) {
     hint = `\`${t.image}\` is a keyword; choose another name`;
   }
   diagnostics.error("E0101", span, err.message, {

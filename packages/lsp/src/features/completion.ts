@@ -1,4 +1,4 @@
-import { INDICATORS, type Kind, printExpr } from "@tradeplan/dsl";
+import { type ExpectedToken, expectedTokens, INDICATORS, type Kind, printExpr } from "@tradeplan/dsl";
 import { type CompletionItem, CompletionItemKind, InsertTextFormat, MarkupKind } from "vscode-languageserver";
 import type { DocumentAnalysis } from "../analysis.js";
 import { KEYWORD_DOCS } from "../keyword-docs.js";
@@ -10,128 +10,8 @@ export const COMMON_TIMEFRAMES = ["1m", "5m", "15m", "30m", "1h", "4h", "1d", "3
 
 const BAR_FIELDS = ["open", "high", "low", "close", "volume"] as const;
 
-/** What the cursor's place in a statement admits. */
-export type CompletionContext =
-  | "none"
-  | "statement"
-  | "session"
-  | "timezone"
-  | "risk"
-  | "timeframe"
-  | "ruleStart"
-  | "expression"
-  | "afterOperand"
-  | "crossDirection"
-  | "side"
-  | "exitSide"
-  | "confidence"
-  | "size"
-  | "time"
-  | "windowAnd"
-  | "trailingStop"
-  | "afterTrail"
-  | "activateAt"
-  | "stopValue"
-  | "modifiers";
-
-/** Token types after which an expression is expected. */
-const EXPR_STARTERS = new Set([
-  "LParen",
-  "Comma",
-  "LBracket",
-  "Plus",
-  "Minus",
-  "Star",
-  "Slash",
-  "Gt",
-  "GtEq",
-  "Lt",
-  "LtEq",
-  "EqEq",
-  "NotEq",
-  "Assign",
-  "Kw_with",
-  "Kw_and",
-  "Kw_or",
-  "Kw_not",
-  "Kw_above",
-  "Kw_below",
-]);
-
-const ACTION_KWS = new Set(["enter", "exit"]);
-
 function isWordToken(t: LineToken): boolean {
   return /^[A-Za-z_0-9$]/.test(t.image);
-}
-
-/**
- * Classifies the cursor's position from the tokens before it on its line
- * (statements are lines). The word being typed is not part of the context.
- */
-export function completionContext(tokens: readonly LineToken[], offset: number): CompletionContext {
-  const before = tokens.filter((t) => t.end < offset || (t.end === offset && !isWordToken(t)));
-  const first = before[0];
-  if (!first) return "statement";
-  const head = keywordOf(first);
-  const last = before[before.length - 1] as LineToken;
-  const lastKw = keywordOf(last);
-  switch (head) {
-    case "session":
-      return before.length === 1 ? "session" : "none";
-    case "timezone":
-      return before.length === 1 ? "timezone" : "none";
-    case "risk":
-      return before.length === 1 ? "risk" : "none";
-    case "let":
-      return before.some((t) => t.type === "Assign") ? exprOrOperand(last) : "none";
-    case "on":
-      break;
-    default:
-      return "none";
-  }
-  if (before.length === 1) return "timeframe";
-  if (lastKw === "of") {
-    // `size 10% of equity` is the one `of` that takes no timeframe.
-    const prev = before[before.length - 2];
-    return prev?.type === "Percent" && before.some((t) => keywordOf(t) === "size") ? "none" : "timeframe";
-  }
-  if (before.length === 2) return "ruleStart";
-  const words = before.map(keywordOf);
-  if (words[2] === "trailing") {
-    if (before.length === 3) return "trailingStop";
-    if (lastKw === "activate") return "activateAt";
-    if (lastKw === "at") return "stopValue";
-    if (last.type === "Percent" && before.length === 5) return "afterTrail";
-    return "none";
-  }
-  switch (lastKw) {
-    case "crosses":
-      return "crossDirection";
-    case "enter":
-      return "side";
-    case "exit":
-      return "exitSide";
-    case "confidence":
-      return "confidence";
-    case "size":
-      return "size";
-    case "between":
-      return "time";
-    case "stop":
-    case "target":
-      return "stopValue";
-  }
-  if (last.type === "Time" && before.length >= 2 && keywordOf(before[before.length - 2] as LineToken) === "between")
-    return "windowAnd";
-  const actionAt = words.findIndex((w) => w !== undefined && ACTION_KWS.has(w));
-  if (actionAt >= 0) return "modifiers";
-  // `between 10:00 and 15:30` is complete: only an action may follow.
-  if (last.type === "Time") return "afterOperand";
-  return exprOrOperand(last);
-}
-
-function exprOrOperand(last: LineToken): CompletionContext {
-  return EXPR_STARTERS.has(last.type) ? "expression" : "afterOperand";
 }
 
 function keywordItem(word: string, sortText?: string): CompletionItem {
@@ -226,24 +106,23 @@ function ruleHasWord(tokens: readonly LineToken[], offset: number, word: string)
   return tokens.some((t) => t.end <= offset && keywordOf(t) === word);
 }
 
-/** What may follow a complete operand in a rule: comparisons, crosses, logic, `with`, `between`, `of`, actions. */
-function afterOperandItems(tokens: readonly LineToken[], offset: number, inLet: boolean): CompletionItem[] {
-  const words = ["above", "below", "and", "or", "of"];
-  const items = words.map((w) => keywordItem(w));
-  items.push({ label: "crosses above", kind: CompletionItemKind.Keyword, documentation: KEYWORD_DOCS.crosses ?? "" });
-  items.push({ label: "crosses below", kind: CompletionItemKind.Keyword, documentation: KEYWORD_DOCS.crosses ?? "" });
-  if (inLet) return items;
-  if (!ruleHasWord(tokens, offset, "with") && !ruleHasWord(tokens, offset, "between")) items.push(keywordItem("with"));
-  if (!ruleHasWord(tokens, offset, "between")) items.push(keywordItem("between"));
-  for (const a of ["enter long", "enter short", "exit", "exit long", "exit short"]) {
-    items.push({
-      label: a,
-      kind: CompletionItemKind.Keyword,
-      documentation: KEYWORD_DOCS[a.split(" ")[0] as string] ?? "",
-      sortText: `0${a}`,
-    });
-  }
-  return items;
+/** The keyword words offered after a complete operand, in this order (`crosses` becomes `crosses above|below`). */
+const AFTER_OPERAND = ["above", "below", "and", "or", "of"] as const;
+const ACTIONS = ["enter long", "enter short", "exit", "exit long", "exit short"] as const;
+/** Keywords offered alone, each where its rule expects it (`stop` also starts a modifier, `low` is also a field). */
+const WORDS_IN_RULE: readonly (readonly [string, string])[] = [
+  ["long", "action"],
+  ["short", "action"],
+  ["low", "modifier"],
+  ["medium", "modifier"],
+  ["high", "modifier"],
+  ["stop", "trailingStop"],
+  ["at", "trailingStop"],
+];
+
+/** Inside the value of `stop`, `target` or `activate at`: a constant, so only `let` names are offered. */
+function inLevelValue(e: ExpectedToken): boolean {
+  return e.rules.includes("modifier") || e.rules.includes("trailingStop");
 }
 
 function modifierItems(tokens: readonly LineToken[], offset: number, snippets: boolean): CompletionItem[] {
@@ -264,8 +143,10 @@ function modifierItems(tokens: readonly LineToken[], offset: number, snippets: b
 }
 
 /**
- * Completion items valid at `offset`: statement keywords at the start of a
- * line, timeframes after `on`/`of`, expressions (fields, indicators with
+ * Completion items valid at `offset`, from what the grammar says may come
+ * next after the line's tokens before the cursor (`expectedTokens`; the
+ * word being typed is not part of them): statement keywords at the start of
+ * a line, timeframes where one goes, expressions (fields, indicators with
  * snippet arguments, `let` names) where an operand goes, operators and
  * actions after an operand, modifiers after an action. Nothing in comments
  * and strings.
@@ -283,86 +164,107 @@ export function completions(analysis: DocumentAnalysis, offset: number, snippets
   ) {
     return [];
   }
-  const ctx = completionContext(lex.tokens, offset);
-  const inLet = keywordOf(lex.tokens[0] ?? { type: "", image: "", start: 0, end: 0 }) === "let";
-  switch (ctx) {
-    case "none":
-      return [];
-    case "statement":
-      return STATEMENT_SNIPPETS.map(([label, snip, detail]) =>
-        snippetItem(label, snip, detail, snippets, CompletionItemKind.Keyword),
-      );
-    case "session":
-      return ["regular", "extended", "always"].map((w) => keywordItem(w));
-    case "timezone":
-      return TIMEZONES.map((z) => ({ label: `"${z}"`, kind: CompletionItemKind.Value }));
-    case "risk":
-      return RISK_SNIPPETS.map(([label, snip]) =>
-        snippetItem(label, snip, "risk limit", snippets, CompletionItemKind.Property),
-      );
-    case "timeframe":
-      return COMMON_TIMEFRAMES.map((tf, i) => ({
-        label: tf,
-        kind: CompletionItemKind.Unit,
-        detail: "timeframe",
-        sortText: String(i).padStart(2, "0"),
-      }));
-    case "ruleStart":
-      return [
-        ...expressionItems(analysis, snippets),
-        snippetItem(
-          "trailing stop",
-          `trailing stop ${ph(1, "2")}%`,
-          "a trailing stop rule",
-          snippets,
-          CompletionItemKind.Keyword,
-        ),
-      ];
-    case "expression":
-      return expressionItems(analysis, snippets);
-    case "afterOperand":
-      return afterOperandItems(lex.tokens, offset, inLet);
-    case "crossDirection":
-      return [keywordItem("above"), keywordItem("below")];
-    case "side":
-      return [keywordItem("long"), keywordItem("short")];
-    case "exitSide":
-      return [keywordItem("long"), keywordItem("short"), ...modifierItems(lex.tokens, offset, snippets)];
-    case "confidence":
-      return ["low", "medium", "high"].map((w) => keywordItem(w));
-    case "size":
-      return SIZE_SNIPPETS.map(([label, snip, detail]) =>
-        snippetItem(label, snip, detail, snippets, CompletionItemKind.Value),
-      );
-    case "time":
-      return [
-        snippetItem(
-          "HH:MM and HH:MM",
-          `${ph(1, "10:00")} and ${ph(2, "15:30")}`,
-          "a time window",
-          snippets,
-          CompletionItemKind.Value,
-        ),
-      ];
-    case "windowAnd":
-      return [keywordItem("and")];
-    case "trailingStop":
-      return [keywordItem("stop")];
-    case "afterTrail":
-      return [
-        snippetItem(
-          "activate at",
-          `activate at ${ph(1, "155.00")}`,
-          "start tracking at a price",
-          snippets,
-          CompletionItemKind.Keyword,
-        ),
-      ];
-    case "activateAt":
-      return [keywordItem("at")];
-    case "stopValue":
-      return expressionItems(analysis, snippets).filter((i) => i.kind === CompletionItemKind.Variable);
-    case "modifiers":
-      return modifierItems(lex.tokens, offset, snippets);
+  const before = lex.tokens.filter((t) => t.end < offset || (t.end === offset && !isWordToken(t)));
+  const last = before[before.length - 1];
+  const expected = expectedTokens(analysis.text.slice(lex.lineStart, last ? last.end : lex.lineStart));
+  return itemsFor(expected, analysis, lex.tokens, offset, snippets);
+}
+
+/** What to offer for the tokens the grammar expects. */
+function itemsFor(
+  expected: readonly ExpectedToken[],
+  analysis: DocumentAnalysis,
+  tokens: readonly LineToken[],
+  offset: number,
+  snippets: boolean,
+): CompletionItem[] {
+  const expects = (kind: ExpectedToken["kind"], rule?: string): boolean =>
+    expected.some((e) => e.kind === kind && (rule === undefined || e.rules[e.rules.length - 1] === rule));
+  const word = (w: string, where: (e: ExpectedToken) => boolean = () => true): boolean =>
+    expected.some((e) => e.word === w && where(e));
+  const outsideLevel = (e: ExpectedToken): boolean => !inLevelValue(e);
+
+  // Places that take one kind of thing.
+  if (word("on"))
+    return STATEMENT_SNIPPETS.map(([label, snip, detail]) =>
+      snippetItem(label, snip, detail, snippets, CompletionItemKind.Keyword),
+    );
+  if (expects("timeframe"))
+    return COMMON_TIMEFRAMES.map((tf, i) => ({
+      label: tf,
+      kind: CompletionItemKind.Unit,
+      detail: "timeframe",
+      sortText: String(i).padStart(2, "0"),
+    }));
+  if (expects("string", "timezoneDecl"))
+    return TIMEZONES.map((z) => ({ label: `"${z}"`, kind: CompletionItemKind.Value }));
+  // Right after `risk`: the setting's words (a value may follow only once one is written).
+  if (expects("name", "riskDecl") && !expects("number", "riskDecl"))
+    return RISK_SNIPPETS.map(([label, snip]) =>
+      snippetItem(label, snip, "risk limit", snippets, CompletionItemKind.Property),
+    );
+  if (expects("number", "sizeSpec"))
+    return SIZE_SNIPPETS.map(([label, snip, detail]) =>
+      snippetItem(label, snip, detail, snippets, CompletionItemKind.Value),
+    );
+  if (expects("time"))
+    return [
+      snippetItem(
+        "HH:MM and HH:MM",
+        `${ph(1, "10:00")} and ${ph(2, "15:30")}`,
+        "a time window",
+        snippets,
+        CompletionItemKind.Value,
+      ),
+    ];
+
+  const items: CompletionItem[] = [];
+  const operand = expected.find((e) => e.kind === "number" && e.rules[e.rules.length - 1] === "primary");
+  if (operand) {
+    const all = expressionItems(analysis, snippets);
+    items.push(...(inLevelValue(operand) ? all.filter((i) => i.kind === CompletionItemKind.Variable) : all));
   }
+  if (word("trailing"))
+    items.push(
+      snippetItem(
+        "trailing stop",
+        `trailing stop ${ph(1, "2")}%`,
+        "a trailing stop rule",
+        snippets,
+        CompletionItemKind.Keyword,
+      ),
+    );
+  for (const w of AFTER_OPERAND) if (word(w, outsideLevel)) items.push(keywordItem(w));
+  if (word("crosses", outsideLevel))
+    for (const d of ["above", "below"])
+      items.push({
+        label: `crosses ${d}`,
+        kind: CompletionItemKind.Keyword,
+        documentation: KEYWORD_DOCS.crosses ?? "",
+      });
+  for (const w of ["with", "between", "regular", "extended", "always"]) if (word(w)) items.push(keywordItem(w));
+  for (const a of ACTIONS)
+    if (word(a.split(" ")[0] as string))
+      items.push({
+        label: a,
+        kind: CompletionItemKind.Keyword,
+        documentation: KEYWORD_DOCS[a.split(" ")[0] as string] ?? "",
+        sortText: `0${a}`,
+      });
+  // The word after `enter`/`exit`, after `confidence`, after `activate`.
+  for (const [w, rule] of WORDS_IN_RULE)
+    if (word(w, (e) => e.rules[e.rules.length - 1] === rule)) items.push(keywordItem(w));
+  if (word("activate"))
+    items.push(
+      snippetItem(
+        "activate at",
+        `activate at ${ph(1, "155.00")}`,
+        "start tracking at a price",
+        snippets,
+        CompletionItemKind.Keyword,
+      ),
+    );
+  if (word("size", (e) => e.rules[e.rules.length - 1] === "modifier"))
+    items.push(...modifierItems(tokens, offset, snippets));
+  return items;
 }

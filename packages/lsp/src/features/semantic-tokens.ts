@@ -1,4 +1,4 @@
-import { INDICATORS, statementExprs, tokenize } from "@tradeplan/dsl";
+import { INDICATORS, statementExprs, type TokenKind, tokenize, tokenKind } from "@tradeplan/dsl";
 import { type SemanticTokens, SemanticTokensBuilder, type SemanticTokensLegend } from "vscode-languageserver";
 import type { TextDocument } from "vscode-languageserver-textdocument";
 import type { DocumentAnalysis } from "../analysis.js";
@@ -25,9 +25,18 @@ export const SEMANTIC_TOKENS_LEGEND: SemanticTokensLegend = { tokenTypes: [...TY
 const T = (name: TokenTypeName): number => TYPES.indexOf(name);
 const M = { declaration: 1, readonly: 2, defaultLibrary: 4 } as const;
 
-const BAR_FIELDS = new Set(["Kw_open", "Kw_high", "Kw_low", "Kw_close", "Kw_volume"]);
-const NUMBERS = new Set(["Number", "Percent", "Money", "Timeframe", "Time", "BadNumber"]);
-const OPERATORS = new Set(["EqEq", "NotEq", "GtEq", "LtEq", "Gt", "Lt", "Assign", "Plus", "Minus", "Star", "Slash"]);
+/** The semantic token type of each kind of token the lexer makes (names and fields take their roles below). */
+const KIND_TYPES: Partial<Record<TokenKind, TokenTypeName>> = {
+  comment: "comment",
+  string: "string",
+  number: "number",
+  percent: "number",
+  money: "number",
+  timeframe: "number",
+  time: "number",
+  operator: "operator",
+  keyword: "keyword",
+};
 
 /**
  * Semantic tokens for the whole document, from the lexer plus the AST:
@@ -55,20 +64,16 @@ export function semanticTokens(analysis: DocumentAnalysis, doc: TextDocument): S
   const lexed = tokenize(analysis.text);
   const all = [...lexed.tokens, ...lexed.comments].sort((a, b) => a.startOffset - b.startOffset);
   for (const t of all) {
-    const name = t.tokenType.name;
     let type: number | undefined;
     let mods = 0;
-    if (name === "Comment") type = T("comment");
-    else if (name === "StringLit" || name === "BadString") type = T("string");
-    else if (NUMBERS.has(name)) type = T("number");
-    else if (OPERATORS.has(name)) type = T("operator");
-    else if (BAR_FIELDS.has(name)) {
+    const kind = tokenKind(t.tokenType);
+    if (kind === "name") [type, mods] = roles.get(t.startOffset) ?? [T("variable"), 0];
+    else if (kind === "field") {
       type = T("property");
       mods = M.readonly | M.defaultLibrary;
-    } else if (name.startsWith("Kw_")) type = T("keyword");
-    else if (name === "Identifier") {
-      const role = roles.get(t.startOffset);
-      [type, mods] = role ?? [T("variable"), 0];
+    } else {
+      const name = KIND_TYPES[kind];
+      if (name !== undefined) type = T(name);
     }
     if (type === undefined) continue;
     const p = doc.positionAt(t.startOffset);
