@@ -10,6 +10,8 @@ export const DEFAULT_TIMEZONE = "America/New_York";
  */
 export function canonicalTimeZone(zone: string): string | undefined {
   if (zone.trim() === "") return undefined;
+  // The usual zone needs no look-up: the first `Intl` call loads the runtime's time zone data (some 20 ms).
+  if (zone === DEFAULT_TIMEZONE) return zone;
   try {
     return new Intl.DateTimeFormat("en-US", { timeZone: zone }).resolvedOptions().timeZone;
   } catch {
