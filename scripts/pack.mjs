@@ -17,8 +17,8 @@ const pnpm = process.env.npm_execpath?.includes("pnpm") ? [process.execPath, pro
 const log = (m) => process.stderr.write(`${m}\n`);
 
 for (const p of PACKAGES) rmSync(join(root, "packages", p, "dist"), { recursive: true, force: true });
-log("building (tsc -b) ...");
-execFileSync(join(root, "node_modules", ".bin", "tsc"), ["-b", "packages/cli/tsconfig.build.json"], {
+log("building ...");
+execFileSync(process.execPath, [join(root, "scripts", "build.mjs")], {
   cwd: root,
   stdio: ["ignore", "inherit", "inherit"],
 });

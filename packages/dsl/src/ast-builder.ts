@@ -1,4 +1,4 @@
-import type { IToken } from "chevrotain";
+import type { IToken } from "#chevrotain";
 import type * as A from "./ast.js";
 import type { DiagnosticCollector } from "./diagnostics.js";
 import type { LinePositions } from "./positions.js";

@@ -1,4 +1,4 @@
-import { type IParserErrorMessageProvider, type TokenType, tokenLabel } from "chevrotain";
+import { type IParserErrorMessageProvider, type TokenType, tokenLabel } from "#chevrotain";
 import { NumberTok } from "./lexer.js";
 
 /**

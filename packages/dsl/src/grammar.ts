@@ -6,7 +6,7 @@ import {
   type IToken,
   isRecognitionException,
   type TokenType,
-} from "chevrotain";
+} from "#chevrotain";
 import type * as A from "./ast.js";
 import { AstBuilder, isInserted } from "./ast-builder.js";
 import type { Diagnostic } from "./diagnostics.js";

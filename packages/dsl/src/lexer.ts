@@ -1,4 +1,4 @@
-import { createToken, type IToken, Lexer, type TokenType } from "chevrotain";
+import { createToken, type IToken, Lexer, type TokenType } from "#chevrotain";
 
 /**
  * Tokens of the `.plan` language. Keywords are lower case and case-sensitive

@@ -1,4 +1,4 @@
-import { EOF, type IRecognitionException, type IToken, type TokenType, tokenMatcher } from "chevrotain";
+import { EOF, type IRecognitionException, type IToken, type TokenType, tokenMatcher } from "#chevrotain";
 import type * as A from "./ast.js";
 import { type Diagnostic, DiagnosticCollector, MAX_DIAGNOSTICS } from "./diagnostics.js";
 import { FAILED, PlanGrammar } from "./grammar.js";

@@ -1,4 +1,4 @@
-import type { IToken, TokenType } from "chevrotain";
+import type { IToken, TokenType } from "#chevrotain";
 import type * as A from "./ast.js";
 import type { DiagnosticCollector } from "./diagnostics.js";
 import * as T from "./lexer.js";
