@@ -15,6 +15,7 @@ import { bindRules, Engine, type RuleBinding } from "../engine/engine.js";
 import { combineSinks, type EngineEventSink } from "../engine/events.js";
 import type { BudgetTimer } from "../engine/timer.js";
 import type { BarData } from "../models.js";
+import type { Portfolio } from "../portfolio/portfolio.js";
 import { createDefaultRegistry } from "../registry/defaults.js";
 import { instantiatePlan } from "../registry/plan.js";
 import type { ExecutionFunctionRegistry } from "../registry/registry.js";
@@ -114,6 +115,8 @@ export function sessionCalendar(calendar: MarketCalendar): CsvCalendar {
 export class Backtest {
   readonly engine: Engine;
   readonly broker: PaperBroker;
+  /** The broker's book, which equity and exposure are read from per bar. */
+  private readonly book: Portfolio;
   readonly calendar: MarketCalendar;
   private readonly symbols = new Map<string, SymbolReplay>();
   private readonly collector = new RunCollector();
@@ -129,6 +132,7 @@ export class Backtest {
     const { plan } = options;
     this.calendar = options.calendar ?? calendarFor(plan.session, plan.timezone);
     this.broker = new PaperBroker(options.broker ?? {}, (t) => this.dayOf(t));
+    this.book = this.broker.portfolio;
     const risk = new RiskValidator(mergeRiskConfig(options.risk ?? {}, plan.risk));
     const rules = options.rules ?? bindRules(instantiatePlan(plan, options.registry ?? createDefaultRegistry()));
     const collector = this.collector;
@@ -197,8 +201,8 @@ export class Backtest {
     this.broker.onBar(bar);
     const done = r.aggregator.push(bar);
     if (done.count > 0) this.run(done);
-    const account = this.broker.account();
-    const exposed = this.broker.hasPositions();
+    const account = this.book.account();
+    const exposed = this.book.hasPositions();
     this.tracker.observe(s.date, account.equity, exposed);
     this.equity.push(bar.closeTime, account.equity);
     r.prices.push(bar.closeTime, bar.close);
