@@ -87,11 +87,12 @@ function cliCheckMs(rules: number): number {
   const dir = mkdtempSync(join(tmpdir(), "tradeplan-bench-"));
   const file = join(dir, `generated-${rules}.plan`);
   writeFileSync(file, generatePlan(rules));
-  // run.mjs runs benches from the repository root (this file runs bundled, elsewhere). The bundle is rebuilt
-  // first, as cli.bench.ts does: with sources newer than it, the launcher would measure tsx instead.
-  const cliBin = join(process.cwd(), "packages", "cli", "bin");
-  execFileSync(process.execPath, [join(cliBin, "build.mjs")], { stdio: ["ignore", "ignore", "inherit"] });
-  const bin = join(cliBin, "tradeplan.mjs");
+  // run.mjs runs benches from the repository root (this file runs bundled, elsewhere). The CLI is built first, as
+  // `pnpm build` does (scripts/build.mjs: tsc -b, only what changed): the launcher runs dist/, which would otherwise
+  // be whatever an older build left there.
+  const root = process.cwd();
+  execFileSync(process.execPath, [join(root, "scripts", "build.mjs")], { stdio: ["ignore", "ignore", "inherit"] });
+  const bin = join(root, "packages", "cli", "bin", "tradeplan.mjs");
   const runs: number[] = [];
   try {
     for (let i = 0; i < 3; i++) {
