@@ -14,6 +14,7 @@ function outcome(trades: { entry: number; exit: number; pnl: number }[]): Backte
       plan: { name: "p", sourceHash: "h", symbols: ["X"], timezone: "America/New_York" },
       bars: 5,
       rejected: 0,
+      rejectedByReason: {},
       signals: [],
       trades: trades.map((t) => ({
         symbol: "X",

@@ -104,9 +104,9 @@ describe("createLogger", () => {
     createLogger({}, { stream: out, isTTY: false, base: null }).info("b");
     createLogger({ structured: true }, { stream: out, isTTY: true, base: null, format: "pretty" }).info("c");
     createLogger({}, { stream: out, isTTY: true, base: null, format: "json" }).info("d");
-    expect(lines[0]).toMatch(/^\d\d:\d\d:\d\d\.\d{3} INFO  a\n$/);
+    expect(lines[0]).toMatch(/^\d\d:\d\d:\d\d\.\d{3} INFO {2}a\n$/);
     expect(JSON.parse(lines[1] as string)).toMatchObject({ msg: "b" });
-    expect(lines[2]).toMatch(/ INFO  c\n$/);
+    expect(lines[2]).toMatch(/ INFO {2}c\n$/);
     expect(JSON.parse(lines[3] as string)).toMatchObject({ msg: "d" });
   });
 
