@@ -33,6 +33,7 @@ import {
   StateError,
   StateStore,
   serveMetrics,
+  symbolList,
   type TradeplanConfig,
 } from "@tradeplan/runtime";
 import { z } from "zod";
@@ -189,6 +190,8 @@ export async function runLiveCommand(
   // A failed start leaves nothing half-written: a database this run created is removed again.
   const newDatabase = !existsSync(dbPath);
   let started = false;
+  /** The journal could not write its last records when the run ended (a disk still full): the run failed. */
+  let unwritten: string | undefined;
   try {
     store = new StateStore(dbPath);
     journal = new AuditJournal(store.db, {
@@ -248,6 +251,8 @@ export async function runLiveCommand(
             observer: combineObservers(
               metrics && {
                 closeDetected: (e, ms) => metrics.closeDetected(e, ms),
+                closeDecided: (e, ms) => metrics.closeDecided(e, ms),
+                batchCommitted: (ms) => metrics.batchCommitted(ms),
                 barRejected: (s, r) => metrics.barRejected(s, r),
                 stateChanged: (s) => metrics.stateChanged(s),
                 feedEvent: (e) => metrics.feedEvent(e),
@@ -267,7 +272,7 @@ export async function runLiveCommand(
       registry: createDefaultRegistry({ config: { execution_functions: config.execution_functions } }),
     });
     stopSession = () => session.stop("the start failed");
-    log("info", `tradeplan run: ${plans.map((p) => `"${p.name}" (${p.symbols.join(", ")})`).join(", ")}`);
+    log("info", `tradeplan run: ${plans.map((p) => `"${p.name}" (${symbolList(p.symbols)})`).join(", ")}`);
     log("info", `config ${configShown}; database ${dbShown}${saved ? " (restoring saved state)" : " (new)"}`);
     log("info", `feed: ${setup.description}`);
     log("info", `broker: ${brokerSetup.description}`);
@@ -278,7 +283,28 @@ export async function runLiveCommand(
     }
     await brokerSetup.start();
     stopBroker = () => brokerSetup.stop();
-    await session.start();
+    // A signal during the start-up (a long refill) stops it: the session gives up with LIVE_STOPPED.
+    let stoppedEarly: string | undefined;
+    const stopStart = (): void => {
+      stoppedEarly = String(control.signal?.reason ?? "aborted");
+      void session.stop(`${stoppedEarly} during the start-up`);
+    };
+    if (control.signal?.aborted) stopStart();
+    else control.signal?.addEventListener("abort", stopStart, { once: true });
+    try {
+      await session.start();
+    } catch (e) {
+      if (stoppedEarly !== undefined && e instanceof LiveError && e.code === "LIVE_STOPPED") {
+        log("info", `stopped during the start-up: ${stoppedEarly}; nothing was decided`);
+        io.stdout.write(
+          `${JSON.stringify({ stopped: `${stoppedEarly} during the start-up`, state: session.state, stats: session.stats })}\n`,
+        );
+        return EXIT.ok;
+      }
+      throw e;
+    } finally {
+      control.signal?.removeEventListener("abort", stopStart);
+    }
     setup.startClock?.();
     started = true;
     log("info", `session ${session.state}: ${session.reason}`);
@@ -338,7 +364,14 @@ export async function runLiveCommand(
       account: broker.account(),
     };
     io.stdout.write(io.isTTY ? renderRunSummary(summary) : `${JSON.stringify(summary)}\n`);
-    return failure === undefined ? EXIT.ok : EXIT.problems;
+    // The journal writes what it still holds now (a failed batch's records, kept buffered). A disk still full
+    // fails the run like the halt it follows (exit 1, its line last), not as a usage error.
+    try {
+      j.close();
+    } catch (e) {
+      unwritten = e instanceof Error ? e.message : String(e);
+    }
+    return failure === undefined && unwritten === undefined ? EXIT.ok : EXIT.problems;
   } catch (e) {
     if (e instanceof LiveError || e instanceof StateError || e instanceof CsvFormatError)
       throw new UsageError(e.message);
@@ -361,6 +394,7 @@ export async function runLiveCommand(
       store?.close();
       if (newDatabase && !started) removeDatabase(dbPath);
       logger.flush();
+      if (unwritten !== undefined) io.stderr.write(`error: ${unwritten}\n`);
     }
   }
 }

@@ -94,8 +94,12 @@ export const SimFeedSchema = z
       .regex(/^[0-9]{4}-[0-9]{2}-[0-9]{2}$/, "a date YYYY-MM-DD")
       .default("2024-01-02"),
     days: z.number().int().min(1).max(3650).default(5),
+    /** Session days simulated before `from` as history for the warm-up (the walk starts at the first of them). */
+    history_days: z.number().int().min(0).max(3650).default(0),
     /** Market time per wall-clock time (60: one simulated minute per second), or `max`. */
     speed: Speed,
+    /** At a finite speed, pass nights, weekends and holidays (no bar for over an hour) in about a second. */
+    skip_idle: z.boolean().default(false),
   })
   .strict();
 
@@ -111,6 +115,8 @@ export const ReplayFeedSchema = z
     timezone: Zone.optional(),
     /** Market time per wall-clock time (60: one minute of bars per second), or `max` (as fast as it goes). */
     speed: Speed,
+    /** At a finite speed, pass nights, weekends and holidays (no bar for over an hour) in about a second. */
+    skip_idle: z.boolean().default(false),
     /** Market time the replay starts at; earlier bars are history (default: the first bar). */
     start: IsoTime.optional(),
   })

@@ -5,12 +5,30 @@
  * the same sequence for the same seed on every platform and Node version,
  * which makes generated market data byte-for-byte reproducible.
  */
+/** The saved position of a {@link Mulberry32} sequence (its state and the normal kept for the next call). */
+export interface PrngState {
+  readonly state: number;
+  readonly spare: number | null;
+}
+
 export class Mulberry32 {
   private state: number;
   private spare: number | undefined;
 
   constructor(seed: number) {
     this.state = seed >>> 0;
+  }
+
+  /** Where the sequence stands: a generator built {@link from} it continues exactly here. */
+  save(): PrngState {
+    return { state: this.state, spare: this.spare ?? null };
+  }
+
+  /** A generator continuing the sequence where {@link save} was called. */
+  static from(saved: PrngState): Mulberry32 {
+    const rng = new Mulberry32(saved.state);
+    rng.spare = saved.spare ?? undefined;
+    return rng;
   }
 
   /** Uniform in [0, 1). */

@@ -198,10 +198,20 @@ export class Engine {
     this.idPrefix = plan.sourceHash.slice(0, 12);
     this.wantEvaluations = options.sink?.evaluations === true;
     this.timing = Number.isFinite(this.budgetMs) || this.wantEvaluations;
-    for (const symbol of plan.symbols) this.symbols.set(symbol, this.buildSymbol(symbol));
+    // The plan's streams by symbol, grouped once: a plan of ten thousand symbols has fifty thousand of them.
+    const streamsOf = new Map<string, { timeframe: string; lookback: number }[]>();
+    for (const st of plan.streams) {
+      const list = streamsOf.get(st.symbol);
+      if (list) list.push(st);
+      else streamsOf.set(st.symbol, [st]);
+    }
+    for (const symbol of plan.symbols) this.symbols.set(symbol, this.buildSymbol(symbol, streamsOf.get(symbol) ?? []));
   }
 
-  private buildSymbol(symbol: string): SymbolRuntime {
+  private buildSymbol(
+    symbol: string,
+    planStreams: readonly { readonly timeframe: string; readonly lookback: number }[],
+  ): SymbolRuntime {
     const series = new Map<string, BarSeries>();
     const ensure = (tf: string, lookback: number): BarSeries => {
       let s = series.get(tf);
@@ -211,7 +221,7 @@ export class Engine {
       }
       return s;
     };
-    for (const st of this.options.plan.streams) if (st.symbol === symbol) ensure(st.timeframe, st.lookback);
+    for (const st of planStreams) ensure(st.timeframe, st.lookback);
     for (const r of this.options.rules) ensure(r.compiled.timeframe, r.lookback ?? r.compiled.lookback);
     const evaluator = new SymbolEvaluator(
       (tf) => series.get(tf),

@@ -9,7 +9,9 @@ export type LiveErrorCode =
   /** A feed or broker choice that this build cannot provide. */
   | "LIVE_UNAVAILABLE"
   /** Feed settings that cannot work (no data, symbol not in the plans). */
-  | "LIVE_BAD_FEED";
+  | "LIVE_BAD_FEED"
+  /** The session was stopped (a signal) before its start-up was done: nothing was decided. */
+  | "LIVE_STOPPED";
 
 /** A live session could not be set up or started. */
 export class LiveError extends Error {

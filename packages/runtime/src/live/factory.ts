@@ -81,6 +81,13 @@ function symbolsOf(plans: readonly CompiledPlan[]): string[] {
   return [...new Set(plans.flatMap((p) => p.symbols))].sort();
 }
 
+/** Symbols for a log line: all of a few, the first and last of many. */
+export function symbolList(symbols: readonly string[]): string {
+  return symbols.length <= 10
+    ? symbols.join(", ")
+    : `${symbols.slice(0, 3).join(", ")} ... ${symbols.at(-1)} (${symbols.length} symbols)`;
+}
+
 function planCalendar(plans: readonly CompiledPlan[]): MarketCalendar {
   const p = plans[0];
   if (!p) throw new LiveError("LIVE_NO_PLAN", "no plan given");
@@ -91,6 +98,10 @@ type Speed = TradeplanConfig["feed"]["sim"]["speed"];
 
 function speedText(speed: Speed): string {
   return speed === "max" ? "as fast as possible (speed max)" : `at ${speed}x`;
+}
+
+function idleText(c: { speed: Speed; skip_idle: boolean }): string {
+  return c.skip_idle && c.speed !== "max" ? ", idle hours skipped" : "";
 }
 
 /** The clock of a replay or simulation: held at `start` until the session streams. */
@@ -106,9 +117,11 @@ function scheduledSetup(
   description: string,
   startAt: number,
   rejectedRows: readonly RejectedRow[],
+  skipIdle: boolean,
 ): FeedSetup {
   // At speed max nothing happens after the last bar: a stream bar it left open stays open, as in a backtest.
   if (clock instanceof FastClock) clock.endAt(feed.span()?.last ?? startAt);
+  else if (skipIdle) clock.skipIdle(() => feed.nextDue());
   return {
     feed,
     clock,
@@ -138,6 +151,7 @@ export async function createFeed(input: FeedSetupInput): Promise<FeedSetup> {
       dailyVolume: c.daily_volume,
       from: c.from,
       days: c.days,
+      historyDays: c.history_days,
       calendar,
     };
     const first = SimFeed.sessions(spec)[0];
@@ -149,9 +163,10 @@ export async function createFeed(input: FeedSetupInput): Promise<FeedSetup> {
       feed,
       clock,
       c.speed,
-      `simulated ${c.interval} bars of ${symbols.join(", ")} from ${c.from} (${c.days} days, seed ${c.seed}) ${speedText(c.speed)}`,
+      `simulated ${c.interval} bars of ${symbolList(symbols)} from ${c.from} (${c.days} days${c.history_days > 0 ? ` after ${c.history_days} days of history` : ""}, seed ${c.seed}) ${speedText(c.speed)}${idleText(c)}`,
       start,
       [],
+      c.skip_idle,
     );
   }
   if (kind === "replay") {
@@ -182,9 +197,10 @@ export async function createFeed(input: FeedSetupInput): Promise<FeedSetup> {
       feed,
       clock,
       c.speed,
-      `replay of ${c.file} (${loaded.bars.length} ${loaded.timeframe} bars of ${symbol}) ${speedText(c.speed)} from ${new Date(start).toISOString()}`,
+      `replay of ${c.file} (${loaded.bars.length} ${loaded.timeframe} bars of ${symbol}) ${speedText(c.speed)}${idleText(c)} from ${new Date(start).toISOString()}`,
       start,
       loaded.rejected,
+      c.skip_idle,
     );
   }
   const clock = new RealClock();
@@ -197,7 +213,7 @@ export async function createFeed(input: FeedSetupInput): Promise<FeedSetup> {
   return {
     feed: new GapFreeFeed(ib, { barMs: IB_BAR_MS, clock }),
     clock,
-    description: `Interactive Brokers ${ib.baseTimeframe} bars of ${symbols.join(", ")} from ${settings.host}:${settings.port} (client id ${settings.clientId})`,
+    description: `Interactive Brokers ${ib.baseTimeframe} bars of ${symbolList(symbols)} from ${settings.host}:${settings.port} (client id ${settings.clientId})`,
     rejectedRows: [],
     ibConnection,
     dispose: () => {

@@ -116,3 +116,35 @@ export async function fetchWarmUpHistory(
   }
   return { from, bars, requests };
 }
+
+/**
+ * A stream's closed bars asked of the feed at the stream's own timeframe,
+ * `bars` of them ending at or before `end`: from the calendar's estimate
+ * ({@link historyStart}), then further back while short, with the limits of
+ * {@link fetchWarmUpHistory} (extensions, a long span without a bar).
+ *
+ * @param fetch the stream's closed bars whose interval starts in [from, to), oldest first
+ */
+export async function fetchStreamHistory<B extends { readonly time: number; readonly closeTime: number }>(
+  fetch: (from: number, to: number) => Promise<B[]>,
+  calendar: MarketCalendar,
+  end: number,
+  need: { readonly bars: number; readonly ms: number },
+  first?: { readonly from: number; readonly bars: B[] },
+): Promise<B[]> {
+  let from = first?.from ?? historyStart(calendar, end, need.bars, need.ms);
+  let bars = (first?.bars ?? (await fetch(from, end))).filter((b) => b.closeTime <= end);
+  let empty = 0;
+  for (let round = 0; round < MAX_EXTENSIONS && bars.length < need.bars; round++) {
+    const next = historyStart(calendar, from, need.bars - bars.length, need.ms);
+    if (next >= from) break;
+    // Up to the first bar held (not `from`): an interval that `from` cut into was left out of the last answer.
+    const edge = bars[0]?.time ?? from;
+    const older = (await fetch(next, edge)).filter((b) => b.closeTime <= edge);
+    empty = older.length === 0 ? empty + (from - next) : 0;
+    bars = older.concat(bars);
+    from = next;
+    if (empty >= MAX_EMPTY_MS) break;
+  }
+  return bars.length > need.bars ? bars.slice(bars.length - need.bars) : bars;
+}

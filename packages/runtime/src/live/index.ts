@@ -9,10 +9,12 @@ export {
   type FeedKind,
   type FeedSetup,
   type FeedSetupInput,
+  symbolList,
 } from "./factory.js";
 export { FastClock, type FastClockOptions } from "./fast-clock.js";
 export {
   closedStreamBars,
+  fetchStreamHistory,
   fetchWarmUpHistory,
   historyStart,
   type StreamNeed,
@@ -21,7 +23,7 @@ export {
 export { type ReplayBars, type ReplayCsv, ReplayFeed } from "./replay-feed.js";
 export { combineObservers, SessionResultRecorder } from "./result-recorder.js";
 export { ScaledClock, type ScaledClockOptions } from "./scaled-clock.js";
-export { ScheduledFeed, type ScheduledFeedOptions } from "./scheduled-feed.js";
+export { ArraySchedule, type BarSchedule, ScheduledFeed, type ScheduledFeedOptions } from "./scheduled-feed.js";
 export {
   type BatchSink,
   LiveSession,
@@ -35,3 +37,6 @@ export {
   type SessionStats,
 } from "./session.js";
 export { SimFeed, type SimFeedSpec } from "./sim-feed.js";
+export { SimMarket, type SimMarketSpec, type TimeframeWant } from "./sim-market.js";
+export { StreamBarBuilder } from "./stream-bars.js";
+export { TimeSlicer } from "./time-slice.js";

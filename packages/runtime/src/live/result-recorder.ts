@@ -81,6 +81,12 @@ export function combineObservers(...observers: readonly (SessionObserver | undef
     closeDetected: (e, ms) => {
       for (const o of list) o.closeDetected?.(e, ms);
     },
+    closeDecided: (e, ms) => {
+      for (const o of list) o.closeDecided?.(e, ms);
+    },
+    batchCommitted: (ms) => {
+      for (const o of list) o.batchCommitted?.(ms);
+    },
     barRejected: (symbol, reason) => {
       for (const o of list) o.barRejected?.(symbol, reason);
     },

@@ -17,6 +17,22 @@ interface Subscriber {
   readonly listener: FeedListener;
 }
 
+/**
+ * Bars known in advance, in the order a {@link ScheduledFeed} streams them:
+ * by close time, and at one close time by symbol. An array of bars (a
+ * replay) or bars made as they are due (a simulation).
+ */
+export interface BarSchedule {
+  /** Close time of the next bar to stream; Infinity once every bar was streamed. */
+  nextDue(): number;
+  /** Hands every bar closing at or before `t` to `deliver`, in stream order, and moves past them. */
+  release(t: number, deliver: (bar: FeedBar) => void): void;
+  /** Base bars of `symbol` whose open time is in [from, to), oldest first. */
+  history(symbol: string, from: number, to: number): FeedBar[];
+  /** Open time of the first bar and close time of the last (undefined when there are no bars). */
+  span(): { first: number; last: number } | undefined;
+}
+
 /** Index of the first bar with `time >= t` in bars sorted by time. */
 function lowerBound(bars: readonly FeedBar[], t: number): number {
   let lo = 0;
@@ -27,6 +43,43 @@ function lowerBound(bars: readonly FeedBar[], t: number): number {
     else hi = mid;
   }
   return lo;
+}
+
+/** A {@link BarSchedule} over bars held in memory (per symbol, sorted by open time), streamed from `startAt`. */
+export class ArraySchedule implements BarSchedule {
+  private readonly merged: readonly FeedBar[];
+  private cursor: number;
+
+  constructor(
+    private readonly bySymbol: ReadonlyMap<string, readonly FeedBar[]>,
+    startAt: number,
+  ) {
+    this.merged = [...bySymbol.values()]
+      .flat()
+      .sort((a, b) => a.closeTime - b.closeTime || (a.symbol < b.symbol ? -1 : a.symbol > b.symbol ? 1 : 0));
+    this.cursor = this.merged.findIndex((b) => b.closeTime > startAt);
+    if (this.cursor < 0) this.cursor = this.merged.length;
+  }
+
+  nextDue(): number {
+    return this.merged[this.cursor]?.closeTime ?? Number.POSITIVE_INFINITY;
+  }
+
+  release(t: number, deliver: (bar: FeedBar) => void): void {
+    while (this.cursor < this.merged.length && this.merged[this.cursor]!.closeTime <= t)
+      deliver(this.merged[this.cursor++]!);
+  }
+
+  history(symbol: string, from: number, to: number): FeedBar[] {
+    const bars = this.bySymbol.get(symbol) ?? [];
+    return bars.slice(lowerBound(bars, from), lowerBound(bars, to));
+  }
+
+  span(): { first: number; last: number } | undefined {
+    const first = this.merged.reduce((m, b) => Math.min(m, b.time), Number.POSITIVE_INFINITY);
+    const last = this.merged.at(-1)?.closeTime;
+    return last === undefined ? undefined : { first, last };
+  }
 }
 
 /**
@@ -42,47 +95,40 @@ export class ScheduledFeed implements MarketDataFeed {
   readonly finished: Promise<void>;
   private readonly clock: Clock;
   private readonly name: string;
-  private readonly bySymbol: ReadonlyMap<string, readonly FeedBar[]>;
-  private readonly merged: readonly FeedBar[];
-  private cursor: number;
+  private readonly schedule: BarSchedule;
   private readonly subscribers = new Set<Subscriber>();
   private timer: TimerHandle | undefined;
   private started = false;
   private stopped = false;
   private resolveFinished!: () => void;
+  private readonly deliverBar = (bar: FeedBar): void => {
+    const event: FeedEvent = { type: "bar", bar };
+    for (const sub of this.subscribers) if (sub.symbols.has(bar.symbol)) deliver(sub, event);
+  };
 
-  /** @param bars per symbol, sorted by open time (the CSV reader and the generator produce them so). */
-  constructor(bars: ReadonlyMap<string, readonly FeedBar[]>, options: ScheduledFeedOptions) {
+  /**
+   * @param bars per symbol, sorted by open time (the CSV reader and the generator produce them so), streamed
+   * from `options.startAt`; or a schedule of its own
+   */
+  constructor(bars: ReadonlyMap<string, readonly FeedBar[]> | BarSchedule, options: ScheduledFeedOptions) {
     this.baseTimeframe = options.baseTimeframe;
     this.clock = options.clock;
     this.name = options.name;
-    this.bySymbol = bars;
-    this.merged = [...bars.values()]
-      .flat()
-      .sort((a, b) => a.closeTime - b.closeTime || (a.symbol < b.symbol ? -1 : a.symbol > b.symbol ? 1 : 0));
-    this.cursor = this.merged.findIndex((b) => b.closeTime > options.startAt);
-    if (this.cursor < 0) this.cursor = this.merged.length;
+    this.schedule = bars instanceof Map ? new ArraySchedule(bars, options.startAt) : (bars as BarSchedule);
     this.finished = new Promise((resolve) => {
       this.resolveFinished = resolve;
     });
-    if (this.cursor >= this.merged.length) this.resolveFinished();
+    if (this.schedule.nextDue() === Number.POSITIVE_INFINITY) this.resolveFinished();
   }
 
   /** Open time of the first bar and close time of the last (undefined when there are no bars). */
   span(): { first: number; last: number } | undefined {
-    const first = this.merged.reduce((m, b) => Math.min(m, b.time), Number.POSITIVE_INFINITY);
-    const last = this.merged.at(-1)?.closeTime;
-    return last === undefined ? undefined : { first, last };
+    return this.schedule.span();
   }
 
   /** Close time of the next bar to stream; Infinity once every bar was streamed. */
   nextDue(): number {
-    return this.merged[this.cursor]?.closeTime ?? Number.POSITIVE_INFINITY;
-  }
-
-  /** Bars not streamed yet. */
-  remaining(): number {
-    return this.merged.length - this.cursor;
+    return this.schedule.nextDue();
   }
 
   async start(): Promise<void> {
@@ -101,8 +147,7 @@ export class ScheduledFeed implements MarketDataFeed {
   }
 
   async history(symbol: string, from: number, to: number): Promise<FeedBar[]> {
-    const bars = this.bySymbol.get(symbol) ?? [];
-    return bars.slice(lowerBound(bars, from), lowerBound(bars, to));
+    return this.schedule.history(symbol, from, to);
   }
 
   /**
@@ -114,8 +159,7 @@ export class ScheduledFeed implements MarketDataFeed {
    */
   releaseDue(): void {
     if (!this.started || this.stopped || this.subscribers.size === 0) return;
-    const next = this.merged[this.cursor];
-    if (next === undefined || next.closeTime > this.clock.now()) return;
+    if (this.schedule.nextDue() > this.clock.now()) return;
     if (this.timer !== undefined) this.clock.clearTimer(this.timer);
     this.release();
   }
@@ -129,21 +173,16 @@ export class ScheduledFeed implements MarketDataFeed {
 
   private arm(): void {
     if (this.timer !== undefined) return;
-    const next = this.merged[this.cursor];
-    if (next === undefined) return;
-    this.timer = this.clock.setTimer(next.closeTime, () => this.release());
+    const next = this.schedule.nextDue();
+    if (next === Number.POSITIVE_INFINITY) return;
+    this.timer = this.clock.setTimer(next, () => this.release());
   }
 
   private release(): void {
     this.timer = undefined;
     if (this.stopped) return;
-    const now = this.clock.now();
-    while (this.cursor < this.merged.length && this.merged[this.cursor]!.closeTime <= now) {
-      const bar = this.merged[this.cursor++]!;
-      const event: FeedEvent = { type: "bar", bar };
-      for (const sub of this.subscribers) if (sub.symbols.has(bar.symbol)) deliver(sub, event);
-    }
-    if (this.cursor >= this.merged.length) this.resolveFinished();
+    this.schedule.release(this.clock.now(), this.deliverBar);
+    if (this.schedule.nextDue() === Number.POSITIVE_INFINITY) this.resolveFinished();
     else this.arm();
   }
 }

@@ -1,10 +1,12 @@
 import type { CompiledPlan } from "@tradeplan/dsl";
-import { parseTimeframe } from "../aggregator/timeframe.js";
+import { Bucketer } from "../aggregator/bucketer.js";
+import { parseTimeframe, type Timeframe } from "../aggregator/timeframe.js";
 import type { Broker, BrokerEvent } from "../brokers/broker.js";
 import { PaperBroker } from "../brokers/paper.js";
 import { calendarFor } from "../calendar/factory.js";
 import type { MarketCalendar } from "../calendar/types.js";
 import type { Clock } from "../clock/clock.js";
+import { RealClock } from "../clock/real-clock.js";
 import type { DetectorConfigInput } from "../detector/config.js";
 import { BarCloseDetector } from "../detector/detector.js";
 import { bindRules, Engine } from "../engine/engine.js";
@@ -20,7 +22,10 @@ import { mergeRiskConfig, type RiskConfig } from "../risk/config.js";
 import { RiskValidator } from "../risk/validator.js";
 import { BarValidator, type BarValidatorConfig } from "../validation/validator.js";
 import { LiveError } from "./errors.js";
-import { fetchWarmUpHistory, type StreamNeed, type WarmUpHistory } from "./history.js";
+import { fetchStreamHistory, fetchWarmUpHistory, historyStart, type StreamNeed } from "./history.js";
+import { ScaledClock } from "./scaled-clock.js";
+import type { TimeframeWant } from "./sim-market.js";
+import { TimeSlicer } from "./time-slice.js";
 
 /** Log levels the session reports at. */
 export type SessionLogLevel = "info" | "warn" | "error";
@@ -45,6 +50,15 @@ export interface BatchSink extends EngineEventSink {
 export interface SessionObserver {
   /** A close reached the engine `latencyMs` after its scheduled close time (market clock). */
   closeDetected?(event: BarCloseEvent, latencyMs: number): void;
+  /**
+   * Every rule of a close was evaluated and its orders sent, `latencyMs` of
+   * wall-clock time after the bar closed (on a replay or simulation, after
+   * the clock reached the close time). Not reported at speed max, where
+   * market time follows no wall clock.
+   */
+  closeDecided?(event: BarCloseEvent, latencyMs: number): void;
+  /** A batch was committed (its audit records and the state after it), taking `durationMs`. */
+  batchCommitted?(durationMs: number): void;
   barRejected?(symbol: string, reason: string): void;
   /** An accepted base bar inside the session was processed (its closes evaluated); its batch commits next. */
   barProcessed?(bar: BarData): void;
@@ -76,9 +90,24 @@ export interface SessionGuard {
 /**
  * A feed as the session uses it. `releaseDue`, when present, streams at once
  * every bar whose close time the clock has reached (feeds that know their
- * bars in advance: {@link ScheduledFeed}).
+ * bars in advance: {@link ScheduledFeed}). `historyAt`, when present,
+ * answers history at a stream's own timeframe (the bars the bar-close
+ * detector would close on `calendar`): the start-up then asks it for the
+ * streams longer than the base bars rather than rebuilding a thousand
+ * 5-minute bars or twenty days from 1-minute bars ({@link SimFeed}).
+ * `prepare`, when present, is called once the history is in, before
+ * streaming.
  */
-export type SessionFeed = MarketDataFeed & { releaseDue?(): void };
+export type SessionFeed = MarketDataFeed & {
+  releaseDue?(): void;
+  historyAt?(
+    symbol: string,
+    calendar: MarketCalendar,
+    to: number,
+    wants: readonly TimeframeWant[],
+  ): Promise<Map<string, BarData[]>>;
+  prepare?(shouldStop: () => boolean): Promise<void>;
+};
 
 /** Construction options of a {@link LiveSession}. */
 export interface LiveSessionOptions {
@@ -131,11 +160,20 @@ export interface SessionStats {
 interface StreamInfo {
   readonly symbol: string;
   readonly timeframe: string;
+  readonly tf: Timeframe;
   readonly ms: number;
   /** Bars its cache holds (the refill size). */
-  readonly capacity: number;
+  capacity: number;
   /** Bars its rules need before they are warm. */
-  readonly lookback: number;
+  lookback: number;
+  /** Close time of the last bar processed (evaluated, or rebuilt from history); null before the first. */
+  lastClose: number | null;
+  /** Its progress as saved; a new object when it changes, so the store skips an unchanged one at a glance. */
+  row: StreamProgress;
+  /** Close time of the last bar the start-up got from the feed at this timeframe (later ones come from base bars). */
+  filledTo: number;
+  /** It had processed closes before a restart (a short cache after the refill is then a warm rule left cold). */
+  restored: boolean;
 }
 
 const key = (symbol: string, timeframe: string) => `${symbol}\u0000${timeframe}`;
@@ -149,22 +187,30 @@ const key = (symbol: string, timeframe: string) => `${symbol}\u0000${timeframe}`
  * function states, per-stream progress); refill the bar caches from
  * `feed.history` — from the lookback each stream needs up to the last
  * processed bar, or to now on a first start — through the validator and the
- * detector, evaluating nothing; reconcile positions and orders with the
- * broker; only then go ACTIVE and stream. A base bar the session already
- * processed before a restart is skipped, and a close is never evaluated
- * twice, so a restart cannot send a decision twice (and the broker would
- * answer DUPLICATE to the same client order id if it did).
+ * detector, evaluating nothing (streams longer than the base bars straight
+ * from `feed.historyAt` when the feed has it); reconcile positions and
+ * orders with the broker; only then go ACTIVE and stream. A base bar the
+ * session already processed before a restart is skipped, and a close is
+ * never evaluated twice, so a restart cannot send a decision twice (and the
+ * broker would answer DUPLICATE to the same client order id if it did). The
+ * start-up yields to the event loop as it goes and gives up with
+ * `LIVE_STOPPED` when `stop` is called meanwhile.
  *
- * Batches: each streamed base bar (or each close detected by the clock) is
- * one batch: validate, let the paper broker fill working orders at its
- * open, update the detector, evaluate every close it produced, then commit.
- * A batch runs synchronously, start to end, inside the feed's or the
- * clock's callback (rules are evaluated on the engine's synchronous path,
- * each timed against the budget). That keeps the order of bars and
- * clock-detected closes exactly the order of market time even when the
- * process falls behind (a fast replay): no close can be detected while an
- * earlier bar still waits in a queue. Functions with an asynchronous
- * `evaluate` of their own are therefore not supported live.
+ * Batches: a batch is everything that happens at one market instant: the
+ * base bars closing then, of every symbol (each validated, handed to the
+ * paper broker to fill working orders at its open, given to the detector,
+ * and every close it completed evaluated, bar by bar as they come), or the
+ * closes the clock detected then. It is committed in one transaction (its
+ * audit records and the state after it, only the rows that changed) when
+ * work of a later instant arrives, or at the end of the current turn of the
+ * event loop (a microtask), whichever comes first. A thousand symbols
+ * closing a bar at once are one commit, not a thousand. All of a batch is
+ * run synchronously inside the feed's or the clock's callback (rules on the
+ * engine's synchronous path, each timed against the budget). That keeps the
+ * order of bars and clock-detected closes exactly the order of market time
+ * even when the process falls behind (a fast replay): no close can be
+ * detected while an earlier bar still waits in a queue. Functions with an
+ * asynchronous `evaluate` of their own are therefore not supported live.
  */
 export class LiveSession implements SessionControl {
   readonly engines: readonly { readonly plan: CompiledPlan; readonly engine: Engine }[];
@@ -184,8 +230,10 @@ export class LiveSession implements SessionControl {
   private readonly options: LiveSessionOptions;
   private readonly log: SessionLog;
   private readonly streams = new Map<string, StreamInfo>();
+  /** The streams in saving order (symbol, then timeframe). */
+  private readonly ordered: StreamInfo[];
+  private readonly bySymbol = new Map<string, StreamInfo[]>();
   private readonly symbols: string[];
-  private readonly lastClose = new Map<string, number>();
   private readonly watermarks = new Map<string, number>();
   private readonly pendingCloses: BarCloseEvent[] = [];
   private readonly held: ({ kind: "engine"; event: EngineEvent } | { kind: "broker"; event: BrokerEvent })[] = [];
@@ -199,9 +247,19 @@ export class LiveSession implements SessionControl {
   private stopping = false;
   /** Closes at or before this market time are history, never evaluated (the start time). */
   private liveFrom = Number.POSITIVE_INFINITY;
+  /** Market time of the batch being gathered (NaN: none is open). */
+  private batchAt = Number.NaN;
+  /** A microtask will commit the open batch at the end of this turn of the event loop. */
+  private endOfTurn = false;
+  /** Wall-clock time of a market instant (undefined at speed max: no wall clock). */
+  private readonly wallTimeOf: ((market: number) => number) | undefined;
   private unsubscribe: (() => void) | undefined;
   private offBroker: (() => void) | undefined;
   private failure: unknown;
+  /** The failure was a batch's commit: the batch is whole in memory, and is committed at shutdown if it can be. */
+  private uncommitted = false;
+  /** The risk state before the failure halted trading (the halt is this process's, not saved with the batch). */
+  private riskBeforeFailure: ReturnType<RiskValidator["exportState"]> | undefined;
 
   constructor(options: LiveSessionOptions) {
     const { plans } = options;
@@ -265,28 +323,58 @@ export class LiveSession implements SessionControl {
       onClose: (e) => this.onClose(e),
       onHandlerError: (error) => this.log("error", `bar-close handler failed: ${describe(error)}`),
     });
+    const timeframes = new Map<string, Timeframe>();
     for (const { plan, engine } of this.engines) {
+      // Looked up once per plan: a plan of ten thousand symbols has fifty thousand streams.
+      const streamLookback = new Map<string, number>();
+      for (const p of plan.streams) {
+        const k = key(p.symbol, p.timeframe);
+        streamLookback.set(k, Math.max(streamLookback.get(k) ?? 0, p.lookback));
+      }
+      const ruleLookback = new Map<string, number>();
+      for (const f of plan.functions)
+        ruleLookback.set(f.timeframe, Math.max(ruleLookback.get(f.timeframe) ?? 0, f.lookback));
       for (const s of engine.streams()) {
         const k = key(s.symbol, s.timeframe);
         const series = engine.series(s.symbol, s.timeframe);
-        const lookback = Math.max(
-          0,
-          ...plan.streams.filter((p) => p.symbol === s.symbol && p.timeframe === s.timeframe).map((p) => p.lookback),
-          ...plan.functions.filter((f) => f.timeframe === s.timeframe).map((f) => f.lookback),
-        );
+        const lookback = Math.max(0, streamLookback.get(k) ?? 0, ruleLookback.get(s.timeframe) ?? 0);
         const prev = this.streams.get(k);
         const capacity = Math.max(prev?.capacity ?? 0, series?.buffer.capacity ?? 0);
-        this.streams.set(k, {
+        if (prev) {
+          prev.capacity = capacity;
+          prev.lookback = Math.max(prev.lookback, lookback);
+          prev.row = rowOf(prev);
+          continue;
+        }
+        let tf = timeframes.get(s.timeframe);
+        if (!tf) {
+          tf = parseTimeframe(s.timeframe);
+          timeframes.set(s.timeframe, tf);
+        }
+        const info: StreamInfo = {
           symbol: s.symbol,
           timeframe: s.timeframe,
-          ms: parseTimeframe(s.timeframe).ms,
+          tf,
+          ms: tf.ms,
           capacity,
-          lookback: Math.max(prev?.lookback ?? 0, lookback),
-        });
-        if (!prev) this.detector.addStream(s.symbol, s.timeframe);
+          lookback,
+          lastClose: null,
+          row: { symbol: s.symbol, timeframe: s.timeframe, lastClose: null, lookback },
+          filledTo: Number.NEGATIVE_INFINITY,
+          restored: false,
+        };
+        this.streams.set(k, info);
+        const list = this.bySymbol.get(s.symbol);
+        if (list) list.push(info);
+        else this.bySymbol.set(s.symbol, [info]);
+        this.detector.addStream(s.symbol, s.timeframe);
       }
     }
-    this.symbols = [...new Set([...this.streams.values()].map((s) => s.symbol))].sort();
+    this.ordered = [...this.streams.values()].sort((a, b) =>
+      a.symbol < b.symbol ? -1 : a.symbol > b.symbol ? 1 : a.timeframe < b.timeframe ? -1 : 1,
+    );
+    this.symbols = [...this.bySymbol.keys()].sort();
+    this.wallTimeOf = wallClockOf(options.clock);
   }
 
   /** The trading state: INITIALIZING until `start` is done, then ACTIVE, REDUCING or HALTED. */
@@ -327,15 +415,29 @@ export class LiveSession implements SessionControl {
     else this.log("info", "no saved state: a fresh start");
     if (this.options.batchSink) {
       this.offBroker = broker.onEvent((event) => {
-        if (!this.warming) this.held.push({ kind: "broker", event });
+        if (this.warming) return;
+        this.held.push({ kind: "broker", event });
+        // An event between batches (an IBKR fill, an order found lost after a reconnect) is committed at the end
+        // of this turn, not with the next bar's batch: a crash before that bar would lose its record for good.
+        if (this.streaming && !this.inBar && Number.isNaN(this.batchAt))
+          this.guarded(() => this.joinBatch(this.options.clock.now()));
       });
     }
     await feed.start();
+    this.checkStopping();
     // Subscribe before the history request so that no bar falls between the two; bars are held until ready.
     this.unsubscribe = feed.subscribe(this.symbols, (e) => this.onFeedEvent(e));
     const now = this.options.startAt ?? clock.now();
     this.liveFrom = now;
     await this.refill(now);
+    await feed.prepare?.(() => this.stopping);
+    this.checkStopping();
+    // Orders the last run saved as working that the broker does not hold now get their record before the
+    // reconcile: an IBKR order accepted but still waiting for the wire when the process died never reached TWS.
+    if (saved?.broker.kind === "external" && broker.settleSaved) {
+      await broker.settleSaved(saved.broker.openOrders);
+      this.checkStopping();
+    }
     this.reconcile(saved);
     const riskState = this.risk.state;
     if (riskState === "ACTIVE") this.moveTo("ACTIVE", saved ? "state restored; streaming" : "streaming");
@@ -359,12 +461,15 @@ export class LiveSession implements SessionControl {
     this.unsubscribe?.();
     this.options.guard?.stop();
     this.detector.dispose();
-    if (this.streaming && this.failure === undefined) {
-      this.record("session_stop", { reason, stats: { ...this.stats } });
+    if (this.streaming && (this.failure === undefined || this.uncommitted)) {
       try {
+        if (this.uncommitted) this.commitFailedBatch();
+        this.record("session_stop", { reason, stats: { ...this.stats } });
+        // The open batch, if any, and the stop record.
+        this.batchAt = Number.NaN;
         this.commitNow();
       } catch (e) {
-        this.failure = e;
+        this.failure ??= e;
         this.log("error", `the final commit failed: ${describe(e)}`);
       }
     }
@@ -374,16 +479,21 @@ export class LiveSession implements SessionControl {
     this.log("info", `session stopped: ${reason}`, { ...this.stats });
   }
 
-  /** Per stream: the last close processed and the bars its cache needs. */
+  /** Per stream: the last close processed and the bars its cache needs (by symbol, then timeframe). */
   progress(): StreamProgress[] {
-    return [...this.streams.values()]
-      .map((s) => ({
-        symbol: s.symbol,
-        timeframe: s.timeframe,
-        lastClose: this.lastClose.get(key(s.symbol, s.timeframe)) ?? null,
-        lookback: s.lookback,
-      }))
-      .sort((a, b) => (a.symbol < b.symbol ? -1 : a.symbol > b.symbol ? 1 : a.timeframe < b.timeframe ? -1 : 1));
+    return this.ordered.map((s) => s.row);
+  }
+
+  /** Throws `LIVE_STOPPED` when `stop` was called while starting. */
+  private checkStopping(): void {
+    if (this.stopping) throw new LiveError("LIVE_STOPPED", "the session was stopped before its start-up was done");
+  }
+
+  /** Records that `s` processed (or rebuilt) its close at `t`. */
+  private closed(s: StreamInfo, t: number): void {
+    if (s.lastClose !== null && s.lastClose >= t) return;
+    s.lastClose = t;
+    s.row = rowOf(s);
   }
 
   /** The state as it would be saved now. */
@@ -427,10 +537,13 @@ export class LiveSession implements SessionControl {
       if (skipped.length > 0) this.log("warn", `function state not restored for ${skipped.join(", ")}`);
     }
     for (const s of saved.streams) {
-      if (s.lastClose !== null && this.streams.has(key(s.symbol, s.timeframe)))
-        this.lastClose.set(key(s.symbol, s.timeframe), s.lastClose);
+      const info = this.streams.get(key(s.symbol, s.timeframe));
+      if (s.lastClose !== null && info) {
+        this.closed(info, s.lastClose);
+        info.restored = true;
+      }
     }
-    for (const w of saved.watermarks) if (this.symbols.includes(w.symbol)) this.watermarks.set(w.symbol, w.closeTime);
+    for (const w of saved.watermarks) if (this.bySymbol.has(w.symbol)) this.watermarks.set(w.symbol, w.closeTime);
     this.log("info", "state restored", {
       savedAt: new Date(saved.savedAt).toISOString(),
       positions: broker.positions().length,
@@ -444,41 +557,32 @@ export class LiveSession implements SessionControl {
    * history, evaluating nothing: per symbol, enough base bars before the
    * last processed bar (or `now`) for every stream's cache to hold its
    * bars, counted rather than estimated ({@link fetchWarmUpHistory}), up to
-   * the last processed bar.
+   * the last processed bar. A feed with `historyAt` is asked for the streams
+   * longer than its base bars at their own timeframe ({@link refillSymbol});
+   * base bars then only rebuild the open bars and the base-timeframe
+   * streams. Yields to the event loop as it goes.
    */
   private async refill(now: number): Promise<void> {
-    const { feed } = this.options;
+    const slicer = new TimeSlicer();
     const bars: FeedBar[] = [];
+    const baseMs = parseTimeframe(this.options.feed.baseTimeframe).ms;
+    let direct = 0;
     for (const symbol of this.symbols) {
-      const to = this.watermarks.get(symbol) ?? now;
-      const needs: StreamNeed[] = [];
-      for (const s of this.streams.values()) {
-        if (s.symbol !== symbol) continue;
-        // One bar more than the cache holds: the oldest may start mid-interval, and it is pushed out by the others.
-        needs.push({
-          timeframe: s.timeframe,
-          end: Math.min(to, this.lastClose.get(key(symbol, s.timeframe)) ?? to),
-          bars: s.capacity + 1,
-        });
-      }
-      let got: WarmUpHistory;
-      try {
-        got = await fetchWarmUpHistory(
-          (from, until) => feed.history(symbol, from, until),
-          this.detector.calendar,
-          to,
-          needs,
-        );
-      } catch (e) {
-        throw new LiveError("LIVE_HISTORY", `history of ${symbol} could not be fetched: ${describe(e)}`);
-      }
-      this.options.guard?.onHistory?.(got.from, to, got.bars);
-      bars.push(...got.bars);
+      await slicer.pause();
+      this.checkStopping();
+      const got = await this.refillSymbol(symbol, this.watermarks.get(symbol) ?? now, baseMs);
+      direct += got.direct;
+      for (const b of got.bars) bars.push(b);
     }
     bars.sort((a, b) => a.closeTime - b.closeTime || (a.symbol < b.symbol ? -1 : a.symbol > b.symbol ? 1 : 0));
     this.warming = true;
     try {
-      for (const bar of bars) {
+      for (let i = 0; i < bars.length; i++) {
+        if ((i & 1023) === 0 && slicer.due) {
+          await slicer.pause();
+          this.checkStopping();
+        }
+        const bar = bars[i]!;
         const v = this.validator.validate({ ...bar, timeframe: this.options.feed.baseTimeframe });
         if (!v.ok) {
           this.stats.barsRejected++;
@@ -490,18 +594,153 @@ export class LiveSession implements SessionControl {
     } finally {
       this.warming = false;
     }
-    const progress = this.progress().map((p) => ({ ...p, have: this.seriesLength(p.symbol, p.timeframe) }));
-    this.log("info", `bar caches refilled from ${bars.length} history bars`, {
-      closes: this.stats.warmUpCloses,
-      streams: progress.map((p) => `${p.symbol} ${p.timeframe}: ${p.have}/${p.lookback}`),
-    });
-    for (const p of progress) {
-      // After a restart a short cache is a rule left cold that was warm; at the start of the data it is expected.
-      if (p.have < p.lookback)
-        this.log(
-          p.lastClose !== null ? "warn" : "info",
-          `${p.symbol} ${p.timeframe}: the feed's history held ${p.have} of the ${p.lookback} closed bars its rules need; they stay cold until ${p.lookback - p.have} more bars close`,
+    this.reportRefill(bars.length, direct);
+  }
+
+  /**
+   * The history of one symbol: the streams longer than the base bars from
+   * `feed.historyAt` (pushed into the caches here), and the base bars that
+   * rebuild the open bars and fill the base-timeframe streams (returned, for
+   * the detector, in time order across symbols).
+   */
+  private async refillSymbol(
+    symbol: string,
+    to: number,
+    baseMs: number,
+  ): Promise<{ bars: readonly FeedBar[]; direct: number }> {
+    const { feed } = this.options;
+    const calendar = this.detector.calendar;
+    const streams = this.bySymbol.get(symbol) ?? [];
+    const end = (s: StreamInfo) => Math.min(to, s.lastClose ?? to);
+    // One bar more than the cache holds: the oldest may start mid-interval, and it is pushed out by the others.
+    const need = (s: StreamInfo): StreamNeed => ({ timeframe: s.timeframe, end: end(s), bars: s.capacity + 1 });
+    const historyAt = feed.historyAt?.bind(feed);
+    const own = historyAt ? streams.filter((s) => s.tf.daily || s.ms !== baseMs) : [];
+    const fromBase = streams.filter((s) => !own.includes(s));
+    try {
+      if (!historyAt || own.length === 0) {
+        const got = await fetchWarmUpHistory(
+          (from, until) => feed.history(symbol, from, until),
+          calendar,
+          to,
+          fromBase.map(need),
         );
+        this.options.guard?.onHistory?.(got.from, to, got.bars);
+        return { bars: got.bars, direct: 0 };
+      }
+      // One request for all of them: the base bars from the start of the longest open interval.
+      let baseFrom = to;
+      for (const s of own) {
+        const b = new Bucketer(calendar, s.tf);
+        if (b.locate(to - 1)) baseFrom = Math.min(baseFrom, b.start);
+      }
+      const wants: TimeframeWant[] = own.map((s) => ({
+        timeframe: s.timeframe,
+        from: historyStart(calendar, end(s), s.capacity + 1, s.ms),
+      }));
+      const answer = await historyAt(symbol, calendar, to, [
+        { timeframe: feed.baseTimeframe, from: baseFrom },
+        ...wants,
+      ]);
+      let direct = 0;
+      for (let i = 0; i < own.length; i++) {
+        const s = own[i]!;
+        const got = await fetchStreamHistory(
+          async (from, until) =>
+            (await historyAt(symbol, calendar, until, [{ timeframe: s.timeframe, from }])).get(s.timeframe) ?? [],
+          calendar,
+          end(s),
+          { bars: s.capacity + 1, ms: s.ms },
+          { from: wants[i]!.from, bars: answer.get(s.timeframe) ?? [] },
+        );
+        direct += this.warmUpStream(s, got);
+      }
+      let base: readonly FeedBar[] = answer.get(feed.baseTimeframe) ?? [];
+      if (fromBase.length > 0) {
+        // The base-timeframe streams count their bars as on any feed; the longer list holds the shorter.
+        const more = await fetchWarmUpHistory(
+          (from, until) => feed.history(symbol, from, until),
+          calendar,
+          to,
+          fromBase.map(need),
+        );
+        if ((more.bars[0]?.time ?? to) < (base[0]?.time ?? to)) base = more.bars;
+      }
+      this.options.guard?.onHistory?.(Math.min(baseFrom, base[0]?.time ?? baseFrom), to, base);
+      return { bars: base, direct };
+    } catch (e) {
+      if (e instanceof LiveError) throw e;
+      throw new LiveError("LIVE_HISTORY", `history of ${symbol} could not be fetched: ${describe(e)}`);
+    }
+  }
+
+  /** Puts the closed bars of one stream, got at its own timeframe, into its caches; returns how many. */
+  private warmUpStream(s: StreamInfo, bars: readonly BarData[]): number {
+    let n = 0;
+    for (const bar of bars) {
+      const v = this.validator.validate(bar);
+      if (!v.ok) {
+        this.stats.barsRejected++;
+        continue;
+      }
+      const close = { symbol: s.symbol, timeframe: s.timeframe, bar, closeTime: bar.closeTime };
+      for (const { engine } of this.engines) engine.warmUp(close);
+      this.stats.warmUpCloses++;
+      this.closed(s, bar.closeTime);
+      s.filledTo = bar.closeTime;
+      n++;
+    }
+    return n;
+  }
+
+  /**
+   * Logs what the refill left in the caches: per timeframe, how many bars
+   * the streams hold of what their rules need; and each stream left short
+   * (a warning after a restart: a rule that was warm is cold), the first
+   * few of them one by one.
+   */
+  private reportRefill(baseBars: number, direct: number): void {
+    const byTimeframe = new Map<string, { streams: number; least: number; most: number; lookback: number }>();
+    const short: { s: StreamInfo; have: number }[] = [];
+    for (const s of this.ordered) {
+      const have = this.seriesLength(s.symbol, s.timeframe);
+      const t = byTimeframe.get(s.timeframe) ?? { streams: 0, least: have, most: have, lookback: s.lookback };
+      t.streams++;
+      t.least = Math.min(t.least, have);
+      t.most = Math.max(t.most, have);
+      t.lookback = Math.max(t.lookback, s.lookback);
+      byTimeframe.set(s.timeframe, t);
+      if (have < s.lookback) short.push({ s, have });
+    }
+    const fields: Record<string, unknown> = { closes: this.stats.warmUpCloses };
+    if (this.ordered.length <= 20)
+      fields.streams = this.ordered.map(
+        (s) => `${s.symbol} ${s.timeframe}: ${this.seriesLength(s.symbol, s.timeframe)}/${s.lookback}`,
+      );
+    else
+      fields.timeframes = [...byTimeframe].map(
+        ([tf, t]) =>
+          `${tf}: ${t.streams} streams hold ${t.least === t.most ? t.least : `${t.least}-${t.most}`}/${t.lookback}`,
+      );
+    this.log(
+      "info",
+      `bar caches refilled from ${baseBars} history bars${direct > 0 ? ` and ${direct} bars at the streams' own timeframes` : ""}`,
+      fields,
+    );
+    const SHOWN = 20;
+    for (const { s, have } of short.slice(0, SHOWN)) {
+      // After a restart a short cache is a rule left cold that was warm; at the start of the data it is expected.
+      this.log(
+        s.restored ? "warn" : "info",
+        `${s.symbol} ${s.timeframe}: the feed's history held ${have} of the ${s.lookback} closed bars its rules need; they stay cold until ${s.lookback - have} more bars close`,
+      );
+    }
+    if (short.length > SHOWN) {
+      const warm = short.slice(SHOWN).some(({ s }) => s.restored);
+      this.log(
+        warm ? "warn" : "info",
+        `${short.length - SHOWN} more streams are short of the closed bars their rules need; they stay cold until enough bars close`,
+      );
     }
   }
 
@@ -562,12 +801,13 @@ export class LiveSession implements SessionControl {
     else this.log("warn", `feed error ${e.code}: ${e.message}`);
   }
 
-  /** One streamed base bar: one batch. */
+  /** One streamed base bar, in the batch of its close time. */
   private onBar(bar: FeedBar): void {
     if (bar.closeTime <= (this.watermarks.get(bar.symbol) ?? Number.NEGATIVE_INFINITY)) {
       this.stats.barsReplayed++;
       return;
     }
+    this.joinBatch(bar.closeTime);
     const input: BarData = { ...bar, timeframe: this.options.feed.baseTimeframe };
     const v = this.validator.validate(input);
     if (!v.ok) {
@@ -583,7 +823,6 @@ export class LiveSession implements SessionControl {
       };
       this.options.sink?.emit(event);
       if (this.options.batchSink) this.held.push({ kind: "engine", event });
-      this.commitNow();
       return;
     }
     this.stats.barsIn++;
@@ -593,7 +832,6 @@ export class LiveSession implements SessionControl {
       // As in a backtest: a bar outside the session neither fills orders nor belongs to any stream bar.
       this.stats.barsOutsideSession++;
       this.options.observer?.barOutsideSession?.(input);
-      this.commitNow();
       return;
     }
     const broker = this.options.broker;
@@ -602,48 +840,54 @@ export class LiveSession implements SessionControl {
     this.detector.updateBar(bar.symbol, bar);
     this.processCloses();
     this.options.observer?.barProcessed?.(input);
-    this.commitNow();
   }
 
   private onClose(e: BarCloseEvent): void {
     if (this.warming) {
       // History: the close was processed before a restart, or happened while the session was down.
+      const s = this.streams.get(key(e.symbol, e.timeframe));
+      // Already in the cache from the feed's history at the stream's own timeframe.
+      if (s && e.closeTime <= s.filledTo) return;
       for (const { engine } of this.engines) engine.warmUp(e);
       this.stats.warmUpCloses++;
-      const k = key(e.symbol, e.timeframe);
-      this.lastClose.set(k, Math.max(this.lastClose.get(k) ?? e.closeTime, e.closeTime));
+      if (s) this.closed(s, e.closeTime);
       return;
     }
     this.pendingCloses.push(e);
-    // A close detected by the clock (no bar in progress) is a batch of its own.
+    // A close detected by the clock (no bar in progress) is a batch of its own instant.
     if (!this.inBar && this.streaming) {
       this.guarded(() => {
+        this.joinBatch(this.options.clock.now());
         this.processCloses();
-        this.commitNow();
       });
     }
   }
 
   private processCloses(): void {
+    const pending = this.pendingCloses;
     // As in a backtest: by close time, and at equal times the longer timeframe first.
-    if (this.pendingCloses.length > 1)
-      this.pendingCloses.sort((a, b) => a.closeTime - b.closeTime || this.msOf(b) - this.msOf(a));
-    while (this.pendingCloses.length > 0) {
-      const e = this.pendingCloses.shift()!;
-      const k = key(e.symbol, e.timeframe);
-      if (e.closeTime <= (this.lastClose.get(k) ?? Number.NEGATIVE_INFINITY)) continue;
+    if (pending.length > 1) pending.sort((a, b) => a.closeTime - b.closeTime || this.msOf(b) - this.msOf(a));
+    const observer = this.options.observer;
+    const wallTimeOf = observer?.closeDecided ? this.wallTimeOf : undefined;
+    // Indexed, not shifted: a close evaluated below may not add to the list (closes come from bars, not rules).
+    for (let i = 0; i < pending.length; i++) {
+      const e = pending[i]!;
+      const s = this.streams.get(key(e.symbol, e.timeframe));
+      if (s && s.lastClose !== null && e.closeTime <= s.lastClose) continue;
       if (e.closeTime <= this.liveFrom) {
         // Detected by the clock after the start, but the bar ended while the session was down: too late to act on.
         for (const { engine } of this.engines) engine.warmUp(e);
         this.stats.warmUpCloses++;
-        this.lastClose.set(k, e.closeTime);
+        if (s) this.closed(s, e.closeTime);
         continue;
       }
-      this.options.observer?.closeDetected?.(e, e.detectedAt - e.closeTime);
+      observer?.closeDetected?.(e, e.detectedAt - e.closeTime);
       for (const { engine } of this.engines) engine.processCloseSync(e);
-      this.lastClose.set(k, e.closeTime);
+      if (s) this.closed(s, e.closeTime);
       this.stats.closes++;
+      if (wallTimeOf) observer!.closeDecided!(e, wallNow() - wallTimeOf(e.closeTime));
     }
+    pending.length = 0;
     const risk = this.risk.state;
     if (risk !== this.tradingState && this.tradingState !== "INITIALIZING") {
       this.moveTo(risk, risk === "HALTED" ? "the daily loss limit was reached" : "the risk validator changed state");
@@ -654,9 +898,34 @@ export class LiveSession implements SessionControl {
     return this.streams.get(key(e.symbol, e.timeframe))?.ms ?? 0;
   }
 
+  /**
+   * Puts what follows into the batch of market time `t`: a batch of another
+   * instant is committed first, and an open batch is committed at the end of
+   * this turn of the event loop at the latest.
+   */
+  private joinBatch(t: number): void {
+    if (!Number.isNaN(this.batchAt)) {
+      if (this.batchAt === t) return;
+      this.commitBatch();
+    }
+    this.batchAt = t;
+    if (this.endOfTurn) return;
+    this.endOfTurn = true;
+    queueMicrotask(() => {
+      this.endOfTurn = false;
+      if (!Number.isNaN(this.batchAt)) this.guarded(() => this.commitBatch());
+    });
+  }
+
+  private commitBatch(): void {
+    this.batchAt = Number.NaN;
+    this.commitNow();
+  }
+
   /** Commits the held audit records and the state in one transaction. */
   private commitNow(): void {
-    const { store, batchSink } = this.options;
+    const { store, batchSink, observer } = this.options;
+    const t0 = observer?.batchCommitted ? performance.now() : 0;
     const held = this.held.splice(0);
     const write = () => {
       if (batchSink) {
@@ -668,9 +937,15 @@ export class LiveSession implements SessionControl {
       }
       store?.save(this.snapshot());
     };
-    if (store) store.transaction(write);
-    else write();
+    try {
+      if (store) store.transaction(write);
+      else write();
+    } catch (e) {
+      this.uncommitted = true;
+      throw e;
+    }
     this.stats.batches++;
+    observer?.batchCommitted?.(performance.now() - t0);
   }
 
   private moveTo(state: SessionTradingState, reason: string): void {
@@ -703,12 +978,33 @@ export class LiveSession implements SessionControl {
     } catch (e) {
       this.failure = e;
       this.pendingCloses.length = 0;
+      this.batchAt = Number.NaN;
+      this.riskBeforeFailure = this.risk.exportState();
       this.risk.setState("HALTED");
       this.moveTo("HALTED", `a batch failed: ${describe(e)}`);
       this.log("error", `batch failed; trading HALTED: ${describe(e)}`);
     } finally {
       this.inBar = false;
     }
+  }
+
+  /**
+   * At shutdown, commits the batch whose commit failed (a full disk, a lock
+   * held past the busy timeout) if the database takes writes again: nothing
+   * ran after it, so its records and the state after it are still whole in
+   * memory, and they go to disk together. Written apart, the records would
+   * stand next to an older state, and a replay restarted on the file would
+   * decide that batch again beside them. The halt is this process's failure,
+   * not the plan's: the risk state is saved as it was before it (nothing
+   * trades any more; the session's own state stays HALTED). Throws when the
+   * database still refuses (the records stay buffered in the journal).
+   */
+  private commitFailedBatch(): void {
+    if (this.riskBeforeFailure) this.risk.importState(this.riskBeforeFailure);
+    this.batchAt = Number.NaN;
+    this.commitNow();
+    this.uncommitted = false;
+    this.log("info", "the batch that could not be committed is committed now, with the state after it");
   }
 
   /** The failure that halted the session, if any. */
@@ -739,4 +1035,25 @@ function dataFirst(clock: Clock, feed: SessionFeed): Clock {
 
 function describe(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
+}
+
+/** The saved form of a stream's progress. */
+function rowOf(s: StreamInfo): StreamProgress {
+  return { symbol: s.symbol, timeframe: s.timeframe, lastClose: s.lastClose, lookback: s.lookback };
+}
+
+/** Wall-clock time now, in epoch ms with sub-millisecond resolution. */
+function wallNow(): number {
+  return performance.timeOrigin + performance.now();
+}
+
+/**
+ * The wall-clock time at which a clock shows a market instant: the instant
+ * itself on a real clock, scaled on a replay's or simulation's clock;
+ * undefined at speed max, where market time follows no wall clock.
+ */
+function wallClockOf(clock: Clock): ((market: number) => number) | undefined {
+  if (clock instanceof RealClock) return (t) => t;
+  if (clock instanceof ScaledClock) return (t) => clock.wallTimeOf(t);
+  return undefined;
 }

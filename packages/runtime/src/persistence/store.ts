@@ -1,3 +1,4 @@
+import type { Statement } from "better-sqlite3";
 import type { z } from "zod";
 import { onTransactionEnd, runTransaction } from "../audit/transaction.js";
 import type { BrokerOrder } from "../brokers/broker.js";
@@ -7,6 +8,7 @@ import type { PositionState } from "../models.js";
 import type { RiskValidatorState } from "../risk/validator.js";
 import { openSqlite, type SqliteDatabase, SqliteUnavailableError } from "../sqlite/load.js";
 import { StateError, toStateError } from "./errors.js";
+import { SavedRows } from "./saved-rows.js";
 import {
   PaperAccountSchema,
   RiskStateSchema,
@@ -75,6 +77,48 @@ interface Row {
   readonly [k: string]: unknown;
 }
 
+/** The statements a save runs, prepared once (preparing them on every save was a tenth of a replay's time). */
+interface StateStatements {
+  readonly getMeta: Statement<[string], Row>;
+  readonly setMeta: Statement<[string, string]>;
+  readonly putWatermark: Statement<[string, number]>;
+  readonly delWatermark: Statement<[string]>;
+  readonly putStream: Statement<[string, string, number | null, number]>;
+  readonly delStream: Statement<[string, string]>;
+  readonly putPosition: Statement<[string, number, number, string]>;
+  readonly delPosition: Statement<[string]>;
+  readonly putOrder: Statement<[string, string, string, number, number, string]>;
+  readonly delOrder: Statement<[string]>;
+  readonly putMark: Statement<[string, number]>;
+  readonly delMark: Statement<[string]>;
+  readonly putFunction: Statement<[string, string, string, string]>;
+  readonly delFunction: Statement<[string, string, string]>;
+  readonly putOrigin: Statement<[string, string, string, string | null]>;
+  readonly delOrigin: Statement<[string]>;
+  readonly putOrderId: Statement<[string, number]>;
+}
+
+/** A position or working order row: its columns and its JSON (which holds them all, so it alone is compared). */
+interface DataRow {
+  readonly symbol: string;
+  readonly a: number;
+  readonly b: number;
+  readonly side?: string;
+  readonly data: string;
+}
+
+/** What the last save wrote, per table and meta key. */
+interface Written {
+  readonly meta: Map<string, string>;
+  readonly watermarks: SavedRows<number>;
+  readonly streams: SavedRows<StreamProgress>;
+  readonly positions: SavedRows<DataRow>;
+  readonly orders: SavedRows<DataRow>;
+  readonly marks: SavedRows<number>;
+  readonly functions: SavedRows<string>;
+  readonly origins: SavedRows<OrderOrigin>;
+}
+
 /**
  * Saves and restores a live session's state in SQLite tables prefixed
  * `state_`: positions, working orders, client order ids already sent,
@@ -85,14 +129,25 @@ interface Row {
  * (see {@link transaction}) it becomes part of it, which is how a session
  * commits a bar-close batch's audit records and state together: after a
  * crash the database holds either all of a batch or none of it.
+ *
+ * A save writes only what changed since the last one (a session of a
+ * thousand symbols moves a thousand watermarks per minute, not the
+ * positions, orders and function states of all of them): the store keeps
+ * what it wrote, row by row. The first save of a store, and the first after
+ * a transaction holding a save rolled back, rewrite every table.
  */
 export class StateStore {
   readonly db: SqliteDatabase;
   private readonly ownsDb: boolean;
   /** The file, for messages. */
   private readonly label: string;
+  private readonly sql: StateStatements;
   /** Client order ids known to be in `state_order_ids` (undefined: read them again before the next save). */
   private savedIds: Set<string> | undefined;
+  /** How many leading ids of the last saved list were saved, and the last of them (to skip them next time). */
+  private savedPrefix: { length: number; last: string } | undefined;
+  /** What is on disk, row by row (undefined: unknown; the next save rewrites everything). */
+  private written: Written | undefined;
 
   /**
    * @param db an open database (shared with the audit journal) or a file path to open.
@@ -120,6 +175,7 @@ export class StateStore {
         this.db.pragma("synchronous = NORMAL");
       }
       this.db.exec(STATE_DDL);
+      this.sql = prepareStatements(this.db);
       const version = this.meta("schema_version");
       if (version === undefined) this.setMeta("schema_version", String(STATE_SCHEMA_VERSION));
       else if (version !== String(STATE_SCHEMA_VERSION)) {
@@ -277,18 +333,25 @@ export class StateStore {
     try {
       runTransaction(this.db, () => this.write(state));
     } catch (e) {
-      // The ids written in the failed transaction were rolled back with it.
-      this.savedIds = undefined;
+      // What the failed transaction wrote was rolled back with it.
+      this.forgetWritten();
       throw toStateError(e, "saving the session state", this.label);
     }
-    // Saved inside the caller's transaction: the ids are on disk only if it commits. Should it roll back,
-    // or end unseen, they are read again before the next save (an id missing there could be sent twice).
+    // Saved inside the caller's transaction: the rows are on disk only if it commits. Should it roll back,
+    // or end unseen, they are read again (the ids; an id missing there could be sent twice) or rewritten
+    // (every table) by the next save.
     if (this.db.inTransaction) {
       const told = onTransactionEnd(this.db, (outcome) => {
-        if (outcome !== "committed") this.savedIds = undefined;
+        if (outcome !== "committed") this.forgetWritten();
       });
-      if (!told) this.savedIds = undefined;
+      if (!told) this.forgetWritten();
     }
+  }
+
+  private forgetWritten(): void {
+    this.savedIds = undefined;
+    this.savedPrefix = undefined;
+    this.written = undefined;
   }
 
   /** Closes the database when the store opened it. */
@@ -297,25 +360,30 @@ export class StateStore {
   }
 
   private write(s: SessionState): void {
-    const db = this.db;
+    const w = this.written ?? this.startOver();
     this.setMeta("saved_at", String(s.savedAt));
     this.setMeta("risk", JSON.stringify(s.risk));
     this.setMeta("trading", JSON.stringify(s.trading));
     this.setMeta("broker_kind", s.broker.kind);
-    db.exec("DELETE FROM state_watermarks; DELETE FROM state_streams; DELETE FROM state_positions;");
-    db.exec(
-      "DELETE FROM state_orders; DELETE FROM state_marks; DELETE FROM state_functions; DELETE FROM state_order_origins;",
-    );
-    const wm = db.prepare("INSERT INTO state_watermarks (symbol, close_time) VALUES (?, ?)");
-    for (const w of s.watermarks) wm.run(w.symbol, w.closeTime);
-    const st = db.prepare("INSERT INTO state_streams (symbol, timeframe, last_close, lookback) VALUES (?, ?, ?, ?)");
-    for (const p of s.streams) st.run(p.symbol, p.timeframe, p.lastClose, p.lookback);
-    const pos = db.prepare("INSERT INTO state_positions (symbol, quantity, avg_price, data) VALUES (?, ?, ?, ?)");
-    const ord = db.prepare(
-      "INSERT INTO state_orders (client_order_id, symbol, side, quantity, decided_at, data) VALUES (?, ?, ?, ?, ?, ?)",
-    );
+    w.watermarks.begin();
+    for (const m of s.watermarks) w.watermarks.set(m.symbol, m.closeTime);
+    w.watermarks.end();
+    w.streams.begin();
+    for (const p of s.streams) w.streams.set(`${p.symbol}\u0000${p.timeframe}`, p);
+    w.streams.end();
+    w.orders.begin();
     const orders = s.broker.kind === "paper" ? s.broker.state.working : s.broker.openOrders;
-    for (const o of orders) ord.run(o.clientOrderId, o.symbol, o.side, o.quantity, o.decidedAt, JSON.stringify(o));
+    for (const o of orders)
+      w.orders.set(o.clientOrderId, {
+        symbol: o.symbol,
+        side: o.side,
+        a: o.quantity,
+        b: o.decidedAt,
+        data: JSON.stringify(o),
+      });
+    w.orders.end();
+    w.positions.begin();
+    w.marks.begin();
     if (s.broker.kind === "paper") {
       const b = s.broker.state;
       this.setMeta(
@@ -328,48 +396,157 @@ export class StateStore {
           day: b.day,
         }),
       );
-      for (const l of b.lots) pos.run(l.symbol, l.qty, l.avgPrice, JSON.stringify(l));
-      const mark = db.prepare("INSERT INTO state_marks (symbol, price) VALUES (?, ?)");
-      for (const m of b.marks) mark.run(m.symbol, m.price);
+      for (const l of b.lots)
+        w.positions.set(l.symbol, { symbol: l.symbol, a: l.qty, b: l.avgPrice, data: JSON.stringify(l) });
+      for (const m of b.marks) w.marks.set(m.symbol, m.price);
       this.saveIds(b.seen, s.savedAt);
     } else {
-      for (const p of s.broker.positions) pos.run(p.symbol, p.quantity, p.avgPrice, JSON.stringify(p));
+      for (const p of s.broker.positions)
+        w.positions.set(p.symbol, { symbol: p.symbol, a: p.quantity, b: p.avgPrice, data: JSON.stringify(p) });
     }
-    const fn = db.prepare("INSERT INTO state_functions (plan, symbol, rule, data) VALUES (?, ?, ?, ?)");
-    for (const e of s.engines) for (const f of e.functions) fn.run(e.plan, f.symbol, f.rule, JSON.stringify(f.state));
-    const origin = db.prepare(
-      "INSERT INTO state_order_origins (client_order_id, rule, timeframe, function) VALUES (?, ?, ?, ?)",
-    );
-    for (const o of s.orderOrigins) origin.run(o.clientOrderId, o.rule, o.timeframe, o.function ?? null);
+    w.positions.end();
+    w.marks.end();
+    w.functions.begin();
+    for (const e of s.engines)
+      for (const f of e.functions)
+        w.functions.set(`${e.plan}\u0000${f.symbol}\u0000${f.rule}`, JSON.stringify(f.state));
+    w.functions.end();
+    w.origins.begin();
+    for (const o of s.orderOrigins) w.origins.set(o.clientOrderId, o);
+    w.origins.end();
   }
 
-  /** Inserts only the ids not saved before: the list only grows, and rewriting it every batch would too. */
+  /** Empties the tables a save fills and starts keeping what it writes into them again. */
+  private startOver(): Written {
+    this.db.exec("DELETE FROM state_watermarks; DELETE FROM state_streams; DELETE FROM state_positions;");
+    this.db.exec(
+      "DELETE FROM state_orders; DELETE FROM state_marks; DELETE FROM state_functions; DELETE FROM state_order_origins;",
+    );
+    const q = this.sql;
+    const sameData = (x: DataRow, y: DataRow) => x.data === y.data;
+    const written: Written = {
+      meta: new Map(),
+      watermarks: new SavedRows<number>(
+        (x, y) => x === y,
+        (k, v) => q.putWatermark.run(k, v),
+        (k) => q.delWatermark.run(k),
+      ),
+      streams: new SavedRows<StreamProgress>(
+        (x, y) => x.lastClose === y.lastClose && x.lookback === y.lookback,
+        (_, p) => q.putStream.run(p.symbol, p.timeframe, p.lastClose, p.lookback),
+        (k) => q.delStream.run(...split2(k)),
+      ),
+      positions: new SavedRows<DataRow>(
+        sameData,
+        (k, r) => q.putPosition.run(k, r.a, r.b, r.data),
+        (k) => q.delPosition.run(k),
+      ),
+      orders: new SavedRows<DataRow>(
+        sameData,
+        (k, r) => q.putOrder.run(k, r.symbol, r.side ?? "", r.a, r.b, r.data),
+        (k) => q.delOrder.run(k),
+      ),
+      marks: new SavedRows<number>(
+        (x, y) => x === y,
+        (k, v) => q.putMark.run(k, v),
+        (k) => q.delMark.run(k),
+      ),
+      functions: new SavedRows<string>(
+        (x, y) => x === y,
+        (k, v) => q.putFunction.run(...split3(k), v),
+        (k) => q.delFunction.run(...split3(k)),
+      ),
+      origins: new SavedRows<OrderOrigin>(
+        (x, y) => x.rule === y.rule && x.timeframe === y.timeframe && x.function === y.function,
+        (k, o) => q.putOrigin.run(k, o.rule, o.timeframe, o.function ?? null),
+        (k) => q.delOrigin.run(k),
+      ),
+    };
+    this.written = written;
+    return written;
+  }
+
+  /**
+   * Inserts only the ids not saved before: the list only grows, and rewriting it every batch would too. The
+   * list keeps its order from save to save (insertion order), so the ids checked last time are skipped.
+   */
   private saveIds(ids: readonly string[], at: number): void {
     if (!this.savedIds) {
       const rows = this.db.prepare("SELECT client_order_id FROM state_order_ids").all() as Row[];
       this.savedIds = new Set(rows.map((r) => String(r.client_order_id)));
+      this.savedPrefix = undefined;
     }
     const saved = this.savedIds;
-    const ins = this.db.prepare("INSERT OR IGNORE INTO state_order_ids (client_order_id, seen_at) VALUES (?, ?)");
-    for (const id of ids) {
+    const prefix = this.savedPrefix;
+    const from = prefix && ids.length >= prefix.length && ids[prefix.length - 1] === prefix.last ? prefix.length : 0;
+    for (let i = from; i < ids.length; i++) {
+      const id = ids[i]!;
       if (saved.has(id)) continue;
-      ins.run(id, at);
+      this.sql.putOrderId.run(id, at);
       saved.add(id);
     }
+    this.savedPrefix = ids.length > 0 ? { length: ids.length, last: ids[ids.length - 1]! } : undefined;
   }
 
   private meta(key: string): string | undefined {
-    const row = this.db.prepare("SELECT value FROM state_meta WHERE key = ?").get(key) as Row | undefined;
+    const row = this.sql.getMeta.get(key);
     return row === undefined ? undefined : String(row.value);
   }
 
   private setMeta(key: string, value: string): void {
-    this.db
-      .prepare(
-        "INSERT INTO state_meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-      )
-      .run(key, value);
+    const written = this.written?.meta;
+    if (written?.get(key) === value) return;
+    this.sql.setMeta.run(key, value);
+    written?.set(key, value);
   }
+}
+
+function prepareStatements(db: SqliteDatabase): StateStatements {
+  const upsert = (table: string, cols: readonly string[], key: readonly string[]) =>
+    db.prepare(
+      `INSERT INTO ${table} (${cols.join(", ")}) VALUES (${cols.map(() => "?").join(", ")}) ON CONFLICT(${key.join(", ")}) DO UPDATE SET ${cols
+        .filter((c) => !key.includes(c))
+        .map((c) => `${c} = excluded.${c}`)
+        .join(", ")}`,
+    );
+  const del = (table: string, key: readonly string[]) =>
+    db.prepare(`DELETE FROM ${table} WHERE ${key.map((k) => `${k} = ?`).join(" AND ")}`);
+  return {
+    getMeta: db.prepare("SELECT value FROM state_meta WHERE key = ?"),
+    setMeta: upsert("state_meta", ["key", "value"], ["key"]),
+    putWatermark: upsert("state_watermarks", ["symbol", "close_time"], ["symbol"]),
+    delWatermark: del("state_watermarks", ["symbol"]),
+    putStream: upsert("state_streams", ["symbol", "timeframe", "last_close", "lookback"], ["symbol", "timeframe"]),
+    delStream: del("state_streams", ["symbol", "timeframe"]),
+    putPosition: upsert("state_positions", ["symbol", "quantity", "avg_price", "data"], ["symbol"]),
+    delPosition: del("state_positions", ["symbol"]),
+    putOrder: upsert(
+      "state_orders",
+      ["client_order_id", "symbol", "side", "quantity", "decided_at", "data"],
+      ["client_order_id"],
+    ),
+    delOrder: del("state_orders", ["client_order_id"]),
+    putMark: upsert("state_marks", ["symbol", "price"], ["symbol"]),
+    delMark: del("state_marks", ["symbol"]),
+    putFunction: upsert("state_functions", ["plan", "symbol", "rule", "data"], ["plan", "symbol", "rule"]),
+    delFunction: del("state_functions", ["plan", "symbol", "rule"]),
+    putOrigin: upsert("state_order_origins", ["client_order_id", "rule", "timeframe", "function"], ["client_order_id"]),
+    delOrigin: del("state_order_origins", ["client_order_id"]),
+    putOrderId: db.prepare("INSERT OR IGNORE INTO state_order_ids (client_order_id, seen_at) VALUES (?, ?)"),
+  } as StateStatements;
+}
+
+/** The two parts of a `symbol\u0000timeframe` row key. */
+function split2(key: string): [string, string] {
+  const i = key.indexOf("\u0000");
+  return [key.slice(0, i), key.slice(i + 1)];
+}
+
+/** The three parts of a `plan\u0000symbol\u0000rule` row key. */
+function split3(key: string): [string, string, string] {
+  const i = key.indexOf("\u0000");
+  const j = key.indexOf("\u0000", i + 1);
+  return [key.slice(0, i), key.slice(i + 1, j), key.slice(j + 1)];
 }
 
 function isSqliteError(e: unknown): boolean {
