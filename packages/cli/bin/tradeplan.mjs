@@ -11,7 +11,12 @@ try {
   await import("../dist/bin.js");
 } catch (e) {
   if (e?.code === "ERR_MODULE_NOT_FOUND" && String(e.message).includes("/dist/bin.js")) {
-    process.stderr.write("error: the CLI is not built (no dist/bin.js); run `pnpm build` in the workspace\n");
+    const installed = import.meta.url.includes("/node_modules/");
+    process.stderr.write(
+      installed
+        ? "error: this tradeplan installation is incomplete (no dist/bin.js): reinstall @tradeplan/cli\n"
+        : "error: the CLI is not built (no dist/bin.js); run `pnpm build` in the workspace\n",
+    );
     process.exit(2);
   }
   throw e;
