@@ -193,7 +193,8 @@ export async function runLiveCommand(
   /** The journal could not write its last records when the run ended (a disk still full): the run failed. */
   let unwritten: string | undefined;
   try {
-    store = new StateStore(dbPath);
+    // The WAL's checkpoints (a sync of the file) on a thread of their own, off the batches' way.
+    store = new StateStore(dbPath, { checkpointInBackground: true });
     journal = new AuditJournal(store.db, {
       ...(hmacKey ? { hmacKey } : {}),
       synchronous: "normal",

@@ -7,6 +7,7 @@ import type { EngineState } from "../engine/engine.js";
 import type { PositionState } from "../models.js";
 import type { RiskValidatorState } from "../risk/validator.js";
 import { openSqlite, type SqliteDatabase, SqliteUnavailableError } from "../sqlite/load.js";
+import { BackgroundCheckpointer } from "./checkpointer.js";
 import { StateError, toStateError } from "./errors.js";
 import { SavedRows } from "./saved-rows.js";
 import {
@@ -76,6 +77,11 @@ export interface SessionState {
 interface Row {
   readonly [k: string]: unknown;
 }
+
+/** How often the background checkpoint runs (ms). */
+const CHECKPOINT_EVERY_MS = 200;
+/** Pages (4 KiB) past which the writer checkpoints itself anyway. */
+const FALLBACK_CHECKPOINT_PAGES = 10_000;
 
 /** The statements a save runs, prepared once (preparing them on every save was a tenth of a replay's time). */
 interface StateStatements {
@@ -148,13 +154,16 @@ export class StateStore {
   private savedPrefix: { length: number; last: string } | undefined;
   /** What is on disk, row by row (undefined: unknown; the next save rewrites everything). */
   private written: Written | undefined;
+  private checkpointer: BackgroundCheckpointer | undefined;
 
   /**
    * @param db an open database (shared with the audit journal) or a file path to open.
+   * @param options `checkpointInBackground`: on a file the store opens, the WAL's checkpoints (which sync
+   * the file) run on a thread of their own, off the commits' way (see {@link BackgroundCheckpointer}).
    * Throws `STATE_READONLY` or `STATE_IO` naming the file when it cannot be opened and written,
    * `STATE_SCHEMA_VERSION` for another version's tables.
    */
-  constructor(db: SqliteDatabase | string) {
+  constructor(db: SqliteDatabase | string, options: { checkpointInBackground?: boolean } = {}) {
     if (typeof db === "string") {
       try {
         this.db = openSqlite(db);
@@ -187,6 +196,11 @@ export class StateStore {
     } catch (e) {
       if (this.ownsDb) this.db.close();
       throw toStateError(e, "opening it", this.label);
+    }
+    if (options.checkpointInBackground && this.ownsDb && !this.db.memory) {
+      // The writer checkpoints itself only when the log grows past 40 MiB (the worker fell behind).
+      this.db.pragma(`wal_autocheckpoint = ${FALLBACK_CHECKPOINT_PAGES}`);
+      this.checkpointer = new BackgroundCheckpointer(this.db.name, CHECKPOINT_EVERY_MS);
     }
   }
 
@@ -354,8 +368,9 @@ export class StateStore {
     this.written = undefined;
   }
 
-  /** Closes the database when the store opened it. */
+  /** Closes the database when the store opened it (and stops its checkpoint thread first). */
   close(): void {
+    this.checkpointer?.stop();
     if (this.ownsDb && this.db.open) this.db.close();
   }
 
