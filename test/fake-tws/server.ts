@@ -93,6 +93,11 @@ export interface FakeTwsOptions {
   readonly realtimePacingViolations?: number;
   /** Positions reported to reqPositions. */
   readonly positions?: readonly PositionFields[];
+  /**
+   * Report to reqPositions, besides `positions`, what the executions so far hold per account and symbol (as
+   * TWS does after fills): a client that restarts then finds the position its earlier orders built.
+   */
+  readonly trackPositions?: boolean;
 }
 
 /** One message the client sent, with the connection it came on. */
@@ -331,6 +336,11 @@ export class FakeTws {
     });
     if (o.filled) this.preFilled.set(o.orderId, o.filled);
     this.nextOrderId = Math.max(this.nextOrderId, o.orderId + 1);
+  }
+
+  /** Shares executed of an order (filled before a client connected included). */
+  filledQuantity(orderId: number): number {
+    return this.filled(orderId);
   }
 
   /** Orders still working: not rejected, cancelled or completely filled. */
@@ -625,7 +635,26 @@ export class FakeTws {
   // [61, version]: every position line, then the end marker.
   private reqPositions(conn: Conn): void {
     for (const p of this.positions) this.write(conn, positionData(p));
+    if (this.options.trackPositions) for (const p of this.heldPositions()) this.write(conn, positionData(p));
     if (this.sendPositionEnd) this.write(conn, positionEnd());
+  }
+
+  /** Per account and symbol, the shares the executions hold and their average cost (trackPositions). */
+  heldPositions(): PositionFields[] {
+    const held = new Map<string, { account: string; symbol: string; position: number; avgCost: number }>();
+    for (const e of this.executions) {
+      const k = `${e.account}\u0000${e.symbol}`;
+      const p = held.get(k) ?? { account: e.account, symbol: e.symbol, position: 0, avgCost: 0 };
+      const signed = e.side === "BOT" ? e.shares : -e.shares;
+      const next = p.position + signed;
+      // Adding to a position averages its cost; reducing keeps it; crossing zero starts again at the price.
+      if (p.position === 0 || Math.sign(p.position) === Math.sign(signed))
+        p.avgCost = (p.avgCost * Math.abs(p.position) + e.price * e.shares) / Math.abs(next);
+      else if (Math.sign(next) === -Math.sign(p.position)) p.avgCost = e.price;
+      p.position = next;
+      held.set(k, p);
+    }
+    return [...held.values()].filter((p) => p.position !== 0);
   }
 
   // [5 or 16, version]: OPEN_ORDER then ORDER_STATUS per working order, then the end marker (as TWS does).

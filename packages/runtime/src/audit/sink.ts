@@ -233,7 +233,8 @@ export function auditSink(journal: AuditJournal, options: AuditSinkOptions = {})
     if (e.status === "FILLED" || e.status === "CANCELLED" || e.status === "REJECTED") {
       const o = orders.get(e.clientOrderId);
       orders.delete(e.clientOrderId);
-      if (e.status === "FILLED") return;
+      // A fill record says it already; a FILLED with a reason has none (filled while tradeplan was not running).
+      if (e.status === "FILLED" && e.reason === undefined) return;
       put({
         kind: "order",
         action: e.status,

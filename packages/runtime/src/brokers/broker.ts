@@ -44,8 +44,9 @@ export type BrokerEvent =
       readonly status: OrderStatus;
       readonly reason?: string;
       /**
-       * Set on a REJECTED found after a reconnect: the broker had accepted the order, but it never reached
-       * the exchange side (written to a connection that had already died). It is not sent again.
+       * Set on a REJECTED found after a reconnect or a restart: the broker had accepted the order, but it never
+       * reached the exchange side (written to a connection that had already died, or still waiting for the wire
+       * when the process stopped). It is not sent again.
        */
       readonly lost?: boolean;
     };
@@ -67,4 +68,10 @@ export interface Broker {
   openOrders(symbol?: string): readonly BrokerOrder[];
   account(): AccountInfo;
   onEvent(listener: BrokerListener): () => void;
+  /**
+   * After a restart: settles the orders the previous run saved as working that this broker does not hold now,
+   * reporting what became of each through `onEvent` (filled, cancelled, rejected, or `lost`: accepted but never
+   * received). A broker whose whole state is restored (the paper broker) has nothing to settle.
+   */
+  settleSaved?(orders: readonly BrokerOrder[]): Promise<void>;
 }

@@ -130,6 +130,8 @@ export class IbBroker implements Broker {
   private readonly warningListeners = new Set<(w: IbSyncWarning) => void>();
   private adoption: Adoption | undefined;
   private lost = 0;
+  /** See tradingAccount. */
+  private ordersAccount: string | undefined;
 
   /** @param options validated with `IbBrokerOptionsSchema` (throws a ZodError naming the bad field) */
   constructor(options: IbBrokerOptions = {}, deps: IbBrokerDeps = {}) {
@@ -350,9 +352,14 @@ export class IbBroker implements Broker {
     return live;
   }
 
-  /** The account orders go to: the configured one, else the first TWS reported. */
+  /**
+   * The account orders go to: the configured one, else the first TWS reported when it was first asked (at
+   * start), then kept. The book was taken over from that account's positions; a later managedAccounts message
+   * (another login's list, or garbage that decoded as one) must not send orders anywhere else.
+   */
   private tradingAccount(): string | undefined {
-    return this.options.connection.account ?? this.connection.accounts[0];
+    this.ordersAccount ??= this.options.connection.account ?? this.connection.accounts[0];
+    return this.ordersAccount;
   }
 
   /** Waits for a shared connection another component is still connecting; IB_SYNC_TIMEOUT when it does not get ready. */
@@ -493,6 +500,70 @@ export class IbBroker implements Broker {
         this.finish(live, "CANCELLED", `cancelled in TWS (${fate.status}) while disconnected`);
       else if (fate.kind === "inactive") this.finish(live, "REJECTED", "TWS set the order inactive while disconnected");
       else if (fate.kind === "lost") this.markLost(live);
+    }
+  }
+
+  /**
+   * After a restart: settles the orders the previous run saved as working
+   * that TWS does not work now (so `start` did not take them over), by
+   * `orderRef` in TWS's book. Filled: reported FILLED with a reason (its
+   * executions are in the position TWS reported, so nothing is booked
+   * again, and the audit journal records the reason); cancelled or set
+   * inactive: reported so; unknown to TWS: lost, i.e. accepted by the
+   * previous run but never written to TWS before that run stopped or died
+   * (still waiting for its turn on the wire): REJECTED with `lost`, counted
+   * and warned about like a loss found after a reconnect. Each settled id is
+   * kept, so the same decision made again is answered DUPLICATE and never
+   * sent. An incomplete answer settles nothing (IB_RECONCILE_INCOMPLETE).
+   */
+  async settleSaved(orders: readonly BrokerOrder[]): Promise<void> {
+    const unheld = orders.filter((o) => !this.byClientId.has(o.clientOrderId));
+    if (unheld.length === 0) return;
+    let book: TwsOrderBook;
+    try {
+      book = await loadTwsOrders(this.connection, this.clock, this.options.syncTimeoutMs);
+      if (book.badMessages > 0) throw new Error(`${book.badMessages} order message(s) from TWS failed validation`);
+    } catch (e) {
+      this.warn({
+        code: "IB_RECONCILE_INCOMPLETE",
+        message: `could not check with TWS the ${unheld.length} order(s) the previous run left working (${e instanceof Error ? e.message : String(e)}); they are not settled`,
+      });
+      return;
+    }
+    for (const order of unheld) {
+      const fate = orderFate(order.clientOrderId, book);
+      if (fate.kind === "working") continue;
+      const live: LiveOrder = {
+        clientOrderId: order.clientOrderId,
+        order,
+        orderId: -1,
+        role: "order",
+        side: order.side,
+        quantity: order.quantity,
+        acknowledged: true,
+        done: false,
+        reported: 0,
+        filledBeforeStart: 0,
+        rejectReason: undefined,
+        generation: this.generation,
+      };
+      this.byClientId.set(order.clientOrderId, live);
+      if (fate.kind === "executed")
+        this.finish(
+          live,
+          "FILLED",
+          "executed at TWS while tradeplan was not running: its shares are in the position TWS reported at start (not booked again)",
+        );
+      else if (fate.kind === "cancelled")
+        this.finish(live, "CANCELLED", `cancelled in TWS (${fate.status}) while tradeplan was not running`);
+      else if (fate.kind === "inactive")
+        this.finish(live, "REJECTED", "TWS set the order inactive while tradeplan was not running");
+      else {
+        const reason = `IB_ORDER_LOST: TWS has no record of the order with orderRef ${order.clientOrderId} after the restart: the previous run accepted it but it never reached TWS before that run stopped; it is not sent again`;
+        this.lost++;
+        this.finish(live, "REJECTED", reason, true);
+        this.warn({ code: "IB_ORDER_LOST", message: reason });
+      }
     }
   }
 

@@ -4,7 +4,7 @@ import { RealClock } from "../clock/real-clock.js";
 import { Backoff } from "./backoff.js";
 import { classifyTwsCode, type TwsCodeAction } from "./error-codes.js";
 import { IbError } from "./errors.js";
-import { guardDecoder } from "./guard.js";
+import { guardDecoder, guardFraming } from "./guard.js";
 import { type IncomingArgs, type IncomingEvent, IncomingSchemas } from "./messages.js";
 import { type IbConnectionInput, type IbConnectionOptions, IbConnectionOptionsSchema } from "./options.js";
 import { TokenBucket } from "./token-bucket.js";
@@ -247,8 +247,15 @@ export class IbConnection {
         reason: "could not install the decoder guard: @stoqey/ib internals changed",
       });
     }
-    for (const h of this.sticky) this.attach(api, h);
     const current = () => id === this.attemptId;
+    if (!guardFraming(api, (reason) => current() && this.corruptStream(reason))) {
+      this.emit({
+        type: "bad_message",
+        event: "guard",
+        reason: "could not install the framing guard: @stoqey/ib internals changed",
+      });
+    }
+    for (const h of this.sticky) this.attach(api, h);
     this.attach(
       api,
       {
@@ -474,6 +481,12 @@ export class IbConnection {
     }
     // Look again one interval later (the answer resets the quiet stretch), and at the bound at the latest.
     this.armWatchdog(Math.min(this.lastInbound + inboundTimeoutMs, now + heartbeatMs));
+  }
+
+  /** The bytes from TWS cannot be framed any more: nothing after them can be read, so the socket is given up. */
+  private corruptStream(reason: string): void {
+    this.badMessage("framing", reason);
+    this.onSocketClosed(`the stream from TWS is corrupt (${reason}); nothing after it can be read`);
   }
 
   private onSocketClosed(reason: string): void {

@@ -182,6 +182,19 @@ describe("auditSink edge cases", () => {
     j.close();
   });
 
+  it("records a FILLED status only when it carries a reason (filled with no fill of its own to record)", () => {
+    const j = new AuditJournal(journalPath());
+    const s = auditSink(j, { defer: () => undefined });
+    s.onBrokerEvent({ type: "status", clientOrderId: "a", status: "FILLED" });
+    s.onBrokerEvent({ type: "status", clientOrderId: "b", status: "FILLED", reason: "executed while away" });
+    j.flush();
+    const recs = j.query({ kind: "order", order: "asc" });
+    expect(recs.map((r) => [r.action, r.reasoning, JSON.parse(r.payload).clientOrderId])).toEqual([
+      ["FILLED", "executed while away", "b"],
+    ]);
+    j.close();
+  });
+
   it("does not flush a closed journal from a late deferred callback", () => {
     const j = new AuditJournal(journalPath());
     const deferred: (() => void)[] = [];

@@ -2,9 +2,16 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
-import { type FakeTws, type OrderPlan, type ReceivedOrder, startFakeTws } from "../../../../test/fake-tws/index.js";
+import {
+  type FakeTws,
+  type OrderPlan,
+  type ReceivedOrder,
+  startFakeTws,
+  wire,
+} from "../../../../test/fake-tws/index.js";
 import { AuditJournal } from "../../src/audit/journal.js";
 import { auditSink } from "../../src/audit/sink.js";
+import { negativeFrameLength } from "../../src/ib/guard.js";
 import { IbBroker, IbConnection, type IbConnectionEvent, type IbSyncWarning } from "../../src/ib/index.js";
 import { SessionMetrics } from "../../src/metrics/metrics.js";
 import { BrokerEvents, FAST, nextConnectionEvent, order } from "./helpers.js";
@@ -288,6 +295,51 @@ describe("IBKR faults: nothing doubled, nothing lost without a record", () => {
     }
     const t = tally(r, "garbage");
     expect(t).toMatchObject({ doubled: 0, lostUnrecorded: 0, phantom: 0, verified: true });
+  });
+
+  it("a negative length prefix (the client library would spin on it forever): the socket is given up and the connection recovers", async () => {
+    const r = await rig();
+    expect(r.place("before-corrupt").status).toBe("ACCEPTED");
+    await r.events.status("before-corrupt", "FILLED");
+    const down = nextConnectionEvent(r.conn, (e) => e.type === "state" && e.state === "reconnecting");
+    // A frame announcing -256 bytes, then bytes that would follow it.
+    r.tws.sendBytes(Buffer.from([0xff, 0xff, 0xff, 0x00, 1, 2, 3, 4, 5, 6]));
+    const e = await down;
+    expect(e.type === "state" && e.reason).toBe(
+      "connection lost: the stream from TWS is corrupt (a frame announced -256 bytes); nothing after it can be read",
+    );
+    expect(r.conn.counters.badMessages).toBeGreaterThan(0);
+    await settle(r, () => r.conn.ready);
+    expect(r.place("after-corrupt").status).toBe("ACCEPTED");
+    await r.events.status("after-corrupt", "FILLED");
+    const t = tally(r, "negative length prefix");
+    expect(t).toMatchObject({ doubled: 0, lost: 0, phantom: 0, verified: true });
+  });
+
+  it("an account list arriving later (garbage that decodes as managedAccounts) does not move orders to another account", async () => {
+    const r = await rig();
+    expect(r.place("before-list").status).toBe("ACCEPTED");
+    await r.events.status("before-list", "FILLED");
+    r.tws.broadcast(wire.managedAccounts(["x%Q!"]));
+    await settle(r, () => r.conn.accounts[0] === "x%Q!");
+    expect(r.place("after-list").status).toBe("ACCEPTED");
+    await r.events.status("after-list", "FILLED");
+    expect(r.tws.orders.map((o) => o.account)).toEqual(["DU1234567", "DU1234567"]);
+  });
+
+  it("a negative length is found wherever the frames of a read fall", () => {
+    const frame = (size: number, body = Buffer.alloc(Math.max(0, size))) => {
+      const head = Buffer.alloc(4);
+      head.writeInt32BE(size);
+      return Buffer.concat([head, body]);
+    };
+    const stream = Buffer.concat([frame(3), frame(0), frame(-5), Buffer.from([9, 9])]);
+    // Every split of the stream between the bytes the library holds and the chunk that arrives.
+    for (let cut = 0; cut <= stream.length; cut++)
+      expect(negativeFrameLength(stream.subarray(0, cut), stream.subarray(cut))).toBe(-5);
+    expect(negativeFrameLength(Buffer.alloc(0), Buffer.concat([frame(3), frame(200_000_000).subarray(0, 6)]))).toBe(
+      undefined,
+    );
   });
 
   it("a silent handshake on reconnect: orders wait refused until TWS answers, then the book is reconciled", async () => {

@@ -159,6 +159,22 @@ function orderRecords(file: string): string[] {
   }
 }
 
+/** Every evaluation, signal, order and fill of a journal, in order (what a restart must not repeat). */
+function decisions(file: string): string[] {
+  const db = new Database(file, { readonly: true });
+  try {
+    return (
+      db
+        .prepare(
+          "SELECT kind, bar_time, rule, action FROM audit_records WHERE kind IN ('evaluation', 'signal', 'order', 'fill') ORDER BY seq",
+        )
+        .all() as { kind: string; bar_time: number | null; rule: string | null; action: string | null }[]
+    ).map((r) => `${r.kind} ${r.bar_time} ${r.rule} ${r.action}`);
+  } finally {
+    db.close();
+  }
+}
+
 /** Restarts on `file` from the saved watermarks, runs to the end of the bars, and closes cleanly. */
 async function restartAndFinish(file: string): Promise<{ before: number; after: number }> {
   const saved = new StateStore(file);
@@ -201,6 +217,36 @@ describe("a batch whose commit fails leaves the journal in step with the disk", 
     expect(orderRecords(file)).toEqual(sent);
     const { before, after } = await restartAndFinish(file);
     expect(after).toBeGreaterThan(before);
+    expect(verifyFile(file).ok).toBe(true);
+  });
+
+  it("a batch whose commit failed is committed whole at shutdown once the database takes writes again: the restart decides nothing twice", async () => {
+    const dir = tempDir();
+    const clean = makeRun(join(dir, "clean.db"), START);
+    await clean.session.start();
+    clean.clock.advanceTo(END);
+    expect(await shutDown(clean)).toEqual([]);
+    const expected = decisions(join(dir, "clean.db"));
+    expect(expected.filter((d) => d.startsWith("order")).length).toBeGreaterThan(2);
+
+    const file = join(dir, "run.db");
+    const run = makeRun(file, START, (db) => new FlakyStore(db));
+    await run.session.start();
+    run.clock.advanceTo(START + 40 * 60_000);
+    (run.store as FlakyStore).failing = true;
+    advanceUntilHalted(run, START + 40 * 60_000);
+    expect(run.session.state).toBe("HALTED");
+    // The lock is gone (the disk has room) by the time the operator stops the run.
+    (run.store as FlakyStore).failing = false;
+    expect(await shutDown(run)).toEqual([]);
+    expect(verifyFile(file).ok).toBe(true);
+    // The failed batch and the state after it are on disk together; the halt itself was not saved.
+    const saved = new StateStore(file);
+    expect(saved.load()?.risk.state).toBe("ACTIVE");
+    saved.close();
+    await restartAndFinish(file);
+    // Every decision recorded once, exactly those of an uninterrupted run.
+    expect(decisions(file)).toEqual(expected);
     expect(verifyFile(file).ok).toBe(true);
   });
 
