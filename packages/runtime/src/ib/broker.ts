@@ -130,6 +130,8 @@ export class IbBroker implements Broker {
   private readonly warningListeners = new Set<(w: IbSyncWarning) => void>();
   private adoption: Adoption | undefined;
   private lost = 0;
+  /** Orders accepted in this turn of the event loop, written to TWS after it (see placeOrder). */
+  private readonly unsent = new Set<LiveOrder>();
   /** See tradingAccount. */
   private ordersAccount: string | undefined;
 
@@ -271,21 +273,37 @@ export class IbBroker implements Broker {
     const all = [{ live: parent, ib: main }, ...children];
     const last = all[all.length - 1];
     if (last) last.ib.transmit = true;
-    for (const { live, ib } of all) {
-      const sent = this.connection.send(
-        "placeOrder",
-        (api) => api.placeOrder(live.orderId, contract, ib),
-        (reason) => this.finish(live, "REJECTED", reason),
-      );
-      if (!sent) this.finish(live, "REJECTED", "not connected");
-    }
-    if (parent.done) return { clientOrderId: id, status: "REJECTED", reason: parent.rejectReason ?? "not connected" };
+    // Written after this turn of the event loop, not now: the live session commits the batch that decided the
+    // order at the end of the turn, so TWS never holds an order that the journal does not (a process killed
+    // between the write and the commit left orders at TWS that no record named).
+    for (const { live } of all) this.unsent.add(live);
+    setImmediate(() => {
+      for (const { live, ib } of all) {
+        if (!this.unsent.delete(live) || live.done) continue;
+        const sent = this.connection.send(
+          "placeOrder",
+          (api) => api.placeOrder(live.orderId, contract, ib),
+          (reason) => this.finish(live, "REJECTED", reason),
+        );
+        if (!sent) this.finish(live, "REJECTED", "not connected");
+      }
+    });
     return { clientOrderId: id, status: "ACCEPTED" };
   }
 
   cancel(clientOrderId: string): boolean {
     const live = this.byClientId.get(clientOrderId);
     if (!live || live.done) return false;
+    if (this.unsent.delete(live)) {
+      // Not written yet: it never will be.
+      this.finish(live, "CANCELLED", "cancelled before it was sent");
+      for (const child of [...this.unsent]) {
+        if (!child.clientOrderId.startsWith(`${clientOrderId}:`)) continue;
+        this.unsent.delete(child);
+        this.finish(child, "CANCELLED", "cancelled before it was sent");
+      }
+      return true;
+    }
     const orderId = live.orderId;
     return this.connection.send("cancelOrder", (api) => api.cancelOrder(orderId));
   }

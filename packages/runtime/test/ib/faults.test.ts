@@ -327,6 +327,23 @@ describe("IBKR faults: nothing doubled, nothing lost without a record", () => {
     expect(r.tws.orders.map((o) => o.account)).toEqual(["DU1234567", "DU1234567"]);
   });
 
+  it("an order is written after the turn that decided it, so the session's commit of that turn comes first; cancelled before, it is never written", async () => {
+    const r = await rig((o) => (o.orderRef === "later" ? { kind: "hold" } : { kind: "fill", price: 100 }));
+    const sent = r.conn.counters.sent;
+    expect(r.place("first").status).toBe("ACCEPTED");
+    expect(r.place("later").status).toBe("ACCEPTED");
+    expect(r.place("withdrawn").status).toBe("ACCEPTED");
+    expect(r.broker.cancel("withdrawn")).toBe(true);
+    // Nothing went to the wire in the turn that placed them (the live session commits at the end of it).
+    expect(r.conn.counters.sent).toBe(sent);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(r.conn.counters.sent).toBe(sent + 2);
+    await r.events.status("first", "FILLED");
+    await r.tws.waitForCount((m) => m.fields[0] === "3", 2);
+    expect(r.tws.orders.map((o) => o.orderRef)).toEqual(["first", "later"]);
+    expect(r.events.of("withdrawn")).toEqual(["CANCELLED"]);
+  });
+
   it("a negative length is found wherever the frames of a read fall", () => {
     const frame = (size: number, body = Buffer.alloc(Math.max(0, size))) => {
       const head = Buffer.alloc(4);
