@@ -1,4 +1,4 @@
-import { analyze, CODES, type CodeInfo, type Diagnostic } from "@tradeplan/dsl";
+import { analyze, CODES, type CodeInfo, type Diagnostic, LineIndex } from "@tradeplan/dsl";
 import { renderPretty } from "./render/pretty.js";
 import { sourceFile } from "./source.js";
 
@@ -20,16 +20,23 @@ const MAX_EXAMPLE_LINE_CHARS = 200;
 
 /** An example's text for display, with very long examples and lines cut. */
 export function shownExample(source: string): string {
-  const lines = source
-    .replace(/\n$/, "")
-    .split("\n")
-    .map((l) =>
+  const lines = new LineIndex(source);
+  // A final line break ends the last line; it does not start a shown one.
+  const count =
+    lines.lineCount > 1 && source.length === lines.lineStart(lines.lineCount - 1)
+      ? lines.lineCount - 1
+      : lines.lineCount;
+  const shown: string[] = [];
+  for (let i = 0; i < Math.min(count, MAX_EXAMPLE_LINES); i++) {
+    const l = lines.lineText(i);
+    shown.push(
       l.length <= MAX_EXAMPLE_LINE_CHARS
         ? l
         : `${l.slice(0, 40)} ... (${l.length.toLocaleString("en-US")} characters in all)`,
     );
-  if (lines.length <= MAX_EXAMPLE_LINES) return lines.join("\n");
-  return `${lines.slice(0, MAX_EXAMPLE_LINES).join("\n")}\n# ... ${(lines.length - MAX_EXAMPLE_LINES).toLocaleString("en-US")} more lines`;
+  }
+  const rest = count - shown.length;
+  return rest > 0 ? `${shown.join("\n")}\n# ... ${rest.toLocaleString("en-US")} more lines` : shown.join("\n");
 }
 
 /**

@@ -1,4 +1,5 @@
 import { isAbsolute, relative, resolve, sep } from "node:path";
+import { LineIndex } from "@tradeplan/dsl";
 
 /** A plan file as read: where it is, how to show its path, and its text. */
 export interface SourceFile {
@@ -7,7 +8,7 @@ export interface SourceFile {
   /** The path shown to the user: relative to the working directory when inside it, always with `/`. */
   readonly display: string;
   readonly text: string;
-  /** 1-based line -> text of that line without its line break. */
+  /** Line `n` (1-based) is `lines[n - 1]`, without its line break (the dsl's `LineIndex` rule). */
   readonly lines: readonly string[];
 }
 
@@ -61,11 +62,6 @@ export function invalidUtf8At(bytes: Uint8Array): number | undefined {
   return undefined;
 }
 
-/** Splits text into lines the way the parser counts them (`\r\n`, `\r` and `\n` each end a line). */
-export function splitLines(text: string): string[] {
-  return text.split(/\r\n|\r|\n/);
-}
-
 /** The path to show for `path`: relative to `cwd` with `/` separators when inside it, else absolute with `/`. */
 export function displayPath(path: string, cwd: string): string {
   const abs = resolve(cwd, path);
@@ -76,5 +72,5 @@ export function displayPath(path: string, cwd: string): string {
 
 export function sourceFile(path: string, cwd: string, text: string): SourceFile {
   const abs = resolve(cwd, path);
-  return { path: abs, display: displayPath(abs, cwd), text, lines: splitLines(text) };
+  return { path: abs, display: displayPath(abs, cwd), text, lines: new LineIndex(text).lineTexts() };
 }

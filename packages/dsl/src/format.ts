@@ -3,6 +3,7 @@ import { type Diagnostic, DiagnosticCollector } from "./diagnostics.js";
 import { firstDifference, sameStructure } from "./format/equal.js";
 import { layout } from "./format/layout.js";
 import { printComment } from "./format/print.js";
+import { LineIndex } from "./line-index.js";
 import { parse } from "./parser.js";
 
 export { sameStructure } from "./format/equal.js";
@@ -30,11 +31,12 @@ export function format(source: string): FormatResult {
   const collector = new DiagnosticCollector();
   const ast = parse(source, collector);
   if (collector.hasErrors) return { ok: false, diagnostics: collector.toArray() };
-  const lost = unparsedLine(source, ast);
+  const lines = new LineIndex(source);
+  const lost = unparsedLine(lines, ast);
   if (lost !== undefined) {
     return {
       ok: false,
-      diagnostics: [changedMeaning(lineSpan(source, lost), `line ${lost} has no statement in the parse`)],
+      diagnostics: [changedMeaning(lineSpan(lines, lost), `line ${lost} has no statement in the parse`)],
     };
   }
   const text = layout(ast);
@@ -84,28 +86,21 @@ function changedMeaning(span: A.Span, why: string): Diagnostic {
  * only guards against a statement being dropped silently, which would make
  * the formatter delete source text.
  */
-function unparsedLine(source: string, ast: A.PlanFile): number | undefined {
+function unparsedLine(lines: LineIndex, ast: A.PlanFile): number | undefined {
   const starts = new Set(ast.statements.map((s) => s.span.start.line));
   const commentColumn = new Map(ast.comments.map((c) => [c.span.start.line, c.span.start.column]));
-  const lines = source.split(/\r\n|\r|\n/);
-  for (let i = 0; i < lines.length; i++) {
+  const texts = lines.lineTexts();
+  for (let i = 0; i < texts.length; i++) {
     const lineNo = i + 1;
     if (starts.has(lineNo)) continue;
     const col = commentColumn.get(lineNo);
-    const code = (lines[i] ?? "").slice(0, col === undefined ? undefined : col - 1);
+    const code = (texts[i] ?? "").slice(0, col === undefined ? undefined : col - 1);
     if (/[^\s\ufeff]/.test(code)) return lineNo;
   }
   return undefined;
 }
 
-function lineSpan(source: string, line: number): A.Span {
-  const lines = source.split(/(\r\n|\r|\n)/);
-  let offset = 0;
-  // `split` with a capture group interleaves the breaks: text at even indexes, breaks at odd ones.
-  for (let i = 0; i < (line - 1) * 2; i++) offset += (lines[i] ?? "").length;
-  const text = lines[(line - 1) * 2] ?? "";
-  return {
-    start: { offset, line, column: 1 },
-    end: { offset: offset + text.length, line, column: text.length + 1 },
-  };
+/** Line `line` (1-based) without its line break. */
+function lineSpan(lines: LineIndex, line: number): A.Span {
+  return lines.span(lines.lineStart(line - 1), lines.lineEnd(line - 1));
 }

@@ -13,7 +13,8 @@ import type { Diagnostic } from "./diagnostics.js";
 import { messages } from "./grammar-messages.js";
 import { ListCollector } from "./incremental-collect.js";
 import * as T from "./lexer.js";
-import { LineIndex, LinePositions } from "./positions.js";
+import { LineIndex } from "./line-index.js";
+import { LinePositions } from "./positions.js";
 import { BINARY_OPERATORS, CrossOp, ExpressionStack, type Operand, type Operator, Prefixed } from "./precedence.js";
 
 /** `parseLine`'s answer, without recovery, for a line with a problem: the recovering instance must explain it. */

@@ -1,6 +1,7 @@
 import type { Comment, Position, Statement } from "./ast.js";
 import { type Diagnostic, MAX_DIAGNOSTICS } from "./diagnostics.js";
 import { ListCollector } from "./incremental-collect.js";
+import type { LineIndex } from "./line-index.js";
 import { parse } from "./parser.js";
 
 /**
@@ -42,28 +43,6 @@ const EMPTY_LINE: LineParse = {
   index: 0,
   positions: [],
 };
-
-/** The lines of `source` as the parser sees them: start offsets and texts without the line break. */
-export interface Lines {
-  readonly starts: readonly number[];
-  readonly texts: readonly string[];
-}
-
-export function splitLines(source: string): Lines {
-  const starts: number[] = [0];
-  const texts: string[] = [];
-  let start = 0;
-  for (let i = 0; i < source.length; i++) {
-    const c = source.charCodeAt(i);
-    if (c !== 10 && c !== 13) continue;
-    texts.push(source.slice(start, i));
-    if (c === 13 && source.charCodeAt(i + 1) === 10) i++;
-    start = i + 1;
-    starts.push(start);
-  }
-  texts.push(source.slice(start));
-  return { starts, texts };
-}
 
 function isPosition(x: object): x is MovablePosition {
   const p = x as Partial<Position>;
@@ -120,24 +99,15 @@ const WHOLE_FILE_LINES = 100;
  * reached the diagnostics cap, where it stops early: then lines must be
  * parsed one by one.
  */
-function parseWhole(source: string, lines: Lines): LineParse[] | undefined {
+function parseWhole(lines: LineIndex): LineParse[] | undefined {
   const recorded: Diagnostic[] = [];
-  const file = parse(source, new ListCollector(recorded));
+  const file = parse(lines.text, new ListCollector(recorded));
   if (recorded.length >= MAX_DIAGNOSTICS) return undefined;
-  const { starts, texts } = lines;
+  const texts = lines.lineTexts();
   const statements: (Statement | undefined)[] = new Array(texts.length);
   const comments: Comment[][] = [];
   const diagnostics: Diagnostic[][] = [];
-  const lineOf = (offset: number): number => {
-    let lo = 0;
-    let hi = starts.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if ((starts[mid] as number) <= offset) lo = mid;
-      else hi = mid - 1;
-    }
-    return lo;
-  };
+  const lineOf = (offset: number): number => lines.lineIndex(offset);
   for (const st of file.statements) statements[lineOf(st.span.start.offset)] = st;
   const add = <T>(lists: T[][], at: number, x: T): void => {
     const list = lists[at];
@@ -156,7 +126,7 @@ function parseWhole(source: string, lines: Lines): LineParse[] | undefined {
       statement,
       comments: cs,
       diagnostics: ds,
-      offset: starts[i] as number,
+      offset: lines.lineStart(i),
       index: i,
       positions: collectPositions([statement, cs, ds]),
     };
@@ -187,8 +157,8 @@ export class LineCache {
   /** Lines parsed by the last `update` (tests read it to see what was reused). */
   parsed = 0;
 
-  update(source: string, lines: Lines): readonly LineParse[] {
-    const { starts, texts } = lines;
+  update(lines: LineIndex): readonly LineParse[] {
+    const texts = lines.lineTexts();
     const old = this.lines;
     const n = texts.length;
     const m = old.length;
@@ -221,12 +191,12 @@ export class LineCache {
       else missing.push(i);
     }
     this.parsed = missing.length;
-    const whole = missing.length > WHOLE_FILE_LINES && missing.length * 5 > n ? parseWhole(source, lines) : undefined;
+    const whole = missing.length > WHOLE_FILE_LINES && missing.length * 5 > n ? parseWhole(lines) : undefined;
     for (const i of missing)
-      next[i] = whole ? (whole[i] as LineParse) : parseLine(texts[i] as string, starts[i] as number, i);
+      next[i] = whole ? (whole[i] as LineParse) : parseLine(texts[i] as string, lines.lineStart(i), i);
     for (let i = 0; i < n; i++) {
       const l = next[i] as LineParse;
-      if (l !== EMPTY_LINE) moveLine(l, starts[i] as number, i);
+      if (l !== EMPTY_LINE) moveLine(l, lines.lineStart(i), i);
     }
     this.lines = next;
     return next;

@@ -6,8 +6,9 @@ import { type Diagnostic, DiagnosticCollector, MAX_DIAGNOSTICS } from "./diagnos
 import { CheckSession, sameEnvironment } from "./incremental-check.js";
 import { ListCollector } from "./incremental-collect.js";
 import { assemblePlan, compileRule, type RuleOutput, ruleFailures } from "./incremental-compile.js";
-import { LineCache, splitLines } from "./incremental-lines.js";
+import { LineCache } from "./incremental-lines.js";
 import { MAX_SOURCE_CHARS } from "./lexer.js";
+import { LineIndex } from "./line-index.js";
 import type { SemanticModel } from "./semantic.js";
 
 /**
@@ -69,8 +70,8 @@ class Incremental implements IncrementalAnalyzer {
     // Past the size limit `analyze` reports E0009 and parses nothing; splitting such a file into lines would not.
     if (source.length > MAX_SOURCE_CHARS)
       return this.full(source, { linesParsed: 0, statementsChecked: 0, newSession: false });
-    const split = splitLines(source);
-    const lines = this.lines.update(source, split);
+    const index = new LineIndex(source);
+    const lines = this.lines.update(index);
     const statements: Statement[] = [];
     const comments: Comment[] = [];
     const diagnostics: Diagnostic[] = [];
@@ -84,8 +85,7 @@ class Incremental implements IncrementalAnalyzer {
     if (diagnostics.length >= MAX_DIAGNOSTICS) {
       return this.full(source, { linesParsed: this.lines.parsed, statementsChecked: 0, newSession: false });
     }
-    const last = split.starts.length - 1;
-    const end = { offset: source.length, line: last + 1, column: source.length - (split.starts[last] as number) + 1 };
+    const end = index.position(source.length);
     const ast: PlanFile = { type: "PlanFile", statements, comments, span: { start: ZERO, end } };
 
     const headerDiagnostics: Diagnostic[] = [];

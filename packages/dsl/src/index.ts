@@ -39,5 +39,6 @@ export {
   tokenize,
   tokenKind,
 } from "./lexer.js";
+export { LineIndex, lineBoundsAt, type TokenOffsets } from "./line-index.js";
 export { MAX_NESTING, MAX_STATEMENT_TOKENS, parse } from "./parser.js";
 export * from "./semantic.js";

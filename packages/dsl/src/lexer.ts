@@ -1,4 +1,5 @@
 import { createToken, type IToken, Lexer, type TokenType } from "#chevrotain";
+import { LineIndex } from "./line-index.js";
 
 /**
  * Tokens of the `.plan` language. Keywords are lower case and case-sensitive
@@ -367,25 +368,21 @@ function tokenizeLongSlice(source: string, start: number, end: number): LexResul
   };
   // [from, lineStart) is lexed as usual; it starts at a line break or at `start`, so it is a valid slice.
   let from = start;
-  let lineStart = start;
-  for (let i = start; i <= end; i++) {
-    const c = i < end ? source.charCodeAt(i) : 10;
-    if (c !== 10 && c !== 13) continue;
-    if (i - lineStart > MAX_LINE_CHARS) {
-      if (lineStart > from) add(lexSlice(source, from, lineStart));
-      const image = source.slice(lineStart, i);
-      tokens.push({
-        image,
-        startOffset: lineStart,
-        endOffset: i - 1,
-        tokenTypeIdx: LongLine.tokenTypeIdx as number,
-        tokenType: LongLine,
-      });
-      from = i;
-    }
-    // `\r\n` is one break: the next line starts after both.
-    if (c === 13 && i + 1 < end && source.charCodeAt(i + 1) === 10) i++;
-    lineStart = i + 1;
+  // The slice's own lines: a `\r\n` cut by `end` is a lone `\r` here, as when the slice is lexed.
+  const lines = new LineIndex(source.slice(start, end));
+  for (let k = 0; k < lines.lineCount; k++) {
+    const lineStart = start + lines.lineStart(k);
+    const lineEnd = start + lines.lineEnd(k);
+    if (lineEnd - lineStart <= MAX_LINE_CHARS) continue;
+    if (lineStart > from) add(lexSlice(source, from, lineStart));
+    tokens.push({
+      image: source.slice(lineStart, lineEnd),
+      startOffset: lineStart,
+      endOffset: lineEnd - 1,
+      tokenTypeIdx: LongLine.tokenTypeIdx as number,
+      tokenType: LongLine,
+    });
+    from = lineEnd;
   }
   if (end > from) add(lexSlice(source, from, end));
   return { tokens, comments, errors };

@@ -33,7 +33,8 @@ import {
   tokenizeSlice,
   Unknown,
 } from "./lexer.js";
-import { LineIndex, LinePositions } from "./positions.js";
+import { LineIndex } from "./line-index.js";
+import { LinePositions } from "./positions.js";
 import { joinSpans } from "./precedence.js";
 
 /** Deepest nesting of `(`, `[`, `not` and unary `-` in one statement (see E0003). */
@@ -157,7 +158,7 @@ function parseWith(source: string, diagnostics: DiagnosticCollector, direct: boo
   };
 
   for (let start = 0; start < source.length; ) {
-    const end = sliceEnd(source, start + SLICE_CHARS);
+    const end = lines.lineStartAtOrAfter(start + SLICE_CHARS);
     const lexed = tokenizeSlice(source, start, end);
     start = end;
     const tokens = lexed.tokens;
@@ -238,18 +239,6 @@ function parseWith(source: string, diagnostics: DiagnosticCollector, direct: boo
 function tokenWhat(type: TokenType): string {
   if (type === StringLit || type === BadString) return "string";
   return type === Identifier ? "name" : "number";
-}
-
-/** The first line start at or after `offset` (or the end of `source`). */
-function sliceEnd(source: string, offset: number): number {
-  if (offset >= source.length) return source.length;
-  for (let i = offset - 1; i < source.length; i++) {
-    const c = source.charCodeAt(i);
-    if (c === 10) return i + 1;
-    // A `\r` ends a line unless a `\n` follows (then that `\n` does).
-    if (c === 13 && source.charCodeAt(i + 1) !== 10) return i + 1;
-  }
-  return source.length;
 }
 
 /**

@@ -2,8 +2,9 @@ import type { Position as PlanPosition, Span } from "@tradeplan/dsl";
 import type { Position, Range } from "vscode-languageserver";
 
 /**
- * Plan positions are 1-based lines and columns counted in UTF-16 units with
- * the same line breaks (`\r\n`, `\r`, `\n`) as LSP, so conversion is a shift.
+ * Plan positions (the dsl's `LineIndex`) are 1-based lines and columns
+ * counted in UTF-16 units with the same line breaks (`\r\n`, `\r`, `\n`) as
+ * LSP, so conversion is a shift.
  */
 export function toPosition(p: PlanPosition): Position {
   return { line: p.line - 1, character: p.column - 1 };

@@ -1,4 +1,4 @@
-import { tokenize } from "@tradeplan/dsl";
+import { lineBoundsAt, tokenize } from "@tradeplan/dsl";
 
 /** A token of one line, with offsets into the whole document. */
 export interface LineToken {
@@ -19,30 +19,13 @@ export interface LineLex {
   readonly commentStart?: number;
 }
 
-/** The bounds `[start, end)` of the line holding `offset` (without its line break). */
-export function lineBounds(text: string, offset: number): { start: number; end: number } {
-  let start = offset;
-  while (start > 0) {
-    const c = text.charCodeAt(start - 1);
-    if (c === 10 || c === 13) break;
-    start--;
-  }
-  let end = offset;
-  while (end < text.length) {
-    const c = text.charCodeAt(end);
-    if (c === 10 || c === 13) break;
-    end++;
-  }
-  return { start, end };
-}
-
 /**
  * Lexes only the line holding `offset`: statements are lines, so completion,
  * signature help and hover need no more, and a keystroke in a large file
  * costs one line's lexing.
  */
 export function lexLine(text: string, offset: number): LineLex {
-  const { start, end } = lineBounds(text, offset);
+  const { start, end } = lineBoundsAt(text, offset);
   const lineText = text.slice(start, end);
   const r = tokenize(lineText);
   const tokens = r.tokens

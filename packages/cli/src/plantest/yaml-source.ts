@@ -1,5 +1,5 @@
-import type { Diagnostic, Span } from "@tradeplan/dsl";
-import { type Document, isMap, isNode, isPair, isScalar, LineCounter, type Node, parseDocument } from "yaml";
+import { type Diagnostic, LineIndex, type Span } from "@tradeplan/dsl";
+import { type Document, isMap, isNode, isPair, isScalar, type Node, parseDocument } from "yaml";
 import type { z } from "zod";
 import { TEST_CODES } from "./codes.js";
 
@@ -17,16 +17,16 @@ export interface YamlSource {
   keySpanAt(path: YamlPath, key: string): Span;
 }
 
-/** Parses YAML text, keeping node positions (through `LineCounter`) for messages with file:line:col. */
+/**
+ * Parses YAML text, keeping node positions for messages with file:line:col.
+ * Lines are counted by the dsl's `LineIndex`, the rule the code frames of
+ * the test file use too.
+ */
 export function parseYamlSource(text: string): YamlSource {
-  const lineCounter = new LineCounter();
-  const doc: Document = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
-  const pos = (offset: number) => {
-    const o = Math.max(0, Math.min(offset, text.length));
-    const { line, col } = lineCounter.linePos(o);
-    return { offset: o, line, column: col };
-  };
-  const span = (start: number, end: number): Span => ({ start: pos(start), end: pos(Math.max(end, start)) });
+  const doc: Document = parseDocument(text, { prettyErrors: false, uniqueKeys: true });
+  const lines = new LineIndex(text);
+  const clamp = (offset: number) => Math.max(0, Math.min(offset, text.length));
+  const span = (start: number, end: number): Span => lines.span(clamp(start), clamp(Math.max(end, start)));
   const nodeSpan = (n: Node | undefined): Span | undefined => {
     const r = n?.range;
     return r ? span(r[0], r[1]) : undefined;

@@ -1,9 +1,8 @@
-import type { Diagnostic as PlanDiagnostic } from "@tradeplan/dsl";
+import { lineBoundsAt, type Diagnostic as PlanDiagnostic } from "@tradeplan/dsl";
 import { type CodeAction, CodeActionKind, type Diagnostic, type Range } from "vscode-languageserver";
 import type { DocumentAnalysis } from "../analysis.js";
 import { statementOnLine } from "../ast-query.js";
 import { toRange } from "../convert.js";
-import { lineBounds } from "../line-tokens.js";
 import { DIAGNOSTIC_SOURCE } from "./diagnostics.js";
 
 function overlaps(a: Range, b: Range): boolean {
@@ -29,7 +28,7 @@ function clientDiagnostic(context: readonly Diagnostic[], d: PlanDiagnostic): Di
 
 /** Deletes a whole line and its line break (the last line: its text only). */
 function deleteLineRange(text: string, offset: number, line: number): Range {
-  const { start, end } = lineBounds(text, offset);
+  const { start, end } = lineBoundsAt(text, offset);
   if (end < text.length) return { start: { line, character: 0 }, end: { line: line + 1, character: 0 } };
   return { start: { line, character: 0 }, end: { line, character: end - start } };
 }

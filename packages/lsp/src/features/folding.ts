@@ -1,3 +1,4 @@
+import { LineIndex } from "@tradeplan/dsl";
 import { type FoldingRange, FoldingRangeKind } from "vscode-languageserver";
 
 type LineClass = "blank" | "comment" | "code";
@@ -13,7 +14,7 @@ function classify(line: string): LineClass {
  * non-blank lines (paragraphs of lets or rules separated by blank lines).
  */
 export function foldingRanges(text: string): FoldingRange[] {
-  const lines = text.split(/\r\n|\r|\n/).map(classify);
+  const lines = new LineIndex(text).lineTexts().map(classify);
   const out: FoldingRange[] = [];
   const runs = (pred: (c: LineClass) => boolean, kind?: FoldingRangeKind): void => {
     let start = -1;

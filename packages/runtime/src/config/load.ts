@@ -1,5 +1,6 @@
 import { readFile } from "node:fs/promises";
-import { isMap, isNode, isPair, isScalar, LineCounter, parseDocument } from "yaml";
+import { LineIndex } from "@tradeplan/dsl";
+import { isMap, isNode, isPair, isScalar, parseDocument } from "yaml";
 import type { z } from "zod";
 import { ConfigError, type ConfigIssue } from "./errors.js";
 import { type TradeplanConfig, TradeplanConfigSchema } from "./schema.js";
@@ -31,16 +32,16 @@ function rangeStart(node: unknown): number | undefined {
 }
 
 /** zod issues as {@link ConfigIssue}s; an unknown-keys issue becomes one issue per key, at that key. */
-function issuesOf(error: z.ZodError, doc: YamlDoc, lines: LineCounter): ConfigIssue[] {
+function issuesOf(error: z.ZodError, doc: YamlDoc, lines: LineIndex): ConfigIssue[] {
   const out: ConfigIssue[] = [];
   const at = (path: readonly PropertyKey[], message: string, key?: string) => {
     const offset = locate(doc, path, key);
-    const pos = offset === undefined ? undefined : lines.linePos(offset);
+    const pos = offset === undefined ? undefined : lines.position(offset);
     const full = key === undefined ? path : [...path, key];
     out.push({
       path: full.length > 0 ? full.map(String).join(".") : "(root)",
       line: pos?.line ?? 0,
-      column: pos?.col ?? 0,
+      column: pos?.column ?? 0,
       message,
     });
   };
@@ -59,15 +60,16 @@ function issuesOf(error: z.ZodError, doc: YamlDoc, lines: LineCounter): ConfigIs
  * its line and column in `file`.
  */
 export function parseTradeplanConfig(text: string, file = "tradeplan.yaml"): TradeplanConfig {
-  const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  // Lines are counted by the one rule of the dsl's LineIndex.
+  const lines = new LineIndex(text);
+  const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true });
   if (doc.errors.length > 0) {
     throw new ConfigError(
       "CONFIG_YAML",
       file,
       doc.errors.map((e) => {
-        const pos = lines.linePos(e.pos[0]);
-        return { path: "(root)", line: pos.line, column: pos.col, message: e.message.split("\n")[0] ?? e.message };
+        const pos = lines.position(e.pos[0]);
+        return { path: "(root)", line: pos.line, column: pos.column, message: e.message.split("\n")[0] ?? e.message };
       }),
     );
   }
