@@ -1,4 +1,4 @@
-import { CODES, type CodeInfo } from "@tradeplan/dsl";
+import { CODES, type CodeInfo, codeAnchor } from "@tradeplan/dsl";
 import { exampleDiagnostics, shownExample } from "./explain.js";
 
 /**
@@ -6,11 +6,6 @@ import { exampleDiagnostics, shownExample } from "./explain.js";
  * A test regenerates it and fails when the committed file differs, so the
  * page always shows what the checker reports today.
  */
-
-/** The anchor of a code's section: `e0201`. */
-export function codeAnchor(code: string): string {
-  return code.toLowerCase();
-}
 
 function fence(lang: string, text: string): string {
   // A fence longer than any backtick run inside keeps examples intact.

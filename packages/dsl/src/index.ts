@@ -22,6 +22,7 @@ export {
 } from "./checker/index.js";
 export { INDICATOR_NAMES, INDICATORS, type IndicatorInfo, type IndicatorName } from "./checker/indicators.js";
 export { childExprs, statementExprs } from "./checker/walk.js";
+export { codeAnchor, codeDocUrl, DIAGNOSTICS_DOC_URL } from "./code-docs.js";
 export * from "./codes.js";
 export * from "./compiled.js";
 export { CONFIDENCE_FLOORS, compile } from "./compiler.js";

@@ -1,7 +1,5 @@
+import { DIAGNOSTICS_DOC_URL } from "@tradeplan/dsl";
 import { z } from "zod";
-
-/** Where the long form of each diagnostic code lives; each code has an anchor (`#e0201`) there. Same page the CLI's SARIF output links. */
-export const DIAGNOSTICS_DOC_URL = "https://github.com/tradeplan/tradeplan/blob/main/docs/diagnostics.md";
 
 /** Largest document analysed live by default (bytes of UTF-16 text): a plan is a page; 1 MiB is ~14,000 lines. */
 export const DEFAULT_MAX_DOCUMENT_LENGTH = 1024 * 1024;

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { isAbsolute } from "node:path";
 import { pathToFileURL } from "node:url";
-import { CODES, type Diagnostic, type Span } from "@tradeplan/dsl";
+import { CODES, codeDocUrl, DIAGNOSTICS_DOC_URL, type Diagnostic, type Span } from "@tradeplan/dsl";
 import type { FileReport } from "./report.js";
 
 /**
@@ -10,8 +10,8 @@ import type { FileReport } from "./report.js";
  * partial fingerprint so that an alert keeps its identity when lines move.
  */
 
-/** Where the long form of each code lives; each code has an anchor `#e0201` there. */
-export const DIAGNOSTICS_DOC_URL = "https://github.com/tradeplan/tradeplan/blob/main/docs/diagnostics.md";
+/** Where the long form of each code lives (the dsl's `codeDocUrl` links each code's section there). */
+export { DIAGNOSTICS_DOC_URL };
 /** Key of our fingerprint in `partialFingerprints`; bump the suffix if its recipe changes. */
 export const FINGERPRINT_KEY = "tradeplanDiagnostic/v1";
 
@@ -64,8 +64,8 @@ export function sarifReport(reports: readonly FileReport[], options: SarifOption
     name: c.title.replace(/`/g, ""),
     shortDescription: { text: c.title.replace(/`/g, "") },
     fullDescription: { text: c.explanation },
-    helpUri: `${docs}#${c.code.toLowerCase()}`,
-    help: { text: c.explanation, markdown: `${c.explanation}\n\nSee [${c.code}](${docs}#${c.code.toLowerCase()}).` },
+    helpUri: codeDocUrl(c.code, docs),
+    help: { text: c.explanation, markdown: `${c.explanation}\n\nSee [${c.code}](${codeDocUrl(c.code, docs)}).` },
     defaultConfiguration: { level: sarifLevel(c.severity) },
     properties: { tags: ["tradeplan"] },
   }));

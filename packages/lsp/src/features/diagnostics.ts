@@ -1,4 +1,4 @@
-import type { Diagnostic as PlanDiagnostic } from "@tradeplan/dsl";
+import { codeDocUrl, type Diagnostic as PlanDiagnostic } from "@tradeplan/dsl";
 import { type Diagnostic, DiagnosticSeverity, type Range } from "vscode-languageserver";
 import { toRange } from "../convert.js";
 
@@ -8,11 +8,6 @@ export const DIAGNOSTIC_SOURCE = "tradeplan";
 /** A machine-applicable fix carried in `Diagnostic.data`, applied by the code-action feature. */
 export interface DiagnosticFixData {
   readonly fix: { readonly range: Range; readonly newText: string; readonly title: string };
-}
-
-/** The link to a code's section in the diagnostics reference: `…/diagnostics.md#e0201`. */
-export function codeHref(docsUrl: string, code: string): string {
-  return `${docsUrl}#${code.toLowerCase()}`;
 }
 
 /**
@@ -29,7 +24,7 @@ export function toLspDiagnostic(d: PlanDiagnostic, uri: string, docsUrl: string)
     range: toRange(d.span),
     severity: d.severity === "error" ? DiagnosticSeverity.Error : DiagnosticSeverity.Warning,
     code: d.code,
-    codeDescription: { href: codeHref(docsUrl, d.code) },
+    codeDescription: { href: codeDocUrl(d.code, docsUrl) },
     source: DIAGNOSTIC_SOURCE,
     message: diagnosticMessage(d),
   };
