@@ -4,9 +4,13 @@
  * (SARIF to code scanning), fmt --check and test (JUnit to a reporter).
  * Every template is checked by tests: the plan checks clean and is
  * formatted, its tests pass, the config validates, the workflow parses.
+ * The two YAML files start with the line that points an editor's YAML
+ * language server at their JSON Schema, of the version that wrote them.
  */
 
 import { npxCommand } from "../invocation.js";
+import { SCHEMA_FILES, schemaModeline } from "../json-schemas/locations.js";
+import { VERSION } from "../version.js";
 
 export interface ScaffoldFile {
   /** Path relative to the target directory, with `/`. */
@@ -44,8 +48,9 @@ on 15m close below 145 exit long
 `;
 }
 
-export function testTemplate(slug: string): string {
-  return `# Tests for ${slug}.plan (reference: tradeplan's docs/testing.md).
+export function testTemplate(slug: string, version: string = VERSION): string {
+  return `${schemaModeline(SCHEMA_FILES.planTest, version)}
+# Tests for ${slug}.plan (reference: tradeplan's docs/testing.md).
 # Rows: [time, open, high, low, close, volume], times are bar open times in
 # the plan's zone; { t, until, c, v } repeats a bar (or ramps c: [from, to])
 # every minute. \`at\` is the close time of the bar a rule decided on.
@@ -90,7 +95,9 @@ cases:
 }
 
 /** Minimal `tradeplan.yaml`: paper trading, a position limit; everything else has a default. */
-export const CONFIG_TEMPLATE = `# tradeplan.yaml: settings for running plans. Every key is optional.
+export function configTemplate(version: string = VERSION): string {
+  return `${schemaModeline(SCHEMA_FILES.config, version)}
+# tradeplan.yaml: settings for running plans. Every key is optional.
 broker:
   type: paper
 risk:
@@ -98,6 +105,7 @@ risk:
   maxPositionShares: 1000
   maxDailyLoss: 5000
 `;
+}
 
 /**
  * The GitHub Actions workflow: check (SARIF to code scanning), fmt --check,
@@ -155,13 +163,20 @@ jobs:
 `;
 }
 
-/** Every file of a new project, in the order written. */
-export function scaffoldFiles(name: string, command: string = npxCommand()): ScaffoldFile[] {
+/**
+ * Every file of a new project, in the order written. `version` pins the
+ * schema references as `command` (by default `npx` of that version) pins CI.
+ */
+export function scaffoldFiles(
+  name: string,
+  version: string = VERSION,
+  command: string = npxCommand(version),
+): ScaffoldFile[] {
   const slug = slugOf(name);
   return [
     { path: `plans/${slug}.plan`, text: planTemplate(name) },
-    { path: `plans/${slug}.plan.test.yaml`, text: testTemplate(slug) },
-    { path: "tradeplan.yaml", text: CONFIG_TEMPLATE },
+    { path: `plans/${slug}.plan.test.yaml`, text: testTemplate(slug, version) },
+    { path: "tradeplan.yaml", text: configTemplate(version) },
     { path: ".github/workflows/tradeplan.yml", text: workflowTemplate(command) },
   ];
 }

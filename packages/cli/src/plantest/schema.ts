@@ -4,7 +4,10 @@ import { z } from "zod";
  * The plan test file (`NAME.plan.test.yaml`), validated in layers: the file,
  * then each case on its own (so that one bad case does not stop the others),
  * then the parts whose shape decides their schema (`bars`, each bar row).
- * Keys are snake_case, as YAML files usually are. Reference: docs/testing.md.
+ * `PlanTestFileSchema` puts the parts together as one schema of the whole
+ * file, from which its JSON Schema for editors is generated. Keys are
+ * snake_case, as YAML files usually are. Reference: docs/testing.md.
+ * Descriptions (`describe`) become the JSON Schema's, which editors show.
  */
 
 /** Test file names end with one of these; the plan is the name without it. */
@@ -78,11 +81,10 @@ export type OutcomeValue = z.output<typeof Outcome>;
 
 export const FireExpectation = z
   .object({
-    rule: RuleRef,
-    /** Close time of the bar the rule decided on, in the plan's zone. */
-    at: TimeText,
-    action: PlanAction.optional(),
-    outcome: Outcome.optional(),
+    rule: RuleRef.describe("The rule: its line (15), its id (r15) or a part of its text that only it contains"),
+    at: TimeText.describe("Close time of the bar the rule decided on, in the plan's time zone"),
+    action: PlanAction.optional().describe("The action it fired with (`exit` matches every exit)"),
+    outcome: Outcome.optional().describe("What the engine did with it: acted, suppressed or a suppression code"),
   })
   .strict();
 export type FireExpectationValue = z.output<typeof FireExpectation>;
@@ -111,17 +113,17 @@ const Bounds = z
 
 export const Expectations = z
   .object({
-    fires: z.array(FireExpectation).optional(),
-    /** Every firing must be listed in `fires`. */
-    no_other_fires: z.boolean().optional(),
-    never_fires: z.array(RuleRef).optional(),
-    final_position: PositionSpec.optional(),
+    fires: z.array(FireExpectation).optional().describe("Firings that must happen: { rule, at, action, outcome }"),
+    no_other_fires: z.boolean().optional().describe("Every firing must be listed in `fires`"),
+    never_fires: z.array(RuleRef).optional().describe("Rules that must never fire"),
+    final_position: PositionSpec.optional().describe("The position at the end: flat, long, long 100, short 50"),
     trades: z
       .union([z.number().int("must be a whole number").min(0, "must be 0 or more"), Bounds], {
         error: "must be a count or { min, max }",
       })
-      .optional(),
-    pnl: Bounds.optional(),
+      .optional()
+      .describe("Closed round trips: a count or { min, max }"),
+    pnl: Bounds.optional().describe("Net P&L (realized and unrealized, after costs) within { min, max }"),
   })
   .strict();
 export type ExpectationsValue = z.output<typeof Expectations>;
@@ -131,29 +133,42 @@ export const StartSpec = PositionSpec;
 
 export const CaseSchema = z
   .object({
-    name: z.string({ error: "must be the case's name" }).trim().min(1, "must not be empty"),
-    symbol: SymbolText.optional(),
-    /** Timeframe of inline bar rows (default 1m). */
-    timeframe: Timeframe.optional(),
-    /** The day `HH:MM` times refer to. */
-    date: DateText.optional(),
-    /** Whether bar times are the bars' open (default) or close times. */
-    timestamps: z.enum(["open", "close"], { error: "must be open or close" }).optional(),
-    start: StartSpec.optional(),
-    bars: z.unknown().refine((v) => v !== undefined, "is required: a list of rows or { csv: FILE }"),
-    expect: Expectations,
+    name: z
+      .string({ error: "must be the case's name" })
+      .trim()
+      .min(1, "must not be empty")
+      .describe("Shown in reports and matched by --run"),
+    symbol: SymbolText.optional().describe("The symbol the bars are for; required when the plan trades several"),
+    timeframe: Timeframe.optional().describe("Timeframe of inline bar rows (default 1m)"),
+    date: DateText.optional().describe("The day that times written as HH:MM refer to"),
+    timestamps: z
+      .enum(["open", "close"], { error: "must be open or close" })
+      .optional()
+      .describe("Whether row times are the bars' open (default) or close times"),
+    start: StartSpec.optional().describe("A position held before the first rule runs: long 100, short 50"),
+    bars: z
+      .unknown()
+      .refine((v) => v !== undefined, "is required: a list of rows or { csv: FILE }")
+      .describe("Inline rows, or { csv: FILE, from, to }"),
+    expect: Expectations.describe("What the rules must have done"),
   })
   .strict();
 export type CaseValue = z.output<typeof CaseSchema>;
 
 export const FileSchema = z
   .object({
-    /** The plan, relative to this file (default: this file's name without `.test.yaml`). */
-    plan: z.string().trim().min(1, "must name a plan file").optional(),
-    /** Defaults for every case. */
-    symbol: SymbolText.optional(),
-    timeframe: Timeframe.optional(),
-    cases: z.array(z.unknown(), { error: "must be a list of cases" }).min(1, "must hold at least one case"),
+    plan: z
+      .string()
+      .trim()
+      .min(1, "must name a plan file")
+      .optional()
+      .describe("The plan, relative to this file (default: this file's name without .test.yaml)"),
+    symbol: SymbolText.optional().describe("Default symbol of the cases"),
+    timeframe: Timeframe.optional().describe("Default timeframe of inline bar rows (default 1m)"),
+    cases: z
+      .array(z.unknown(), { error: "must be a list of cases" })
+      .min(1, "must hold at least one case")
+      .describe("The cases, at least one"),
   })
   .strict();
 export type FileValue = z.output<typeof FileSchema>;
@@ -198,3 +213,22 @@ export const RangeRow = z
 export type ArrayRowValue = z.output<typeof ArrayRow>;
 export type ObjectRowValue = z.output<typeof ObjectRow>;
 export type RangeRowValue = z.output<typeof RangeRow>;
+
+/** A bar row in any of its three forms (`bars.ts` tells them apart: a list, an object with `until`, an object). */
+export const BarRow = z.union([ArrayRow, RangeRow, ObjectRow]);
+
+/** `bars`: inline rows, or a CSV file. */
+export const BarsSpec = z.union([z.array(BarRow).min(1), CsvBars]);
+
+/**
+ * The whole test file as one schema, for editors: the file with its cases,
+ * their bars and rows in place of the layers the loader validates one by
+ * one, so that a file this accepts passes every layer's shape checks (what
+ * only loading can tell remains: real dates, rule names, plan and CSV files).
+ */
+export const PlanTestFileSchema = FileSchema.extend({
+  cases: z
+    .array(CaseSchema.extend({ bars: BarsSpec.describe(CaseSchema.shape.bars.description ?? "") }))
+    .min(1)
+    .describe(FileSchema.shape.cases.description ?? ""),
+});
