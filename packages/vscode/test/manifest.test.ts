@@ -2,8 +2,14 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
+import { SCHEMA_FILES } from "../../cli/src/json-schemas/locations.js";
+import { scaffoldFiles } from "../../cli/src/plantest/scaffold.js";
 import { readExtensionSettings, serverLaunch, serverSettings } from "../src/settings.js";
 import { PACKAGE_DIR } from "./textmate.js";
+
+/** VS Code's fileMatch for a file name: `*` stands for any characters. */
+const globMatches = (pattern: string, name: string): boolean =>
+  new RegExp(`^${pattern.replace(/[.+?^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*")}$`).test(name);
 
 const read = (file: string): unknown => JSON.parse(readFileSync(join(PACKAGE_DIR, file), "utf8"));
 
@@ -30,6 +36,16 @@ const ManifestSchema = z.object({
       .array(z.object({ language: z.literal("tradeplan"), scopeName: z.literal("source.tradeplan"), path: z.string() }))
       .length(1),
     configuration: z.object({ properties: z.record(z.string(), z.object({ default: z.unknown() })) }),
+    yamlValidation: z.array(z.object({ fileMatch: z.array(z.string()).min(1), url: z.string() })).min(1),
+  }),
+  license: z.literal("MIT"),
+  icon: z.string(),
+  capabilities: z.object({
+    untrustedWorkspaces: z.object({
+      supported: z.literal("limited"),
+      description: z.string().min(1),
+      restrictedConfigurations: z.array(z.string()),
+    }),
   }),
   scripts: z.object({ package: z.string().includes("vsce package --no-dependencies") }),
   devDependencies: z.record(z.string(), z.string()),
@@ -49,6 +65,31 @@ describe("extension manifest", () => {
   it("points at files that exist", () => {
     expect(existsSync(join(PACKAGE_DIR, manifest.contributes.languages[0]!.configuration))).toBe(true);
     expect(existsSync(join(PACKAGE_DIR, manifest.contributes.grammars[0]!.path))).toBe(true);
+  });
+
+  it("has a 128x128 PNG icon", () => {
+    const png = readFileSync(join(PACKAGE_DIR, manifest.icon));
+    expect(png.subarray(1, 4).toString("ascii")).toBe("PNG");
+    expect([png.readUInt32BE(16), png.readUInt32BE(20)]).toEqual([128, 128]);
+  });
+
+  it("in an untrusted workspace, takes the server's executable only from the user's settings", () => {
+    const restricted = manifest.capabilities.untrustedWorkspaces.restrictedConfigurations;
+    expect(restricted).toContain("tradeplan.server.path");
+    for (const key of restricted) expect(Object.keys(manifest.contributes.configuration.properties)).toContain(key);
+  });
+
+  it("validates the YAML files init writes against the schemas the CLI package ships", () => {
+    const written = scaffoldFiles("My plan").map((f) => f.path.split("/").at(-1) ?? "");
+    const schemaOf = (file: string) =>
+      manifest.contributes.yamlValidation.find((v) => v.fileMatch.some((m) => globMatches(m, file)))?.url;
+    expect(schemaOf("tradeplan.yaml")).toBe(`./schemas/${SCHEMA_FILES.config}`);
+    expect(written.filter((f) => f.endsWith(".plan.test.yaml")).map(schemaOf)).toEqual([
+      `./schemas/${SCHEMA_FILES.planTest}`,
+    ]);
+    // The bundle script copies them from the CLI package, where they are generated and committed.
+    for (const { url } of manifest.contributes.yamlValidation)
+      expect(existsSync(join(PACKAGE_DIR, "..", "cli", url))).toBe(true);
   });
 
   it("targets no newer VS Code than its API types describe", () => {

@@ -72,6 +72,10 @@ describe("the .vsix", () => {
         "extension/dist/server.js",
         "extension/syntaxes/tradeplan.tmLanguage.json",
         "extension/language-configuration.json",
+        "extension/LICENSE.txt",
+        "extension/images/icon.png",
+        "extension/schemas/tradeplan.schema.json",
+        "extension/schemas/plan-test.schema.json",
       ]),
     );
     // --no-dependencies: everything the extension runs is in dist/.

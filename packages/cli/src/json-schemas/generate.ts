@@ -26,8 +26,6 @@ export interface SchemaSource {
    * the program writes it.
    */
   readonly io: "input" | "output";
-  /** File names an editor applies the schema to (the VS Code extension's `yamlValidation`). */
-  readonly fileMatch: readonly string[];
 }
 
 export const SCHEMA_SOURCES: readonly SchemaSource[] = [
@@ -38,7 +36,6 @@ export const SCHEMA_SOURCES: readonly SchemaSource[] = [
       "The configuration of `tradeplan run` (and `tradeplan backtest --config`). Every section and key is optional; unknown keys are errors. Reference: docs/run.md.",
     schema: TradeplanConfigSchema,
     io: "input",
-    fileMatch: ["tradeplan.yaml", "tradeplan.yml"],
   },
   {
     file: SCHEMA_FILES.planTest,
@@ -47,7 +44,6 @@ export const SCHEMA_SOURCES: readonly SchemaSource[] = [
       "A plan's tests (NAME.plan.test.yaml): cases of bars fed to the plan and what its rules must do. Reference: docs/testing.md.",
     schema: PlanTestFileSchema,
     io: "input",
-    fileMatch: ["*.plan.test.yaml", "*.plan.test.yml"],
   },
   {
     file: SCHEMA_FILES.compiledPlan,
@@ -56,7 +52,6 @@ export const SCHEMA_SOURCES: readonly SchemaSource[] = [
       "The JSON `tradeplan compile` writes and the runtime loads (format tradeplan/compiled-plan). Reference: docs/architecture.md.",
     schema: CompiledPlanSchema,
     io: "output",
-    fileMatch: [],
   },
 ];
 
