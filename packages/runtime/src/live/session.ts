@@ -439,7 +439,15 @@ export class LiveSession implements SessionControl {
           this.guarded(() => this.joinBatch(this.options.clock.now()));
       });
     }
-    await feed.start();
+    // A stop can come before the start, or while the feed starts (a signal during the CLI's set-up): the
+    // stopped feed's refusal to start is that stop, not a failed start.
+    this.checkStopping();
+    try {
+      await feed.start();
+    } catch (e) {
+      this.checkStopping();
+      throw e;
+    }
     this.checkStopping();
     // Subscribe before the history request so that no bar falls between the two; bars are held until ready.
     this.unsubscribe = feed.subscribe(this.symbols, (e) => this.onFeedEvent(e));

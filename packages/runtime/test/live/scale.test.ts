@@ -241,6 +241,17 @@ describe("LiveSession at scale", () => {
     slow.clock.advanceTo(START + 30 * 60_000);
     expect(slow.session.stats.barsIn).toBe(0);
   });
+
+  it("a stop before the start (a signal while the CLI was still setting up) ends the start with LIVE_STOPPED", async () => {
+    // `tradeplan run` stops the session as soon as SIGTERM comes, which can be before it calls start(): the
+    // feed is stopped by then, and its refusal to start was a failed start (exit 2), found by bench/live.
+    const run = makeRun(START);
+    await run.session.stop("SIGTERM received");
+    await expect(run.session.start()).rejects.toMatchObject({ code: "LIVE_STOPPED" });
+    expect(run.session.state).toBe("INITIALIZING");
+    run.clock.advanceTo(START + 30 * 60_000);
+    expect(run.session.stats.barsIn).toBe(0);
+  });
 });
 
 describe("ScaledClock", () => {
