@@ -4,6 +4,7 @@ import type { EngineEvent, EngineEventSink } from "../engine/events.js";
 import type { BacktestResult, SignalRecord } from "./result.js";
 import { tradeRecord } from "./result.js";
 import { type EquityTracker, tradeStats } from "./stats.js";
+import { symbolStats } from "./symbol-stats.js";
 
 /**
  * What a run's result document counts from the engine's events and the
@@ -91,6 +92,8 @@ export function buildResult(input: ResultInput): BacktestResult {
       lastPrice: p.mark,
       unrealizedPnl: p.unrealizedPnl,
     })),
+    currency: broker.instruments.currency,
+    perSymbol: symbolStats(plan.symbols, trades, broker.portfolio.openPositions()),
     stats: {
       startEquity: start,
       endEquity: end,

@@ -1,5 +1,6 @@
 export { buildResult, type ResultInput, RunCollector } from "./collector.js";
 export { Decimator } from "./decimator.js";
+export { type FeedFilesOptions, feedCsvFiles, mergeByClose, type SymbolFile } from "./portfolio-feed.js";
 export { ReplayAggregator, ReplayTimeframeError } from "./replay-aggregator.js";
 export type {
   BacktestResult,
@@ -20,3 +21,4 @@ export {
   sessionDailyBounds,
 } from "./runner.js";
 export { EquityTracker, tradeStats } from "./stats.js";
+export { type SymbolStats, symbolStats } from "./symbol-stats.js";

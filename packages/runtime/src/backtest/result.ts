@@ -1,4 +1,5 @@
 import type { Trade } from "../brokers/broker.js";
+import type { SymbolStats } from "./symbol-stats.js";
 
 /**
  * The backtest result JSON (`tradeplan backtest --format json`). Stable:
@@ -27,6 +28,13 @@ export interface BacktestResult {
   /** Positions still open at the end, marked at the last price. */
   readonly openPositions: readonly OpenPositionRecord[];
   readonly stats: BacktestStats;
+  /** The account's currency (the instruments', or `fx.base`); money fields are in it. Always written. */
+  readonly currency?: string;
+  /**
+   * Per traded symbol (in the plan's order): its trades' statistics and its realized, unrealized and net
+   * P&L; the symbols' netPnl add up to stats.netPnl. Always written.
+   */
+  readonly perSymbol?: Readonly<Record<string, SymbolStats>>;
 }
 
 export interface SignalRecord {

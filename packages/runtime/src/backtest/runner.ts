@@ -15,6 +15,7 @@ import { bindRules, Engine, type RuleBinding } from "../engine/engine.js";
 import { combineSinks, type EngineEventSink } from "../engine/events.js";
 import type { BudgetTimer } from "../engine/timer.js";
 import type { BarData } from "../models.js";
+import type { Instruments } from "../portfolio/instruments.js";
 import type { Portfolio } from "../portfolio/portfolio.js";
 import { createDefaultRegistry } from "../registry/defaults.js";
 import { instantiatePlan } from "../registry/plan.js";
@@ -34,6 +35,8 @@ export interface BacktestOptions {
   /** Rules bound by hand (tests); default: instantiated from the plan through the registry. */
   readonly rules?: readonly RuleBinding[];
   readonly broker?: PaperBrokerOptions;
+  /** What each symbol is (multiplier, tick size, currency); default: US-dollar stocks. */
+  readonly instruments?: Instruments;
   /** Risk limits from the config file; the plan's `risk` section is merged over them. */
   readonly risk?: unknown;
   /** Market calendar (default: `calendarFor(plan.session, plan.timezone)`: NYSE hours, or midnight-aligned days for `always`). */
@@ -127,11 +130,15 @@ export class Backtest {
   private outside = 0;
   private lastSession: Session | null = null;
   private lastSymbol: SymbolReplay | undefined;
+  /** Close time of the instant whose equity is still to be sampled; -1 before the first bar. */
+  private sampleTime = -1;
+  private sampleDay = "";
 
   constructor(private readonly options: BacktestOptions) {
     const { plan } = options;
     this.calendar = options.calendar ?? calendarFor(plan.session, plan.timezone);
-    this.broker = new PaperBroker(options.broker ?? {}, (t) => this.dayOf(t));
+    this.broker = new PaperBroker(options.broker ?? {}, (t) => this.dayOf(t), options.instruments);
+    const instruments = this.broker.instruments;
     this.book = this.broker.portfolio;
     const risk = new RiskValidator(mergeRiskConfig(options.risk ?? {}, plan.risk));
     const rules = options.rules ?? bindRules(instantiatePlan(plan, options.registry ?? createDefaultRegistry()));
@@ -147,6 +154,7 @@ export class Backtest {
       budgetMs: options.budgetMs ?? Number.POSITIVE_INFINITY,
       ...(options.timer ? { timer: options.timer } : {}),
       ...(options.defaultShares !== undefined ? { defaultShares: options.defaultShares } : {}),
+      pointValue: (symbol) => instruments.pointValue(symbol),
     });
     for (const s of this.engine.streams()) {
       const list = this.streamTfs.get(s.symbol) ?? [];
@@ -196,15 +204,16 @@ export class Backtest {
       this.lastSymbol = r;
     }
     this.barsIn++;
+    // Equity is sampled once per instant, after every symbol's bar closing then (a portfolio's symbols
+    // close together; sampling between them would mix marks of two instants).
+    if (bar.closeTime !== this.sampleTime && this.sampleTime >= 0) this.sample();
     const due = r.aggregator.advance(bar.time);
     if (due.count > 0) this.run(due);
     this.broker.onBar(bar);
     const done = r.aggregator.push(bar);
     if (done.count > 0) this.run(done);
-    const account = this.book.account();
-    const exposed = this.book.hasPositions();
-    this.tracker.observe(s.date, account.equity, exposed);
-    this.equity.push(bar.closeTime, account.equity);
+    this.sampleTime = bar.closeTime;
+    this.sampleDay = s.date;
     r.prices.push(bar.closeTime, bar.close);
   }
 
@@ -221,6 +230,13 @@ export class Backtest {
     return r;
   }
 
+  /** Samples the equity of the instant that just ended, for the statistics and the chart. */
+  private sample(): void {
+    const account = this.book.account();
+    this.tracker.observe(this.sampleDay, account.equity, this.book.hasPositions());
+    this.equity.push(this.sampleTime, account.equity);
+  }
+
   /** Processes completed bars in order: each is its own close event. */
   private run(closed: ClosedBars): void {
     for (let i = 0; i < closed.count; i++) this.engine.processBarSync(closed.at(i));
@@ -228,6 +244,8 @@ export class Backtest {
 
   /** Ends the run: cancels orders no bar will fill, and builds the result. */
   finish(): BacktestOutcome {
+    if (this.sampleTime >= 0) this.sample();
+    this.sampleTime = -1;
     this.broker.cancelAll("end of data");
     const result = buildResult({
       plan: this.options.plan,

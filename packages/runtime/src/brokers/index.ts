@@ -10,10 +10,32 @@ export type {
   Trade,
 } from "./broker.js";
 export {
+  COMMISSION_SYNTAX,
+  type CommissionCap,
+  type CommissionInput,
+  type CommissionModel,
+  CommissionSchema,
+  commissionModel,
+  commissionOf,
+  DEFAULT_COMMISSION,
+  DEFAULT_SLIPPAGE,
+  describeCommission,
+  describeSlippage,
+  parseCommission,
+  parseSlippage,
+  SLIPPAGE_SYNTAX,
+  type SlippageInput,
+  type SlippageModel,
+  SlippageSchema,
+  slippageModel,
+} from "./costs.js";
+export {
   PaperBroker,
   type PaperBrokerConfig,
   PaperBrokerConfigSchema,
   type PaperBrokerOptions,
   type PaperBrokerState,
   type PaperLotState,
+  paperCosts,
+  slip,
 } from "./paper.js";

@@ -1,12 +1,30 @@
 import { z } from "zod";
 import { utcDayKey } from "../calendar/utc-day.js";
 import type { AccountInfo, BarData, OrderSide, PositionState } from "../models.js";
+import { type InstrumentSpec, Instruments, roundToTick } from "../portfolio/instruments.js";
 import { Portfolio, type PortfolioPositionState, type PortfolioState } from "../portfolio/portfolio.js";
 import type { Broker, BrokerEvent, BrokerListener, BrokerOrder, Fill, OrderAck, PriceLevel, Trade } from "./broker.js";
+import {
+  type CommissionModel,
+  CommissionSchema,
+  commissionModel,
+  commissionOf,
+  DEFAULT_COMMISSION,
+  DEFAULT_SLIPPAGE,
+  type SlippageModel,
+  SlippageSchema,
+  slippageModel,
+} from "./costs.js";
 
 const NonNegative = z.number().refine((v) => Number.isFinite(v) && v >= 0, "must be a finite number >= 0");
 
-/** Paper broker settings. Defaults model a US retail broker charging per share. */
+/**
+ * Paper broker settings. Defaults model a US retail broker charging per
+ * share (0.005 a share, at least 1) with 1 basis point of slippage.
+ * `commission` and `slippage` take the text of `tradeplan backtest
+ * --commission/--slippage` (or a map); the older `commissionPerShare`,
+ * `commissionMinimum` and `slippageBps` still work, but not beside them.
+ */
 export const PaperBrokerConfigSchema = z
   .object({
     initialCash: z
@@ -15,13 +33,53 @@ export const PaperBrokerConfigSchema = z
       .default(100_000),
     /** `next_open`: a market order fills at the open of the symbol's next bar; `close`: at the decision bar's close. */
     fillAt: z.enum(["next_open", "close"]).default("next_open"),
-    commissionPerShare: NonNegative.default(0.005),
-    /** Smallest commission charged for one fill. */
-    commissionMinimum: NonNegative.default(1),
-    /** Adverse slippage in basis points applied to market and stop fills (not to take-profit fills). */
-    slippageBps: NonNegative.default(1),
+    /** Commission model: `0.005/share,min=1,max=1%`, `1.5/order`, `0.1%,min=1`, `0` (docs/backtest.md, "Costs"). */
+    commission: CommissionSchema.optional(),
+    /** Adverse slippage of market and stop fills (not take-profit fills): `2bp` or `1tick`. */
+    slippage: SlippageSchema.optional(),
+    /** Shorthand of `commission: RATE/share,min=MINIMUM` (default 0.005). */
+    commissionPerShare: NonNegative.optional(),
+    /** With commissionPerShare: the smallest commission of one fill (default 1). */
+    commissionMinimum: NonNegative.optional(),
+    /** Shorthand of `slippage: Nbp` (default 1). */
+    slippageBps: NonNegative.optional(),
   })
-  .strict();
+  .strict()
+  .superRefine((c, ctx) => {
+    if (c.commission !== undefined && (c.commissionPerShare !== undefined || c.commissionMinimum !== undefined))
+      ctx.addIssue({
+        code: "custom",
+        message: "give either commission or commissionPerShare/commissionMinimum, not both",
+        path: ["commission"],
+      });
+    if (c.slippage !== undefined && c.slippageBps !== undefined)
+      ctx.addIssue({ code: "custom", message: "give either slippage or slippageBps, not both", path: ["slippage"] });
+  });
+
+/** The cost models of validated paper broker settings (the shorthands resolved, the defaults filled in). */
+export function paperCosts(c: PaperBrokerConfig): { commission: CommissionModel; slippage: SlippageModel } {
+  const commission =
+    c.commission !== undefined
+      ? commissionModel(c.commission)
+      : c.commissionPerShare !== undefined || c.commissionMinimum !== undefined
+        ? {
+            kind: "per_share" as const,
+            rate: c.commissionPerShare ?? DEFAULT_COMMISSION_RATE,
+            minimum: c.commissionMinimum ?? DEFAULT_COMMISSION_MINIMUM,
+            maximum: undefined,
+          }
+        : DEFAULT_COMMISSION;
+  const slippage =
+    c.slippage !== undefined
+      ? slippageModel(c.slippage)
+      : c.slippageBps !== undefined
+        ? { kind: "bps" as const, bps: c.slippageBps }
+        : DEFAULT_SLIPPAGE;
+  return { commission, slippage };
+}
+
+const DEFAULT_COMMISSION_RATE = 0.005;
+const DEFAULT_COMMISSION_MINIMUM = 1;
 
 export type PaperBrokerConfig = z.infer<typeof PaperBrokerConfigSchema>;
 export type PaperBrokerOptions = z.input<typeof PaperBrokerConfigSchema>;
@@ -71,6 +129,8 @@ export interface PaperBrokerState extends Omit<PortfolioState, "positions"> {
  */
 export class PaperBroker implements Broker {
   readonly config: PaperBrokerConfig;
+  readonly commissionModel: CommissionModel;
+  readonly slippageModel: SlippageModel;
   /** The book: positions, cash, realized and unrealized P&L, commissions, marks. */
   readonly portfolio: Portfolio;
   private readonly protection = new Map<string, Protection>();
@@ -83,13 +143,22 @@ export class PaperBroker implements Broker {
   /**
    * @param options settings, validated with `PaperBrokerConfigSchema` (throws a ZodError naming the bad field)
    * @param dayKey maps a time to its session day, for the daily realized P&L (default: the UTC date)
+   * @param instruments what each symbol is (multiplier, tick size, currency; default: US-dollar stocks)
    */
   constructor(
     options: PaperBrokerOptions = {},
     private readonly dayKey: (time: number) => string = utcDayKey(),
+    readonly instruments: Instruments = Instruments.stocks(),
   ) {
     this.config = PaperBrokerConfigSchema.parse(options);
-    this.portfolio = new Portfolio(this.config.initialCash);
+    const costs = paperCosts(this.config);
+    this.commissionModel = costs.commission;
+    this.slippageModel = costs.slippage;
+    if (costs.slippage.kind === "ticks" && costs.slippage.ticks > 0) {
+      // Checked at start for the declared instruments; a stock without a tick size is checked at its first fill.
+      for (const s of instruments.declared()) tickOf(s);
+    }
+    this.portfolio = new Portfolio(this.config.initialCash, (symbol) => instruments.pointValue(symbol));
   }
 
   onEvent(listener: BrokerListener): () => void {
@@ -110,7 +179,8 @@ export class PaperBroker implements Broker {
       return this.rejectOrder(order, `order type ${order.type} is not supported by the paper broker`);
     }
     if (!Number.isInteger(order.quantity) || order.quantity <= 0) {
-      return this.rejectOrder(order, `quantity must be a positive whole number of shares, got ${order.quantity}`);
+      const unit = this.instruments.spec(order.symbol).type === "future" ? "contracts" : "shares";
+      return this.rejectOrder(order, `quantity must be a positive whole number of ${unit}, got ${order.quantity}`);
     }
     if (!Number.isFinite(order.refPrice) || order.refPrice <= 0) {
       return this.rejectOrder(order, `reference price must be positive, got ${order.refPrice}`);
@@ -267,12 +337,12 @@ export class PaperBroker implements Broker {
         : undefined;
     // When one bar touches both levels the order inside the bar is unknown; assume the stop (the worse case).
     if (stopHit !== undefined) {
-      this.fillProtective(bar, side, qty, this.slip(side, stopHit), "stop_loss");
+      this.fillProtective(bar, side, qty, this.fillPrice(bar.symbol, side, stopHit, true), "stop_loss");
       return;
     }
     if (guard.target !== undefined && (long ? bar.high >= guard.target : bar.low <= guard.target)) {
       const price = long ? Math.max(bar.open, guard.target) : Math.min(bar.open, guard.target);
-      this.fillProtective(bar, side, qty, price, "take_profit");
+      this.fillProtective(bar, side, qty, this.fillPrice(bar.symbol, side, price, false), "take_profit");
     }
   }
 
@@ -291,7 +361,7 @@ export class PaperBroker implements Broker {
         side,
         quantity: qty,
         price,
-        commission: this.commission(qty),
+        commission: this.commission(bar.symbol, qty, price),
         time: bar.time,
         trigger,
       },
@@ -303,14 +373,14 @@ export class PaperBroker implements Broker {
   }
 
   private execute(order: BrokerOrder, basePrice: number, time: number, trigger: "order"): void {
-    const price = this.slip(order.side, basePrice);
+    const price = this.fillPrice(order.symbol, order.side, basePrice, true);
     const fill: Fill = {
       clientOrderId: order.clientOrderId,
       symbol: order.symbol,
       side: order.side,
       quantity: order.quantity,
       price,
-      commission: this.commission(order.quantity),
+      commission: this.commission(order.symbol, order.quantity, price),
       time,
       trigger,
     };
@@ -353,18 +423,44 @@ export class PaperBroker implements Broker {
     return { clientOrderId: order.clientOrderId, status: "REJECTED", reason };
   }
 
-  private commission(qty: number): number {
-    return Math.max(this.config.commissionMinimum, qty * this.config.commissionPerShare);
+  /** The commission of a fill in the account currency: the model's, in the instrument's currency, converted. */
+  private commission(symbol: string, qty: number, price: number): number {
+    const s = this.instruments.spec(symbol);
+    return commissionOf(this.commissionModel, qty, price, s.multiplier) * s.fxRate;
   }
 
-  private slip(side: OrderSide, price: number): number {
-    const f = this.config.slippageBps / 10_000;
-    return side === "BUY" ? price * (1 + f) : price * (1 - f);
+  /**
+   * The price a fill gets: `price` with adverse slippage when `slipped`
+   * (market and stop fills), then rounded to the instrument's tick against
+   * the trader (a buy up, a sell down).
+   */
+  private fillPrice(symbol: string, side: OrderSide, price: number, slipped: boolean): number {
+    const spec = this.instruments.spec(symbol);
+    let p = price;
+    if (slipped) p = slip(this.slippageModel, spec, side, price);
+    return spec.tickSize === undefined ? p : roundToTick(p, spec.tickSize, side);
   }
 
   private emit(e: BrokerEvent): void {
     for (const l of this.listeners) l(e);
   }
+}
+
+/** The instrument's tick size, which slippage in ticks needs. */
+function tickOf(spec: InstrumentSpec): number {
+  if (spec.tickSize === undefined)
+    throw new RangeError(
+      `slippage in ticks needs the tick size of ${spec.symbol}: declare instruments.${spec.symbol}.tick_size`,
+    );
+  return spec.tickSize;
+}
+
+/** `price` moved against the trader by the slippage model (up for a buy, down for a sell). */
+export function slip(model: SlippageModel, spec: InstrumentSpec, side: OrderSide, price: number): number {
+  const dir = side === "BUY" ? 1 : -1;
+  if (model.kind === "bps") return price * (1 + (dir * model.bps) / 10_000);
+  if (model.ticks === 0) return price;
+  return price + dir * model.ticks * tickOf(spec);
 }
 
 /**

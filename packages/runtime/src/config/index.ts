@@ -1,5 +1,5 @@
 export { ConfigError, type ConfigErrorCode, type ConfigIssue, formatIssue } from "./errors.js";
-export { loadTradeplanConfig, parseTradeplanConfig } from "./load.js";
+export { configIssuesError, loadTradeplanConfig, parseTradeplanConfig } from "./load.js";
 export {
   type BreakerConfig,
   BreakerSectionSchema,

@@ -80,6 +80,31 @@ export function parseTradeplanConfig(text: string, file = "tradeplan.yaml"): Tra
   throw new ConfigError("CONFIG_INVALID", file, issuesOf(r.error, doc, lines));
 }
 
+/**
+ * A `CONFIG_INVALID` error for problems found after the schema (a check
+ * against the plan, such as `instruments:` naming a symbol it does not
+ * trade), each at the line of its key path in `text`.
+ */
+export function configIssuesError(
+  text: string,
+  file: string,
+  problems: readonly { readonly path: readonly (string | number)[]; readonly message: string }[],
+): ConfigError {
+  const lines = new LineIndex(text);
+  const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true });
+  const issues = problems.map((p): ConfigIssue => {
+    const offset = locate(doc, p.path);
+    const pos = offset === undefined ? undefined : lines.position(offset);
+    return {
+      path: p.path.length > 0 ? p.path.map(String).join(".") : "(root)",
+      line: pos?.line ?? 0,
+      column: pos?.column ?? 0,
+      message: p.message,
+    };
+  });
+  return new ConfigError("CONFIG_INVALID", file, issues);
+}
+
 /** Reads and parses a config file; `CONFIG_IO` when it cannot be read. */
 export async function loadTradeplanConfig(path: string, shownAs = path): Promise<TradeplanConfig> {
   let text: string;

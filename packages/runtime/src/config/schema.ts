@@ -4,6 +4,7 @@ import { PaperBrokerConfigSchema } from "../brokers/paper.js";
 import { DetectorConfigSchema } from "../detector/config.js";
 import { IbConnectionOptionsSchema } from "../ib/options.js";
 import { ExecutionLoggingConfigSchema } from "../logging/config.js";
+import { FxSchema, InstrumentsSchema } from "../portfolio/instruments.js";
 import { RegistryConfigSchema } from "../registry/config.js";
 import { RiskConfigSchema } from "../risk/config.js";
 import { BarValidatorConfigSchema } from "../validation/validator.js";
@@ -190,6 +191,10 @@ export const TradeplanConfigSchema = z
     engine: EngineSectionSchema.default(EngineSectionSchema.parse({})),
     broker: BrokerSectionSchema.default(BrokerSectionSchema.parse({})),
     risk: RiskConfigSchema.default({}),
+    /** What each symbol is: stock (default) or future, multiplier, tick size, currency (docs/backtest.md, "Instruments"). */
+    instruments: InstrumentsSchema.default({}),
+    /** The account currency and fixed exchange rates, for instruments priced in several currencies. */
+    fx: FxSchema.optional(),
     storage: StorageSectionSchema.default(StorageSectionSchema.parse({})),
     feed: FeedSectionSchema.default(FeedSectionSchema.parse({})),
     breaker: BreakerSectionSchema.default(BreakerSectionSchema.parse({})),

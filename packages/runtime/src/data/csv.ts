@@ -1,6 +1,7 @@
 import { createReadStream } from "node:fs";
 import { z } from "zod";
 import type { BarData } from "../models.js";
+import { onTick } from "../portfolio/instruments.js";
 import { type CsvLayout, F_CLOSE, F_HIGH, F_LOW, F_OPEN, F_STAMP, F_VOLUME, FastRowParser } from "./csv-fast.js";
 import { secondsToTimeframe, timeframeSeconds } from "./timeframe.js";
 import { ZonedTimeConverter } from "./zoned.js";
@@ -72,6 +73,16 @@ export const CsvOptionsSchema = z
       .optional(),
     /** Name used in `file:line` messages. */
     file: z.string().default("<input>"),
+    /**
+     * Scale open, high, low and close by Adj Close / Close (splits and dividends), row by row; the file must
+     * have an `Adj Close` column. Default: prices as given.
+     */
+    adjust: z.boolean().default(false),
+    /** The instrument's tick size: the summary names the first row with a price that is not a multiple of it. */
+    tickSize: z
+      .number()
+      .refine((v) => Number.isFinite(v) && v > 0, "must be > 0")
+      .optional(),
   })
   .strict();
 
@@ -105,10 +116,34 @@ export interface CsvSummary {
   readonly rejectedByReason: Readonly<Partial<Record<CsvRejectCode, number>>>;
   readonly timeframe: string;
   readonly format: CsvLayout["kind"];
+  /** With `tickSize`: the first accepted row with a price off the tick (line and price), if any. */
+  readonly offTick?: { readonly line: number; readonly price: number };
 }
 
 /** How many rows are held back to infer the bar interval before the first bar is emitted. */
 const INFER_ROWS = 64;
+
+/** The `Adj Close` column of a header, for `adjust`; throws CSV_HEADER when it has none. */
+function adjCloseColumn(header: string, where: string): number {
+  const names = header
+    .replace(/^\uFEFF/, "")
+    .split(",")
+    .map((h) =>
+      h
+        .trim()
+        .replace(/^"|"$/g, "")
+        .toLowerCase()
+        .replace(/[\s_]+/g, " "),
+    );
+  const at = names.indexOf("adj close");
+  const i = at >= 0 ? at : names.indexOf("adjusted close");
+  if (i < 0)
+    throw new CsvFormatError(
+      "CSV_HEADER",
+      `${where}: adjusting prices (--adjust) needs an "Adj Close" column, and the header has none; run without --adjust to use the prices as given`,
+    );
+  return i;
+}
 
 /** Detects the layout from a header line; throws CSV_HEADER with what is missing. */
 export function detectLayout(header: string, where: string): CsvLayout {
@@ -259,6 +294,9 @@ export class CsvBarReader {
   private rejectedCount = 0;
   private ended = false;
   private dailyCloseTime = 0;
+  /** Column of `Adj Close` with `adjust`; -1 without. */
+  private adjColumn = -1;
+  private offTick: { line: number; price: number } | undefined;
   /**
    * Parsed bars not yet handed to `onBar`: up to {@link HAND_OVER_ROWS} rows
    * (or the rest of a chunk) are parsed first, then their bars handed over in
@@ -423,6 +461,7 @@ export class CsvBarReader {
       rejectedByReason: { ...this.byReason },
       timeframe: this.timeframe ?? "1m",
       format: this.layout?.kind ?? "date_time",
+      ...(this.offTick ? { offTick: this.offTick } : {}),
     };
   }
 
@@ -459,8 +498,10 @@ export class CsvBarReader {
     if (!this.layout) {
       this.layout = detectLayout(text.replace(/^\uFEFF/, ""), `${this.options.file}:${this.lineNo}`);
       if (this.layout.kind === "date") this.setInterval(86_400_000);
+      if (this.options.adjust) this.adjColumn = adjCloseColumn(text, `${this.options.file}:${this.lineNo}`);
       const fast = new FastRowParser(this.layout, this.zone);
-      if (fast.applicable) this.fast = fast;
+      // The fast path reads no Adj Close: adjusted rows take the general one.
+      if (fast.applicable && this.adjColumn < 0) this.fast = fast;
       return;
     }
     this.rows++;
@@ -490,16 +531,30 @@ export class CsvBarReader {
       }
       return v;
     };
-    const o = num(L.open, "open");
+    let o = num(L.open, "open");
     if (o === undefined) return;
-    const h = num(L.high, "high");
+    let h = num(L.high, "high");
     if (h === undefined) return;
-    const l = num(L.low, "low");
+    let l = num(L.low, "low");
     if (l === undefined) return;
-    const c = num(L.close, "close");
+    let c = num(L.close, "close");
     if (c === undefined) return;
     const v = num(L.volume, "volume");
     if (v === undefined) return;
+    if (this.adjColumn >= 0) {
+      const a = num(this.adjColumn, "adj close");
+      if (a === undefined) return;
+      if (!(a > 0 && c > 0)) {
+        this.reject("CSV_NON_POSITIVE_PRICE", `prices must be positive (close ${c}, adj close ${a})`);
+        return;
+      }
+      // All four times one factor (close too, rather than set to Adj Close): the bar keeps its shape exactly.
+      const k = a / c;
+      o *= k;
+      h *= k;
+      l *= k;
+      c *= k;
+    }
     const stamp = this.checkValues(o, h, l, c, v) ? this.stamp(f, L) : undefined;
     if (stamp === undefined) return;
     this.accept(stamp, o, h, l, c, v);
@@ -644,6 +699,16 @@ export class CsvBarReader {
     return true;
   }
 
+  /** Remembers the first row with a price off the tick (a method apart: it runs only with a tick size). */
+  private checkTick(line: number, tick: number, o: number, h: number, l: number, c: number): void {
+    for (const p of [o, h, l, c]) {
+      if (!onTick(p, tick)) {
+        this.offTick = { line, price: p };
+        return;
+      }
+    }
+  }
+
   private emit(line: number, stamp: number, o: number, h: number, l: number, c: number, v: number): void {
     const L = this.layout;
     const interval = this.intervalMs ?? 60_000;
@@ -674,6 +739,8 @@ export class CsvBarReader {
     }
     this.lastTime = time;
     this.bars++;
+    const tick = this.options.tickSize;
+    if (tick !== undefined && this.offTick === undefined) this.checkTick(line, tick, o, h, l, c);
     this.ready[this.readyCount++] = {
       symbol: this.options.symbol,
       timeframe: this.timeframe ?? "1m",

@@ -58,6 +58,11 @@ export interface EngineOptions {
   readonly sessionKey?: SessionKeyFn;
   /** Shares an entry buys when its rule has no `size` (default 100). */
   readonly defaultShares?: number;
+  /**
+   * Account currency per point per share or contract of a symbol (a future's multiplier x exchange rate;
+   * default 1): `size $N` and `size P% of equity` buy what that money buys at this value.
+   */
+  readonly pointValue?: (symbol: string) => number;
 }
 
 /** A function whose per-stream state survives a restart (see {@link Engine.exportState}). */
@@ -641,7 +646,7 @@ export class Engine {
       this.suppress(origin, d.signal, "POSITION_OPEN", slot.openReason);
       return;
     }
-    const shares = this.size(d.slot.binding.compiled, e.bar.close);
+    const shares = this.size(d.slot.binding.compiled, e.bar.close * (this.options.pointValue?.(e.bar.symbol) ?? 1));
     if (shares <= 0) {
       this.suppress(origin, d.signal, "SIZE_ZERO", `the rule's size buys no whole share at ${e.bar.close}`);
       return;
@@ -652,6 +657,7 @@ export class Engine {
     this.order(origin, e, d, long ? "BUY" : "SELL", shares, "", d.slot.binding.compiled);
   }
 
+  /** Shares or contracts an entry buys; `price` is the value of one (its price x point value). */
   private size(c: CompiledFunction, price: number): number {
     const size = "action" in c.params ? c.params.size : undefined;
     if (!size) return this.defaultShares;

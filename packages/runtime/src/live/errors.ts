@@ -10,6 +10,8 @@ export type LiveErrorCode =
   | "LIVE_UNAVAILABLE"
   /** Feed settings that cannot work (no data, symbol not in the plans). */
   | "LIVE_BAD_FEED"
+  /** `instruments:` / `fx:` do not fit the plans (a symbol no plan trades, currencies without rates). */
+  | "LIVE_BAD_INSTRUMENTS"
   /** The session was stopped (a signal) before its start-up was done: nothing was decided. */
   | "LIVE_STOPPED";
 

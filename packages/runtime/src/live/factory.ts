@@ -23,6 +23,7 @@ import { IbError } from "../ib/errors.js";
 import { IbFeed } from "../ib/feed.js";
 import { GapFreeFeed } from "../ib/gap-free-feed.js";
 import { sameApiSession } from "../ib/options.js";
+import { resolveInstruments } from "../portfolio/instruments.js";
 import { breakerGuard } from "./breaker-guard.js";
 import { LiveError } from "./errors.js";
 import { FastClock } from "./fast-clock.js";
@@ -254,8 +255,15 @@ export function createBroker(
   const dayKey = (t: number) => calendar.sessionBounds(t)?.date ?? new Date(t).toISOString().slice(0, 10);
   if (kind === "paper") {
     const p = config.broker.paper;
+    // The same instruments as `tradeplan backtest --config`: multipliers, ticks and currencies of the book.
+    const instruments = resolveInstruments(config.instruments, config.fx, symbolsOf(plans));
+    if (Array.isArray(instruments))
+      throw new LiveError(
+        "LIVE_BAD_INSTRUMENTS",
+        instruments.map((i) => `${i.path.join(".")}: ${i.message}`).join("; "),
+      );
     return {
-      broker: new PaperBroker(p, dayKey),
+      broker: new PaperBroker(p, dayKey, instruments),
       description: `paper (fills at ${p.fillAt}, ${p.initialCash} initial cash)`,
       start: async () => undefined,
       stop: async () => undefined,

@@ -1,4 +1,17 @@
 export {
+  type FxConfig,
+  FxSchema,
+  type InstrumentConfig,
+  type InstrumentIssue,
+  InstrumentSchema,
+  type InstrumentSpec,
+  Instruments,
+  InstrumentsSchema,
+  onTick,
+  resolveInstruments,
+  roundToTick,
+} from "./instruments.js";
+export {
   type Booking,
   type Execution,
   type FillEvent,

@@ -97,6 +97,8 @@ export interface OpenPosition {
 
 class Holding {
   constructor(
+    /** Account currency per point per share or contract (multiplier x exchange rate). */
+    readonly pointValue: number,
     /** Signed quantity. */
     public qty: number,
     public avgPrice: number,
@@ -132,7 +134,11 @@ class Holding {
  * - the daily realized P&L restarts when a fill (or {@link startDay}) brings
  *   another day key;
  * - marks are market prices set by whoever sees the market
- *   ({@link setMark}); a fill marks its symbol only when it has no mark yet.
+ *   ({@link setMark}); a fill marks its symbol only when it has no mark yet;
+ * - prices are the instrument's; values and P&L are in the account currency:
+ *   quantity x price x the symbol's point value (multiplier x exchange rate,
+ *   1 for a stock in the account's currency). Commissions come in the
+ *   account currency.
  *
  * Snapshots are frozen and handed out again until something changes them
  * (the engine freezes a context per close; re-freezing per bar showed up in
@@ -150,10 +156,26 @@ export class Portfolio {
   private readonly positionCache = new Map<string, PositionState>();
   private accountCache: AccountInfo | undefined;
 
-  constructor(readonly initialCash: number) {
+  /**
+   * @param initialCash cash at the start, in the account currency
+   * @param pointValue account currency per point per share or contract of a symbol (default: 1, stocks in the
+   *   account's currency); asked once per position opened
+   */
+  constructor(
+    readonly initialCash: number,
+    private readonly pointValue: (symbol: string) => number = () => 1,
+  ) {
     if (!Number.isFinite(initialCash))
       throw new RangeError(`portfolio: initial cash must be finite, got ${initialCash}`);
     this.cash = initialCash;
+  }
+
+  /** Account currency per point of `symbol`, checked: a value that is not a finite number > 0 would corrupt every figure. */
+  private valueOfPoint(symbol: string): number {
+    const v = this.pointValue(symbol);
+    if (!(v > 0 && Number.isFinite(v)))
+      throw new RangeError(`portfolio: point value of ${symbol} must be > 0, got ${v}`);
+    return v;
   }
 
   /** Books one fill; returns the round trip it closed and the shares it opened. Throws a RangeError on a malformed fill. */
@@ -161,17 +183,18 @@ export class Portfolio {
     checkFill(fill);
     this.startDay(fill.day);
     const sign = fill.side === "BUY" ? 1 : -1;
-    this.cash -= sign * fill.quantity * fill.price + fill.commission;
+    let h = this.holdings.get(fill.symbol);
+    const pv = h ? h.pointValue : this.valueOfPoint(fill.symbol);
+    this.cash -= sign * fill.quantity * fill.price * pv + fill.commission;
     this.paid += fill.commission;
     let remaining = fill.quantity;
     let trade: Trade | undefined;
-    let h = this.holdings.get(fill.symbol);
     if (h && Math.sign(h.qty) !== sign) {
       const closeQty = Math.min(remaining, Math.abs(h.qty));
       const entryComm = h.entryCommission * (closeQty / Math.abs(h.qty));
       const exitComm = fill.commission * (closeQty / fill.quantity);
       const dir = h.qty > 0 ? 1 : -1;
-      const pnl = closeQty * (fill.price - h.avgPrice) * dir - entryComm - exitComm;
+      const pnl = closeQty * (fill.price - h.avgPrice) * dir * pv - entryComm - exitComm;
       trade = {
         symbol: fill.symbol,
         side: dir > 0 ? "long" : "short",
@@ -203,7 +226,7 @@ export class Portfolio {
         h.qty += sign * remaining;
         h.entryCommission += comm;
       } else {
-        h = new Holding(sign * remaining, fill.price, fill.time, comm, fill.rule, fill.decidedAt, fill.refPrice);
+        h = new Holding(pv, sign * remaining, fill.price, fill.time, comm, fill.rule, fill.decidedAt, fill.refPrice);
         this.holdings.set(fill.symbol, h);
       }
     }
@@ -224,9 +247,10 @@ export class Portfolio {
     if (!Number.isFinite(quantity) || quantity === 0 || !Number.isFinite(avgPrice)) {
       throw new RangeError(`portfolio: cannot adopt ${quantity} ${symbol} @ ${avgPrice}`);
     }
-    this.cash -= quantity * avgPrice;
+    const pv = this.valueOfPoint(symbol);
+    this.cash -= quantity * avgPrice * pv;
     this.marks.set(symbol, avgPrice);
-    this.holdings.set(symbol, new Holding(quantity, avgPrice, time, 0, "", undefined, undefined));
+    this.holdings.set(symbol, new Holding(pv, quantity, avgPrice, time, 0, "", undefined, undefined));
     this.positionCache.delete(symbol);
     this.accountCache = undefined;
   }
@@ -302,20 +326,20 @@ export class Portfolio {
         quantity: h.qty,
         avgPrice: h.avgPrice,
         mark,
-        unrealizedPnl: h.qty * (mark - h.avgPrice) - h.entryCommission,
+        unrealizedPnl: h.qty * (mark - h.avgPrice) * h.pointValue - h.entryCommission,
       };
     });
   }
 
-  /** Equity = cash + positions at their marks = initial cash + realized + unrealized. */
+  /** Equity = cash + positions at their marks (x point value) = initial cash + realized + unrealized. */
   account(): AccountInfo {
     if (this.accountCache) return this.accountCache;
     let value = 0;
     let unrealized = 0;
     for (const [symbol, h] of this.holdings) {
       const mark = this.marks.get(symbol) ?? h.avgPrice;
-      value += h.qty * mark;
-      unrealized += h.qty * (mark - h.avgPrice) - h.entryCommission;
+      value += h.qty * mark * h.pointValue;
+      unrealized += h.qty * (mark - h.avgPrice) * h.pointValue - h.entryCommission;
     }
     this.accountCache = Object.freeze({
       cash: this.cash,
@@ -366,6 +390,7 @@ export class Portfolio {
       this.holdings.set(
         p.symbol,
         new Holding(
+          this.valueOfPoint(p.symbol),
           p.qty,
           p.avgPrice,
           p.entryTime,
