@@ -54,7 +54,7 @@ describe("tradeplan backtest", () => {
     const dir = workdir();
     const rows = [
       "Date,Time,Open,High,Low,Close,Volume",
-      "1999-12-31,10:00,99,99,99,99,100",
+      "1989-12-29,10:00,99,99,99,99,100",
       "2024-01-02,09:30,99,99,99,99,100",
       "2024-01-02,09:31,0x64,100.5,100.5,100.5,100",
       `2024-01-02,09:32,${"9".repeat(70_000)}`,
@@ -67,7 +67,7 @@ describe("tradeplan backtest", () => {
     writeFileSync(join(dir, "mixed.csv"), rows.join("\n"));
     const h = harness(dir);
     expect(await h.run("backtest", "p.plan", "--data", "mixed.csv", "--format", "json", "--report", "r.html")).toBe(0);
-    expect(h.err).toMatch(/mixed\.csv:2: .*1999 is outside it/);
+    expect(h.err).toMatch(/mixed\.csv:2: .*1989 is outside it/);
     expect(h.err).toMatch(/mixed\.csv:4: open "0x64" is not a decimal number \(hexadecimal is not read\)/);
     expect(h.err).toMatch(/mixed\.csv:5: the line is longer than 65536 bytes/);
     expect(h.err).toMatch(/mixed\.csv:8: .*2031 is outside it/);
@@ -101,6 +101,8 @@ describe("tradeplan backtest", () => {
       "signals",
       "trades",
       "openPositions",
+      "currency",
+      "perSymbol",
       "stats",
     ]);
     expect(r).toMatchObject({

@@ -1,4 +1,5 @@
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { analyze, type CompiledPlan } from "@tradeplan/dsl";
 import { describe, expect, it } from "vitest";
@@ -65,25 +66,39 @@ describe.skipIf(!existsSync(SHARED))("backtests on the shared real data (skipped
     expect(result.signals[0]?.timeframe).toBe("1d");
   });
 
-  it("rows in years the NYSE calendar does not cover are bad rows with file:line; the other years run", async () => {
+  it.each([
+    ["nvda-1999-2014-1d.csv", "NVDA", "1999-01-22"],
+    ["orcl-1995-2014-1d.csv", "ORCL", "1995-01-03"],
+    ["yhoo-1996-2014-1d.csv", "YHOO", "1996-04-12"],
+  ])(
+    "%s backtests from its first row under the default session (the NYSE table reaches back to 1990)",
+    async (name, symbol, first) => {
+      const plan = compile([`plan "${symbol}"`, `symbol ${symbol}`, "on 1d close above 1 enter long", ""].join("\n"));
+      const file = join(SHARED, name);
+      const rows = readFileSync(file, "utf8").trim().split("\n").length - 1;
+      expect(readFileSync(file, "utf8").split("\n")[1]?.slice(0, 10)).toBe(first);
+      const { result } = await runBacktestCsv({ plan, file, csv: { symbol } });
+      expect(result.rejectedByReason).toEqual({});
+      expect(result.bars).toBe(rows);
+      expect(result.signals[0]?.time.slice(0, 10)).toBe(first);
+    },
+  );
+
+  it("rows in years the NYSE calendar does not cover are bad rows with file:line saying what to do; the other years run", async () => {
     const plan = compile(['plan "NVDA"', "symbol NVDA", "on 1d close above 10 enter long", ""].join("\n"));
-    const file = join(SHARED, "nvda-1999-2014-1d.csv");
+    const dir = mkdtempSync(join(tmpdir(), "tp-years-"));
+    const real = readFileSync(join(SHARED, "nvda-1999-2014-1d.csv"), "utf8").trim().split("\n");
+    // Two rows from 1989, before the table's first year, ahead of the real file.
+    const file = join(dir, "nvda.csv");
+    writeFileSync(file, [real[0], "1989-12-28,1,1,1,1,1,100", "1989-12-29,1,1,1,1,1,100", ...real.slice(1)].join("\n"));
     const rejected: { line: number; code: string; reason: string }[] = [];
-    const { result } = await runBacktestCsv({
-      plan,
-      file,
-      csv: { symbol: "NVDA" },
-      onReject: (r) => rejected.push(r),
-    });
-    const in1999 = readFileSync(file, "utf8")
-      .split("\n")
-      .filter((l) => l.startsWith("1999-")).length;
-    expect(in1999).toBeGreaterThan(200);
-    expect(result.rejectedByReason).toEqual({ CSV_OUT_OF_CALENDAR: in1999 });
+    const { result } = await runBacktestCsv({ plan, file, csv: { symbol: "NVDA" }, onReject: (r) => rejected.push(r) });
+    expect(result.rejectedByReason).toEqual({ CSV_OUT_OF_CALENDAR: 2 });
+    expect(rejected.map((r) => r.line)).toEqual([2, 3]);
     expect(rejected[0]).toMatchObject({
       code: "CSV_OUT_OF_CALENDAR",
-      reason: expect.stringMatching(/2000-2030; 1999/),
+      reason: "the XNYS calendar covers 1990-2030; 1989 is outside it (`session always` runs data of any year)",
     });
-    expect(result.bars).toBeGreaterThan(3_500);
+    expect(result.bars).toBe(real.length - 1);
   });
 });

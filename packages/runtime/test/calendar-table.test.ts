@@ -9,6 +9,7 @@ import { NYSE_DAYS, NYSE_TABLE_FIRST_YEAR, NYSE_TABLE_LAST_YEAR } from "../src/c
  */
 
 const AD_HOC_CLOSED = new Set([
+  "1994-04-27",
   "2001-09-11",
   "2001-09-12",
   "2001-09-13",
@@ -20,7 +21,8 @@ const AD_HOC_CLOSED = new Set([
   "2018-12-05",
   "2025-01-09",
 ]);
-const AD_HOC_EARLY = new Set(["2003-12-26"]);
+// Ad-hoc early closes (with their time when it is not 13:00).
+const AD_HOC_EARLY = new Set(["1994-02-11 14:30", "1996-01-08 14:00", "1997-10-27 15:30", "1997-12-26", "2003-12-26"]);
 
 const d = (y: number, m: number, day: number) => DateTime.utc(y, m, day);
 const nth = (y: number, m: number, weekday: number, n: number) => {
@@ -56,22 +58,26 @@ function ruleHolidays(y: number): string[] {
   const out: DateTime[] = [];
   const newYear = d(y, 1, 1);
   if (newYear.weekday !== 6) out.push(observe(newYear));
-  out.push(nth(y, 1, 1, 3), nth(y, 2, 1, 3), easterSunday(y).minus({ days: 2 }), lastOf(y, 5, 1));
+  // NYSE first closed for Martin Luther King Jr. Day in 1998.
+  if (y >= 1998) out.push(nth(y, 1, 1, 3));
+  out.push(nth(y, 2, 1, 3), easterSunday(y).minus({ days: 2 }), lastOf(y, 5, 1));
   if (y >= 2022) out.push(observe(d(y, 6, 19)));
   out.push(observe(d(y, 7, 4)), nth(y, 9, 1, 1), nth(y, 11, 4, 4), observe(d(y, 12, 25)));
   return out.map(iso);
 }
 
 function ruleEarly(y: number): string[] {
-  const out: DateTime[] = [];
+  const out: string[] = [];
+  // The standard early close was 14:00 until 1993, 13:00 since (written without a time).
+  const at = (x: DateTime) => (y < 1993 ? `${iso(x)} 14:00` : iso(x));
   const jul3 = d(y, 7, 3);
-  if ([1, 2, 4].includes(jul3.weekday) || (jul3.weekday === 3 && y >= 2013)) out.push(jul3);
+  if (y >= 1995 && ([1, 2, 4].includes(jul3.weekday) || (jul3.weekday === 3 && y >= 2013))) out.push(at(jul3));
   const jul5 = d(y, 7, 5);
-  if (jul5.weekday === 5 && y < 2013) out.push(jul5);
-  out.push(nth(y, 11, 4, 4).plus({ days: 1 }));
+  if (y >= 1995 && jul5.weekday === 5 && y < 2013) out.push(at(jul5));
+  if (y >= 1992) out.push(at(nth(y, 11, 4, 4).plus({ days: 1 })));
   const xmasEve = d(y, 12, 24);
-  if (xmasEve.weekday <= 4) out.push(xmasEve);
-  return out.map(iso);
+  if (xmasEve.weekday <= 4) out.push(at(xmasEve));
+  return out;
 }
 
 function tableYear(y: number): { closed: string[]; early: string[] } {
@@ -86,8 +92,8 @@ const years = Array.from(
 );
 
 describe("NYSE table", () => {
-  it("covers exactly 2000-2030", () => {
-    expect(NYSE_TABLE_FIRST_YEAR).toBe(2000);
+  it("covers exactly 1990-2030", () => {
+    expect(NYSE_TABLE_FIRST_YEAR).toBe(1990);
     expect(NYSE_TABLE_LAST_YEAR).toBe(2030);
     expect(Object.keys(NYSE_DAYS).map(Number)).toEqual(years);
   });
@@ -102,10 +108,10 @@ describe("NYSE table", () => {
     for (const y of years) {
       const { closed, early } = tableYear(y);
       for (const x of [...closed, ...early])
-        expect(DateTime.fromISO(x, { zone: "UTC" }).weekday).toBeLessThanOrEqual(5);
+        expect(DateTime.fromISO(x.slice(0, 10), { zone: "UTC" }).weekday).toBeLessThanOrEqual(5);
       expect(closed).toEqual([...closed].sort());
       expect(early).toEqual([...early].sort());
-      expect(closed.filter((x) => early.includes(x))).toEqual([]);
+      expect(closed.filter((x) => early.some((e) => e.startsWith(x)))).toEqual([]);
     }
   });
 

@@ -84,7 +84,7 @@ describe("NYSE regular calendar — known dates", () => {
   });
 
   it("refuses dates outside the table and malformed dates with stable codes", () => {
-    expect(() => nyse.sessionOn("1999-12-30")).toThrow(CalendarError);
+    expect(() => nyse.sessionOn("1989-12-29")).toThrow(CalendarError);
     expect(() => nyse.sessionOn("2031-01-02")).toThrow(/CALENDAR_OUT_OF_RANGE/);
     expect(() => nyse.sessionOn("2024-02-30")).toThrow(/CALENDAR_BAD_DATE/);
     expect(() => nyse.sessionOn("24-1-1")).toThrow(/CALENDAR_BAD_DATE/);

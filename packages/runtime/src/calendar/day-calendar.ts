@@ -7,7 +7,11 @@ const DAY_MS = 86_400_000;
 /** How far ahead a calendar looks for the next session before giving up (a year covers any real closure). */
 const MAX_SCAN_DAYS = 370;
 
-/** Session hours of one local day, in minutes after local midnight (`close` may be 1440). */
+/**
+ * Session hours of one trade date, in minutes after its local midnight
+ * (`close` may be 1440; a negative `open` is the evening before, e.g. -420
+ * for 17:00 the day before).
+ */
 export interface DayHours {
   readonly open: number;
   readonly close: number;
@@ -37,6 +41,8 @@ export function assertZone(zone: string): void {
 export abstract class DayCalendar implements MarketCalendar {
   private readonly days = new Map<number, DayRecord>();
   private last: DayRecord | undefined;
+  /** Set by subclasses whose sessions open the evening before their trade date. */
+  protected overnight = false;
 
   protected constructor(
     readonly name: string,
@@ -55,8 +61,13 @@ export abstract class DayCalendar implements MarketCalendar {
   }
 
   sessionBounds(t: number): Session | null {
-    const s = this.dayAt(t).session;
-    return s !== null && t >= s.open && t < s.close ? s : null;
+    const rec = this.dayAt(t);
+    const s = rec.session;
+    if (s !== null && t >= s.open && t < s.close) return s;
+    if (!this.overnight) return null;
+    // After this trade date's close, the next one's session may already have opened.
+    const next = this.record(rec.day + 1).session;
+    return next !== null && t >= next.open && t < next.close ? next : null;
   }
 
   isOpen(t: number): boolean {
@@ -128,6 +139,7 @@ export abstract class DayCalendar implements MarketCalendar {
   }
 
   private instant(day: number, minutes: number, start: number, end: number): number {
+    if (minutes < 0) return this.instant(day - 1, minutes + 1440, this.localMidnight(day - 1), start);
     if (minutes === 0) return start;
     if (minutes >= 1440) return end;
     const { year, month, day: d } = civilFromDays(day);

@@ -1,5 +1,6 @@
 /**
- * NYSE full-day closures and 13:00 early closes, 2000-2030, as DATA.
+ * NYSE full-day closures and early closes, 1990-2030, as DATA (Nasdaq
+ * keeps the same holidays, so `XNAS` reads this table too).
  *
  * Why a table and not rules: exchange holidays are decided by the exchange,
  * not by a formula. The rules change (Juneteenth from 2022; the Independence
@@ -16,14 +17,20 @@
  * year; MLK and Presidents' Day third Mondays, Memorial Day last Monday of
  * May, Labor Day first Monday of September, Thanksgiving fourth Thursday of
  * November, Good Friday two days before Easter by the anonymous Gregorian
- * computus, Juneteenth from 2022), added the ad-hoc closures (2001-09-11..14,
+ * computus, MLK Day from 1998, Juneteenth from 2022), added the ad-hoc
+ * closures (1994-04-27 Nixon, 2001-09-11..14,
  * 2004-06-11 Reagan, 2007-01-02 Ford, 2012-10-29/30 Sandy, 2018-12-05
  * G.H.W. Bush, 2025-01-09 Carter) and the early closes the NYSE actually
  * used: July 3 when it is a Monday, Tuesday or Thursday; July 3 on a
  * Wednesday from 2013; the Friday July 5 after a Thursday Independence Day
  * before 2013 (2002); the day after Thanksgiving; December 24 Monday to
  * Thursday (a Friday December 24 is the observed Christmas holiday); and the
- * one-off 2003-12-26.
+ * one-off 2003-12-26. Before 2000: July 3 and the Friday July 5 from 1995,
+ * the day after Thanksgiving from 1992, and the standard early close was
+ * 14:00 until 1993 (`MM-DD HH:MM` states a close other than 13:00), plus
+ * the ad-hoc early closes 1994-02-11 14:30 (snow), 1996-01-08 14:00
+ * (snow; its 11:00 late open is not modelled), 1997-10-27 15:30 (circuit
+ * breaker) and 1997-12-26 13:00.
  *
  * How it was checked: against the NYSE's published holiday calendars for
  * the years they cover, against the dates pandas_market_calendars records,
@@ -34,13 +41,38 @@
  */
 
 /** First and last year the table covers. */
-export const NYSE_TABLE_FIRST_YEAR = 2000;
+export const NYSE_TABLE_FIRST_YEAR = 1990;
 export const NYSE_TABLE_LAST_YEAR = 2030;
 
-/** Per year: `closed` full-day closures and `early` 13:00 closes, as `MM-DD`. */
+/** Per year: `closed` full-day closures as `MM-DD`, `early` closes as `MM-DD` (13:00) or `MM-DD HH:MM`. */
 export const NYSE_DAYS: Readonly<
   Record<number, { readonly closed: readonly string[]; readonly early: readonly string[] }>
 > = {
+  1990: { closed: ["01-01", "02-19", "04-13", "05-28", "07-04", "09-03", "11-22", "12-25"], early: ["12-24 14:00"] },
+  1991: { closed: ["01-01", "02-18", "03-29", "05-27", "07-04", "09-02", "11-28", "12-25"], early: ["12-24 14:00"] },
+  1992: {
+    closed: ["01-01", "02-17", "04-17", "05-25", "07-03", "09-07", "11-26", "12-25"],
+    early: ["11-27 14:00", "12-24 14:00"],
+  },
+  1993: { closed: ["01-01", "02-15", "04-09", "05-31", "07-05", "09-06", "11-25", "12-24"], early: ["11-26"] },
+  1994: {
+    closed: ["02-21", "04-01", "04-27", "05-30", "07-04", "09-05", "11-24", "12-26"],
+    early: ["02-11 14:30", "11-25"],
+  },
+  1995: { closed: ["01-02", "02-20", "04-14", "05-29", "07-04", "09-04", "11-23", "12-25"], early: ["07-03", "11-24"] },
+  1996: {
+    closed: ["01-01", "02-19", "04-05", "05-27", "07-04", "09-02", "11-28", "12-25"],
+    early: ["01-08 14:00", "07-05", "11-29", "12-24"],
+  },
+  1997: {
+    closed: ["01-01", "02-17", "03-28", "05-26", "07-04", "09-01", "11-27", "12-25"],
+    early: ["07-03", "10-27 15:30", "11-28", "12-24", "12-26"],
+  },
+  1998: {
+    closed: ["01-01", "01-19", "02-16", "04-10", "05-25", "07-03", "09-07", "11-26", "12-25"],
+    early: ["11-27", "12-24"],
+  },
+  1999: { closed: ["01-01", "01-18", "02-15", "04-02", "05-31", "07-05", "09-06", "11-25", "12-24"], early: ["11-26"] },
   2000: { closed: ["01-17", "02-21", "04-21", "05-29", "07-04", "09-04", "11-23", "12-25"], early: ["07-03", "11-24"] },
   2001: {
     closed: [

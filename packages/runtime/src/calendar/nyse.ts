@@ -1,62 +1,43 @@
-import { civilFromDays, daysFromCivil, isoWeekday } from "./civil.js";
-import { DayCalendar, type DayHours } from "./day-calendar.js";
-import { CalendarError } from "./errors.js";
+import type { ExchangeTable } from "./exchange-table.js";
 import { NYSE_DAYS, NYSE_TABLE_FIRST_YEAR, NYSE_TABLE_LAST_YEAR } from "./nyse-table.js";
+import { TableCalendar } from "./table-calendar.js";
 
 /** NYSE's zone. */
 export const NYSE_ZONE = "America/New_York";
 
-const REGULAR: DayHours = { open: 9 * 60 + 30, close: 16 * 60, early: false };
-const REGULAR_EARLY: DayHours = { open: 9 * 60 + 30, close: 13 * 60, early: true };
-const EXTENDED: DayHours = { open: 4 * 60, close: 20 * 60, early: false };
-// On early-close days the late (post-market) session ends at 17:00 instead of 20:00.
-const EXTENDED_EARLY: DayHours = { open: 4 * 60, close: 17 * 60, early: true };
-
-interface NyseDaySets {
-  readonly closed: ReadonlySet<number>;
-  readonly early: ReadonlySet<number>;
-}
-
-let daySets: NyseDaySets | undefined;
-
-function nyseDaySets(): NyseDaySets {
-  if (daySets !== undefined) return daySets;
-  const closed = new Set<number>();
-  const early = new Set<number>();
-  for (let year = NYSE_TABLE_FIRST_YEAR; year <= NYSE_TABLE_LAST_YEAR; year++) {
-    const entry = NYSE_DAYS[year];
-    if (entry === undefined) continue;
-    for (const md of entry.closed) closed.add(daysFromCivil(year, Number(md.slice(0, 2)), Number(md.slice(3, 5))));
-    for (const md of entry.early) early.add(daysFromCivil(year, Number(md.slice(0, 2)), Number(md.slice(3, 5))));
-  }
-  daySets = { closed, early };
-  return daySets;
-}
+/** NYSE (and Nasdaq, which keeps its holidays) as an exchange table: see nyse-table.ts for the days' sources. */
+export const XNYS_TABLE: ExchangeTable = {
+  id: "XNYS",
+  name: "New York Stock Exchange",
+  zone: NYSE_ZONE,
+  firstYear: NYSE_TABLE_FIRST_YEAR,
+  lastYear: NYSE_TABLE_LAST_YEAR,
+  weekdays: [1, 2, 3, 4, 5],
+  hours: [
+    {
+      from: `${NYSE_TABLE_FIRST_YEAR}-01-01`,
+      regular: ["09:30", "16:00"],
+      extended: ["04:00", "20:00"],
+      source:
+        "NYSE core trading session 09:30-16:00; pre-market from 04:00 and post-market to 20:00 (Nasdaq, NYSE Arca)",
+    },
+  ],
+  earlyClose: "13:00",
+  // On early-close days the late (post-market) session ends at 17:00 instead of 20:00.
+  extendedEarlyClose: "17:00",
+  days: Object.fromEntries(
+    Object.entries(NYSE_DAYS).map(([y, d]) => [y, { closed: [...d.closed], early: [...d.early] }]),
+  ),
+};
 
 /**
  * The New York Stock Exchange: regular hours 09:30-16:00 or extended hours
  * 04:00-20:00 America/New_York on weekdays, minus the full-day closures and
- * with the 13:00 early closes of the NYSE table (2000-2030). Dates outside
- * the table throw CALENDAR_OUT_OF_RANGE rather than guess.
+ * with the early closes of the NYSE table (1990-2030). Dates outside the
+ * table throw CALENDAR_OUT_OF_RANGE rather than guess.
  */
-export class NyseCalendar extends DayCalendar {
+export class NyseCalendar extends TableCalendar {
   constructor(readonly kind: "regular" | "extended") {
-    super(`NYSE ${kind}`, NYSE_ZONE);
-  }
-
-  protected hoursOn(day: number): DayHours | null {
-    const { year } = civilFromDays(day);
-    if (year < NYSE_TABLE_FIRST_YEAR || year > NYSE_TABLE_LAST_YEAR) {
-      throw new CalendarError(
-        "CALENDAR_OUT_OF_RANGE",
-        `the NYSE holiday table covers ${NYSE_TABLE_FIRST_YEAR}-${NYSE_TABLE_LAST_YEAR}; ${year} is outside it`,
-      );
-    }
-    if (isoWeekday(day) >= 6) return null;
-    const sets = nyseDaySets();
-    if (sets.closed.has(day)) return null;
-    const early = sets.early.has(day);
-    if (this.kind === "regular") return early ? REGULAR_EARLY : REGULAR;
-    return early ? EXTENDED_EARLY : EXTENDED;
+    super(XNYS_TABLE, kind);
   }
 }

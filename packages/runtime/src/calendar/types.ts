@@ -12,8 +12,9 @@ export interface Session {
 }
 
 /**
- * When a market is open. All instants are epoch ms; sessions never cross
- * the exchange-local midnight, and results are cached per local day so
+ * When a market is open. All instants are epoch ms; a session belongs to
+ * one exchange-local trade date and ends on it (CME Globex's opens the
+ * evening before), and results are cached per local day so
  * repeated queries (one per bar) do not touch luxon.
  */
 export interface MarketCalendar {

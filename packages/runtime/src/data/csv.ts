@@ -615,7 +615,10 @@ export class CsvBarReader {
         t = d && this.dayBounds(d);
       } catch (e) {
         if ((e as { code?: unknown }).code !== "CALENDAR_OUT_OF_RANGE") throw e;
-        this.reject("CSV_OUT_OF_CALENDAR", e instanceof Error ? e.message : String(e));
+        this.reject(
+          "CSV_OUT_OF_CALENDAR",
+          (e instanceof Error ? e.message : String(e)).replace(/^CALENDAR_OUT_OF_RANGE: /, ""),
+        );
         return undefined;
       }
       if (!t) {
