@@ -101,8 +101,6 @@ describe("tradeplan backtest", () => {
       "signals",
       "trades",
       "openPositions",
-      "currency",
-      "perSymbol",
       "stats",
     ]);
     expect(r).toMatchObject({
