@@ -101,6 +101,8 @@ describe("tradeplan backtest", () => {
       "signals",
       "trades",
       "openPositions",
+      "currency",
+      "perSymbol",
       "stats",
     ]);
     expect(r).toMatchObject({

@@ -6,21 +6,21 @@ import {
   AuditJournal,
   auditSink,
   Backtest,
+  type BacktestOptions,
   type BacktestOutcome,
   type BacktestResult,
   ConfigError,
-  type CsvBacktestOptions,
   CsvFormatError,
   type CsvSummary,
   createDefaultRegistry,
   engineContext,
+  type FeedFilesOptions,
+  feedCsvFiles,
+  type Instruments,
   loadTradeplanConfig,
   type RejectedRow,
-  readCsvFile,
   reasonCounts,
   renderReport,
-  runBacktestCsv,
-  sessionCalendar,
   type TradeplanConfig,
 } from "@tradeplan/runtime";
 import { z } from "zod";
@@ -28,6 +28,14 @@ import { describeFsError, EXIT, UsageError } from "../errors.js";
 import { readSource } from "../files.js";
 import type { CliIO } from "../io.js";
 import { displayPath, type SourceFile } from "../source.js";
+import {
+  brokerSettings,
+  checkTickSlippage,
+  type DataFile,
+  dataFiles,
+  planInstruments,
+  renderSymbolStats,
+} from "./backtest-inputs.js";
 import { hasErrors, parseOptions, renderPrettyAll, SymbolOption, useColor } from "./shared.js";
 
 /** Bad input rows printed before the rest are only counted. */
@@ -35,8 +43,18 @@ export const MAX_REJECTS_SHOWN = 50;
 /** Files at least this large get a progress bar on a terminal. */
 const PROGRESS_MIN_BYTES = 8 * 1024 * 1024;
 
+const DataValue = z.string().trim().min(1, "must name a CSV file or folder, or be SYMBOL=FILE");
+
 const BacktestOptionsSchema = z.object({
-  data: z.string().trim().min(1, "must name a CSV file").optional(),
+  /** One FILE, one folder of SYMBOL.csv files, or SYMBOL=FILE for each symbol (repeated). */
+  data: z
+    .union([DataValue, z.array(DataValue)])
+    .optional()
+    .transform((v) => (v === undefined ? [] : typeof v === "string" ? [v] : v)),
+  cash: z.string().trim().min(1).optional(),
+  commission: z.string().trim().min(1).optional(),
+  slippage: z.string().trim().min(1).optional(),
+  adjust: z.boolean().default(false),
   config: z.string().trim().min(1, "must name a YAML file").optional(),
   symbol: SymbolOption,
   timestamps: z.enum(["open", "close"]).optional(),
@@ -78,12 +96,15 @@ export async function compilePlanFile(
 
 /** Where a backtest's data and settings come from: the flags, over `--config`'s file, over the defaults. */
 interface BacktestSettings {
-  readonly data: string;
+  /** `--data` values (or `feed.replay.file`, resolved): one file, a folder, or SYMBOL=FILE pairs. */
+  readonly data: readonly string[];
+  /** The `--config` file, for `instruments:` and `fx:` and their lines. */
+  readonly config: { readonly value: TradeplanConfig; readonly path: string } | undefined;
   readonly symbol: string | undefined;
   readonly timestamps: "open" | "close";
   readonly timezone: string | undefined;
   /** Paper broker, risk limits, default size and function registry. */
-  readonly run: Pick<CsvBacktestOptions, "broker" | "risk" | "defaultShares" | "registry">;
+  readonly run: Pick<BacktestOptions, "broker" | "risk" | "defaultShares" | "registry">;
 }
 
 /**
@@ -97,9 +118,11 @@ interface BacktestSettings {
 async function backtestSettings(options: z.output<typeof BacktestOptionsSchema>, io: CliIO): Promise<BacktestSettings> {
   let config: TradeplanConfig | undefined;
   let configDir = io.cwd;
+  let configPath: string | undefined;
   if (options.config !== undefined) {
     const path = resolve(io.cwd, options.config);
     configDir = dirname(path);
+    configPath = path;
     try {
       config = await loadTradeplanConfig(path, displayPath(path, io.cwd));
     } catch (e) {
@@ -109,22 +132,19 @@ async function backtestSettings(options: z.output<typeof BacktestOptionsSchema>,
   }
   const replay = config?.feed.replay;
   const data =
-    options.data !== undefined
-      ? resolve(io.cwd, options.data)
-      : replay !== undefined
-        ? resolve(configDir, replay.file)
-        : undefined;
+    options.data.length > 0 ? options.data : replay !== undefined ? [resolve(configDir, replay.file)] : undefined;
   if (data === undefined)
     throw new UsageError("required option '--data <file>' not specified (nor feed.replay.file in a --config file)");
   const paper = config?.broker.paper;
   const fillAt = options.fill !== undefined ? (options.fill === "close" ? "close" : "next_open") : paper?.fillAt;
   return {
     data,
+    config: config !== undefined && configPath !== undefined ? { value: config, path: configPath } : undefined,
     symbol: options.symbol ?? replay?.symbol,
     timestamps: options.timestamps ?? replay?.timestamps ?? "open",
     timezone: options.tz ?? replay?.timezone,
     run: {
-      broker: { ...paper, ...(fillAt !== undefined ? { fillAt } : {}) },
+      broker: brokerSettings(paper, options, fillAt),
       ...(config
         ? {
             risk: config.risk,
@@ -185,6 +205,7 @@ export function renderBacktestSummary(result: BacktestResult, dataLabel: string,
     `  commissions ${money(s.commissions)}, suppressed ${s.suppressed}, risk rejections ${s.riskRejections}, rule errors ${s.ruleErrors}`,
   ];
   if (result.rejected > 0) lines.splice(2, 0, `  rows rejected by reason: ${reasonCounts(result.rejectedByReason)}`);
+  lines.push(...renderSymbolStats(result));
   if (result.trades.length > 0) {
     lines.push("", "  #  side   qty  entry (UTC)           price      exit (UTC)            price          P&L");
     result.trades.slice(0, maxTrades).forEach((t, i) => {
@@ -232,18 +253,13 @@ export async function runBacktestCommand(
   const compiled = await compilePlanFile(planPath, settings.symbol, io, color);
   if (!compiled) return EXIT.problems;
   const { plan } = compiled;
-  const symbol = dataSymbol(plan, settings.symbol);
-  const dataPath = settings.data;
-  const dataShown = displayPath(dataPath, io.cwd);
-  let size: number;
-  try {
-    const st = await stat(dataPath);
-    if (!st.isFile()) throw new UsageError(`\`${dataShown}\` is not a file`);
-    size = st.size;
-  } catch (e) {
-    if (e instanceof UsageError) throw e;
-    throw new UsageError(`cannot read \`${dataShown}\`: ${describeFsError(e)}`);
-  }
+  const files = await dataFiles(settings.data, plan.symbols, () => dataSymbol(plan, settings.symbol), io);
+  const instruments = await planInstruments(settings.config, plan.symbols, io);
+  checkTickSlippage(settings.run.broker ?? {}, instruments, plan.symbols);
+  const dataShown =
+    files.length === 1 ? (files[0]?.shown ?? "") : `${files.length} files (${files.map((f) => f.symbol).join(", ")})`;
+  let size = 0;
+  for (const f of files) size += (await stat(f.file)).size;
   const progress = io.isTTY && size >= PROGRESS_MIN_BYTES ? progressBar(io, size) : undefined;
   let shown = 0;
   const onReject = (r: RejectedRow) => {
@@ -252,23 +268,26 @@ export async function runBacktestCommand(
   if (options.includeContext && options.audit === undefined)
     throw new UsageError("--include-context needs --audit FILE.db");
   const journal = options.audit === undefined ? undefined : openAuditJournal(options.audit, io);
-  let outcome: Awaited<ReturnType<typeof runBacktestCsv>>;
+  let outcome: BacktestOutcome & { csv: Record<string, CsvSummary> };
   try {
-    const runOptions: CsvBacktestOptions = {
-      plan,
-      file: dataPath,
-      csv: { symbol, timezone: settings.timezone ?? plan.timezone, timestamps: settings.timestamps },
-      ...settings.run,
+    const runOptions: BacktestOptions = { plan, ...settings.run, instruments };
+    const feed: FeedFilesOptions = {
+      csv: { timezone: settings.timezone ?? plan.timezone, timestamps: settings.timestamps, adjust: options.adjust },
+      tickSize: (s) => instruments.spec(s).tickSize,
       onReject,
       ...(progress ? { onProgress: (b: number) => progress.update(b) } : {}),
     };
     outcome = journal
-      ? await runAudited(runOptions, journal, options.includeContext, dataShown)
-      : await runBacktestCsv(runOptions);
+      ? await runAudited(runOptions, files, feed, journal, options.includeContext, dataShown)
+      : await runFiles(runOptions, files, feed);
   } catch (e) {
     progress?.done();
     journal?.abandon();
-    if (e instanceof CsvFormatError) throw new UsageError(e.message.replace(dataPath, dataShown));
+    if (e instanceof CsvFormatError) {
+      let message = e.message;
+      for (const f of files) message = message.replace(f.file, f.shown);
+      throw new UsageError(message);
+    }
     const code = (e as { code?: unknown }).code;
     if (typeof code === "string" && /^(CALENDAR|BT|TIMEFRAME|RISK|REG)_/.test(code))
       throw new UsageError(e instanceof Error ? e.message : String(e));
@@ -277,6 +296,7 @@ export async function runBacktestCommand(
   progress?.done();
   if (shown > MAX_REJECTS_SHOWN)
     io.stderr.write(`... ${shown - MAX_REJECTS_SHOWN} more rows rejected (${shown} in all)\n`);
+  warnOffTick(files, outcome.csv, instruments, io);
   if (options.format === "json") io.stdout.write(`${JSON.stringify(outcome.result, null, 2)}\n`);
   else io.stdout.write(renderBacktestSummary(outcome.result, dataShown));
   if (options.report !== undefined) {
@@ -336,17 +356,19 @@ function openAuditJournal(target: string, io: CliIO): RunJournal {
 }
 
 /**
- * `runBacktestCsv` with every engine event, fill and rejected row recorded
+ * A backtest of `files` with every engine event, fill and rejected row recorded
  * in the journal, each decision with a digest of the bar, position and
  * account it was made on (stored in full with `--include-context`). A
  * `session` record opens and closes the run.
  */
 async function runAudited(
-  options: CsvBacktestOptions,
+  options: BacktestOptions,
+  files: readonly DataFile[],
+  feed: FeedFilesOptions,
   run: RunJournal,
   includeContext: boolean,
   dataShown: string,
-): Promise<BacktestOutcome & { csv: CsvSummary }> {
+): Promise<BacktestOutcome & { csv: Record<string, CsvSummary> }> {
   const { plan } = options;
   let bt: Backtest | undefined;
   const sink = auditSink(run.journal, {
@@ -363,17 +385,7 @@ async function runAudited(
   bt = new Backtest({ ...options, sink });
   bt.broker.onEvent(sink.onBrokerEvent);
   const current = bt;
-  const csv = await readCsvFile(
-    options.file,
-    options.csv,
-    (b) => current.feed(b),
-    (r) => {
-      current.reject(r);
-      options.onReject?.(r);
-    },
-    sessionCalendar(current.calendar),
-    options.onProgress,
-  );
+  const csv = await feedCsvFiles(current, files, feed);
   const outcome = current.finish();
   const s = outcome.result.stats;
   run.journal.append({
@@ -383,4 +395,32 @@ async function runAudited(
     payload: { bars: outcome.result.bars, trades: s.trades, netPnl: s.netPnl, endEquity: s.endEquity },
   });
   return { ...outcome, csv };
+}
+
+/** A backtest of `files` (one per symbol) in one account, without a journal. */
+async function runFiles(
+  options: BacktestOptions,
+  files: readonly DataFile[],
+  feed: FeedFilesOptions,
+): Promise<BacktestOutcome & { csv: Record<string, CsvSummary> }> {
+  const bt = new Backtest(options);
+  const csv = await feedCsvFiles(bt, files, feed);
+  return { ...bt.finish(), csv };
+}
+
+/** Warns (once per file) of the first row whose prices are not on the instrument's tick. */
+function warnOffTick(
+  files: readonly DataFile[],
+  csv: Readonly<Record<string, CsvSummary>>,
+  instruments: Instruments,
+  io: CliIO,
+): void {
+  for (const f of files) {
+    const off = csv[f.symbol]?.offTick;
+    const tick = instruments.spec(f.symbol).tickSize;
+    if (off === undefined || tick === undefined) continue;
+    io.stderr.write(
+      `warning: ${f.shown}:${off.line}: price ${off.price} is not a multiple of the tick size ${tick} of ${f.symbol} (instruments.${f.symbol}.tick_size); fills are rounded to the tick\n`,
+    );
+  }
 }

@@ -80,7 +80,18 @@ const registerBacktest: CommandRegistrar = (program, ctx) => {
     .argument("<plan>", "the plan file")
     .option(
       "--data <file>",
-      "CSV bars: Date,Time,Open,High,Low,Close,Volume / Date,Open,...,Adj Close,Volume / timestamp,open,... (default: --config's feed.replay.file)",
+      "CSV bars: Date,Time,Open,High,Low,Close,Volume / Date,Open,...,Adj Close,Volume / timestamp,open,... (default: --config's feed.replay.file); a folder of SYMBOL.csv files, or SYMBOL=FILE repeated, backtests a portfolio in one account",
+      (value: string, previous: string[] | undefined) => [...(previous ?? []), value],
+    )
+    .option("--cash <amount>", "initial cash (default: --config's broker.paper.initialCash, else 100000)")
+    .option(
+      "--commission <model>",
+      "commission per fill: 0.005/share,min=1,max=1% | 2.25/contract | 1.5/order | 0.1%,min=1 | 0 (default 0.005/share,min=1)",
+    )
+    .option("--slippage <amount>", "adverse slippage of market and stop fills: 2bp or 1tick (default 1bp)")
+    .option(
+      "--adjust",
+      "scale open, high, low and close by Adj Close / Close (splits and dividends); default: as given",
     )
     .option(
       "--config <file>",
