@@ -214,10 +214,18 @@ export interface TimezoneDecl extends NodeBase {
 
 export type SessionKind = "regular" | "extended" | "always";
 
+/**
+ * `session regular`, `session regular "XEUR"` (an exchange calendar's
+ * hours, holidays and early closes) or `session 09:00-17:30` (fixed hours on
+ * weekdays in the plan's zone; `session` is then `regular`).
+ */
 export interface SessionDecl extends NodeBase {
   readonly type: "SessionDecl";
   readonly session: SessionKind;
+  /** The keyword's span, or the hours' span for `session 09:00-17:30`. */
   readonly sessionSpan: Span;
+  readonly calendar?: StringLit;
+  readonly hours?: Window;
 }
 
 export interface LetDecl extends NodeBase {

@@ -319,6 +319,26 @@ export const CODES: readonly CodeInfo[] = [
     right: `${HEAD}on 5m close above sma(close, 20) of 1d enter long\n`,
   },
   {
+    code: "E0307",
+    severity: "error",
+    title: "unknown exchange calendar",
+    explanation:
+      "A `session` names an exchange calendar by its market identifier: `XNYS` (NYSE; the default), `XNAS` (Nasdaq, NYSE's holidays), `XEUR` (Eurex index futures, Europe/Berlin) or `CMES` (CME Globex equity futures, America/Chicago); `NYSE`, `NASDAQ`, `EUREX`, `CME`, `XCME` and `GLOBEX` are accepted too. Each calendar has its hours, holidays and early closes by year (docs/calendars.md). Only NYSE and Nasdaq have an `extended` session, and `session always` or fixed hours take no calendar.",
+    wrong: 'plan "example"\nsymbol FESX\nsession regular "EUREKA"\non 15m close above 3700 enter long\n',
+    right: 'plan "example"\nsymbol FESX\nsession regular "XEUR"\non 15m close above 3700 enter long\n',
+  },
+  {
+    code: "E0308",
+    severity: "error",
+    title: "malformed session hours",
+    explanation:
+      "`session OPEN-CLOSE` trades fixed hours on weekdays in the plan's time zone, without holidays: both are `HH:MM` times from 00:00 to 24:00 and the open comes before the close on the same day. For an exchange's own hours and holidays, name its calendar (`session regular \"XEUR\"`).",
+    wrong:
+      'plan "example"\nsymbol FESX\ntimezone "Europe/Berlin"\nsession 17:30-09:00\non 15m close above 3700 enter long\n',
+    right:
+      'plan "example"\nsymbol FESX\ntimezone "Europe/Berlin"\nsession 09:00-17:30\non 15m close above 3700 enter long\n',
+  },
+  {
     code: "E0401",
     severity: "error",
     title: "rule can never fire",

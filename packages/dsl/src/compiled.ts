@@ -183,6 +183,16 @@ export const CompiledPlanSchema = z
     sourceHash: z.string().regex(/^[0-9a-f]{64}$/),
     timezone: z.string().min(1),
     session: z.enum(["regular", "extended", "always"]),
+    /** The exchange calendar `session` names (`XEUR`); absent for NYSE, the default. */
+    calendar: z
+      .string()
+      .regex(/^[A-Z]{4}$/)
+      .optional(),
+    /** Fixed hours from `session 09:00-17:30` (weekdays in `timezone`, no holidays); absent otherwise. */
+    hours: z
+      .object({ open: z.string().regex(/^\d{2}:\d{2}$/), close: z.string().regex(/^\d{2}:\d{2}$/) })
+      .strict()
+      .optional(),
     symbols: z.array(z.string().min(1)).min(1),
     risk: RiskSchema,
     streams: z.array(StreamSchema),

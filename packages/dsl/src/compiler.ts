@@ -100,6 +100,8 @@ export function compile(
     sourceHash: bytesToHex(sha256(utf8ToBytes(source))),
     timezone: settings.timezone,
     session: settings.session,
+    ...(settings.calendar !== undefined ? { calendar: settings.calendar } : {}),
+    ...(settings.hours !== undefined ? { hours: { ...settings.hours } } : {}),
     symbols: [...settings.symbols],
     risk: { ...settings.risk },
     streams,

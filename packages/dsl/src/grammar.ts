@@ -214,6 +214,25 @@ export class PlanGrammar extends EmbeddedActionsParser {
   private readonly symbolKeywordAlts = this.consumeAlts([T.SymbolKw, T.Symbols]);
   private readonly symbolNameAlts = this.consumeAlts([T.Identifier, T.StringLit]);
   private readonly sessionAlts = this.consumeAlts([T.Regular, T.Extended, T.Always]);
+  /** `regular | extended | always`, or hours `HH:MM-HH:MM`. */
+  private readonly sessionFormAlts: IOrAlt<{ kind?: IToken; hours?: A.Window }>[] = [
+    { ALT: () => ({ kind: this.OR2(this.sessionAlts) }) },
+    {
+      ALT: () => {
+        const from = this.CONSUME(T.Time);
+        this.CONSUME(T.Minus);
+        const to = this.CONSUME2(T.Time);
+        if (this.RECORDING_PHASE || !this.real(from) || !this.real(to)) return {};
+        const hours: A.Window = {
+          type: "Window",
+          from: this.build.time(from),
+          to: this.build.time(to),
+          span: this.build.span(from, to),
+        };
+        return { hours };
+      },
+    },
+  ];
   private readonly riskValueAlts = this.consumeAlts([T.NumberTok, T.Money, T.PercentTok]);
   private readonly riskShares = (): IToken => this.CONSUME(T.Shares);
   private readonly ruleAlts: IOrAlt<A.Rule | undefined>[] = [
@@ -388,12 +407,15 @@ export class PlanGrammar extends EmbeddedActionsParser {
 
   private sessionDecl = this.wholeRule("sessionDecl", (): A.SessionDecl | undefined => {
     const first = this.CONSUME(T.Session);
-    const t = this.OR(this.sessionAlts);
+    const { kind, hours } = this.OR(this.sessionFormAlts);
+    const calendar = this.OPTION(() => this.CONSUME(T.StringLit));
     if (this.RECORDING_PHASE) return undefined;
     return {
       type: "SessionDecl",
-      session: t.image as A.SessionKind,
-      sessionSpan: this.build.tokenSpan(t),
+      session: kind ? (kind.image as A.SessionKind) : "regular",
+      sessionSpan: kind ? this.build.tokenSpan(kind) : (hours?.span ?? this.build.tokenSpan(first)),
+      ...(calendar && this.real(calendar) ? { calendar: this.build.string(calendar) } : {}),
+      ...(hours ? { hours } : {}),
       span: this.spanFrom(first),
     };
   });

@@ -86,10 +86,13 @@ export interface CheckEnvironment {
   readonly lets: readonly LetDecl[];
   readonly session: SessionKind;
   readonly timezone: string;
+  readonly calendar?: string | undefined;
+  readonly hours?: { readonly open: string; readonly close: string } | undefined;
 }
 
 export function sameEnvironment(a: CheckEnvironment, b: CheckEnvironment): boolean {
   if (a.session !== b.session || a.timezone !== b.timezone || a.lets.length !== b.lets.length) return false;
+  if (a.calendar !== b.calendar || a.hours?.open !== b.hours?.open || a.hours?.close !== b.hours?.close) return false;
   for (let i = 0; i < a.lets.length; i++) if (a.lets[i] !== b.lets[i]) return false;
   return true;
 }

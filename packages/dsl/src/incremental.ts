@@ -94,6 +94,8 @@ class Incremental implements IncrementalAnalyzer {
       lets: statements.filter((s): s is LetDecl => s.type === "LetDecl"),
       session: settings.session,
       timezone: settings.timezone,
+      calendar: settings.calendar,
+      hours: settings.hours,
     };
     let session = this.session;
     const fresh = !session || !sameEnvironment(session.env, env) || session.checked > 2 * statements.length + 1000;

@@ -5,8 +5,8 @@
  */
 
 export { type AnalyzeOptions, type AnalyzeResult, analyze } from "./analyze.js";
-export { CALENDARS, type CalendarInfo, calendarNames, findCalendar } from "./calendars.js";
 export * from "./ast.js";
+export { CALENDARS, type CalendarInfo, calendarNames, findCalendar } from "./calendars.js";
 export {
   canonicalTimeZone,
   check,

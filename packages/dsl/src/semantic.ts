@@ -8,6 +8,10 @@ export interface PlanSettings {
   readonly symbols: readonly string[];
   readonly timezone: string;
   readonly session: SessionKind;
+  /** The calendar id `session` names (`XEUR`); undefined for the default, NYSE. */
+  readonly calendar?: string;
+  /** `session 09:00-17:30`: fixed hours, `HH:MM`. */
+  readonly hours?: { readonly open: string; readonly close: string };
   readonly risk: {
     readonly maxPositionShares?: number;
     readonly maxOrderValue?: number;

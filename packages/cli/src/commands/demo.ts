@@ -1,5 +1,12 @@
 import { fileURLToPath } from "node:url";
-import { Backtest, CsvBarReader, calendarFor, DEMO_DATA, generateDemoCsv, sessionCalendar } from "@tradeplan/runtime";
+import {
+  Backtest,
+  CsvBarReader,
+  calendarForPlan,
+  DEMO_DATA,
+  generateDemoCsv,
+  sessionCalendar,
+} from "@tradeplan/runtime";
 import { z } from "zod";
 import { EXIT } from "../errors.js";
 import type { CliIO } from "../io.js";
@@ -38,7 +45,7 @@ export async function runDemo(rawOptions: DemoOptions, io: CliIO): Promise<numbe
   // Generated from its seed rather than read, so an installed CLI needs no data file: the text is byte-identical
   // to examples/data/demo-1m.csv (a test in the runtime checks it).
   const text = generateDemoCsv();
-  const calendar = calendarFor(plan.session, plan.timezone);
+  const calendar = calendarForPlan(plan);
   const bt = new Backtest({ plan, calendar });
   const reader = new CsvBarReader(
     { symbol: DEMO_DATA.symbol, timezone: DEMO_DATA.timezone, file: "examples/data/demo-1m.csv" },

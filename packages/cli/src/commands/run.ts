@@ -9,7 +9,7 @@ import {
   type Broker,
   ConfigError,
   CsvFormatError,
-  calendarFor,
+  calendarForPlan,
   combineObservers,
   combineSinks,
   createBroker,
@@ -443,7 +443,7 @@ function resultRecorder(
 ): SessionResultRecorder {
   const plan = plans[0];
   if (!plan || !(broker instanceof PaperBroker)) throw new UsageError("--result needs one plan and the paper broker");
-  const recorder = new SessionResultRecorder(plan, broker, calendarFor(plan.session, plan.timezone));
+  const recorder = new SessionResultRecorder(plan, broker, calendarForPlan(plan));
   recorder.rejectedRows(rejectedRows);
   return recorder;
 }

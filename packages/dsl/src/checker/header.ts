@@ -8,17 +8,20 @@ import type {
   SessionDecl,
   SessionKind,
   Statement,
+  TimeOfDay,
   TimezoneDecl,
 } from "../ast.js";
+import { CALENDARS, type CalendarInfo, calendarNames, findCalendar } from "../calendars.js";
 import type { DiagnosticCollector } from "../diagnostics.js";
 import type { PlanSettings } from "../semantic.js";
 import { type CheckOptions, fileStem } from "./options.js";
 import { didYouMean, suggestion } from "./suggest.js";
 import { canonicalTimeZone, DEFAULT_TIMEZONE, suggestTimeZone } from "./timezone.js";
+import { minutesOfDay } from "./windows.js";
 
 /**
  * The plan header: `plan`, `symbol(s)`, `timezone`, `session` and `risk`
- * (E0104 E0105 E0305 E0501 E0502 E0503). Produces the plan settings.
+ * (E0104 E0105 E0305 E0307 E0308 E0501 E0502 E0503). Produces the plan settings.
  */
 
 type Risk = { -readonly [K in keyof PlanSettings["risk"]]: PlanSettings["risk"][K] };
@@ -38,12 +41,83 @@ export function checkHeader(ast: PlanFile, diagnostics: DiagnosticCollector, opt
   reportRepeats(sessions, "session", diagnostics);
 
   const tz = ast.statements.find((s): s is TimezoneDecl => s.type === "TimezoneDecl");
-  const timezone = tz ? checkTimezone(tz, diagnostics) : DEFAULT_TIMEZONE;
   const session: SessionKind = sessions[0]?.session ?? "regular";
+  const { calendar, hours } = sessions[0] ? checkSession(sessions[0], diagnostics) : {};
+  // A plan naming an exchange and no zone is in the exchange's zone.
+  const timezone = tz ? checkTimezone(tz, diagnostics) : (calendar?.zone ?? DEFAULT_TIMEZONE);
   const symbols = checkSymbols(ast, diagnostics, options);
   const risk = checkRisk(ast, diagnostics);
   const name = plans[0]?.name.value ?? (options.fileName ? fileStem(options.fileName) : "");
-  return { name: plans[0] || name !== "" ? name : "untitled", symbols, timezone, session, risk };
+  return {
+    name: plans[0] || name !== "" ? name : "untitled",
+    symbols,
+    timezone,
+    session,
+    ...(calendar && calendar.id !== "XNYS" ? { calendar: calendar.id } : {}),
+    ...(hours ? { hours } : {}),
+    risk,
+  };
+}
+
+function hhmm(t: TimeOfDay): string | undefined {
+  const m = minutesOfDay(t);
+  return m === undefined ? undefined : `${String(t.hour).padStart(2, "0")}:${String(t.minute).padStart(2, "0")}`;
+}
+
+/** The calendar a `session` names (E0307) and its fixed hours (E0308). */
+function checkSession(
+  decl: SessionDecl,
+  diagnostics: DiagnosticCollector,
+): { calendar?: CalendarInfo; hours?: { open: string; close: string } } {
+  let calendar: CalendarInfo | undefined;
+  if (decl.calendar) {
+    const name = decl.calendar.value;
+    calendar = findCalendar(name);
+    const known = CALENDARS.map((c) => c.id).join(", ");
+    if (!calendar) {
+      const guess = didYouMean(name, calendarNames());
+      diagnostics.error("E0307", decl.calendar.span, `unknown exchange calendar \`${name}\``, {
+        label: "no calendar has this name",
+        ...(guess ? suggestion(decl.calendar.span, `"${guess}"`, guess) : { hint: `use one of ${known}` }),
+      });
+    } else if (decl.session === "always" || decl.hours) {
+      diagnostics.error(
+        "E0307",
+        decl.calendar.span,
+        `\`session ${decl.hours ? "HH:MM-HH:MM" : "always"}\` takes no calendar`,
+        {
+          label: decl.hours ? "fixed hours have no exchange holidays" : "`always` trades every bar",
+          hint: `write \`session regular "${calendar.id}"\` for the exchange's hours`,
+        },
+      );
+      calendar = undefined;
+    } else if (!calendar.sessions.includes(decl.session)) {
+      diagnostics.error("E0307", decl.sessionSpan, `${calendar.id} has no ${decl.session} session`, {
+        label: `${calendar.title}: ${calendar.sessions.join(", ")} only`,
+        hint: `write \`session regular "${calendar.id}"\``,
+      });
+      calendar = undefined;
+    }
+  }
+  if (!decl.hours) return calendar ? { calendar } : {};
+  const open = hhmm(decl.hours.from);
+  const close = hhmm(decl.hours.to);
+  if (open === undefined || close === undefined || open >= close) {
+    diagnostics.error(
+      "E0308",
+      decl.hours.span,
+      `malformed session hours \`${decl.hours.from.raw}-${decl.hours.to.raw}\``,
+      {
+        label:
+          open === undefined || close === undefined
+            ? "times are HH:MM from 00:00 to 24:00"
+            : "the open must come before the close on the same day",
+        hint: "write the hours as `session 09:00-17:30` (open-close in the plan's time zone)",
+      },
+    );
+    return {};
+  }
+  return { hours: { open, close } };
 }
 
 function checkPlanPlacement(

@@ -39,7 +39,7 @@ export function checkWindows(ast: PlanFile, settings: PlanSettings, diagnostics:
 /** One statement's window, if it is a rule with one; reads only the settings' session and time zone. */
 export function checkStatementWindow(
   s: Statement,
-  settings: Pick<PlanSettings, "session" | "timezone">,
+  settings: Pick<PlanSettings, "session" | "timezone" | "calendar" | "hours">,
   diagnostics: DiagnosticCollector,
 ): void {
   if (s.type === "ConditionRule" && s.window) checkWindow(s.window, settings, diagnostics);
@@ -47,7 +47,7 @@ export function checkStatementWindow(
 
 function checkWindow(
   w: Window,
-  settings: Pick<PlanSettings, "session" | "timezone">,
+  settings: Pick<PlanSettings, "session" | "timezone" | "calendar" | "hours">,
   diagnostics: DiagnosticCollector,
 ): void {
   const from = checkTime(w.from, diagnostics);
@@ -65,7 +65,9 @@ function checkWindow(
     });
     return;
   }
+  // NYSE hours only: another exchange's or fixed hours are not checked here.
   if (settings.session === "always" || settings.timezone !== DEFAULT_TIMEZONE) return;
+  if (settings.calendar !== undefined || settings.hours !== undefined) return;
   const hours = SESSION_HOURS[settings.session];
   const session = `${hhmm(hours.open)}-${hhmm(hours.close)}`;
   if (to <= hours.open || from > hours.close) {

@@ -110,7 +110,7 @@ export function printStatement(s: A.Statement): string {
     case "TimezoneDecl":
       return `timezone ${printString(s.zone)}`;
     case "SessionDecl":
-      return `session ${s.session}`;
+      return `session ${s.hours ? `${s.hours.from.raw}-${s.hours.to.raw}` : s.session}${s.calendar ? ` ${printString(s.calendar)}` : ""}`;
     case "LetDecl":
       return `let ${s.name.name} = ${printExpr(s.value)}`;
     case "RiskDecl":

@@ -1,7 +1,7 @@
 import type { CompiledPlan } from "@tradeplan/dsl";
 import { PaperBroker, type PaperBrokerOptions } from "../brokers/paper.js";
 import { CalendarError } from "../calendar/errors.js";
-import { calendarFor } from "../calendar/factory.js";
+import { calendarForPlan } from "../calendar/factory.js";
 import type { MarketCalendar, Session } from "../calendar/types.js";
 import {
   type CsvCalendar,
@@ -39,7 +39,7 @@ export interface BacktestOptions {
   readonly instruments?: Instruments;
   /** Risk limits from the config file; the plan's `risk` section is merged over them. */
   readonly risk?: unknown;
-  /** Market calendar (default: `calendarFor(plan.session, plan.timezone)`: NYSE hours, or midnight-aligned days for `always`). */
+  /** Market calendar (default: `calendarForPlan(plan)`: the session statement's exchange calendar (NYSE when it names none), fixed hours, or midnight-aligned days for `always`). */
   readonly calendar?: MarketCalendar;
   /**
    * Per-function time budget in ms. Default: off (Infinity). A replay runs
@@ -136,7 +136,7 @@ export class Backtest {
 
   constructor(private readonly options: BacktestOptions) {
     const { plan } = options;
-    this.calendar = options.calendar ?? calendarFor(plan.session, plan.timezone);
+    this.calendar = options.calendar ?? calendarForPlan(plan);
     this.broker = new PaperBroker(options.broker ?? {}, (t) => this.dayOf(t), options.instruments);
     const instruments = this.broker.instruments;
     this.book = this.broker.portfolio;

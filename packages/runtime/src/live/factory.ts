@@ -10,7 +10,7 @@ import {
 } from "../breaker/expectation.js";
 import type { Broker } from "../brokers/broker.js";
 import { PaperBroker } from "../brokers/paper.js";
-import { calendarFor } from "../calendar/factory.js";
+import { calendarForPlan } from "../calendar/factory.js";
 import type { MarketCalendar } from "../calendar/types.js";
 import type { Clock } from "../clock/clock.js";
 import { RealClock } from "../clock/real-clock.js";
@@ -92,7 +92,7 @@ export function symbolList(symbols: readonly string[]): string {
 function planCalendar(plans: readonly CompiledPlan[]): MarketCalendar {
   const p = plans[0];
   if (!p) throw new LiveError("LIVE_NO_PLAN", "no plan given");
-  return calendarFor(p.session, p.timezone);
+  return calendarForPlan(p);
 }
 
 type Speed = TradeplanConfig["feed"]["sim"]["speed"];

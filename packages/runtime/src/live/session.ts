@@ -3,7 +3,7 @@ import { Bucketer } from "../aggregator/bucketer.js";
 import { parseTimeframe, type Timeframe } from "../aggregator/timeframe.js";
 import type { Broker, BrokerEvent } from "../brokers/broker.js";
 import { PaperBroker } from "../brokers/paper.js";
-import { calendarFor } from "../calendar/factory.js";
+import { calendarForPlan } from "../calendar/factory.js";
 import type { MarketCalendar } from "../calendar/types.js";
 import type { Clock } from "../clock/clock.js";
 import { RealClock } from "../clock/real-clock.js";
@@ -296,7 +296,7 @@ export class LiveSession implements SessionControl {
     }
     this.options = options;
     this.log = options.log ?? (() => undefined);
-    this.calendar = options.calendar ?? calendarFor(first.session, first.timezone);
+    this.calendar = options.calendar ?? calendarForPlan(first);
     let risk: RiskConfig = mergeRiskConfig(options.risk ?? {}, {});
     for (const p of plans) risk = mergeRiskConfig(risk, p.risk);
     this.risk = new RiskValidator(risk);
