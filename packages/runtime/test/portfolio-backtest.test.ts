@@ -112,6 +112,22 @@ describe("a portfolio backtest: one account, shared cash", () => {
     expect(result.openPositions).toMatchObject([{ symbol: "FESX", quantity: 1 }]);
     expect(result.currency).toBe("EUR");
   });
+
+  it("the risk limit on order value counts the multiplier", () => {
+    const plan = compile(
+      'plan "f"\nsymbol FESX\ntimezone "UTC"\nsession always\non 1d close > 100 enter long size 2 shares\n',
+    );
+    const instruments = resolveInstruments({ FESX: { type: "future", multiplier: 10, currency: "EUR" } }, undefined, [
+      "FESX",
+    ]);
+    if (Array.isArray(instruments)) throw new Error("unexpected issues");
+    const bt = new Backtest({ plan, instruments, risk: { maxOrderValue: 50_000 }, broker: { fillAt: "close" } });
+    bt.feed(daily("FESX", 0, 3600));
+    const { result } = bt.finish();
+    // 2 x 3,600 x 10 = 72,000 > 50,000 (as points alone, 7,200, it would pass).
+    expect(result.stats.riskRejections).toBe(1);
+    expect(result.openPositions).toEqual([]);
+  });
 });
 
 describe("feedCsvFiles", () => {

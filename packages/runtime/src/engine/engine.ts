@@ -683,6 +683,7 @@ export class Engine {
       side,
       quantity,
       price: e.bar.close,
+      ...(this.options.pointValue ? { pointValue: this.options.pointValue(e.symbol) } : {}),
       position: this.projected(e.symbol),
       time: e.closeTime,
     });

@@ -28,6 +28,8 @@ export interface RiskOrder {
   readonly quantity: number;
   /** Price used for the order's notional value (the decision bar's close). */
   readonly price: number;
+  /** Account currency per point per share or contract (a future's multiplier x exchange rate); default 1. */
+  readonly pointValue?: number;
   /** Signed position (shares) the order applies to, pending orders included. */
   readonly position: number;
   /** Decision time (epoch ms) — bar time in a backtest, wall time live. */
@@ -195,7 +197,7 @@ export class RiskValidator {
       );
     }
     const maxValue = this.config.maxOrderValue;
-    const value = o.quantity * o.price;
+    const value = o.quantity * o.price * (o.pointValue ?? 1);
     if (maxValue !== undefined && value > maxValue) {
       return reject("RISK_MAX_ORDER_VALUE", `order value ${fmt(value)} exceeds the limit ${fmt(maxValue)}`);
     }
