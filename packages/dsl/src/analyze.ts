@@ -15,6 +15,12 @@ export interface AnalyzeOptions {
   readonly compile?: boolean;
   /** Bars each stream may keep; lookbacks beyond it are errors (default 1000). */
   readonly barCacheSize?: number;
+  /**
+   * Values for the plan's params (`--set NAME=VALUE`), bound when it compiles.
+   * A value the plan does not accept throws a `ParamValueError` (these come
+   * from the caller, not from the plan; see `compile`).
+   */
+  readonly params?: Readonly<Record<string, number>>;
 }
 
 export interface AnalyzeResult {
@@ -28,7 +34,8 @@ export interface AnalyzeResult {
 
 /**
  * The single entry point the CLI and the language server share. Total: any
- * string yields a result with diagnostics, never an exception.
+ * string yields a result with diagnostics, never an exception (malformed
+ * `options` throw: see `barCacheSize` and `params`).
  */
 export function analyze(source: string, options: AnalyzeOptions = {}): AnalyzeResult {
   const diagnostics = new DiagnosticCollector();
@@ -36,7 +43,7 @@ export function analyze(source: string, options: AnalyzeOptions = {}): AnalyzeRe
   const semantic = check(ast, diagnostics, options);
   let compiled: CompiledPlan | undefined;
   if (options.compile !== false && !diagnostics.hasErrors) {
-    compiled = compile(ast, semantic, source, diagnostics);
+    compiled = compile(ast, semantic, source, diagnostics, options.params ? { params: options.params } : {});
   }
   return compiled
     ? { ast, diagnostics: diagnostics.toArray(), semantic, compiled }

@@ -228,10 +228,26 @@ export interface SessionDecl extends NodeBase {
   readonly hours?: Window;
 }
 
+/**
+ * `let NAME = EXPR`, or `param NAME = DEFAULT in MIN..MAX [step STEP]`. A
+ * param is a `let` whose value is its default literal (so names, kinds,
+ * constants and references treat it as one) plus the range a run may set it
+ * to (`tradeplan backtest --set NAME=VALUE`, `compile(..., { params })`).
+ */
 export interface LetDecl extends NodeBase {
   readonly type: "LetDecl";
   readonly name: Ident;
+  /** For a param, its default: a number, percent or money literal, possibly negated (`-2`). */
   readonly value: Expr;
+  readonly param?: ParamRange;
+}
+
+/** A param's range `MIN..MAX [step STEP]`; each bound is a literal as `LetDecl.value` is. */
+export interface ParamRange extends NodeBase {
+  readonly type: "ParamRange";
+  readonly min: Expr;
+  readonly max: Expr;
+  readonly step?: Expr;
 }
 
 /**

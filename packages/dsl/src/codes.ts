@@ -254,7 +254,8 @@ export const CODES: readonly CodeInfo[] = [
     code: "E0211",
     severity: "error",
     title: "name defined twice",
-    explanation: "Each `let` name is defined once per plan, and may not shadow a bar field, indicator or keyword.",
+    explanation:
+      "Each `let` or `param` name is defined once per plan (a param and a let may not share a name), and may not shadow a bar field, indicator or keyword.",
     wrong: `${HEAD}let level = 150\nlet level = 151\non 5m close above level enter long\n`,
     right: `${HEAD}let level = 151\non 5m close above level enter long\n`,
   },
@@ -266,6 +267,51 @@ export const CODES: readonly CodeInfo[] = [
       "Multiplying two prices, dividing a number by a price, or doing arithmetic on conditions has no meaning. A value may be multiplied or divided by a number or a percent; a price divided by a price is a number.",
     wrong: `${HEAD}on 5m close > close * close enter long\n`,
     right: `${HEAD}on 5m close > close[1] * 1.01 enter long\n`,
+  },
+  {
+    code: "E0213",
+    severity: "error",
+    title: "param default outside its range",
+    explanation:
+      "A `param` declares a default and the range a run may set it to: `param threshold = 3700 in 3600..3800 step 10`. The default must lie in the range (both ends included) and, with a `step`, be the lower bound plus a whole number of steps, so that the plan as written is one of its own variants.",
+    wrong: `${HEAD}param threshold = 3900 in 3600..3800 step 10\non 5m close above threshold enter long\n`,
+    right: `${HEAD}param threshold = 3700 in 3600..3800 step 10\non 5m close above threshold enter long\n`,
+  },
+  {
+    code: "E0214",
+    severity: "error",
+    title: "param range is empty",
+    explanation:
+      "A param's range `MIN..MAX` is written lower bound first; `3800..3600` holds no value. Swap the bounds. (`3700..3700` is a range of one value.)",
+    wrong: `${HEAD}param threshold = 3700 in 3800..3600\non 5m close above threshold enter long\n`,
+    right: `${HEAD}param threshold = 3700 in 3600..3800\non 5m close above threshold enter long\n`,
+  },
+  {
+    code: "E0215",
+    severity: "error",
+    title: "param step does not divide its range",
+    explanation:
+      "With `step S`, a param takes the values `MIN, MIN + S, ...` up to `MAX`, and `MAX - MIN` must be a whole number of steps so that both ends are values a sweep visits. The step must be positive. Leave `step` out to allow any value in the range.",
+    wrong: `${HEAD}param threshold = 3700 in 3600..3800 step 30\non 5m close above threshold enter long\n`,
+    right: `${HEAD}param threshold = 3700 in 3600..3800 step 20\non 5m close above threshold enter long\n`,
+  },
+  {
+    code: "E0216",
+    severity: "error",
+    title: "param cannot be an indicator period",
+    explanation:
+      "A param may stand for an indicator's period (`sma(close, length)`) only when every value it can take is a whole number of bars from 1 up: a number default, bounds and step that are all whole, and a lower bound of at least 1. The stream keeps enough history for the range's maximum, so every variant warms up alike.",
+    wrong: `${HEAD}param length = 20 in 0..50 step 5\non 5m close above sma(close, length) enter long\n`,
+    right: `${HEAD}param length = 20 in 10..50 step 5\non 5m close above sma(close, length) enter long\n`,
+  },
+  {
+    code: "E0217",
+    severity: "error",
+    title: "param bounds of another kind than its default",
+    explanation:
+      "A param's default, bounds and step are written in one literal kind: all plain numbers (`20 in 10..50 step 5`), all percents (`2% in 1%..5% step 0.5%`) or all money amounts (`$150 in $100..$200`).",
+    wrong: `${HEAD}param move = 2% in 1..5\non 5m change(close, 5) > move enter long\n`,
+    right: `${HEAD}param move = 2% in 1%..5%\non 5m change(close, 5) > move enter long\n`,
   },
   {
     code: "E0301",
@@ -412,7 +458,7 @@ export const CODES: readonly CodeInfo[] = [
     severity: "warning",
     title: "unused `let`",
     explanation:
-      "The name is defined but no rule or other `let` uses it. Remove it or use it; a name starting with `_` (`let _spare = 150`) is deliberately unused and not reported.",
+      "The name (a `let` or a `param`) is defined but no rule or other `let` uses it. Remove it or use it; a name starting with `_` (`let _spare = 150`) is deliberately unused and not reported.",
     wrong: `${HEAD}let unused = 150\non 5m close above 150 enter long\n`,
     right: `${HEAD}on 5m close above 150 enter long\n`,
   },

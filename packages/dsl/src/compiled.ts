@@ -174,6 +174,30 @@ export const RiskSchema = z
   })
   .strict();
 
+/**
+ * A param the plan declares (`param NAME = DEFAULT in MIN..MAX [step STEP]`)
+ * and the value this compilation bound to it. Values are in the IR's units:
+ * percents in percent units (2 for `2%`), money as a price.
+ */
+export const CompiledParamSchema = z
+  .object({
+    name: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "a param name"),
+    /** How the plan writes its values: a plain number, a percent (`2%`) or money (`$150`). */
+    kind: z.enum(["number", "percent", "money"]),
+    default: Finite,
+    min: Finite,
+    max: Finite,
+    /** Absent when any value in `[min, max]` is allowed. */
+    step: Finite.refine((v) => v > 0, "must be positive").optional(),
+    /** Used as an indicator period: only whole numbers are allowed. */
+    integer: z.boolean(),
+    /** The value compiled into the functions (the default unless one was set). */
+    value: Finite,
+  })
+  .strict()
+  .refine((p) => p.min <= p.max, "min must not exceed max")
+  .refine((p) => p.value >= p.min && p.value <= p.max, "value must be within [min, max]");
+
 export const CompiledPlanSchema = z
   .object({
     format: z.literal("tradeplan/compiled-plan"),
@@ -195,6 +219,8 @@ export const CompiledPlanSchema = z
       .optional(),
     symbols: z.array(z.string().min(1)).min(1),
     risk: RiskSchema,
+    /** The plan's params in source order; absent when it declares none. */
+    params: z.array(CompiledParamSchema).optional(),
     streams: z.array(StreamSchema),
     /** One entry per rule, in source order; each applies to every symbol. */
     functions: z.array(CompiledFunctionSchema),
@@ -204,6 +230,7 @@ export const CompiledPlanSchema = z
 export type CompiledPlan = z.infer<typeof CompiledPlanSchema>;
 export type CompiledFunction = z.infer<typeof CompiledFunctionSchema>;
 export type CompiledStream = z.infer<typeof StreamSchema>;
+export type CompiledParam = z.infer<typeof CompiledParamSchema>;
 export type RuleCommon = z.infer<typeof RuleCommonSchema>;
 export type ThresholdParams = z.infer<typeof ThresholdParamsSchema>;
 export type TrailingStopParams = z.infer<typeof TrailingStopParamsSchema>;

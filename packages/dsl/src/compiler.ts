@@ -8,12 +8,24 @@ import {
   type CompiledStream,
   type RuleCommon,
 } from "./compiled.js";
+import { bindParams, type ParamSpec, paramNumbers, periodParam } from "./checker/params.js";
+import { forEachStatementExpr, visitExprsOfType } from "./checker/walk.js";
 import type { DiagnosticCollector } from "./diagnostics.js";
 import { Lowerer } from "./lower.js";
 import type { SemanticModel } from "./semantic.js";
 
 /** Confidence floors for `confidence low|medium|high`: the bottom of each bucket (see runtime ConfidenceLevel). */
 export const CONFIDENCE_FLOORS = { low: 0, medium: 0.4, high: 0.7 } as const;
+
+/** What to compile a plan with besides its source. */
+export interface CompileOptions {
+  /**
+   * Values for the plan's params by name (`--set NAME=VALUE`); the others
+   * keep their defaults. Checked against the declared ranges: a value the
+   * plan does not accept throws a `ParamValueError`.
+   */
+  readonly params?: Readonly<Record<string, number>>;
+}
 
 /**
  * Compiles a checked plan (no errors) to the compiled-plan JSON. Each rule
@@ -23,14 +35,31 @@ export const CONFIDENCE_FLOORS = { low: 0, medium: 0.4, high: 0.7 } as const;
  *
  * The few constraints that only the compiler can see (a stop that is not a
  * constant) are reported into `diagnostics`; the result is undefined then.
+ *
+ * Params are bound here, at compile time: the IR holds each param's value
+ * as a constant, so the runtime never sees a param. A variant of a plan
+ * (an optimizer's, or `--set`) is `compile(ast, model, source, diagnostics,
+ * { params })` on the AST and model checked once: no parse, no check, and
+ * every lookback is the same for all variants (a param period counts at its
+ * range's maximum).
+ *
+ * @throws ParamValueError when `options.params` names an unknown param or a
+ * value outside its range, off its step, or fractional for a period.
  */
 export function compile(
   ast: A.PlanFile,
   model: SemanticModel,
   source: string,
   diagnostics: DiagnosticCollector,
+  options: CompileOptions = {},
 ): CompiledPlan | undefined {
-  const lower = new Lowerer(model);
+  const specs = paramSpecs(ast, model);
+  const bound = bindParams(
+    specs.map((p) => p.spec),
+    options.params ?? {},
+  );
+  const values = new Map(specs.map((p) => [p.decl, bound.get(p.spec.name) as number]));
+  const lower = new Lowerer(model, values);
   const functions: CompiledFunction[] = [];
   const streamLookback = new Map<string, number>();
   const need = (tf: string, bars: number): void => {
@@ -104,9 +133,42 @@ export function compile(
     ...(settings.hours !== undefined ? { hours: { ...settings.hours } } : {}),
     symbols: [...settings.symbols],
     risk: { ...settings.risk },
+    ...(specs.length > 0
+      ? { params: specs.map(({ spec }) => ({ ...spec, value: bound.get(spec.name) as number })) }
+      : {}),
     streams,
     functions,
   };
+}
+
+/** The plan's params (first definitions, in source order) with what a value set for each must satisfy. */
+export function paramSpecs(ast: A.PlanFile, model: SemanticModel): { decl: A.LetDecl; spec: ParamSpec }[] {
+  const periods = new Set<A.LetDecl>();
+  for (const st of ast.statements)
+    forEachStatementExpr(st, (root) =>
+      visitExprsOfType(root, "Call", (c) => {
+        for (const a of c.args) {
+          const d = periodParam(a, (n) => model.resolve(n));
+          if (d) periods.add(d);
+        }
+      }),
+    );
+  const out: { decl: A.LetDecl; spec: ParamSpec }[] = [];
+  for (const decl of model.lets.values()) {
+    const n = decl.param ? paramNumbers(decl) : undefined;
+    if (!n) continue;
+    const spec: ParamSpec = {
+      name: decl.name.name,
+      kind: n.literal,
+      default: n.default,
+      min: n.min,
+      max: n.max,
+      ...(n.step !== undefined ? { step: n.step } : {}),
+      integer: periods.has(decl),
+    };
+    out.push({ decl, spec });
+  }
+  return out;
 }
 
 /** Longest stream lookback a compiled plan asks for (the runtime caches at most this many bars). */
@@ -153,7 +215,8 @@ function ruleCommon(rule: A.ConditionRule, lower: Lowerer, diagnostics: Diagnost
       case "Target": {
         const v = m.value;
         let offset: RuleCommon["stop"];
-        if (v.type === "Percent") offset = { kind: "percent", percent: v.value };
+        const percent = lower.percent(v);
+        if (percent !== undefined) offset = { kind: "percent", percent };
         else {
           const price = lower.constant(v);
           if (price !== undefined) offset = { kind: "price", price };

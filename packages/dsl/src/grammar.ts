@@ -208,6 +208,7 @@ export class PlanGrammar extends EmbeddedActionsParser {
     { ALT: () => this.SUBRULE(this.timezoneDecl) },
     { ALT: () => this.SUBRULE(this.sessionDecl) },
     { ALT: () => this.SUBRULE(this.letDecl) },
+    { ALT: () => this.SUBRULE(this.paramDecl) },
     { ALT: () => this.SUBRULE(this.riskDecl) },
     { ALT: () => this.SUBRULE(this.rule) },
   ];
@@ -235,6 +236,12 @@ export class PlanGrammar extends EmbeddedActionsParser {
   ];
   private readonly riskValueAlts = this.consumeAlts([T.NumberTok, T.Money, T.PercentTok]);
   private readonly riskShares = (): IToken => this.CONSUME(T.Shares);
+  private readonly paramLiteralAlts = this.consumeAlts([T.NumberTok, T.PercentTok, T.Money]);
+  private readonly paramMinus = (): IToken => this.CONSUME(T.Minus);
+  private readonly paramStep = (): A.Expr | undefined => {
+    this.CONSUME(T.Step);
+    return this.SUBRULE4(this.paramValue);
+  };
   private readonly ruleAlts: IOrAlt<A.Rule | undefined>[] = [
     { ALT: () => this.SUBRULE(this.trailingStop) },
     { ALT: () => this.SUBRULE(this.conditionRule) },
@@ -445,6 +452,33 @@ export class PlanGrammar extends EmbeddedActionsParser {
     };
     return decl;
   }
+
+  /** `param NAME = DEFAULT in MIN..MAX [step STEP]`: a `let` with a range (see `A.LetDecl`). */
+  private paramDecl = this.wholeRule("paramDecl", (): A.LetDecl | undefined => {
+    const first = this.CONSUME(T.Param);
+    const id = this.CONSUME(T.Identifier);
+    this.CONSUME(T.Assign);
+    const value = this.SUBRULE(this.paramValue);
+    const rangeStart = this.CONSUME(T.In);
+    const min = this.SUBRULE2(this.paramValue);
+    this.CONSUME(T.DotDot);
+    const max = this.SUBRULE3(this.paramValue);
+    const step = this.OPTION(this.paramStep);
+    if (this.RECORDING_PHASE || !this.real(id) || !value || !min || !max) return undefined;
+    const range: A.ParamRange =
+      step === undefined
+        ? { type: "ParamRange", min, max, span: this.spanFrom(rangeStart) }
+        : { type: "ParamRange", min, max, step, span: this.spanFrom(rangeStart) };
+    return { type: "LetDecl", name: this.build.ident(id), value, param: range, span: this.spanFrom(first) };
+  });
+
+  /** A param's default or bound: a number, percent or money literal, with an optional `-`. */
+  private paramValue = this.wholeRule("paramValue", (): A.Expr => {
+    const minus = this.OPTION(this.paramMinus);
+    const lit = this.literal(this.OR(this.paramLiteralAlts));
+    if (this.RECORDING_PHASE || minus === undefined || !this.real(minus)) return lit;
+    return { type: "Unary", op: "-", operand: lit, span: this.spanFrom(minus) };
+  });
 
   private riskDecl = this.wholeRule("riskDecl", (): A.RiskDecl | undefined => {
     const first = this.CONSUME(T.Risk);

@@ -1,6 +1,6 @@
 import type { PlanFile, Rule, Statement } from "./ast.js";
 import type { CompiledFunction, CompiledPlan, CompiledStream } from "./compiled.js";
-import { compile, MAX_STREAM_LOOKBACK, timeframeSeconds } from "./compiler.js";
+import { compile, MAX_STREAM_LOOKBACK, paramSpecs, timeframeSeconds } from "./compiler.js";
 import { type Diagnostic, DiagnosticCollector } from "./diagnostics.js";
 import { ListCollector } from "./incremental-collect.js";
 import type { SemanticModel } from "./semantic.js";
@@ -71,6 +71,9 @@ export function assemblePlan(
   // The header part (format, version, name, hash, settings) comes from `compile` itself, given no rules.
   const empty: PlanFile = { type: "PlanFile", statements: [], comments: [], span: { start: ZERO, end: ZERO } };
   const head = compile(empty, model, source, new DiagnosticCollector()) as CompiledPlan;
+  // Whether a param is a period depends on the rules, which the header's compilation did not see.
+  const specs = paramSpecs({ ...empty, statements }, model);
+  const params = specs.map(({ spec }) => ({ ...spec, value: spec.default }));
   const streams: CompiledStream[] = [];
   for (const symbol of model.settings.symbols) {
     for (const [tf, lookback] of streamLookback) {
@@ -82,7 +85,7 @@ export function assemblePlan(
       });
     }
   }
-  return { ...head, streams, functions };
+  return { ...head, ...(params.length > 0 ? { params } : {}), streams, functions };
 }
 
 const ZERO = { offset: 0, line: 1, column: 1 };

@@ -26,7 +26,16 @@ export { childExprs, statementExprs } from "./checker/walk.js";
 export { codeAnchor, codeDocUrl, DIAGNOSTICS_DOC_URL } from "./code-docs.js";
 export * from "./codes.js";
 export * from "./compiled.js";
-export { CONFIDENCE_FLOORS, compile } from "./compiler.js";
+export {
+  bindParams,
+  type ParamLiteral,
+  type ParamSpec,
+  ParamValueError,
+  parseParamValue,
+  showParamValue,
+  unknownParam,
+} from "./checker/params.js";
+export { type CompileOptions, CONFIDENCE_FLOORS, compile, paramSpecs } from "./compiler.js";
 export * from "./diagnostics.js";
 export { type ExpectedToken, expectedTokens } from "./expected.js";
 export { type FormatResult, format, printComment, printExpr, printStatement, sameStructure } from "./format.js";

@@ -13,6 +13,8 @@ import { LineIndex } from "./line-index.js";
  */
 
 const IDENT_TAIL = "(?![A-Za-z0-9_.])";
+/** After a number or money amount: as `IDENT_TAIL`, except that `..` (a param's range, `3600..3800`) may follow. */
+const NUMBER_TAIL = "(?![A-Za-z0-9_]|\\.(?!\\.))";
 
 /**
  * Longest line lexed, in characters without its line break (E0007). A
@@ -47,7 +49,7 @@ export const BadString = createToken({
 export const Money = createToken({
   name: "Money",
   label: "money amount",
-  pattern: /\$(?:\d{1,3}(?:,\d{3})+|\d[\d_]*)(?:\.\d+)?[KMB]?(?![A-Za-z0-9_.,])/,
+  pattern: /\$(?:\d{1,3}(?:,\d{3})+|\d[\d_]*)(?:\.\d+)?[KMB]?(?![A-Za-z0-9_,]|\.(?!\.))/,
   start_chars_hint: ["$"],
 });
 export const Time = createToken({
@@ -71,7 +73,7 @@ export const PercentTok = createToken({
 export const NumberTok = createToken({
   name: "Number",
   label: "number",
-  pattern: new RegExp(`\\d[\\d_]*(?:\\.[\\d_]+)?[KMB]?${IDENT_TAIL}`),
+  pattern: new RegExp(`\\d[\\d_]*(?:\\.[\\d_]+)?[KMB]?${NUMBER_TAIL}`),
   start_chars_hint: [..."0123456789"],
 });
 /** Anything else starting with a digit (`5min`, `1.`, `2x`): one E0005. */
@@ -134,6 +136,9 @@ export const Regular = kw("regular");
 export const Extended = kw("extended");
 export const Always = kw("always");
 export const Let = kw("let");
+export const Param = kw("param");
+export const In = kw("in");
+export const Step = kw("step");
 export const Risk = kw("risk");
 export const On = kw("on");
 export const With = kw("with");
@@ -172,6 +177,8 @@ export const RParen = createToken({ name: "RParen", label: "`)`", pattern: /\)/ 
 export const LBracket = createToken({ name: "LBracket", label: "`[`", pattern: /\[/ });
 export const RBracket = createToken({ name: "RBracket", label: "`]`", pattern: /\]/ });
 export const Comma = createToken({ name: "Comma", label: "`,`", pattern: /,/ });
+/** `..` between a param's bounds (`in 3600..3800`). */
+export const DotDot = createToken({ name: "DotDot", label: "`..`", pattern: /\.\./ });
 export const EqEq = createToken({ name: "EqEq", label: "`==`", pattern: /==/ });
 export const NotEq = createToken({ name: "NotEq", label: "`!=`", pattern: /!=/ });
 export const GtEq = createToken({ name: "GtEq", label: "`>=`", pattern: />=/ });
@@ -204,6 +211,7 @@ export const allTokens: TokenType[] = [
   LBracket,
   RBracket,
   Comma,
+  DotDot,
   EqEq,
   NotEq,
   GtEq,
@@ -254,7 +262,7 @@ const KINDS: ReadonlyMap<TokenType, TokenKind> = new Map<TokenType, TokenKind>([
     t,
     "operator",
   ]),
-  ...[LParen, RParen, LBracket, RBracket, Comma].map((t): [TokenType, TokenKind] => [t, "punctuation"]),
+  ...[LParen, RParen, LBracket, RBracket, Comma, DotDot].map((t): [TokenType, TokenKind] => [t, "punctuation"]),
 ]);
 
 export function tokenKind(type: TokenType): TokenKind {

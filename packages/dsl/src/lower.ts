@@ -1,4 +1,5 @@
 import type * as A from "./ast.js";
+import { periodParam } from "./checker/params.js";
 import type { ExprIR } from "./compiled.js";
 import { foldConstant } from "./fold.js";
 import type { SemanticModel } from "./semantic.js";
@@ -7,13 +8,19 @@ import type { SemanticModel } from "./semantic.js";
  * Lowers checked AST expressions to the runtime's ExprIR: `let` names are
  * inlined, parentheses dropped, `above`/`below` become comparisons, and a
  * percent that scales a non-percent value is divided by 100 here so the
- * runtime never needs kinds.
+ * runtime never needs kinds. A param is the value bound to it (`values`),
+ * its default when none is.
  */
 export class Lowerer {
-  /** Each let's folded value, computed once. */
+  /** Each let's folded value, computed once; params are seeded with their bound values. */
   private readonly folded = new Map<A.LetDecl, number | undefined>();
 
-  constructor(private readonly model: SemanticModel) {}
+  constructor(
+    private readonly model: SemanticModel,
+    private readonly values: ReadonlyMap<A.LetDecl, number> = new Map(),
+  ) {
+    for (const [d, v] of values) this.folded.set(d, v);
+  }
 
   lower(e: A.Expr): ExprIR {
     switch (e.type) {
@@ -27,6 +34,8 @@ export class Lowerer {
         return { k: "field", f: e.field };
       case "Name": {
         const decl = this.model.resolve(e);
+        const bound = decl ? this.values.get(decl) : undefined;
+        if (bound !== undefined) return { k: "num", v: bound };
         // The checker reports unresolved names, so compile never sees one; false keeps the IR total.
         return decl ? this.lower(decl.value) : { k: "bool", v: false };
       }
@@ -57,13 +66,34 @@ export class Lowerer {
     const fn = e.callee.name as "sma" | "ema" | "rsi" | "atr" | "highest" | "lowest" | "vwap" | "change";
     const [a0, a1] = e.args;
     if (fn === "vwap") return { k: "ind", fn };
-    if (fn === "atr") return { k: "ind", fn, period: a0?.type === "Number" ? a0.value : 14 };
+    if (fn === "atr") return { k: "ind", fn, period: (a0 && this.period(a0)) ?? 14 };
+    const period = a1 ? this.period(a1) : undefined;
     return {
       k: "ind",
       fn,
       ...(a0 ? { src: this.lower(a0) } : {}),
-      ...(a1?.type === "Number" ? { period: a1.value } : {}),
+      ...(period !== undefined ? { period } : {}),
     };
+  }
+
+  /** A period argument: a number literal, or a param's bound value. */
+  private period(arg: A.Expr): number | undefined {
+    if (arg.type === "Number") return arg.value;
+    const d = periodParam(arg, (n) => this.model.resolve(n));
+    return d ? (this.values.get(d) ?? this.constant(d.value)) : undefined;
+  }
+
+  /**
+   * A percent constant (`stop 2%`, or a percent param's bound value), in
+   * percent units; undefined for anything else.
+   */
+  percent(e: A.Expr): number | undefined {
+    if (e.type === "Percent") return e.value;
+    if (e.type === "Paren") return this.percent(e.inner);
+    if (e.type !== "Name") return undefined;
+    const d = this.model.resolve(e);
+    if (!d?.param || this.model.kindOf(e) !== "percent") return undefined;
+    return this.values.get(d) ?? this.percent(d.value);
   }
 
   private binary(e: A.BinaryExpr): ExprIR {

@@ -81,7 +81,7 @@ describe("expectedTokens (content assist over the grammar)", () => {
   const words = (text: string): (string | undefined)[] => expectedTokens(text).map((e) => e.word ?? e.kind);
 
   it("lists what may follow the start of a statement, with the rules it would be in", () => {
-    expect(words("")).toEqual(["plan", "symbol", "symbols", "timezone", "session", "let", "risk", "on"]);
+    expect(words("")).toEqual(["plan", "symbol", "symbols", "timezone", "session", "let", "param", "risk", "on"]);
     expect(words("on ")).toEqual(["timeframe"]);
     expect(words("on 5m close crosses ")).toEqual(["above", "below"]);
     expect(expectedTokens("risk ")).toEqual([{ kind: "name", rules: ["statement", "riskDecl"] }]);

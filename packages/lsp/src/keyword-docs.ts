@@ -13,6 +13,10 @@ export const KEYWORD_DOCS: Readonly<Record<string, string>> = {
   extended: "Session: 04:00-20:00 on trading days.",
   always: "Session: every bar; daily bars align to midnight in the plan's zone.",
   let: "Names a value or a condition: `let heavy = volume > 1.5 * sma(volume, 20)`. May be used before its definition.",
+  param:
+    "A constant a run may set: `param threshold = 3700 in 3600..3800 step 10` (default, range, optional step); `tradeplan backtest --set threshold=3650`.",
+  in: "In `param NAME = DEFAULT in MIN..MAX`: the range a run may set the param to.",
+  step: "In `param ... in MIN..MAX step S`: the values are MIN, MIN + S, ... up to MAX.",
   risk: "A risk limit for this plan: `risk max position 500 shares`, `risk max order value $50,000`, `risk max daily loss $2,000` (or `2%`), `risk max orders per minute 10`.",
   on: "Starts a rule: `on TIMEFRAME CONDITION [with FILTER] [between T and T] ACTION [MODIFIERS]`, evaluated on every close of a bar of that timeframe.",
   with: "A filter that must hold too: `with volume > 1M`. Separate from the condition only for readability and audit reasoning.",

@@ -21,6 +21,7 @@ import {
   periodValue,
 } from "./indicators.js";
 import type { NameTable } from "./names.js";
+import { paramNumbers, periodParam, periodProblem } from "./params.js";
 import { printExpr, shortExpr } from "./print.js";
 import { didYouMean, suggestion } from "./suggest.js";
 import { unparen } from "./walk.js";
@@ -564,6 +565,25 @@ class Inference {
         {
           label: "not a positive whole number of bars",
           ...suggestion(arg.span, String(fixed)),
+        },
+      );
+      return false;
+    }
+    const param = periodParam(arg, (n) => this.names.resolved.get(n));
+    if (param) {
+      const numbers = paramNumbers(param);
+      // A param whose range is malformed was reported where it is defined.
+      if (!numbers) return false;
+      const problem = periodProblem(numbers);
+      if (problem === undefined) return true;
+      this.diagnostics.error(
+        "E0216",
+        arg.span,
+        `param \`${param.name.name}\` cannot be the period of \`${info.name}\`: ${problem}`,
+        {
+          label: "a period is a positive whole number of bars",
+          hint: `declare it with whole numbers from 1 up, e.g. \`param ${param.name.name} = 20 in 10..50 step 5\``,
+          related: [{ span: param.span, message: `\`${param.name.name}\` is declared here` }],
         },
       );
       return false;

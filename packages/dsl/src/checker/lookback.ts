@@ -3,6 +3,7 @@ import type { ExprIR } from "../compiled.js";
 import type { DiagnosticCollector } from "../diagnostics.js";
 import type { RuleInfo } from "../semantic.js";
 import { INDICATORS, type IndicatorInfo, type IndicatorName, periodValue } from "./indicators.js";
+import { paramNumbers, periodParam } from "./params.js";
 import type { NameTable } from "./names.js";
 import { shortExpr } from "./print.js";
 
@@ -319,10 +320,17 @@ class LookbackPass {
         k: "ind",
         fn: info.name,
         source: si >= 0 ? (parts[si] ?? 1) : 1,
-        period: periodArg ? (periodValue(periodArg) ?? 1) : 1,
+        period: periodArg ? (periodValue(periodArg) ?? this.paramPeriod(periodArg) ?? 1) : 1,
       });
     }
     return this.finish(e, bars, other, flagged);
+  }
+
+  /** A param period's largest value (its range's maximum), so that every variant of the plan warms up alike. */
+  private paramPeriod(arg: Expr): number | undefined {
+    const d = periodParam(arg, (n) => this.names.resolved.get(n));
+    const max = d ? paramNumbers(d)?.max : undefined;
+    return max !== undefined && Number.isInteger(max) && max > 0 ? max : undefined;
   }
 
   /** Reports E0306 here when this node is the first on its path past the limit. */

@@ -13,6 +13,8 @@ import { foldConstant } from "../fold.js";
 import { constantValue, letConstants } from "./constant.js";
 import type { KindTable } from "./kinds.js";
 import type { NameTable } from "./names.js";
+import { paramNumbers } from "./params.js";
+import { unparen } from "./walk.js";
 
 /**
  * Rule modifiers (E0404: `size`, `confidence`, `stop`, `target`) and
@@ -44,13 +46,23 @@ export function constantsOf(names: NameTable, kinds: KindTable): Constant {
  * checker asks this, not {@link Constant}, so that a plan the checker accepts
  * always compiles and `tradeplan check` need not compile.
  */
-export type Fold = (e: Expr) => number | undefined;
+export interface Fold {
+  (e: Expr): number | undefined;
+  /** The param `e` names (`stop move` with `param move = 2% in ...`), which the compiler binds to a constant. */
+  readonly paramOf: (e: Expr) => LetDecl | undefined;
+}
 
 /** {@link Fold} with each let folded once (the lets are fixed for a whole check). */
 export function foldsOf(names: NameTable): Fold {
   const memo = new Map<LetDecl, number | undefined>();
   const resolve = (n: NameExpr) => names.resolved.get(n);
-  return (e) => foldConstant(e, resolve, memo);
+  const fold = (e: Expr) => foldConstant(e, resolve, memo);
+  const paramOf = (e: Expr) => {
+    const x = unparen(e);
+    const d = x.type === "Name" ? resolve(x) : undefined;
+    return d?.param ? d : undefined;
+  };
+  return Object.assign(fold, { paramOf });
 }
 
 /** One statement's modifiers (a condition rule) or trailing stop; other statements have none. */
@@ -168,6 +180,11 @@ function checkPriceOffset(
   const t = kinds.ty(value);
   if (!t) return;
   const v = constant(value);
+  const param = t.lit === "percent" ? fold.paramOf(value) : undefined;
+  if (param) {
+    checkPercentParamOffset(word, value, param, diagnostics);
+    return;
+  }
   if (t.lit === "percent") {
     const tooBig = word === "stop" && v !== undefined && v >= 100;
     if (v !== undefined && (v <= 0 || tooBig)) {
@@ -203,6 +220,25 @@ function checkPriceOffset(
         t.kind === "percent"
           ? `write the percent itself, e.g. \`${word} 2%\``
           : `e.g. \`${word} 145.00\` (a price) or \`${word} 2%\` (from the entry price)`,
+    },
+  );
+}
+
+/** `stop move` with a percent param: every value of its range must be a valid distance, as a literal's must. */
+function checkPercentParamOffset(word: string, value: Expr, param: LetDecl, diagnostics: DiagnosticCollector): void {
+  const n = paramNumbers(param);
+  // A malformed range was reported where the param is defined.
+  if (!n) return;
+  const tooBig = word === "stop" && n.max >= 100;
+  if (n.min > 0 && !tooBig) return;
+  diagnostics.error(
+    "E0404",
+    value.span,
+    `\`${word}\` percent must be ${word === "stop" ? "in (0%, 100%)" : "positive"}, but param \`${param.name.name}\` ranges over ${n.min}%..${n.max}%`,
+    {
+      label: "out of range for some values",
+      hint: `narrow the range of \`${param.name.name}\`, e.g. \`in 1%..5%\``,
+      related: [{ span: param.span, message: `\`${param.name.name}\` is declared here` }],
     },
   );
 }

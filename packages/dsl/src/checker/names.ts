@@ -2,6 +2,7 @@ import type { BarField, LetDecl, NameExpr, PlanFile, Span, Statement } from "../
 import type { DiagnosticCollector } from "../diagnostics.js";
 import { KEYWORDS } from "../lexer.js";
 import { fillSnippet, INDICATORS } from "./indicators.js";
+import { checkParamRange } from "./params.js";
 import { didYouMean, suggestion } from "./suggest.js";
 import { forEachStatementExpr, visitExpr, visitExprsOfType } from "./walk.js";
 
@@ -73,31 +74,41 @@ export function reportUnused(
   for (const [d, refs] of references) {
     // `_`-prefixed names are deliberately unused (the usual convention), so they stay quiet.
     if (refs.length === 0 && !d.name.name.startsWith("_")) {
-      diagnostics.warning("W0601", d.name.span, `unused \`let\` \`${d.name.name}\``, {
+      const what = d.param ? "param" : "let";
+      diagnostics.warning("W0601", d.name.span, `unused \`${what}\` \`${d.name.name}\``, {
         label: "defined here but never used",
         hint: "use it in a rule, or remove it",
-        fix: { span: d.span, text: "", title: `Remove \`let ${d.name.name}\`` },
+        fix: { span: d.span, text: "", title: `Remove \`${what} ${d.name.name}\`` },
       });
     }
   }
 }
 
-/** The `let` definitions (E0211 for shadowing and repeats), first definitions by name. */
+/**
+ * The `let` and `param` definitions (E0211 for shadowing and repeats, and
+ * each param's range: E0213-E0215, E0217), first definitions by name.
+ */
 export function defineLets(statements: readonly Statement[], diagnostics: DiagnosticCollector): Map<string, LetDecl> {
   const lets = new Map<string, LetDecl>();
   for (const s of statements) {
     if (s.type !== "LetDecl") continue;
+    if (s.param) checkParamRange(s, s.param, diagnostics);
     const name = s.name.name;
+    const what = s.param ? "param" : "let";
     if ((BAR_FIELDS as readonly string[]).includes(name) || Object.hasOwn(KEYWORDS, name)) {
-      const what = (BAR_FIELDS as readonly string[]).includes(name) ? "a bar field" : "a keyword";
-      diagnostics.error("E0211", s.name.span, `\`${name}\` is ${what}; a \`let\` may not shadow it`, {
+      const shadowed = (BAR_FIELDS as readonly string[]).includes(name) ? "a bar field" : "a keyword";
+      diagnostics.error("E0211", s.name.span, `\`${name}\` is ${shadowed}; a \`${what}\` may not shadow it`, {
         label: "choose another name",
       });
       continue;
     }
     const prev = lets.get(name);
     if (prev) {
-      diagnostics.error("E0211", s.name.span, `\`${name}\` is defined twice`, {
+      const twice =
+        prev.param || s.param
+          ? `\`${name}\` is defined twice (a ${prev.param ? "param" : "let"}, then a ${what})`
+          : `\`${name}\` is defined twice`;
+      diagnostics.error("E0211", s.name.span, twice, {
         label: "second definition",
         hint: "rename one of them, or remove one",
         related: [{ span: prev.name.span, message: `first definition of \`${name}\`` }],
@@ -105,9 +116,9 @@ export function defineLets(statements: readonly Statement[], diagnostics: Diagno
       continue;
     }
     if (INDICATORS.has(name)) {
-      diagnostics.error("E0211", s.name.span, `\`${name}\` is an indicator; a \`let\` may not shadow it`, {
+      diagnostics.error("E0211", s.name.span, `\`${name}\` is an indicator; a \`${what}\` may not shadow it`, {
         label: "choose another name",
-        hint: `e.g. \`let my_${name} = ...\``,
+        hint: `e.g. \`${what} my_${name} = ...\``,
       });
     }
     // Registered even when it shadows an indicator, so that its uses do not cascade into E0201.

@@ -112,6 +112,11 @@ export function printStatement(s: A.Statement): string {
     case "SessionDecl":
       return `session ${s.hours ? `${s.hours.from.raw}-${s.hours.to.raw}` : s.session}${s.calendar ? ` ${printString(s.calendar)}` : ""}`;
     case "LetDecl":
+      if (s.param) {
+        const { min, max, step } = s.param;
+        const range = `${printExpr(min)}..${printExpr(max)}${step ? ` step ${printExpr(step)}` : ""}`;
+        return `param ${s.name.name} = ${printExpr(s.value)} in ${range}`;
+      }
       return `let ${s.name.name} = ${printExpr(s.value)}`;
     case "RiskDecl":
       return `risk ${s.setting} ${s.value.raw}${s.shares ? " shares" : ""}`;

@@ -1,4 +1,4 @@
-import { type ExpectedToken, expectedTokens, INDICATORS, type Kind, printExpr } from "@tradeplan/dsl";
+import { type ExpectedToken, expectedTokens, INDICATORS, type Kind, printStatement } from "@tradeplan/dsl";
 import { type CompletionItem, CompletionItemKind, InsertTextFormat, MarkupKind } from "vscode-languageserver";
 import type { DocumentAnalysis } from "../analysis.js";
 import { KEYWORD_DOCS } from "../keyword-docs.js";
@@ -43,6 +43,11 @@ const STATEMENT_SNIPPETS: readonly [string, string, string][] = [
   ["timezone", `timezone "${ph(1, "America/New_York")}"`, "zone of times of day"],
   ["session", `session ${choice(1, ["regular", "extended", "always"])}`, "which bars rules see"],
   ["let", `let ${ph(1, "name")} = ${ph(2, "value")}`, "names a value or condition"],
+  [
+    "param",
+    `param ${ph(1, "name")} = ${ph(2, "20")} in ${ph(3, "10")}..${ph(4, "50")} step ${ph(5, "5")}`,
+    "a constant a run may set (--set)",
+  ],
   ["risk", `risk max ${ph(1, "position")} ${ph(2, "500")} shares`, "a risk limit"],
   ["on", `on ${ph(1, "5m")} ${ph(2, "close above 150")} enter ${choice(3, ["long", "short"])}`, "a rule"],
   ["on trailing stop", `on ${ph(1, "1m")} trailing stop ${ph(2, "2")}%`, "a trailing stop rule"],
@@ -76,10 +81,10 @@ function expressionItems(analysis: DocumentAnalysis, snippets: boolean): Complet
       items.push({
         label: name,
         kind: CompletionItemKind.Variable,
-        detail: `let ${name}: ${kindLabel(semantic.kindOf(decl.value))}`,
+        detail: `${decl.param ? "param" : "let"} ${name}: ${kindLabel(semantic.kindOf(decl.value))}`,
         documentation: {
           kind: MarkupKind.Markdown,
-          value: `\`\`\`tradeplan\nlet ${name} = ${printExpr(decl.value)}\n\`\`\``,
+          value: `\`\`\`tradeplan\n${printStatement(decl)}\n\`\`\``,
         },
         sortText: `0${name}`,
       });

@@ -1,4 +1,4 @@
-import { type Expr, INDICATORS, type Kind, printExpr, type Rule, type Statement } from "@tradeplan/dsl";
+import { type Expr, INDICATORS, type Kind, printExpr, printStatement, type Rule, type Statement } from "@tradeplan/dsl";
 import { type Hover, MarkupKind } from "vscode-languageserver";
 import type { DocumentAnalysis } from "../analysis.js";
 import { exprPathAt, isRule, statementOnLine } from "../ast-query.js";
@@ -59,10 +59,7 @@ function exprHover(analysis: DocumentAnalysis, e: Expr, offset: number): string 
   if (e.type === "Name") {
     const decl = semantic.resolve(e);
     if (decl)
-      return [
-        code(`let ${decl.name.name} = ${printExpr(decl.value)}`),
-        `\`${e.name}\`: ${kindText(semantic.kindOf(decl.value))}`,
-      ].join("\n\n");
+      return [code(printStatement(decl)), `\`${e.name}\`: ${kindText(semantic.kindOf(decl.value))}`].join("\n\n");
   }
   if (e.type === "Field")
     return [code(e.field), KEYWORD_DOCS[e.field] ?? "", "", kindText(semantic.kindOf(e))].join("\n");
@@ -79,7 +76,7 @@ function statementHover(
     const uses = semantic?.references(s).length ?? 0;
     return {
       text: [
-        code(`let ${s.name.name} = ${printExpr(s.value)}`),
+        code(printStatement(s)),
         `${kindText(semantic?.kindOf(s.value))}; used ${uses} time${uses === 1 ? "" : "s"}.`,
       ].join("\n\n"),
     };
