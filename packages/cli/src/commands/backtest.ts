@@ -36,7 +36,17 @@ import {
   planInstruments,
   renderSymbolStats,
 } from "./backtest-inputs.js";
-import { hasErrors, parseOptions, renderPrettyAll, SymbolOption, useColor } from "./shared.js";
+import {
+  bindSets,
+  hasErrors,
+  paramValues,
+  parseOptions,
+  parseSets,
+  renderPrettyAll,
+  SetOption,
+  SymbolOption,
+  useColor,
+} from "./shared.js";
 
 /** Bad input rows printed before the rest are only counted. */
 export const MAX_REJECTS_SHOWN = 50;
@@ -64,17 +74,23 @@ const BacktestOptionsSchema = z.object({
   fill: z.enum(["next-open", "close"]).optional(),
   audit: z.string().trim().min(1, "must name a journal file").optional(),
   includeContext: z.boolean().default(false),
+  set: SetOption,
   color: z.boolean().default(true),
 });
 
 export type BacktestCommandOptions = z.input<typeof BacktestOptionsSchema>;
 
-/** Compiles a plan file for a run; prints diagnostics (rustc style) and returns undefined when it has errors. */
+/**
+ * Compiles a plan file for a run; prints diagnostics (rustc style) and
+ * returns undefined when it has errors. `sets` (`--set NAME=VALUE`) are
+ * bound to the plan's params; a value it does not accept is a UsageError.
+ */
 export async function compilePlanFile(
   input: string,
   symbol: string | undefined,
   io: CliIO,
   color: boolean,
+  sets: ReadonlyMap<string, string> = new Map(),
 ): Promise<{ plan: CompiledPlan; file: SourceFile } | undefined> {
   const path = resolve(io.cwd, input);
   const kind = await io.fs.kind(path).catch((e: unknown) => {
@@ -91,7 +107,7 @@ export async function compilePlanFile(
     io.stderr.write(`error: \`${file.display}\` has errors; nothing was run\n`);
     return undefined;
   }
-  return { plan: result.compiled, file };
+  return { plan: bindSets({ ...result, compiled: result.compiled }, file.text, sets, file.display), file };
 }
 
 /** Where a backtest's data and settings come from: the flags, over `--config`'s file, over the defaults. */
@@ -193,9 +209,25 @@ const money = (v: number) =>
   `${v < 0 ? "-" : ""}${Math.abs(v).toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
 const fixed = (v: number | null, d = 2) => (v === null ? "n/a" : v.toFixed(d));
 
-/** The human summary of a result. */
-export function renderBacktestSummary(result: BacktestResult, dataLabel: string, maxTrades = 20): string {
+/**
+ * The result document with the values the plan's params were bound to
+ * (`plan.params`, by name), so that a result says which variant it is;
+ * unchanged for a plan without params.
+ */
+export function withParams<R extends { readonly plan: object }>(result: R, plan: CompiledPlan): R {
+  if (!plan.params || plan.params.length === 0) return result;
+  return { ...result, plan: { ...result.plan, params: paramValues(plan) } };
+}
+
+/** The human summary of a result (with `plan`, the values its params were bound to). */
+export function renderBacktestSummary(
+  result: BacktestResult,
+  dataLabel: string,
+  maxTrades = 20,
+  plan?: CompiledPlan,
+): string {
   const s = result.stats;
+  const params = (plan?.params ?? []).map((p) => `${p.name}=${p.value}${p.value === p.default ? "" : " (set)"}`);
   const lines = [
     `${result.plan.name} on ${result.plan.symbols.join(", ")} — ${dataLabel}`,
     `  bars ${result.bars}${result.rejected > 0 ? `, ${result.rejected} rows rejected` : ""}${s.barsOutsideSession > 0 ? `, ${s.barsOutsideSession} outside the session` : ""}`,
@@ -205,6 +237,7 @@ export function renderBacktestSummary(result: BacktestResult, dataLabel: string,
     `  commissions ${money(s.commissions)}, suppressed ${s.suppressed}, risk rejections ${s.riskRejections}, rule errors ${s.ruleErrors}`,
   ];
   if (result.rejected > 0) lines.splice(2, 0, `  rows rejected by reason: ${reasonCounts(result.rejectedByReason)}`);
+  if (params.length > 0) lines.splice(1, 0, `  params ${params.join(", ")}`);
   lines.push(...renderSymbolStats(result));
   if (result.trades.length > 0) {
     lines.push("", "  #  side   qty  entry (UTC)           price      exit (UTC)            price          P&L");
@@ -249,8 +282,9 @@ export async function runBacktestCommand(
 ): Promise<number> {
   const options = parseOptions(BacktestOptionsSchema, rawOptions);
   const color = useColor(io, options.color);
+  const sets = parseSets(options.set);
   const settings = await backtestSettings(options, io);
-  const compiled = await compilePlanFile(planPath, settings.symbol, io, color);
+  const compiled = await compilePlanFile(planPath, settings.symbol, io, color, sets);
   if (!compiled) return EXIT.problems;
   const { plan } = compiled;
   const files = await dataFiles(settings.data, plan.symbols, () => dataSymbol(plan, settings.symbol), io);
@@ -297,8 +331,8 @@ export async function runBacktestCommand(
   if (shown > MAX_REJECTS_SHOWN)
     io.stderr.write(`... ${shown - MAX_REJECTS_SHOWN} more rows rejected (${shown} in all)\n`);
   warnOffTick(files, outcome.csv, instruments, io);
-  if (options.format === "json") io.stdout.write(`${JSON.stringify(outcome.result, null, 2)}\n`);
-  else io.stdout.write(renderBacktestSummary(outcome.result, dataShown));
+  if (options.format === "json") io.stdout.write(`${JSON.stringify(withParams(outcome.result, plan), null, 2)}\n`);
+  else io.stdout.write(renderBacktestSummary(outcome.result, dataShown, 20, plan));
   if (options.report !== undefined) {
     const where = await writeReport(outcome, options.report, io);
     io.stderr.write(`report written to \`${where}\`\n`);

@@ -17,6 +17,13 @@ import type { LspOptions } from "./lsp.js";
 import type { RunCommandOptions } from "./run.js";
 import type { TestCommandOptions } from "./test.js";
 
+/** `--set NAME=VALUE` for the commands that run plans: repeatable, each occurrence kept in order. */
+const SET_FLAGS = "--set <name=value>";
+const SET_HELP = "set a param of the plan to a value in its declared range (repeatable)";
+function collectSet(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
+}
+
 const registerCheck: CommandRegistrar = (program, ctx) => {
   program
     .command("check")
@@ -115,6 +122,7 @@ const registerBacktest: CommandRegistrar = (program, ctx) => {
     )
     .option("--audit <file>", "record every decision, order and fill in this SQLite audit journal")
     .option("--include-context", "with --audit: store each decision's bar, position and account, not only a digest")
+    .option(SET_FLAGS, SET_HELP, collectSet)
     .option("--no-color", "never color the diagnostics")
     .action(async (plan: string, opts: BacktestCommandOptions) => {
       const { runBacktestCommand } = await import("./backtest.js");
@@ -202,6 +210,7 @@ const registerTest: CommandRegistrar = (program, ctx) => {
     .option("--coverage", "report which rules fired and which conditions were seen true and false", false)
     .option("--min-coverage <percent>", "exit 1 when rule or condition coverage is below this percent")
     .option("--run <name>", "only run cases whose name contains this text")
+    .option(SET_FLAGS, `${SET_HELP}; every tested plan must declare it`, collectSet)
     .option("--no-color", "never color the output")
     .action(async (paths: string[], opts: TestCommandOptions) => {
       const { runTestCommand } = await import("./test.js");
@@ -250,6 +259,7 @@ const registerRun: CommandRegistrar = (program, ctx) => {
         .choices(LOG_FORMATS)
         .default("auto"),
     )
+    .option(SET_FLAGS, `${SET_HELP}; every plan run must declare it`, collectSet)
     .option("--no-color", "never color the diagnostics")
     .action(async (plans: string[], opts: RunCommandOptions) => {
       const abort = new AbortController();

@@ -42,9 +42,9 @@ import { renderRunSummary } from "../console/summary.js";
 import { describeFsError, EXIT, UsageError } from "../errors.js";
 import type { CliIO } from "../io.js";
 import { displayPath } from "../source.js";
-import { compilePlanFile } from "./backtest.js";
+import { compilePlanFile, withParams } from "./backtest.js";
 import { LOG_FORMATS, type LogFormat } from "./choices.js";
-import { parseOptions, useColor } from "./shared.js";
+import { parseOptions, parseSets, SetOption, useColor } from "./shared.js";
 
 const DAY_MS = 86_400_000;
 
@@ -65,6 +65,7 @@ const RunOptionsSchema = z.object({
     .optional(),
   result: z.string().trim().min(1, "must name a JSON file").optional(),
   logFormat: z.enum(LOG_FORMATS).default("auto"),
+  set: SetOption,
   color: z.boolean().default(true),
 });
 
@@ -143,6 +144,7 @@ export async function runLiveCommand(
 ): Promise<number> {
   const options = parseOptions(RunOptionsSchema, rawOptions);
   const color = useColor(io, options.color);
+  const sets = parseSets(options.set);
   const configPath = resolve(io.cwd, options.config);
   const configShown = displayPath(configPath, io.cwd);
   let config: TradeplanConfig;
@@ -154,7 +156,7 @@ export async function runLiveCommand(
   }
   const plans: CompiledPlan[] = [];
   for (const p of planPaths) {
-    const compiled = await compilePlanFile(p, undefined, io, color);
+    const compiled = await compilePlanFile(p, undefined, io, color, sets);
     if (!compiled) return EXIT.problems;
     plans.push(compiled.plan);
   }
@@ -348,7 +350,7 @@ export async function runLiveCommand(
     const failure = session.error;
     if (recorder && resultPath !== undefined) {
       if (failure === undefined) {
-        await writeResult(resultPath, recorder.result(), io);
+        await writeResult(resultPath, withParams(recorder.result(), plans[0] as CompiledPlan), io);
         log("info", `result written to ${displayPath(resultPath, io.cwd)}`);
       } else log("error", `the run failed: no result written to ${displayPath(resultPath, io.cwd)}`);
     }

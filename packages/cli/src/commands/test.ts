@@ -8,7 +8,7 @@ import { renderCoverage, renderSuitePretty, renderSuiteSummary } from "../plante
 import { countSuite, runSuite } from "../plantest/suite.js";
 import { sanitize } from "../render/text.js";
 import { TEST_FORMATS } from "./choices.js";
-import { parseOptions, useColor } from "./shared.js";
+import { bindSets, parseOptions, parseSets, SetOption, useColor } from "./shared.js";
 
 export { TEST_FORMATS };
 
@@ -20,6 +20,7 @@ const TestOptionsSchema = z.object({
     .refine((v) => Number.isFinite(v) && v >= 0 && v <= 100, "must be a number from 0 to 100")
     .optional(),
   run: z.string().trim().min(1, "must not be empty").optional(),
+  set: SetOption,
   color: z.boolean().default(true),
 });
 
@@ -30,7 +31,8 @@ export type TestCommandOptions = z.input<typeof TestOptionsSchema>;
  * found, through the same engine as `backtest`, and reports them. Exit 0
  * all passed (and coverage at least `--min-coverage`), 1 a case failed or
  * coverage is below the minimum, 2 a path, file or case could not be
- * loaded (every other case still runs and is reported).
+ * loaded (every other case still runs and is reported), or a `--set`
+ * names a param a tested plan does not declare or a value it refuses.
  */
 export async function runTestCommand(
   paths: readonly string[],
@@ -39,13 +41,18 @@ export async function runTestCommand(
 ): Promise<number> {
   const options = parseOptions(TestOptionsSchema, rawOptions);
   const color = useColor(io, options.color);
+  const sets = parseSets(options.set);
   const found = await discoverTests(paths, io.cwd, io.fs);
   for (const p of found.problems) io.stderr.write(`error: ${sanitize(p)}\n`);
   if (found.files.length === 0) {
     if (found.problems.length === 0) throw new UsageError("no test files found");
     return EXIT.usage;
   }
-  const report = await runSuite(found.files, io, options.run !== undefined ? { run: options.run } : {});
+  const report = await runSuite(found.files, io, {
+    ...(options.run !== undefined ? { run: options.run } : {}),
+    // Every plan the suite tests must declare every param set (one value means the same thing for all).
+    ...(sets.size > 0 ? { bind: (analysis, text, shown) => bindSets(analysis, text, sets, shown) } : {}),
+  });
   const counts = countSuite(report);
   if (options.run !== undefined && counts.skipped === counts.cases && counts.errors === 0) {
     throw new UsageError(`no case name contains \`${options.run}\` (--run)`);

@@ -1,5 +1,6 @@
 import { dirname, resolve } from "node:path";
 import {
+  type AnalyzeResult,
   analyze,
   type CompiledFunction,
   type CompiledPlan,
@@ -115,7 +116,25 @@ const diag = (code: string, span: Span, message: string, hint?: string): Diagnos
  * problems are diagnostics on the file or on the case they belong to, and
  * the cases without problems can still run.
  */
-export async function loadTestFile(path: string, io: CliIO): Promise<LoadedFile> {
+/**
+ * Binds values to a compiled plan's params (`tradeplan test --set`): the
+ * checked analysis of the plan, its text and its name as shown.
+ */
+export type BindPlan = (
+  analysis: AnalyzeResult & { readonly compiled: CompiledPlan },
+  source: string,
+  planShown: string,
+) => CompiledPlan;
+
+/** An error that stops the whole suite instead of being reported for one file (a `--set` a plan refuses). */
+export class SuiteAbort extends Error {
+  constructor(readonly reason: unknown) {
+    super(reason instanceof Error ? reason.message : String(reason));
+    this.name = "SuiteAbort";
+  }
+}
+
+export async function loadTestFile(path: string, io: CliIO, bind?: BindPlan): Promise<LoadedFile> {
   const { file } = await readSource(path, io);
   const source = parseYamlSource(file.text);
   const empty = { file, planDiagnostics: [], cases: [] };
@@ -173,7 +192,14 @@ export async function loadTestFile(path: string, io: CliIO): Promise<LoadedFile>
       ],
     };
   }
-  const plan = analysis.compiled;
+  let plan = analysis.compiled;
+  if (bind) {
+    try {
+      plan = bind({ ...analysis, compiled: plan }, planFile.text, planFile.display);
+    } catch (e) {
+      throw new SuiteAbort(e);
+    }
+  }
   const clock = new TestClock(plan.timezone);
   const cases = spec.cases.map((raw, i) =>
     prepareCase(raw, i, { source, file, plan, clock, spec, testPath: path, io }),

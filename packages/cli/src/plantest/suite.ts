@@ -4,7 +4,7 @@ import { displayPath, type SourceFile, sourceFile } from "../source.js";
 import { TEST_CODES } from "./codes.js";
 import { emptyCoverage, type PlanCoverage } from "./coverage.js";
 import { checkExpectations, type Failure } from "./expect.js";
-import { type LoadedFile, loadTestFile } from "./load.js";
+import { type BindPlan, type LoadedFile, loadTestFile, SuiteAbort } from "./load.js";
 import { CaseRunError, runCase } from "./run-case.js";
 import type { TestClock } from "./times.js";
 
@@ -45,6 +45,8 @@ export interface SuiteOptions {
   readonly run?: string;
   /** A clock for durations (injected so that tests need not read the real one). */
   readonly now?: () => number;
+  /** Binds `--set` values to each plan's params; what it throws stops the suite (it is not one file's problem). */
+  readonly bind?: BindPlan;
 }
 
 const none: Span = { start: { offset: 0, line: 1, column: 1 }, end: { offset: 0, line: 1, column: 1 } };
@@ -62,8 +64,9 @@ export async function runSuite(paths: readonly string[], io: CliIO, options: Sui
     const t0 = now();
     let loaded: LoadedFile;
     try {
-      loaded = await loadTestFile(path, io);
+      loaded = await loadTestFile(path, io, options.bind);
     } catch (e) {
+      if (e instanceof SuiteAbort) throw e.reason;
       // Only an unreadable test file gets here (readSource's UsageError).
       const message = e instanceof Error ? e.message : String(e);
       files.push({
