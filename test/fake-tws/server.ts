@@ -150,8 +150,8 @@ export class FakeTws {
   private readonly connWaiters = new Set<() => void>();
   /** Orders TWS closed without a complete fill: Cancelled or Inactive (rejected). */
   private readonly closedOrders = new Map<number, "Cancelled" | "Inactive">();
-  /** Set by dropAfterOrders: PLACE_ORDER messages still to read before every socket is cut. */
-  private dropAfter: number | undefined;
+  /** Set by dropAfterOrders: PLACE_ORDER messages (of those `which` selects) still to read before every socket is cut. */
+  private dropAfter: { left: number; readonly which: (order: ReceivedOrder) => boolean } | undefined;
   private readonly preFilled = new Map<number, number>();
   /** Positions reported to reqPositions (fields sent as given, so a test can make one malformed). */
   positions: PositionFields[];
@@ -279,10 +279,12 @@ export class FakeTws {
 
   /**
    * Cuts every socket right after reading `n` more PLACE_ORDER messages, in the middle of a burst: the
-   * messages behind them in the same read are never processed (they died with the connection).
+   * messages behind them in the same read are never processed (they died with the connection). With `which`,
+   * only the orders it selects are counted (e.g. those of one bar's close, so that the cut lands at a known
+   * place in that burst however the orders of the one before are still arriving).
    */
-  dropAfterOrders(n: number): void {
-    this.dropAfter = n;
+  dropAfterOrders(n: number, which: (order: ReceivedOrder) => boolean = () => true): void {
+    this.dropAfter = { left: n, which };
   }
 
   /**
@@ -563,7 +565,7 @@ export class FakeTws {
     };
     this.orders.push(order);
     this.nextOrderId = Math.max(this.nextOrderId, order.orderId + 1);
-    if (this.dropAfter !== undefined && --this.dropAfter <= 0) {
+    if (this.dropAfter?.which(order) && --this.dropAfter.left <= 0) {
       // TWS took this order and then the connection died: the order works on, its status never reaches the client.
       this.dropAfter = undefined;
       this.dropAll();
