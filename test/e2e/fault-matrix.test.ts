@@ -195,6 +195,7 @@ class Market {
   private readonly bars = new Map<string, WireBar[]>();
   private last: number;
   private readonly timer: ReturnType<typeof setInterval>;
+  private afterBar: (() => void) | undefined;
 
   constructor(private readonly tws: FakeTws) {
     const now = Math.floor(Date.now() / S5) * S5;
@@ -223,8 +224,17 @@ class Market {
     clearInterval(this.timer);
   }
 
+  /**
+   * Runs `fn` once, right after the next bar is pushed and in the same turn: whatever `fn` sends reaches the
+   * client behind that bar and before any order its close decides can have been read.
+   */
+  afterNextBar(fn: () => void): void {
+    this.afterBar = fn;
+  }
+
   private tick(): void {
     const done = Math.floor(Date.now() / S5) * S5 - S5;
+    const from = this.last;
     while (this.last < done) {
       this.last += S5;
       for (const s of SYMBOLS) {
@@ -233,6 +243,11 @@ class Market {
         this.tws.setHistory(s, this.bars.get(s) ?? []);
         this.tws.pushBar(s, b);
       }
+    }
+    const after = this.afterBar;
+    if (after && this.last > from) {
+      this.afterBar = undefined;
+      after();
     }
     for (const o of this.tws.workingOrders()) this.tws.fill(o.orderId, o.quantity, this.price);
   }
@@ -646,13 +661,16 @@ describe.concurrent("fault matrix: tradeplan run --broker ib --feed ib (installe
       rig.tws.sendBytes(Buffer.concat(frames));
       injections++;
       await ordersReach(rig, run, placed(rig.tws) + SYMBOLS.length, "a burst after the malformed frames");
-      // Then bytes with no framing, right after a bar, so that the next close's orders go out into the wedge.
-      const barAt = rig.market.lastBar;
-      await until("the next bar", () => rig.market.lastBar > barAt, run, 10_000);
+      // Then bytes with no framing, right behind the next bar, so that its close's orders go out into the wedge.
       const handshakes = rig.tws.handshakes;
       const noise = Buffer.alloc(512);
       for (let i = 0; i < noise.length; i++) noise[i] = Math.floor(next() * 256);
-      rig.tws.sendBytes(noise);
+      let sent = false;
+      rig.market.afterNextBar(() => {
+        rig.tws.sendBytes(noise);
+        sent = true;
+      });
+      await until("the next bar", () => sent, run, 10_000);
       injections++;
       await until("the reconnect", () => rig.tws.handshakes > handshakes && rig.tws.sessions > 0, run, 30_000);
       await ordersReach(rig, run, placed(rig.tws) + SYMBOLS.length, "a burst after the reconnect");
@@ -685,15 +703,19 @@ describe.concurrent("fault matrix: tradeplan run --broker ib --feed ib (installe
     let injections = 0;
     let intoTheWedge = 0;
     for (let round = 0; round < 2; round++) {
-      // Right after a bar: the close two seconds later sends its orders into the wedged connection.
-      const barAt = rig.market.lastBar;
-      await until("the next bar", () => rig.market.lastBar > barAt, run, 10_000);
+      // Right behind the next bar, in the same turn: the client reads the bar, then the prefix, so the orders its
+      // close decides go out into the wedged connection (TWS reads and fills them; no answer gets back). Sent from
+      // a poll of the bar instead, the prefix could come after the whole burst had been answered (a late poll).
       const handshakes = rig.tws.handshakes;
-      const before = placed(rig.tws);
-      rig.tws.sendGiantFrame();
+      let before: number | undefined;
+      rig.market.afterNextBar(() => {
+        before = placed(rig.tws);
+        rig.tws.sendGiantFrame();
+      });
+      await until("the next bar", () => before !== undefined, run, 10_000);
       injections++;
       await until("the watchdog's reconnect", () => rig.tws.handshakes > handshakes, run, 30_000);
-      intoTheWedge += placed(rig.tws) - before;
+      intoTheWedge += placed(rig.tws) - (before ?? 0);
       await until("the session", () => rig.tws.sessions > 0, run, 30_000);
       await ordersReach(rig, run, placed(rig.tws) + SYMBOLS.length, "a burst after the reconnect");
     }
