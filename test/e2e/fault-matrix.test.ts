@@ -29,7 +29,16 @@ import { createRequire } from "node:module";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { type FakeTws, frame, startFakeTws, wire } from "../fake-tws/index.js";
-import { type Finished, ROOT, type Running, start, tradeplan, workdir, writeFiles } from "./harness.js";
+import {
+  type Finished,
+  journalledFills,
+  ROOT,
+  type Running,
+  start,
+  tradeplan,
+  workdir,
+  writeFiles,
+} from "./harness.js";
 
 /** The flap storm's drop times and burst cuts. */
 const FLAP_SEED = 1401;
@@ -297,11 +306,15 @@ ${options.breaker ? "  backoff:\n    initial_ms: 500\n    max_ms: 2000" : "  ena
   return { tws, market, dir, onFinished };
 }
 
+/** The number of orders TWS had read when each run started (its own orders come after). */
+const ordersAtStart = new WeakMap<Running, number>();
+
 function startIb(rig: IbRig): Running {
   const run = start(["run", "ib.plan", "--config", "ib.yaml", "--broker", "ib", "--feed", "ib", "--audit", "ib.db"], {
     cwd: rig.dir,
     timeoutMs: 240_000,
   });
+  ordersAtStart.set(run, placed(rig.tws));
   rig.onFinished(() => {
     if (run.child.exitCode === null && run.child.signalCode === null) run.child.kill("SIGKILL");
   });
@@ -322,10 +335,37 @@ function active(run: Running, times: number, breaker: boolean, ms = 60_000): Pro
   return until(`ACTIVE (${times})`, () => count(run.stderr(), re) >= times, run, ms);
 }
 
-/** Stops a run with SIGTERM once the orders in flight are settled; expects a clean exit and returns it. */
-async function terminate(run: Running): Promise<Finished> {
-  // The fake fills at once: a second is ample for the last burst's fills to come back and be committed.
-  await sleep(1_000);
+/**
+ * Stops a run with SIGTERM once it is quiet. The market stops right after its next bar, so that bar's close is
+ * the last decided (its evaluations for every symbol are in the journal, committed with its orders); then the
+ * orders in flight settle: every order the journal accepted reached TWS or has a record saying why not, and
+ * every share TWS filled of this run's orders has its fill record. On a loaded machine no fixed pause is enough
+ * for that, and a SIGTERM in the middle of a burst leaves its last orders queued for the wire (saved as working,
+ * settled only by a next start). Expects a clean exit and returns it.
+ */
+async function terminate(rig: IbRig, run: Running): Promise<Finished> {
+  let lastClose: number | undefined;
+  rig.market.afterNextBar(() => {
+    rig.market.stop();
+    lastClose = rig.market.lastBar + S5;
+  });
+  await until("the market's last bar", () => lastClose !== undefined, run, 10_000);
+  const db = join(rig.dir, "ib.db");
+  await until(`the close of ${lastClose} decided`, () => symbolsEvaluated(db, lastClose ?? 0) === SYMBOLS.length, run);
+  const mine = () => rig.tws.orders.slice(ordersAtStart.get(run) ?? 0);
+  await until(
+    "the orders in flight settled",
+    () => {
+      const { accepted, settled } = ordersInJournal(db);
+      const atTws = new Set(rig.tws.orders.map((o) => o.orderRef));
+      const fills = journalledFills(db);
+      return (
+        [...accepted].every((id) => atTws.has(id) || settled.has(id)) &&
+        mine().every((o) => (fills.get(o.orderRef) ?? 0) >= rig.tws.filledQuantity(o.orderId))
+      );
+    },
+    run,
+  );
   run.child.kill("SIGTERM");
   const r = await run.done;
   expect(r.signal, "SIGTERM was not answered: the process had to be killed").toBeNull();
@@ -456,7 +496,7 @@ async function ibCounts(
     state
       .prepare("SELECT client_order_id FROM state_orders")
       .all()
-      .map((r) => r.client_order_id),
+      .map((r) => String(r.client_order_id)),
   );
   state.close();
   const fateless = [...l.accepted.keys()].filter((id) => !l.filled.has(id) && !l.settled.has(id) && !working.has(id));
@@ -521,7 +561,7 @@ describe.concurrent("fault matrix: tradeplan run --broker ib --feed ib (installe
     const after = placed(rig.tws);
     await ordersReach(rig, run, after + SYMBOLS.length, "a burst after the recovery");
     const lostWarnings = logLines(run.stderr(), /^IB_ORDER_LOST: /).length;
-    const r = await terminate(run);
+    const r = await terminate(rig, run);
     const c = await ibCounts(rig, r);
     const ok = await verified(rig.dir, "ib.db");
     const burst = c.acceptedIds.filter(ofCut);
@@ -584,7 +624,7 @@ describe.concurrent("fault matrix: tradeplan run --broker ib --feed ib (installe
     }
     // Trading goes on after the storm: a whole burst reaches TWS.
     await ordersReach(rig, run, placed(rig.tws) + SYMBOLS.length, "a burst after the storm");
-    const r = await terminate(run);
+    const r = await terminate(rig, run);
     const c = await ibCounts(rig, r);
     const ok = await verified(rig.dir, "ib.db");
     table.push({
@@ -619,7 +659,7 @@ describe.concurrent("fault matrix: tradeplan run --broker ib --feed ib (installe
     rig.tws.handshake = "normal";
     await active(run, 2, true);
     await ordersReach(rig, run, placed(rig.tws) + SYMBOLS.length, "a burst after the recovery");
-    const r = await terminate(run);
+    const r = await terminate(rig, run);
     const c = await ibCounts(rig, r);
     const ok = await verified(rig.dir, "ib.db");
     table.push({
@@ -676,7 +716,7 @@ describe.concurrent("fault matrix: tradeplan run --broker ib --feed ib (installe
       await ordersReach(rig, run, placed(rig.tws) + SYMBOLS.length, "a burst after the reconnect");
     }
     const badMessages = count(run.stderr(), /IB_BAD_MESSAGE/);
-    const r = await terminate(run);
+    const r = await terminate(rig, run);
     const c = await ibCounts(rig, r);
     const ok = await verified(rig.dir, "ib.db");
     table.push({
@@ -720,7 +760,7 @@ describe.concurrent("fault matrix: tradeplan run --broker ib --feed ib (installe
       await ordersReach(rig, run, placed(rig.tws) + SYMBOLS.length, "a burst after the reconnect");
     }
     const watchdog = logLines(run.stderr(), /nothing came from TWS for \d+ ms/).length;
-    const r = await terminate(run);
+    const r = await terminate(rig, run);
     const c = await ibCounts(rig, r);
     const ok = await verified(rig.dir, "ib.db");
     table.push({
@@ -748,13 +788,52 @@ const PAPER_CONFIG = "feed:\n  type: replay\n  replay:\n    file: bars.csv\nbrea
 /** better-sqlite3 (the workspace's), typed as far as this test uses it. */
 interface Sqlite {
   exec(sql: string): void;
-  prepare(sql: string): { all(): { client_order_id: string }[] };
+  prepare(sql: string): { all(): Record<string, unknown>[] };
   close(): void;
 }
 const Database = createRequire(import.meta.url)("better-sqlite3") as new (
   file: string,
   options?: { readonly?: boolean; timeout?: number },
 ) => Sqlite;
+
+/** The symbols with an evaluation record of the close at `time` in the journal `db`, as the file is now. */
+function symbolsEvaluated(db: string, time: number): number {
+  if (!existsSync(db)) return 0;
+  const d = new Database(db, { readonly: true });
+  try {
+    const sql = `SELECT COUNT(DISTINCT symbol) AS n FROM audit_records WHERE kind = 'evaluation' AND bar_time = ${time}`;
+    return Number(d.prepare(sql).all()[0]?.n ?? 0);
+  } finally {
+    d.close();
+  }
+}
+
+/**
+ * The client order ids the journal `db` says were accepted, and those with a REJECTED / CANCELLED / FILLED record,
+ * read as the file is now (a run may be writing it; `ledger` reads the same through `tradeplan audit query`).
+ */
+function ordersInJournal(db: string): { accepted: Set<string>; settled: Set<string> } {
+  const accepted = new Set<string>();
+  const settled = new Set<string>();
+  if (!existsSync(db)) return { accepted, settled };
+  const d = new Database(db, { readonly: true });
+  try {
+    for (const r of d.prepare("SELECT action, payload FROM audit_records WHERE kind = 'order'").all()) {
+      const p = JSON.parse(String(r.payload)) as {
+        order?: { clientOrderId: string };
+        ack?: { status: string };
+        clientOrderId?: string;
+      };
+      if ((r.action === "BUY" || r.action === "SELL") && p.ack?.status === "ACCEPTED" && p.order)
+        accepted.add(p.order.clientOrderId);
+      else if (r.action === "REJECTED" || r.action === "CANCELLED" || r.action === "FILLED")
+        settled.add(String(p.clientOrderId));
+    }
+  } finally {
+    d.close();
+  }
+  return { accepted, settled };
+}
 
 /**
  * The counts of a paper run: an order filled more than once (doubled), and an order the journal says was
@@ -773,7 +852,7 @@ async function paperCounts(
     state
       .prepare("SELECT client_order_id FROM state_orders")
       .all()
-      .map((r) => r.client_order_id),
+      .map((r) => String(r.client_order_id)),
   );
   state.close();
   const ids = [...l.accepted.keys()];
@@ -859,7 +938,7 @@ describe.concurrent("fault matrix: kills with restarts (IBKR), and storage fault
     const run = startIb(rig);
     await active(run, 1, false);
     await ordersReach(rig, run, placed(rig.tws) + SYMBOLS.length, "a burst after the last restart");
-    const r = await terminate(run);
+    const r = await terminate(rig, run);
     const c = await ibCounts(rig, r);
     verifies++;
     if (await verified(rig.dir, "ib.db")) verifiedOk++;

@@ -4,6 +4,7 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { delimiter, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -142,6 +143,31 @@ export function start(args: readonly string[], options: RunOptions): Running {
 /** Runs `tradeplan ARGS` to its end. */
 export function tradeplan(args: readonly string[], options: RunOptions): Promise<Finished> {
   return start(args, options).done;
+}
+
+/** better-sqlite3 (the workspace's), typed as far as `journalledFills` uses it. */
+const Sqlite = createRequire(import.meta.url)("better-sqlite3") as new (
+  file: string,
+  options: { readonly: true },
+) => { prepare(sql: string): { all(): { payload: string }[] }; close(): void };
+
+/**
+ * Shares in the fill records of the audit journal `db` per client order id, read as the file is now (a running
+ * `tradeplan run` may be writing it): a test waits on these, not on a sleep, for fills to be committed.
+ */
+export function journalledFills(db: string): Map<string, number> {
+  const out = new Map<string, number>();
+  if (!existsSync(db)) return out;
+  const d = new Sqlite(db, { readonly: true });
+  try {
+    for (const r of d.prepare("SELECT payload FROM audit_records WHERE kind = 'fill'").all()) {
+      const fill = JSON.parse(r.payload) as { clientOrderId: string; quantity: number };
+      out.set(fill.clientOrderId, (out.get(fill.clientOrderId) ?? 0) + fill.quantity);
+    }
+  } finally {
+    d.close();
+  }
+  return out;
 }
 
 /** The shared data file's path, or undefined (with a message) when ../shared is absent. */

@@ -3,7 +3,7 @@ import { createServer } from "node:net";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { type FakeTws, startFakeTws } from "../fake-tws/index.js";
-import { type Finished, start, tradeplan, workdir, writeFiles } from "./harness.js";
+import { type Finished, journalledFills, start, tradeplan, workdir, writeFiles } from "./harness.js";
 
 /**
  * `tradeplan run --broker ib --feed ib`, the installed binary, against the
@@ -93,8 +93,13 @@ describe("tradeplan run --broker ib --feed ib (installed) against the fake TWS",
     expect(order?.orderRef).toMatch(/^[0-9a-f]+:r6:AAPL:10s:\d+$/);
     expect(placed.fields[26]).toBe(order?.orderRef);
     await run.waitFor(/order BUY 10 ACCEPTED/);
-    // The fill (sent at once by the fake) has come back once the session has committed it; then stop.
-    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    // The fill (sent at once by the fake) is in the journal once the session has committed it; then stop. Waited
+    // for, not slept on: on a loaded machine the fill may take longer than any fixed pause to come back.
+    const deadline = Date.now() + 30_000;
+    while ((journalledFills(join(dir, "ib.db")).get(order?.orderRef ?? "") ?? 0) < 10) {
+      if (Date.now() > deadline) throw new Error(`no fill record after 30 s\nstderr:\n${run.stderr()}`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
     run.child.kill("SIGTERM");
     const r = await run.done;
     expect(r.code, r.stderr).toBe(0);
