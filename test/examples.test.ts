@@ -29,6 +29,8 @@ describe("examples/plans", () => {
       /^session extended/m,
       /^session always/m,
       /^let \w+ = [\d.]+$/m,
+      /^param \w+ = \d+ in \d+\.\.\d+ step \d+$/m,
+      /^param \w+ = [\d.]+% in [\d.]+%\.\.[\d.]+% step [\d.]+%$/m,
       /^let \w+ = .*[<>]/m,
       /^risk max position/m,
       /^risk max order value/m,

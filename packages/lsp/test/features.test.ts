@@ -48,6 +48,13 @@ describe("hover", () => {
     expect(hoverText(PLAN, offsetOf(PLAN, "symbol", 2))).toMatch(/instrument/);
   });
 
+  it("shows a param's default and range on its name and where it is used", () => {
+    const text = `${HEAD}param length = 20 in 10..50 step 5\non 5m close above sma(close, length) enter long\n`;
+    const shown = /param length = 20 in 10\.\.50 step 5/;
+    expect(hoverText(text, offsetOf(text, "param length", 7))).toMatch(shown);
+    expect(hoverText(text, offsetOf(text, "length) enter", 2))).toMatch(shown);
+  });
+
   it("is empty in comments and on blank lines", () => {
     const text = `${PLAN}# on 5m\n`;
     expect(hoverText(text, offsetOf(text, "# on", 3))).toBe("");
