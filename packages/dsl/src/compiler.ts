@@ -1,6 +1,8 @@
 import { sha256 } from "@noble/hashes/sha2";
 import { bytesToHex, utf8ToBytes } from "@noble/hashes/utils";
 import type * as A from "./ast.js";
+import { bindParams, type ParamSpec, paramNumbers, periodParam } from "./checker/params.js";
+import { forEachStatementExpr, visitExprsOfType } from "./checker/walk.js";
 import {
   COMPILED_PLAN_VERSION,
   type CompiledFunction,
@@ -8,8 +10,6 @@ import {
   type CompiledStream,
   type RuleCommon,
 } from "./compiled.js";
-import { bindParams, type ParamSpec, paramNumbers, periodParam } from "./checker/params.js";
-import { forEachStatementExpr, visitExprsOfType } from "./checker/walk.js";
 import type { DiagnosticCollector } from "./diagnostics.js";
 import { Lowerer } from "./lower.js";
 import type { SemanticModel } from "./semantic.js";

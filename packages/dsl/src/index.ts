@@ -22,10 +22,6 @@ export {
   timeframeProblem,
 } from "./checker/index.js";
 export { INDICATOR_NAMES, INDICATORS, type IndicatorInfo, type IndicatorName } from "./checker/indicators.js";
-export { childExprs, statementExprs } from "./checker/walk.js";
-export { codeAnchor, codeDocUrl, DIAGNOSTICS_DOC_URL } from "./code-docs.js";
-export * from "./codes.js";
-export * from "./compiled.js";
 export {
   bindParams,
   type ParamLiteral,
@@ -35,7 +31,11 @@ export {
   showParamValue,
   unknownParam,
 } from "./checker/params.js";
-export { type CompileOptions, CONFIDENCE_FLOORS, compile, paramSpecs } from "./compiler.js";
+export { childExprs, statementExprs } from "./checker/walk.js";
+export { codeAnchor, codeDocUrl, DIAGNOSTICS_DOC_URL } from "./code-docs.js";
+export * from "./codes.js";
+export * from "./compiled.js";
+export { CONFIDENCE_FLOORS, type CompileOptions, compile, paramSpecs } from "./compiler.js";
 export * from "./diagnostics.js";
 export { type ExpectedToken, expectedTokens } from "./expected.js";
 export { type FormatResult, format, printComment, printExpr, printStatement, sameStructure } from "./format.js";

@@ -3,8 +3,8 @@ import type { ExprIR } from "../compiled.js";
 import type { DiagnosticCollector } from "../diagnostics.js";
 import type { RuleInfo } from "../semantic.js";
 import { INDICATORS, type IndicatorInfo, type IndicatorName, periodValue } from "./indicators.js";
-import { paramNumbers, periodParam } from "./params.js";
 import type { NameTable } from "./names.js";
+import { paramNumbers, periodParam } from "./params.js";
 import { shortExpr } from "./print.js";
 
 /**
