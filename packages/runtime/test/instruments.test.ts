@@ -1,8 +1,10 @@
+import { analyze } from "@tradeplan/dsl";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { BrokerOrder } from "../src/brokers/broker.js";
 import { PaperBroker } from "../src/brokers/paper.js";
 import { parseTradeplanConfig } from "../src/config/load.js";
+import { createBroker } from "../src/live/factory.js";
 import type { BarData } from "../src/models.js";
 import {
   type InstrumentConfig,
@@ -225,5 +227,29 @@ describe("the paper broker with a future", () => {
       status: "REJECTED",
       reason: "quantity must be a positive whole number of contracts, got 1.5",
     });
+  });
+});
+
+describe("tradeplan run's paper broker takes the same instruments", () => {
+  const plan = analyze(
+    'plan "f"\nsymbol FESX\ntimezone "Europe/Berlin"\nsession always\non 1m close > 1 enter long\n',
+  ).compiled;
+  if (!plan) throw new Error("no plan");
+
+  it("values the book with the config's multiplier and currency", () => {
+    const config = parseTradeplanConfig(
+      "instruments:\n  FESX: { type: future, multiplier: 10, tick_size: 1, currency: EUR }\n",
+    );
+    const { broker } = createBroker(config, "paper", [plan]);
+    if (!(broker instanceof PaperBroker)) throw new Error("not the paper broker");
+    expect(broker.instruments.currency).toBe("EUR");
+    expect(broker.instruments.pointValue("FESX")).toBe(10);
+  });
+
+  it("refuses an entry for a symbol no plan trades, before the session starts", () => {
+    const config = parseTradeplanConfig("instruments:\n  ES: { type: future, multiplier: 50 }\n");
+    expect(() => createBroker(config, "paper", [plan])).toThrow(
+      "LIVE_BAD_INSTRUMENTS: instruments.ES: the plan does not trade ES (it trades FESX)",
+    );
   });
 });
