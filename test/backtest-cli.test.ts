@@ -99,8 +99,12 @@ describe("tradeplan backtest", () => {
       "rejected",
       "rejectedByReason",
       "signals",
+      "suppressedSignals",
+      "suppressedByReason",
+      "suppressedOmitted",
       "trades",
       "openPositions",
+      "monthlyReturns",
       "currency",
       "perSymbol",
       "stats",
@@ -192,6 +196,8 @@ describe("tradeplan demo", () => {
     expect(h.out).toContain("report written to tradeplan-demo-report.html");
     const html = readFileSync(join(dir, "tradeplan-demo-report.html"), "utf8");
     expect(html).toContain("Backtest: Demo breakout");
-    expect(html).not.toMatch(/https?:\/\//);
+    // Self-contained: nothing loaded from elsewhere (the page links to tradingview.com, as its licence asks).
+    expect(html).not.toMatch(/<(script|img|link|iframe)[^>]+(src|href)=/);
+    expect(html).toContain("window.LightweightCharts=");
   });
 });

@@ -25,6 +25,7 @@ import {
 } from "@tradeplan/runtime";
 import { z } from "zod";
 import { describeFsError, EXIT, UsageError } from "../errors.js";
+import { renderDecisions } from "../render/decisions.js";
 import { readSource } from "../files.js";
 import type { CliIO } from "../io.js";
 import { displayPath, type SourceFile } from "../source.js";
@@ -237,6 +238,7 @@ export function renderBacktestSummary(
     `  commissions ${money(s.commissions)}, suppressed ${s.suppressed}, risk rejections ${s.riskRejections}, rule errors ${s.ruleErrors}`,
   ];
   if (result.rejected > 0) lines.splice(2, 0, `  rows rejected by reason: ${reasonCounts(result.rejectedByReason)}`);
+  lines.push(...renderDecisions(result));
   if (params.length > 0) lines.splice(1, 0, `  params ${params.join(", ")}`);
   lines.push(...renderSymbolStats(result));
   if (result.trades.length > 0) {
@@ -260,7 +262,13 @@ export function renderBacktestSummary(
 /** Writes the HTML report; a failure to write is a UsageError naming the file. */
 export async function writeReport(outcome: BacktestOutcome, target: string, io: CliIO): Promise<string> {
   const out = resolve(io.cwd, target);
-  const html = renderReport({ result: outcome.result, prices: outcome.charts.prices, equity: outcome.charts.equity });
+  const { charts } = outcome;
+  const html = renderReport({
+    result: outcome.result,
+    prices: charts.prices,
+    equity: charts.equity,
+    ...(charts.candles ? { candles: charts.candles } : {}),
+  });
   try {
     await io.fs.writeFile(out, html);
   } catch (e) {

@@ -1,8 +1,9 @@
 import type { CompiledPlan } from "@tradeplan/dsl";
 import type { PaperBroker } from "../brokers/paper.js";
 import type { EngineEvent, EngineEventSink } from "../engine/events.js";
-import type { BacktestResult, SignalRecord } from "./result.js";
-import { tradeRecord } from "./result.js";
+import type { RiskDecision } from "../risk/validator.js";
+import type { BacktestResult, SignalRecord, SuppressedRecord } from "./result.js";
+import { monthlyReturns, SUPPRESSED_LISTED_PER_REASON, tradeRecord } from "./result.js";
 import { type EquityTracker, tradeStats } from "./stats.js";
 import { symbolStats } from "./symbol-stats.js";
 
@@ -20,6 +21,11 @@ export class RunCollector implements EngineEventSink {
   riskRejections = 0;
   rejectedRows = 0;
   private readonly rejectedByReason = new Map<string, number>();
+  /** Suppressed entries and exits listed (at most SUPPRESSED_LISTED_PER_REASON per reason). */
+  readonly suppressedList: SuppressedRecord[] = [];
+  private readonly suppressedPerReason = new Map<string, number>();
+  /** The last rejecting risk decision: the engine reports it just before the RISK_REJECTED suppression it causes. */
+  private lastRiskRejection: RiskDecision | undefined;
 
   emit(e: EngineEvent): void {
     if (e.type === "signal" && e.signal.action !== "NONE") {
@@ -34,10 +40,33 @@ export class RunCollector implements EngineEventSink {
         reasoning: e.signal.reasoning,
       });
     } else if (e.type === "error") this.ruleErrors++;
+    else if (e.type === "risk") this.lastRiskRejection = e.decision.approved ? undefined : e.decision;
     else if (e.type === "suppressed") {
       this.suppressed++;
+      const risk = e.code === "RISK_REJECTED" ? this.lastRiskRejection : undefined;
       if (e.code === "RISK_REJECTED") this.riskRejections++;
+      this.lastRiskRejection = undefined;
+      const key = risk?.code ?? e.code;
+      const n = (this.suppressedPerReason.get(key) ?? 0) + 1;
+      this.suppressedPerReason.set(key, n);
+      // NONE is never suppressed: only entries and exits reach the checks that suppress.
+      if (n <= SUPPRESSED_LISTED_PER_REASON && e.action !== "NONE") {
+        this.suppressedList.push({
+          time: new Date(e.time).toISOString(),
+          symbol: e.symbol,
+          timeframe: e.timeframe,
+          rule: e.line,
+          action: e.action,
+          code: e.code,
+          ...(risk ? { riskCode: risk.code, reason: risk.message } : { reason: e.reason }),
+        });
+      }
     }
+  }
+
+  /** Suppressed entries and exits per reason (risk code or suppression code), sorted by reason. */
+  suppressedByReason(): Record<string, number> {
+    return Object.fromEntries([...this.suppressedPerReason].sort(([a], [b]) => (a < b ? -1 : 1)));
   }
 
   /** Counts one rejected input row (or bar) under its reason code. */
@@ -68,7 +97,7 @@ export interface ResultInput {
 /** The result document (docs/backtest.md, "Result JSON") of a run on the paper broker, as things stand now. */
 export function buildResult(input: ResultInput): BacktestResult {
   const { plan, broker, collector, tracker } = input;
-  const lineOf = new Map(plan.functions.map((f) => [f.id, f.line]));
+  const ruleOf = new Map(plan.functions.map((f) => [f.id, { line: f.line, name: f.name }]));
   const trades = broker.trades();
   const ts = tradeStats(trades);
   const account = broker.account();
@@ -82,7 +111,10 @@ export function buildResult(input: ResultInput): BacktestResult {
     rejected: collector.rejectedRows,
     rejectedByReason: collector.byReason(),
     signals: collector.signals,
-    trades: trades.map((t) => tradeRecord(t, (id) => lineOf.get(id))),
+    suppressedSignals: collector.suppressedList,
+    suppressedByReason: collector.suppressedByReason(),
+    suppressedOmitted: collector.suppressed - collector.suppressedList.length,
+    trades: trades.map((t) => tradeRecord(t, (id) => ruleOf.get(id))),
     // Valued by the book's rule, so endEquity = startEquity + the trades' pnl + the open positions' unrealizedPnl.
     openPositions: broker.portfolio.openPositions().map((p) => ({
       symbol: p.symbol,
@@ -92,6 +124,7 @@ export function buildResult(input: ResultInput): BacktestResult {
       lastPrice: p.mark,
       unrealizedPnl: p.unrealizedPnl,
     })),
+    monthlyReturns: monthlyReturns(start, tracker.monthEnds()),
     currency: broker.instruments.currency,
     perSymbol: symbolStats(plan.symbols, trades, broker.portfolio.openPositions()),
     stats: {

@@ -1,3 +1,4 @@
+export { CANDLE_LADDER_SECONDS, type Candle, CandleCollector, type CandleSeries, MAX_CANDLES } from "./candles.js";
 export { buildResult, type ResultInput, RunCollector } from "./collector.js";
 export { Decimator } from "./decimator.js";
 export { type FeedFilesOptions, feedCsvFiles, mergeByClose, type SymbolFile } from "./portfolio-feed.js";
@@ -5,10 +6,14 @@ export { ReplayAggregator, ReplayTimeframeError } from "./replay-aggregator.js";
 export type {
   BacktestResult,
   BacktestStats,
+  ExitReason,
+  MonthlyReturn,
   OpenPositionRecord,
   SignalRecord,
+  SuppressedRecord,
   TradeRecord,
 } from "./result.js";
+export { monthlyReturns, SUPPRESSED_LISTED_PER_REASON } from "./result.js";
 export {
   Backtest,
   type BacktestCharts,

@@ -1,4 +1,5 @@
 import type { Trade } from "../brokers/broker.js";
+import type { SuppressionCode } from "../engine/events.js";
 import type { SymbolStats } from "./symbol-stats.js";
 
 /**
@@ -23,10 +24,25 @@ export interface BacktestResult {
   readonly rejectedByReason: Readonly<Record<string, number>>;
   /** Every non-NONE signal the engine acted on (turned into an order request), in time order. */
   readonly signals: readonly SignalRecord[];
+  /**
+   * Entries and exits the engine did not act on, with their reasons, in time order: at most
+   * {@link SUPPRESSED_LISTED_PER_REASON} per reason (a rule that keeps firing while its position is open is
+   * suppressed on every close); `suppressedOmitted` counts the rest. Risk rejections are among them.
+   */
+  readonly suppressedSignals: readonly SuppressedRecord[];
+  /**
+   * Every suppressed entry or exit counted per reason: the risk code (`RISK_MAX_POSITION`) for a risk
+   * rejection, else the suppression code (`POSITION_OPEN`); only the reasons that occurred, sorted by reason.
+   */
+  readonly suppressedByReason: Readonly<Record<string, number>>;
+  /** Suppressed entries and exits counted in `suppressedByReason` but not listed in `suppressedSignals`. */
+  readonly suppressedOmitted: number;
   /** Closed round trips, in the order they closed. */
   readonly trades: readonly TradeRecord[];
   /** Positions still open at the end, marked at the last price. */
   readonly openPositions: readonly OpenPositionRecord[];
+  /** The return of every month with bars (`month` by session day), from the previous month's closing equity. */
+  readonly monthlyReturns: readonly MonthlyReturn[];
   readonly stats: BacktestStats;
   /** The account's currency (the instruments', or `fx.base`); money fields are in it. Always written. */
   readonly currency?: string;
@@ -51,6 +67,28 @@ export interface SignalRecord {
   readonly reasoning: string;
 }
 
+/** Entries and exits listed per reason in `suppressedSignals`; the rest are only counted. */
+export const SUPPRESSED_LISTED_PER_REASON = 100;
+
+/** An entry or exit the engine did not act on. */
+export interface SuppressedRecord {
+  /** Close time of the bar the decision was made on. */
+  readonly time: string;
+  readonly symbol: string;
+  readonly timeframe: string;
+  /** 1-based source line of the rule. */
+  readonly rule: number;
+  readonly action: "ENTER_LONG" | "ENTER_SHORT" | "EXIT";
+  readonly code: SuppressionCode;
+  /** The risk validator's code (`RISK_MAX_POSITION`) when `code` is `RISK_REJECTED`. */
+  readonly riskCode?: string;
+  /** Why, in words: `the position would be 1556 shares; the limit is 1000`. */
+  readonly reason: string;
+}
+
+/** How a trade was closed: a protective stop or target, a trailing stop rule, or another exit rule. */
+export type ExitReason = "stop" | "target" | "trailing" | "rule";
+
 export interface TradeRecord {
   readonly symbol: string;
   readonly side: "long" | "short";
@@ -66,6 +104,30 @@ export interface TradeRecord {
   readonly entryRule: number | null;
   /** Exit rule's line, or `stop_loss` / `take_profit` for protective exits. */
   readonly exitRule: number | "stop_loss" | "take_profit" | null;
+  /** How the position was closed (`rule` also for a reversal by an entry rule); null when unknown. */
+  readonly exitReason: ExitReason | null;
+}
+
+export interface MonthlyReturn {
+  /** `2006-01`. */
+  readonly month: string;
+  /** Equity at the close of the month's last session day with bars. */
+  readonly endEquity: number;
+  /** endEquity / the previous month's endEquity (the start equity for the first) - 1, in percent. */
+  readonly returnPercent: number;
+}
+
+/** Monthly returns from month-end equities: each from the month before it, the first from `startEquity`. */
+export function monthlyReturns(
+  startEquity: number,
+  monthEnds: readonly { month: string; equity: number }[],
+): MonthlyReturn[] {
+  let prev = startEquity;
+  return monthEnds.map((m) => {
+    const r = { month: m.month, endEquity: m.equity, returnPercent: prev !== 0 ? (m.equity / prev - 1) * 100 : 0 };
+    prev = m.equity;
+    return r;
+  });
 }
 
 export interface OpenPositionRecord {
@@ -112,9 +174,27 @@ export interface BacktestStats {
 
 const iso = (t: number) => new Date(t).toISOString();
 
-/** Maps a rule id (`r12`) to its line; non-rule exits pass through. */
-export function tradeRecord(t: Trade, lineOf: (ruleId: string) => number | undefined): TradeRecord {
-  const exit = t.exitRule === "stop_loss" || t.exitRule === "take_profit" ? t.exitRule : (lineOf(t.exitRule) ?? null);
+/** What a trade record needs to know of a rule: its line and its function. */
+export interface RuleInfo {
+  readonly line: number;
+  readonly name: string;
+}
+
+/** Maps a rule id (`r12`) to its line and names how the trade was closed; non-rule exits pass through. */
+export function tradeRecord(t: Trade, ruleOf: (ruleId: string) => RuleInfo | undefined): TradeRecord {
+  const protective = t.exitRule === "stop_loss" || t.exitRule === "take_profit";
+  const rule = protective ? undefined : ruleOf(t.exitRule);
+  const exit = protective ? t.exitRule : (rule?.line ?? null);
+  const exitReason: ExitReason | null =
+    t.exitRule === "stop_loss"
+      ? "stop"
+      : t.exitRule === "take_profit"
+        ? "target"
+        : rule === undefined
+          ? null
+          : rule.name === "trailing_stop"
+            ? "trailing"
+            : "rule";
   return {
     symbol: t.symbol,
     side: t.side,
@@ -125,7 +205,8 @@ export function tradeRecord(t: Trade, lineOf: (ruleId: string) => number | undef
     exitPrice: t.exitPrice,
     commission: t.commission,
     pnl: t.pnl,
-    entryRule: lineOf(t.entryRule) ?? null,
+    entryRule: ruleOf(t.entryRule)?.line ?? null,
     exitRule: exit,
+    exitReason,
   };
 }

@@ -22,6 +22,8 @@ import { instantiatePlan } from "../registry/plan.js";
 import type { ExecutionFunctionRegistry } from "../registry/registry.js";
 import { mergeRiskConfig } from "../risk/config.js";
 import { RiskValidator } from "../risk/validator.js";
+import { LocalTime } from "../report/local-time.js";
+import { CandleCollector, type CandleSeries } from "./candles.js";
 import { buildResult, RunCollector } from "./collector.js";
 import { Decimator } from "./decimator.js";
 import { type ClosedBars, ReplayAggregator } from "./replay-aggregator.js";
@@ -61,12 +63,15 @@ interface SymbolReplay {
   readonly symbol: string;
   readonly aggregator: ReplayAggregator;
   readonly prices: Decimator;
+  readonly candles: CandleCollector;
 }
 
 /** Sampled series for the HTML report. */
 export interface BacktestCharts {
   readonly prices: Record<string, { t: number; v: number }[]>;
   readonly equity: { t: number; v: number }[];
+  /** Candles of each symbol's traded timeframe (coarser above MAX_CANDLES), for the report's price chart. */
+  readonly candles?: Record<string, CandleSeries>;
 }
 
 export interface BacktestOutcome {
@@ -215,16 +220,21 @@ export class Backtest {
     this.sampleTime = bar.closeTime;
     this.sampleDay = s.date;
     r.prices.push(bar.closeTime, bar.close);
+    r.candles.push(bar.time, bar.open, bar.high, bar.low, bar.close);
   }
 
   /** The replay state of a symbol's first bar; undefined for a symbol the plan does not trade. */
   private startSymbol(bar: BarData): SymbolReplay | undefined {
     const tfs = this.streamTfs.get(bar.symbol);
     if (!tfs) return undefined;
+    const { plan } = this.options;
+    // The traded timeframe: the symbol's shortest stream (a day at most, so a 1w stream still shows days).
+    const traded = Math.min(...plan.streams.filter((s) => s.symbol === bar.symbol).map((s) => s.seconds), 86_400);
     const r: SymbolReplay = {
       symbol: bar.symbol,
       aggregator: new ReplayAggregator(bar.symbol, bar.timeframe, tfs, this.calendar),
       prices: new Decimator(this.options.chartPoints ?? 2000),
+      candles: new CandleCollector(traded, new LocalTime(plan.timezone).offsetMs(bar.time)),
     };
     this.symbols.set(bar.symbol, r);
     return r;
@@ -256,8 +266,12 @@ export class Backtest {
       outside: this.outside,
     });
     const prices: Record<string, { t: number; v: number }[]> = {};
-    for (const [sym, r] of this.symbols) prices[sym] = r.prices.points();
-    return { result, charts: { prices, equity: this.equity.points() } };
+    const candles: Record<string, CandleSeries> = {};
+    for (const [sym, r] of this.symbols) {
+      prices[sym] = r.prices.points();
+      candles[sym] = r.candles.series();
+    }
+    return { result, charts: { prices, equity: this.equity.points(), candles } };
   }
 }
 

@@ -11,6 +11,8 @@ export class EquityTracker {
   maxDrawdown = 0;
   maxDrawdownPercent = 0;
   private readonly dayEnds: number[] = [];
+  /** Closing equity of every month's last session day so far (`2006-01`), in order. */
+  private readonly monthEndList: { month: string; equity: number }[] = [];
   /**
    * The session day of the last observation; "" before the first. Always a string: an `undefined` start made
    * the per-bar comparison deoptimise at the start of every backtest in a process.
@@ -40,6 +42,25 @@ export class EquityTracker {
   /** Records the closing equity of the day that just ended (once a day: kept out of the per-bar code). */
   private endDay(): void {
     this.dayEnds.push(this.lastEquity);
+    this.recordMonth(this.day, this.lastEquity);
+  }
+
+  private recordMonth(day: string, equity: number): void {
+    const month = day.slice(0, 7);
+    const last = this.monthEndList.at(-1);
+    if (last?.month === month) last.equity = equity;
+    else this.monthEndList.push({ month, equity });
+  }
+
+  /** The closing equity of each month (by session day) with bars, the current month up to the last bar. */
+  monthEnds(): { month: string; equity: number }[] {
+    const out = this.monthEndList.map((m) => ({ ...m }));
+    if (this.day === "") return out;
+    const month = this.day.slice(0, 7);
+    const last = out.at(-1);
+    if (last?.month === month) last.equity = this.lastEquity;
+    else out.push({ month, equity: this.lastEquity });
+    return out;
   }
 
   get endEquity(): number {

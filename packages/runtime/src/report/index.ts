@@ -1,1 +1,29 @@
-export { type ReportInput, renderReport, type SeriesPoint } from "./html.js";
+export {
+  type ChartHost,
+  type ChartHosts,
+  type ChartLibrary,
+  type MountedChart,
+  moneyLabel,
+  mountBacktestChart,
+  percentLabel,
+} from "./chart.js";
+export {
+  buildChartData,
+  type ChartCandle,
+  type ChartMarker,
+  type ChartPoint,
+  type ChartSource,
+  LOG_SCALE_RATIO,
+  type ReportChartData,
+  type SymbolChart,
+} from "./chart-data.js";
+export {
+  type ChartLibrarySource,
+  chartLibrarySource,
+  monthlyTable,
+  type ReportInput,
+  renderReport,
+  type SeriesPoint,
+  tradePnlPercent,
+} from "./html.js";
+export { LocalTime } from "./local-time.js";
