@@ -1,158 +1,60 @@
+import * as LightweightCharts from "lightweight-charts";
+// Deep imports, like backtest.ts: the runtime's index also exports Node-only modules. Both modules are
+// browser-safe; the HTML report of `tradeplan backtest --report` draws its chart with the same two.
 import type { BacktestOutcome } from "../../runtime/src/backtest/runner.js";
+import { type MountedChart, mountBacktestChart } from "../../runtime/src/report/chart.js";
+import { buildChartData, type ChartMarker, type ReportChartData } from "../../runtime/src/report/chart-data.js";
 
-/** A sampled series point: time (epoch ms) and value. */
-export interface Point {
-  readonly t: number;
-  readonly v: number;
-}
-
-export interface Box {
-  readonly x: number;
-  readonly y: number;
-  readonly width: number;
-  readonly height: number;
-}
-
-/** One line panel: the SVG path and the value range it spans. */
-export interface LinePanel {
-  readonly box: Box;
-  readonly path: string;
-  readonly min: number;
-  readonly max: number;
-  readonly first: number;
-  readonly last: number;
-}
-
-/** An entry or exit of a closed trade, placed on the price panel. */
-export interface TradeMark {
-  readonly x: number;
-  readonly y: number;
-  readonly kind: "entry" | "exit";
-  readonly side: "long" | "short";
-  readonly win: boolean;
-  readonly title: string;
-}
-
+/** What the playground draws of a run, and the counts its browser test checks. */
 export interface ChartModel {
-  readonly width: number;
-  readonly height: number;
-  readonly symbol: string | undefined;
-  readonly price: LinePanel | undefined;
-  readonly equity: LinePanel;
-  readonly marks: readonly TradeMark[];
-  /** Points drawn across both panels. */
+  readonly data: ReportChartData;
+  /** Candles and equity points drawn. */
   readonly points: number;
+  /** Entry and exit markers, every symbol's. */
+  readonly marks: readonly ChartMarker[];
 }
 
-const PAD = 8;
-const GAP = 24;
+/** Prepares a run's chart: the report's chart data, in the plan's exchange time. */
+export function chartModel(outcome: BacktestOutcome): ChartModel {
+  const data = buildChartData(outcome);
+  const candles = data.symbols.reduce((n, s) => n + s.candles.length, 0);
+  return { data, points: candles + data.equity.length, marks: data.symbols.flatMap((s) => s.markers) };
+}
+
+let mounted: MountedChart | undefined;
 
 /**
- * X positions follow the sample index, not the clock: nights and weekends
- * would otherwise take most of the width of an intraday chart.
+ * Draws a run's chart into a new element (the report's candlesticks with
+ * markers, equity against buy-and-hold and drawdown); the previous run's
+ * chart is taken down first. The element carries the counts as
+ * `data-points` and `data-marks`.
  */
-function xAt(i: number, n: number, box: Box): number {
-  return n <= 1 ? box.x + box.width / 2 : box.x + (i / (n - 1)) * box.width;
-}
-
-function range(points: readonly Point[]): { min: number; max: number } {
-  let min = Number.POSITIVE_INFINITY;
-  let max = Number.NEGATIVE_INFINITY;
-  for (const p of points) {
-    if (p.v < min) min = p.v;
-    if (p.v > max) max = p.v;
-  }
-  if (min === max) return { min: min - 1, max: max + 1 };
-  return { min, max };
-}
-
-function yScale(min: number, max: number, box: Box): (v: number) => number {
-  return (v) => box.y + box.height - ((v - min) / (max - min)) * box.height;
-}
-
-/** An SVG path through `points` inside `box`; empty for no points. */
-export function linePath(points: readonly Point[], box: Box, min: number, max: number): string {
-  const y = yScale(min, max, box);
-  const r = (v: number) => Math.round(v * 10) / 10;
-  return points.map((p, i) => `${i === 0 ? "M" : "L"}${r(xAt(i, points.length, box))},${r(y(p.v))}`).join("");
-}
-
-function panel(points: readonly Point[], box: Box, extra: readonly number[] = []): LinePanel {
-  const r = range(points.concat(extra.map((v) => ({ t: 0, v }))));
-  return {
-    box,
-    path: linePath(points, box, r.min, r.max),
-    min: r.min,
-    max: r.max,
-    first: points[0]?.v ?? 0,
-    last: points[points.length - 1]?.v ?? 0,
+export function renderChart(model: ChartModel): HTMLElement {
+  mounted?.remove();
+  mounted = undefined;
+  const root = document.createElement("div");
+  root.className = "chart";
+  root.setAttribute("role", "img");
+  root.setAttribute("aria-label", `backtest chart, times in ${model.data.zone}`);
+  root.dataset.points = String(model.points);
+  root.dataset.marks = String(model.marks.length);
+  const host = (cls: string): HTMLElement => {
+    const e = document.createElement("div");
+    e.className = `chart-pane ${cls}`;
+    root.append(e);
+    return e;
   };
+  const prices = model.data.symbols.map(() => host("price"));
+  const equity = host("equity");
+  const drawdown = host("drawdown");
+  // The charts size themselves to their elements (autoSize), so they are mounted once the element is in the page.
+  queueMicrotask(() => {
+    mounted = mountBacktestChart(LightweightCharts, { prices, equity, drawdown }, model.data);
+  });
+  return root;
 }
 
-/** Index of the first sample at or after `t` (the last one when none is). */
-export function indexAt(points: readonly Point[], t: number): number {
-  let lo = 0;
-  let hi = points.length - 1;
-  if (hi < 0) return 0;
-  if (t > points[hi]!.t) return hi;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (points[mid]!.t < t) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
-/**
- * Lays out the backtest chart: the first symbol's price with every closed
- * trade's entry and exit on top, and the account equity below.
- */
-export function buildChart(outcome: BacktestOutcome, width: number, height: number): ChartModel {
-  const symbol = outcome.result.plan.symbols[0];
-  const prices = symbol === undefined ? [] : (outcome.charts.prices[symbol] ?? []);
-  const inner = width - 2 * PAD;
-  const priceBox: Box = { x: PAD, y: PAD, width: inner, height: (height - 2 * PAD - GAP) * 0.62 };
-  const equityBox: Box = {
-    x: PAD,
-    y: priceBox.y + priceBox.height + GAP,
-    width: inner,
-    height: height - 2 * PAD - GAP - priceBox.height,
-  };
-  const trades = outcome.result.trades.filter((t) => t.symbol === symbol);
-  const tradePrices = trades.flatMap((t) => [t.entryPrice, t.exitPrice]);
-  const price = prices.length > 0 ? panel(prices, priceBox, tradePrices) : undefined;
-  const marks: TradeMark[] = [];
-  if (price) {
-    const y = yScale(price.min, price.max, priceBox);
-    for (const t of trades) {
-      const win = t.pnl > 0;
-      const money = `${t.pnl >= 0 ? "+" : ""}${t.pnl.toFixed(2)}`;
-      marks.push({
-        x: xAt(indexAt(prices, Date.parse(t.entryTime)), prices.length, priceBox),
-        y: y(t.entryPrice),
-        kind: "entry",
-        side: t.side,
-        win,
-        title: `${t.side} ${t.quantity} @ ${t.entryPrice.toFixed(2)} (${t.entryTime})`,
-      });
-      marks.push({
-        x: xAt(indexAt(prices, Date.parse(t.exitTime)), prices.length, priceBox),
-        y: y(t.exitPrice),
-        kind: "exit",
-        side: t.side,
-        win,
-        title: `exit @ ${t.exitPrice.toFixed(2)} (${t.exitTime}), P&L ${money}`,
-      });
-    }
-  }
-  const equity = panel(outcome.charts.equity, equityBox);
-  return {
-    width,
-    height,
-    symbol,
-    price,
-    equity,
-    marks,
-    points: prices.length + outcome.charts.equity.length,
-  };
+/** The chart on the page now, for the browser tests. */
+export function currentChart(): MountedChart | undefined {
+  return mounted;
 }

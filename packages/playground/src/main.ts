@@ -96,7 +96,7 @@ let lastChart: ChartModel | undefined;
 
 function backtest(): ReturnType<PlaygroundHook["backtest"]> {
   lastRun = runPlaygroundBacktest(model.getValue());
-  lastChart = renderRun(results, lastRun, Math.max(320, Math.floor(results.clientWidth) - 16));
+  lastChart = renderRun(results, lastRun);
   const trades = lastRun.ok ? lastRun.outcome.result.trades.length : 0;
   return lastRun.ok
     ? { ok: true, trades, points: lastChart?.points ?? 0, marks: lastChart?.marks.length ?? 0 }

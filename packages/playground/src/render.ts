@@ -1,19 +1,7 @@
 import type { Diagnostic } from "@tradeplan/dsl";
+import { LocalTime } from "../../runtime/src/report/local-time.js";
 import type { PlaygroundRun } from "./backtest.js";
-import { buildChart, type ChartModel, type LinePanel } from "./chart.js";
-
-const SVG_NS = "http://www.w3.org/2000/svg";
-
-function svg<K extends keyof SVGElementTagNameMap>(
-  tag: K,
-  attrs: Record<string, string | number>,
-  text?: string,
-): SVGElementTagNameMap[K] {
-  const el = document.createElementNS(SVG_NS, tag);
-  for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, String(v));
-  if (text !== undefined) el.textContent = text;
-  return el;
-}
+import { type ChartModel, chartModel, renderChart } from "./chart.js";
 
 function el<K extends keyof HTMLElementTagNameMap>(
   tag: K,
@@ -24,40 +12,6 @@ function el<K extends keyof HTMLElementTagNameMap>(
   if (className) e.className = className;
   if (text !== undefined) e.textContent = text;
   return e;
-}
-
-function drawPanel(root: SVGSVGElement, p: LinePanel, label: string, cls: string): void {
-  const { box } = p;
-  root.append(
-    svg("rect", { x: box.x, y: box.y, width: box.width, height: box.height, class: "panel" }),
-    svg("path", { d: p.path, class: `line ${cls}` }),
-    svg("text", { x: box.x + 4, y: box.y + 12, class: "axis" }, `${label}  ${p.max.toFixed(2)}`),
-    svg("text", { x: box.x + 4, y: box.y + box.height - 4, class: "axis" }, p.min.toFixed(2)),
-  );
-}
-
-/** Draws the chart model as SVG: price with trade marks, equity below. */
-export function renderChart(model: ChartModel): SVGSVGElement {
-  const root = svg("svg", {
-    viewBox: `0 0 ${model.width} ${model.height}`,
-    width: "100%",
-    role: "img",
-    "aria-label": "backtest chart",
-    "data-points": model.points,
-    "data-marks": model.marks.length,
-  });
-  if (model.price) drawPanel(root, model.price, `${model.symbol ?? ""} price`, "price");
-  drawPanel(root, model.equity, "equity", "equity");
-  for (const m of model.marks) {
-    const d =
-      m.kind === "entry"
-        ? `M${m.x},${m.y - 7}L${m.x - 5},${m.y + 2}L${m.x + 5},${m.y + 2}Z`
-        : `M${m.x},${m.y + 7}L${m.x - 5},${m.y - 2}L${m.x + 5},${m.y - 2}Z`;
-    const mark = svg("path", { d, class: `mark ${m.kind} ${m.win ? "win" : "loss"}` });
-    mark.append(svg("title", {}, m.title));
-    root.append(mark);
-  }
-  return root;
 }
 
 const money = (v: number) =>
@@ -75,7 +29,7 @@ function diagnosticList(diagnostics: readonly Diagnostic[]): HTMLElement {
  * Fills `target` with a run's outcome: the summary figures, the chart and
  * the last trades; or the reason the run stopped and the plan's problems.
  */
-export function renderRun(target: HTMLElement, run: PlaygroundRun, chartWidth: number): ChartModel | undefined {
+export function renderRun(target: HTMLElement, run: PlaygroundRun): ChartModel | undefined {
   target.replaceChildren();
   if (!run.ok) {
     target.append(el("p", "run-error", run.message));
@@ -95,22 +49,25 @@ export function renderRun(target: HTMLElement, run: PlaygroundRun, chartWidth: n
     ["bars", String(result.bars)],
   ];
   for (const [k, v] of rows) table.append(el("dt", undefined, k), el("dd", undefined, v));
-  const model = buildChart(run.outcome, chartWidth, 320);
+  const model = chartModel(run.outcome);
   target.append(el("p", "data-label", run.dataLabel), table, renderChart(model));
   if (run.diagnostics.length > 0) target.append(diagnosticList(run.diagnostics));
   if (result.trades.length > 0) {
     const trades = el("table", "trades");
     const head = el("tr");
+    const local = new LocalTime(result.plan.timezone);
+    const at = (iso: string) => local.dateTime(Date.parse(iso));
     for (const h of ["side", "qty", "entry", "exit", "P&L", "exit by"]) head.append(el("th", undefined, h));
     trades.append(head);
     for (const t of result.trades.slice(-10)) {
       const tr = el("tr", t.pnl > 0 ? "win" : "loss");
-      const exitBy = typeof t.exitRule === "number" ? `line ${t.exitRule}` : (t.exitRule ?? "");
+      const rule = typeof t.exitRule === "number" ? `line ${t.exitRule}` : (t.exitRule ?? "");
+      const exitBy = t.exitReason && t.exitReason !== "rule" ? `${t.exitReason} (${rule})` : rule;
       for (const v of [
         t.side,
         String(t.quantity),
-        `${t.entryPrice.toFixed(2)} ${t.entryTime.slice(0, 16).replace("T", " ")}`,
-        `${t.exitPrice.toFixed(2)} ${t.exitTime.slice(0, 16).replace("T", " ")}`,
+        `${t.entryPrice.toFixed(2)} ${at(t.entryTime)}`,
+        `${t.exitPrice.toFixed(2)} ${at(t.exitTime)}`,
         money(t.pnl),
         exitBy,
       ]) {
@@ -119,7 +76,11 @@ export function renderRun(target: HTMLElement, run: PlaygroundRun, chartWidth: n
       trades.append(tr);
     }
     target.append(
-      el("h3", undefined, `last ${Math.min(10, result.trades.length)} of ${result.trades.length} trades (UTC)`),
+      el(
+        "h3",
+        undefined,
+        `last ${Math.min(10, result.trades.length)} of ${result.trades.length} trades (${result.plan.timezone})`,
+      ),
       trades,
     );
   }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { BacktestOutcome } from "../../runtime/src/backtest/runner.js";
-import { buildChart, indexAt, linePath } from "../src/chart.js";
+import { chartModel } from "../src/chart.js";
 
 const points = (vs: number[]) => vs.map((v, i) => ({ t: 1000 * (i + 1), v }));
 
@@ -28,7 +28,12 @@ function outcome(trades: { entry: number; exit: number; pnl: number }[]): Backte
         pnl: t.pnl,
         entryRule: 3,
         exitRule: 4,
+        exitReason: "rule",
       })),
+      suppressedSignals: [],
+      suppressedByReason: {},
+      suppressedOmitted: 0,
+      monthlyReturns: [],
       openPositions: [],
       stats: {
         startEquity: 100,
@@ -53,49 +58,37 @@ function outcome(trades: { entry: number; exit: number; pnl: number }[]): Backte
         riskRejections: 0,
       },
     },
-    charts: { prices: { X: prices }, equity: points([100, 100, 101, 100.5, 101]) },
+    charts: {
+      prices: { X: prices },
+      equity: points([100, 100, 101, 100.5, 101]),
+      candles: {
+        X: {
+          timeframe: "1m",
+          tradedTimeframe: "1m",
+          candles: prices.map((p) => ({ t: p.t, o: p.v, h: p.v + 1, l: p.v - 1, c: p.v })),
+        },
+      },
+    },
   };
 }
 
-describe("chart layout", () => {
-  it("draws a line through every point, left to right, inside its box", () => {
-    const box = { x: 10, y: 20, width: 100, height: 50 };
-    const d = linePath(points([1, 3, 2]), box, 1, 3);
-    expect(d).toBe("M10,70L60,20L110,45");
-  });
-
-  it("finds the first sample at or after a time", () => {
-    const p = points([1, 2, 3]);
-    expect(indexAt(p, 0)).toBe(0);
-    expect(indexAt(p, 2000)).toBe(1);
-    expect(indexAt(p, 2500)).toBe(2);
-    expect(indexAt(p, 99_999)).toBe(2);
-    expect(indexAt([], 5)).toBe(0);
-  });
-
-  it("places an entry and an exit mark per trade on the price panel, equity below it", () => {
-    const model = buildChart(outcome([{ entry: 2000, exit: 4000, pnl: 1 }]), 400, 300);
-    expect(model.symbol).toBe("X");
+describe("playground chart (the HTML report's chart)", () => {
+  it("draws the report's chart data: candles, an entry and an exit marker per trade, equity", () => {
+    const model = chartModel(outcome([{ entry: 2000, exit: 4000, pnl: 1 }]));
+    expect(model.data.zone).toBe("America/New_York");
     expect(model.points).toBe(10);
-    expect(model.marks.map((m) => m.kind)).toEqual(["entry", "exit"]);
-    const price = model.price!;
-    for (const m of model.marks) {
-      expect(m.x).toBeGreaterThanOrEqual(price.box.x);
-      expect(m.x).toBeLessThanOrEqual(price.box.x + price.box.width);
-      expect(m.y).toBeGreaterThanOrEqual(price.box.y);
-      expect(m.y).toBeLessThanOrEqual(price.box.y + price.box.height);
-    }
-    expect(model.marks[0]!.x).toBeLessThan(model.marks[1]!.x);
-    expect(model.marks[1]!.win).toBe(true);
-    expect(model.equity.box.y).toBeGreaterThan(price.box.y + price.box.height);
-    expect(model.equity.min).toBe(100);
-    expect(model.equity.max).toBe(101);
+    expect(model.marks.map((m) => [m.kind, m.trade])).toEqual([
+      ["entry", 1],
+      ["exit", 1],
+    ]);
+    const candles = model.data.symbols[0]!.candles;
+    // Markers sit on the candles that hold the fills: the second and fourth.
+    expect(model.marks.map((m) => m.time)).toEqual([candles[1]!.time, candles[3]!.time]);
   });
 
-  it("draws a flat series without dividing by zero", () => {
-    const flat = outcome([]);
-    const model = buildChart({ ...flat, charts: { ...flat.charts, equity: points([5, 5, 5]) } }, 400, 300);
-    expect(model.equity.path).not.toContain("NaN");
+  it("draws a run without trades", () => {
+    const model = chartModel(outcome([]));
     expect(model.marks).toEqual([]);
+    expect(model.data.equity).toHaveLength(5);
   });
 });

@@ -184,11 +184,13 @@ describe.skipIf(!hasChromium)("playground in headless Chromium", () => {
     await page.waitForFunction((want) => window.__tradeplan!.editor.getModel()!.getValue() === want, canonical.text);
   });
 
-  it("backtests the demo plan in the page and draws the equity curve and the trades", async () => {
+  it("backtests the demo plan in the page and draws the report's chart: candles, trade markers, equity", async () => {
     await page.click("#reset");
     await page.click("#run");
-    const chart = page.locator("#results svg[data-points]");
+    const chart = page.locator("#results .chart[data-points]");
     await chart.waitFor({ state: "visible", timeout: 60_000 });
+    // lightweight-charts draws into canvases: one per pane and axis, in each of the three charts at least.
+    await expect.poll(() => chart.locator("canvas").count()).toBeGreaterThanOrEqual(3);
     const points = Number(await chart.getAttribute("data-points"));
     const marks = Number(await chart.getAttribute("data-marks"));
     expect(points).toBeGreaterThan(0);
