@@ -28,7 +28,7 @@ describe("tradeplan test: running cases", () => {
     expect(r.code).toBe(1);
     const out = stripAnsi(r.out);
     expect(out).toContain(
-      "FAIL a.plan.test.yaml (fixture)\n  ✓ enters on the breakout\n  ✗ expects the entry one bar early\n",
+      "FAIL a.plan.test.yaml (fixture) — times in America/New_York\n  ✓ enters on the breakout\n  ✗ expects the entry one bar early\n",
     );
     expect(out).toContain(
       [

@@ -28,6 +28,7 @@ import { describeFsError, EXIT, UsageError } from "../errors.js";
 import { renderDecisions } from "../render/decisions.js";
 import { readSource } from "../files.js";
 import type { CliIO } from "../io.js";
+import { tradeTimes } from "../render/trade-times.js";
 import { displayPath, type SourceFile } from "../source.js";
 import {
   brokerSettings,
@@ -226,6 +227,7 @@ export function renderBacktestSummary(
   dataLabel: string,
   maxTrades = 20,
   plan?: CompiledPlan,
+  fillAt: "next_open" | "close" = "next_open",
 ): string {
   const s = result.stats;
   const params = (plan?.params ?? []).map((p) => `${p.name}=${p.value}${p.value === p.default ? "" : " (set)"}`);
@@ -242,10 +244,12 @@ export function renderBacktestSummary(
   if (params.length > 0) lines.splice(1, 0, `  params ${params.join(", ")}`);
   lines.push(...renderSymbolStats(result));
   if (result.trades.length > 0) {
-    lines.push("", "  #  side   qty  entry (UTC)           price      exit (UTC)            price          P&L");
+    const times = tradeTimes(result, fillAt);
+    lines.push("", `  trades, times in ${times.zone}`);
+    lines.push("  #  side   qty  entry                 price      exit                  price          P&L");
     result.trades.slice(0, maxTrades).forEach((t, i) => {
       lines.push(
-        `${String(i + 1).padStart(3)}  ${t.side.padEnd(5)} ${String(t.quantity).padStart(4)}  ${t.entryTime.slice(0, 16).replace("T", " ")}  ${t.entryPrice.toFixed(2).padStart(9)}  ${t.exitTime.slice(0, 16).replace("T", " ")}  ${t.exitPrice.toFixed(2).padStart(9)}  ${money(t.pnl).padStart(11)}`,
+        `${String(i + 1).padStart(3)}  ${t.side.padEnd(5)} ${String(t.quantity).padStart(4)}  ${times.format(t.entryTime).padEnd(16)}  ${t.entryPrice.toFixed(2).padStart(9)}  ${times.format(t.exitTime).padEnd(16)}  ${t.exitPrice.toFixed(2).padStart(9)}  ${money(t.pnl).padStart(11)}`,
       );
     });
     if (result.trades.length > maxTrades)
@@ -340,7 +344,7 @@ export async function runBacktestCommand(
     io.stderr.write(`... ${shown - MAX_REJECTS_SHOWN} more rows rejected (${shown} in all)\n`);
   warnOffTick(files, outcome.csv, instruments, io);
   if (options.format === "json") io.stdout.write(`${JSON.stringify(withParams(outcome.result, plan), null, 2)}\n`);
-  else io.stdout.write(renderBacktestSummary(outcome.result, dataShown, 20, plan));
+  else io.stdout.write(renderBacktestSummary(outcome.result, dataShown, 20, plan, settings.run.broker?.fillAt));
   if (options.report !== undefined) {
     const where = await writeReport(outcome, options.report, io);
     io.stderr.write(`report written to \`${where}\`\n`);

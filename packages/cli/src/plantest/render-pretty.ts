@@ -63,7 +63,9 @@ export function renderSuitePretty(report: SuiteReport, color: boolean): string {
     const bad = f.errors.length > 0 || f.cases.some((c) => c.status === "failed" || c.status === "error");
     const head = bad ? k.bold(k.red("FAIL")) : k.bold(k.green("PASS"));
     const plan = f.plan ? ` (${sanitize(f.plan.name)})` : "";
-    out += `${head} ${f.file.display}${plan}\n`;
+    // The times of a failure's notes are the plan's local times: say whose.
+    const zone = bad && f.clock ? ` — times in ${f.clock.zone}` : "";
+    out += `${head} ${f.file.display}${plan}${zone}\n`;
     for (const c of f.cases) if (c.status !== "skipped") out += caseLine(c, color);
     out += renderDiagnostics(f.errors, f.file, color);
     if (f.planFile) out += renderDiagnostics(f.planDiagnostics, f.planFile, color);
