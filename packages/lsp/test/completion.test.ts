@@ -82,7 +82,8 @@ describe("completion", () => {
     expect(labelsAt(`${HEAD}on 5m close > 1 enter |`)).toEqual(["long", "short"]);
     expect(labelsAt(`${HEAD}on 5m close > 1 exit |`)).toEqual(["long", "short", "confidence"]);
     expect(labelsAt(`${HEAD}on 5m close > 1 enter long confidence |`)).toEqual(["low", "medium", "high"]);
-    expect(labelsAt("session |")).toEqual(["regular", "extended", "always"]);
+    expect(labelsAt("session |")).toEqual(["regular", "extended", "always", "HH:MM-HH:MM"]);
+    expect(labelsAt("session regular |")).toEqual(['"XNYS"', '"XNAS"', '"XEUR"', '"CMES"']);
     expect(labelsAt(`${HEAD}on 1m trailing |`)).toEqual(["stop"]);
     expect(labelsAt(`${HEAD}on 1m trailing stop 2% |`)).toEqual(["activate at"]);
   });

@@ -1,4 +1,4 @@
-import { type ExpectedToken, expectedTokens, INDICATORS, type Kind, printStatement } from "@tradeplan/dsl";
+import { CALENDARS, type ExpectedToken, expectedTokens, INDICATORS, type Kind, printStatement } from "@tradeplan/dsl";
 import { type CompletionItem, CompletionItemKind, InsertTextFormat, MarkupKind } from "vscode-languageserver";
 import type { DocumentAnalysis } from "../analysis.js";
 import { KEYWORD_DOCS } from "../keyword-docs.js";
@@ -203,6 +203,21 @@ function itemsFor(
     }));
   if (expects("string", "timezoneDecl"))
     return TIMEZONES.map((z) => ({ label: `"${z}"`, kind: CompletionItemKind.Value }));
+  // After `session regular` / `session extended`: the exchange calendars.
+  if (expects("string", "sessionDecl"))
+    return CALENDARS.map((c) => ({ label: `"${c.id}"`, kind: CompletionItemKind.Value, detail: c.title }));
+  // Right after `session`: its kinds, or fixed hours.
+  if (expects("time", "sessionDecl"))
+    return [
+      ...["regular", "extended", "always"].map((w) => keywordItem(w)),
+      snippetItem(
+        "HH:MM-HH:MM",
+        `${ph(1, "09:00")}-${ph(2, "17:30")}`,
+        "fixed session hours",
+        snippets,
+        CompletionItemKind.Value,
+      ),
+    ];
   // Right after `risk`: the setting's words (a value may follow only once one is written).
   if (expects("name", "riskDecl") && !expects("number", "riskDecl"))
     return RISK_SNIPPETS.map(([label, snip]) =>
