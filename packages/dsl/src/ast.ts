@@ -305,11 +305,11 @@ export interface ConditionRule extends NodeBase {
   readonly modifiers: readonly Modifier[];
 }
 
-/** `on 1m trailing stop 2% [activate at 155.00]` */
+/** `on 1m trailing stop 2% [activate at 155.00]`, or `trailing stop trail` with a percent `param trail`. */
 export interface TrailingStopRule extends NodeBase {
   readonly type: "TrailingStopRule";
   readonly timeframe: Timeframe;
-  readonly trail: PercentLit;
+  readonly trail: PercentLit | NameExpr;
   readonly activation?: Expr;
 }
 

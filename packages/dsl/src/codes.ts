@@ -423,7 +423,8 @@ export const CODES: readonly CodeInfo[] = [
     code: "E0405",
     severity: "error",
     title: "invalid trailing stop",
-    explanation: "The trail is a percent in (0, 100); `activate at` takes a positive price.",
+    explanation:
+      "The trail is a percent in (0, 100), or a percent `param` whose whole range lies there (`param trail = 2% in 1%..5%`, `trailing stop trail`); `activate at` takes a positive price.",
     wrong: `${HEAD}on 5m close above 150 enter long\non 1m trailing stop 0%\n`,
     right: `${HEAD}on 5m close above 150 enter long\non 1m trailing stop 2%\n`,
   },

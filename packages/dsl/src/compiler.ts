@@ -82,6 +82,8 @@ export function compile(
       source: source.slice(st.span.start.offset, st.span.end.offset),
     };
     if (st.type === "TrailingStopRule") {
+      // A percent literal, or a percent param's bound value (the checker accepts nothing else).
+      const trailPercent = lower.percent(st.trail) ?? Number.NaN;
       let activationPrice: number | undefined;
       if (st.activation) {
         activationPrice = lower.constant(st.activation);
@@ -97,7 +99,7 @@ export function compile(
       functions.push({
         ...base,
         name: "trailing_stop",
-        params: { trailPercent: st.trail.value, ...(activationPrice !== undefined ? { activationPrice } : {}) },
+        params: { trailPercent, ...(activationPrice !== undefined ? { activationPrice } : {}) },
       });
       continue;
     }

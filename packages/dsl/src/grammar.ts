@@ -242,6 +242,8 @@ export class PlanGrammar extends EmbeddedActionsParser {
     this.CONSUME(T.Step);
     return this.SUBRULE4(this.paramValue);
   };
+  /** A trailing stop's trail: a percent, or the name of a percent param. */
+  private readonly trailAlts = this.consumeAlts([T.PercentTok, T.Identifier]);
   private readonly ruleAlts: IOrAlt<A.Rule | undefined>[] = [
     { ALT: () => this.SUBRULE(this.trailingStop) },
     { ALT: () => this.SUBRULE(this.conditionRule) },
@@ -524,7 +526,7 @@ export class PlanGrammar extends EmbeddedActionsParser {
     try {
       first = this.CONSUME(T.Trailing);
       this.CONSUME(T.Stop);
-      pct = this.CONSUME(T.PercentTok);
+      pct = this.OR(this.trailAlts);
       const activation = this.OPTION(this.activation);
       return this.trailingStopNode(pct, activation);
     } catch (e) {
@@ -542,7 +544,10 @@ export class PlanGrammar extends EmbeddedActionsParser {
   private trailingStopNode(pct: IToken | undefined, activation: A.Expr | undefined): A.TrailingStopRule | undefined {
     if (this.RECORDING_PHASE || !this.real(pct)) return undefined;
     const timeframe = this.ruleTimeframe as A.Timeframe;
-    const trail = this.build.percent(pct);
+    const trail: A.PercentLit | A.NameExpr =
+      pct.tokenType === T.Identifier
+        ? { type: "Name", name: pct.image, span: this.build.tokenSpan(pct) }
+        : this.build.percent(pct);
     const span = this.spanFrom(this.ruleStart as IToken);
     return activation === undefined
       ? { type: "TrailingStopRule", timeframe, trail, span }

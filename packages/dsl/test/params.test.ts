@@ -277,6 +277,30 @@ describe("compiling params", () => {
   });
 });
 
+describe("a trailing stop's trail as a param", () => {
+  const TRAIL = `${HEAD}param trail = 2% in 1%..5% step 0.5%\non 5m close > open enter long\non 1m trailing stop trail activate at 155\n`;
+
+  it("checks, compiles with the bound value and formats back", () => {
+    expect(problems(TRAIL)).toEqual([]);
+    const fn = (params?: Record<string, number>) =>
+      analyze(TRAIL, params ? { params } : {}).compiled?.functions.find((f) => f.name === "trailing_stop");
+    expect(fn()?.params).toEqual({ trailPercent: 2, activationPrice: 155 });
+    expect(fn({ trail: 3.5 })?.params).toEqual({ trailPercent: 3.5, activationPrice: 155 });
+    const r = format(TRAIL);
+    expect(r.ok && r.text).toContain("on 1m trailing stop trail activate at 155\n");
+  });
+
+  it("E0405: a trail param that can reach 0% or 100%, or a name that is no percent param", () => {
+    const wide = TRAIL.replace("1%..5%", "0%..5%");
+    expect(only(wide, "E0405").message).toBe("trail must be between 0% and 100%, but param `trail` ranges over 0%..5%");
+    const number = `${HEAD}param trail = 2 in 1..5\non 5m close > open enter long\non 1m trailing stop trail\n`;
+    expect(only(number, "E0405").message).toBe("the trail must be a percent or a percent param, found `trail`");
+    const viaLet = `${HEAD}let trail = 2%\non 5m close > open enter long\non 1m trailing stop trail\n`;
+    expect(only(viaLet, "E0405").label).toBe("not a param");
+    expect(only(`${HEAD}on 5m close > open enter long\non 1m trailing stop trial\n`, "E0201").code).toBe("E0201");
+  });
+});
+
 describe("binding values", () => {
   const spec: ParamSpec = { name: "n", kind: "number", default: 20, min: 10, max: 50, integer: true };
 

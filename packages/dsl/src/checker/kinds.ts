@@ -160,7 +160,8 @@ function inferStatement(inf: Inference, s: Statement): void {
       }
       break;
     case "TrailingStopRule":
-      inf.notInferred(s.trail);
+      if (s.trail.type === "Name") inf.infer(s.trail);
+      else inf.notInferred(s.trail);
       if (s.activation) inf.infer(s.activation);
       break;
     case "RiskDecl":

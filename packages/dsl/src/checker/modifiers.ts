@@ -243,6 +243,33 @@ function checkPercentParamOffset(word: string, value: Expr, param: LetDecl, diag
   );
 }
 
+/** `trailing stop trail`: a percent param whose every value is a trail in (0%, 100%). */
+function checkTrailParam(trail: NameExpr, fold: Fold, kinds: KindTable, diagnostics: DiagnosticCollector): void {
+  const t = kinds.ty(trail);
+  // An unknown name was reported as E0201.
+  if (!t) return;
+  const param = fold.paramOf(trail);
+  const n = param && t.kind === "percent" ? paramNumbers(param) : undefined;
+  if (!param || t.kind !== "percent") {
+    diagnostics.error("E0405", trail.span, `the trail must be a percent or a percent param, found \`${trail.name}\``, {
+      label: param ? `a \`${t.kind}\` param` : "not a param",
+      hint: "e.g. `trailing stop 2%`, or `param trail = 2% in 1%..5%` and `trailing stop trail`",
+    });
+    return;
+  }
+  if (!n || (n.min > 0 && n.max < 100)) return;
+  diagnostics.error(
+    "E0405",
+    trail.span,
+    `trail must be between 0% and 100%, but param \`${trail.name}\` ranges over ${n.min}%..${n.max}%`,
+    {
+      label: "out of range for some values",
+      hint: `narrow the range of \`${trail.name}\`, e.g. \`in 1%..5%\``,
+      related: [{ span: param.span, message: `\`${trail.name}\` is declared here` }],
+    },
+  );
+}
+
 /** A `stop`/`target` the compiler cannot turn into a number: a percent literal or a constant price is needed. */
 function notConstantOffset(word: string, value: Expr, diagnostics: DiagnosticCollector): void {
   diagnostics.error("E0404", value.span, `\`${word}\` needs a constant price or a percent`, {
@@ -258,8 +285,9 @@ function checkTrailingStop(
   kinds: KindTable,
   diagnostics: DiagnosticCollector,
 ): void {
-  const trail = rule.trail.value;
-  if (!Number.isNaN(trail) && !(trail > 0 && trail < 100)) {
+  if (rule.trail.type === "Name") checkTrailParam(rule.trail, fold, kinds, diagnostics);
+  const trail = rule.trail.type === "Percent" ? rule.trail.value : Number.NaN;
+  if (rule.trail.type === "Percent" && !Number.isNaN(trail) && !(trail > 0 && trail < 100)) {
     diagnostics.error("E0405", rule.trail.span, `trail must be between 0% and 100%, found \`${rule.trail.raw}\``, {
       label: "out of range",
       hint: "e.g. `trailing stop 2%`",

@@ -22,7 +22,7 @@ export function childExprs(e: Expr): readonly Expr[] {
   }
 }
 
-/** The root expressions a statement holds (condition, filter, stop/target values, activation, let value). */
+/** The root expressions a statement holds (condition, filter, stop/target values, a trail param, activation, let value). */
 export function statementExprs(s: Statement): readonly Expr[] {
   switch (s.type) {
     case "LetDecl":
@@ -33,8 +33,11 @@ export function statementExprs(s: Statement): readonly Expr[] {
       for (const m of s.modifiers) if (m.type === "Stop" || m.type === "Target") out.push(m.value);
       return out;
     }
-    case "TrailingStopRule":
-      return s.activation ? [s.activation] : [];
+    case "TrailingStopRule": {
+      const out: Expr[] = s.trail.type === "Name" ? [s.trail] : [];
+      if (s.activation) out.push(s.activation);
+      return out;
+    }
     default:
       return [];
   }
@@ -52,6 +55,7 @@ export function forEachStatementExpr(s: Statement, fn: (e: Expr) => void): void 
       for (const m of s.modifiers) if (m.type === "Stop" || m.type === "Target") fn(m.value);
       break;
     case "TrailingStopRule":
+      if (s.trail.type === "Name") fn(s.trail);
       if (s.activation) fn(s.activation);
       break;
     default:

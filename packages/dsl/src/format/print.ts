@@ -123,7 +123,7 @@ export function printStatement(s: A.Statement): string {
     case "ConditionRule":
       return printConditionRule(s);
     case "TrailingStopRule":
-      return `on ${s.timeframe.raw} trailing stop ${s.trail.raw}${s.activation ? ` activate at ${printExpr(s.activation)}` : ""}`;
+      return `on ${s.timeframe.raw} trailing stop ${printExpr(s.trail)}${s.activation ? ` activate at ${printExpr(s.activation)}` : ""}`;
   }
 }
 
