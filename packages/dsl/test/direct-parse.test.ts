@@ -50,6 +50,9 @@ risk max order value $50,000
 risk max daily loss 2%
 let a = close > open and not volume < 1.5M or -close < -(open * 2)
 let b = not not a
+param level = 150 in 140..160 step 0.5
+param move = 2% in 1%..5%
+param floor = -$1.5K in -$2K..$0 step $100
 on 5m a enter long
 on 1h close crosses above sma(close, 20) of 1d with b between 09:30 and 15:45 enter short size $5,000 stop 2% target 140.5 confidence 0.7
 on 15m vwap() >= highest(high, 20)[1] and close[-2] != open[0] of 1h exit long size 10% of equity confidence medium

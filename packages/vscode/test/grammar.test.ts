@@ -86,6 +86,22 @@ describe("TextMate grammar", () => {
     expect(await scoped("let x = sma(close, 20) > ema(volume, 5)")).toContain("sma=support.function.indicator");
   });
 
+  it("scopes a param's keywords, its range and its bounds", async () => {
+    expect(await scoped("param level = 3700 in 3600..3800 step 10")).toEqual([
+      "param=storage.type.let",
+      "level=entity.name.variable",
+      "==keyword.operator.assignment",
+      "3700=constant.numeric",
+      "in=keyword.other.range",
+      "3600=constant.numeric",
+      "..=punctuation.separator.range",
+      "3800=constant.numeric",
+      "step=keyword.other.range",
+      "10=constant.numeric",
+    ]);
+    expect(await scoped("param m = 2% in 1%..5%")).toContain("..=punctuation.separator.range");
+  });
+
   it("marks what the compiler rejects as invalid", async () => {
     expect(await scoped('plan "unterminated')).toContain('"unterminated=invalid.illegal.unterminated-string');
     expect(await scoped("on 5min close above 1")).toContain("5min=invalid.illegal.number");
@@ -128,6 +144,7 @@ describe("TextMate grammar", () => {
     LBracket: /^punctuation\.section\.brackets/,
     RBracket: /^punctuation\.section\.brackets/,
     Comma: /^punctuation\.separator/,
+    DotDot: /^punctuation\.separator\.range/,
   };
   const OPERATOR = /^keyword\.operator\.(comparison|arithmetic|assignment)/;
   const KEYWORD = /^(keyword\.|constant\.language|variable\.language|storage\.type)/;
