@@ -29,6 +29,7 @@ function outcome(trades: { entry: number; exit: number; pnl: number }[]): Backte
         entryRule: 3,
         exitRule: 4,
         exitReason: "rule",
+        entryValue: 11,
       })),
       suppressedSignals: [],
       suppressedByReason: {},

@@ -32,6 +32,7 @@ function result(name = "Report <test> & co"): BacktestResult {
         entryRule: 4,
         exitRule: 5,
         exitReason: "rule",
+        entryValue: 1000,
       },
       {
         symbol: "TEST",
@@ -46,6 +47,7 @@ function result(name = "Report <test> & co"): BacktestResult {
         entryRule: 6,
         exitRule: "stop_loss",
         exitReason: "stop",
+        entryValue: 520,
       },
     ],
     suppressedSignals: [
@@ -172,6 +174,13 @@ describe("HTML report", () => {
     // 28 on 10 x 100 = 2.8%; -7 on 5 x 104 = -1.35%.
     expect(html).toContain('<td class="pos">+2.80%</td>');
     expect(html).toContain('<td class="neg">-1.35%</td>');
+  });
+
+  it("takes a trade's P&L in percent of what it cost to open, a future's multiplier counted", () => {
+    const r = result();
+    // The same trade in a future worth 10 a point: 28 on 10,000 is 0.28%.
+    const future = { ...r, trades: [{ ...r.trades[0]!, entryValue: 10_000 }] };
+    expect(renderReport({ result: future, prices, equity, candles })).toContain('<td class="pos">+0.28%</td>');
   });
 
   it("lists the entries and exits not acted on, with totals per reason and the reasons in words", () => {

@@ -114,7 +114,13 @@ export function buildResult(input: ResultInput): BacktestResult {
     suppressedSignals: collector.suppressedList,
     suppressedByReason: collector.suppressedByReason(),
     suppressedOmitted: collector.suppressed - collector.suppressedList.length,
-    trades: trades.map((t) => tradeRecord(t, (id) => ruleOf.get(id))),
+    trades: trades.map((t) =>
+      tradeRecord(
+        t,
+        (id) => ruleOf.get(id),
+        (s) => broker.instruments.pointValue(s),
+      ),
+    ),
     // Valued by the book's rule, so endEquity = startEquity + the trades' pnl + the open positions' unrealizedPnl.
     openPositions: broker.portfolio.openPositions().map((p) => ({
       symbol: p.symbol,

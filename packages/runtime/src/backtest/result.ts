@@ -106,6 +106,11 @@ export interface TradeRecord {
   readonly exitRule: number | "stop_loss" | "take_profit" | null;
   /** How the position was closed (`rule` also for a reversal by an entry rule); null when unknown. */
   readonly exitReason: ExitReason | null;
+  /**
+   * What the position cost to open, in the account currency: quantity x entry price x the instrument's point
+   * value (multiplier x exchange rate). The report's P&L in percent is pnl / entryValue.
+   */
+  readonly entryValue: number;
 }
 
 export interface MonthlyReturn {
@@ -180,8 +185,15 @@ export interface RuleInfo {
   readonly name: string;
 }
 
-/** Maps a rule id (`r12`) to its line and names how the trade was closed; non-rule exits pass through. */
-export function tradeRecord(t: Trade, ruleOf: (ruleId: string) => RuleInfo | undefined): TradeRecord {
+/**
+ * Maps a rule id (`r12`) to its line and names how the trade was closed; non-rule exits pass through.
+ * `pointValue` is the account currency per point per share or contract of a symbol (1 for a stock).
+ */
+export function tradeRecord(
+  t: Trade,
+  ruleOf: (ruleId: string) => RuleInfo | undefined,
+  pointValue: (symbol: string) => number = () => 1,
+): TradeRecord {
   const protective = t.exitRule === "stop_loss" || t.exitRule === "take_profit";
   const rule = protective ? undefined : ruleOf(t.exitRule);
   const exit = protective ? t.exitRule : (rule?.line ?? null);
@@ -208,5 +220,6 @@ export function tradeRecord(t: Trade, ruleOf: (ruleId: string) => RuleInfo | und
     entryRule: ruleOf(t.entryRule)?.line ?? null,
     exitRule: exit,
     exitReason,
+    entryValue: t.quantity * t.entryPrice * pointValue(t.symbol),
   };
 }

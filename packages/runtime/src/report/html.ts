@@ -115,9 +115,9 @@ export function monthlyTable(result: BacktestResult): string {
   return `<table id="monthly"><thead><tr><th>Year</th>${MONTHS.map((m) => `<th>${m}</th>`).join("")}<th>Year</th></tr></thead><tbody>${rows.join("")}</tbody></table>`;
 }
 
-/** P&L in percent of the position's entry value. */
+/** P&L in percent of what the position cost to open (a future's multiplier counted). */
 export function tradePnlPercent(t: TradeRecord): number {
-  const value = t.entryPrice * t.quantity;
+  const value = t.entryValue;
   return value > 0 ? (t.pnl / value) * 100 : 0;
 }
 
