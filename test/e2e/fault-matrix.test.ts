@@ -964,7 +964,7 @@ describe.concurrent("fault matrix: kills with restarts (IBKR), and storage fault
     expect(verifiedOk).toBe(verifies);
   });
 
-  it("disk full (a 2 MiB tmpfs): HALTED naming the file, exit 1 with the error last; the journal verifies; a restart on the same database once the disk has room continues", async ({
+  it("disk full (a 2 MiB tmpfs): HALTED naming the file, exit 1 (the failed batch committed whole at shutdown, or the error last); the journal verifies; a restart on the same database once the disk has room continues", async ({
     expect,
     onTestFinished,
     skip,
@@ -987,10 +987,18 @@ describe.concurrent("fault matrix: kills with restarts (IBKR), and storage fault
     // Half the file system is taken by something else; the run's own journal and state fill the rest.
     writeFileSync(join(small, "filler"), Buffer.alloc(1024 * 1024));
     const full = await tradeplan(["run", "run.plan", "--audit", "small/run.db", "--speed", "max"], { cwd: dir });
-    // Halted on the failed commit; the records it kept could not be written at the end either (the disk is still
-    // full): that is the run's failure, exit 1, with the line saying so last.
+    // Halted on the failed commit: that is the run's failure, exit 1. At shutdown the failed batch is committed
+    // whole (state and records in one transaction) if the space SQLite freed meanwhile takes it, and the log says
+    // so; if not, the records it kept could not be written either (the disk is still full), with the line saying
+    // so last. Which of the two depends on where in the run the disk filled up. Never the records without the
+    // state: a restart would decide that batch again beside them.
     expect(full.code, tail(full.stderr)).toBe(1);
-    expect(tail(full.stderr, 1)).toMatch(/^error: audit journal `.*small\/run\.db`: disk full while writing/);
+    if (logLines(full.stderr, /^the batch that could not be committed is committed now/).length > 0)
+      expect(full.stderr).not.toMatch(/^error: /m);
+    else
+      expect(tail(full.stderr, 1), tail(full.stderr)).toMatch(
+        /^error: audit journal `.*small\/run\.db`: disk full while writing/,
+      );
     const halted = haltReason(full.stderr);
     expect(halted).toMatch(/disk full/i);
     expect(halted).toContain(join(small, "run.db"));
