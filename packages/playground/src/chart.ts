@@ -53,8 +53,3 @@ export function renderChart(model: ChartModel): HTMLElement {
   });
   return root;
 }
-
-/** The chart on the page now, for the browser tests. */
-export function currentChart(): MountedChart | undefined {
-  return mounted;
-}
