@@ -52,6 +52,17 @@ export function bars(set: DataSet): Generator<BarData> {
   return generateBars({ ...set.generator, symbol: set.symbol, interval: "1m" }, nyseSessions(set.from, set.sessions));
 }
 
+/**
+ * The replay and peers benchmarks' synthetic file: 3,900 NYSE sessions
+ * (2005-2020) of AAPL-like 1-minute bars, about 1.5 million bars.
+ */
+export const SYNTHETIC_1M: DataSet = {
+  symbol: "AAPL",
+  from: "2005-01-03",
+  sessions: 3_900,
+  generator: { seed: 20_050_103, startPrice: 150, dailyVolume: 80_000_000 },
+};
+
 function fileName(set: DataSet): string {
   const g = set.generator;
   return `${set.symbol}-1m-${set.from}-${set.sessions}s-seed${g.seed ?? 42}-p${g.startPrice ?? 100}-v${g.dailyVolume ?? 2_000_000}.csv`;
