@@ -1,4 +1,4 @@
-import type { BacktestResult } from "@tradeplan/runtime";
+import { type BacktestResult, isDailyTimeframe } from "@tradeplan/runtime";
 import { LocalTime } from "./local-time.js";
 
 /** How the pretty trade table shows its fill times. */
@@ -9,8 +9,6 @@ export interface TradeTimes {
   format(iso: string): string;
 }
 
-const DAILY = /^\d+[dw]$/;
-
 /**
  * Fill times in the plan's zone; dates alone when every decision was on a
  * daily or longer bar, whose time of day (a session's open or close) says
@@ -19,7 +17,7 @@ const DAILY = /^\d+[dw]$/;
  */
 export function tradeTimes(result: BacktestResult, fillAt: "next_open" | "close" = "next_open"): TradeTimes {
   const local = new LocalTime(result.plan.timezone);
-  const daily = result.signals.length > 0 && result.signals.every((s) => DAILY.test(s.timeframe));
+  const daily = result.signals.length > 0 && result.signals.every((s) => isDailyTimeframe(s.timeframe));
   return {
     zone: result.plan.timezone,
     format: (iso) => {

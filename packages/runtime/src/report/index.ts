@@ -26,4 +26,4 @@ export {
   type SeriesPoint,
   tradePnlPercent,
 } from "./html.js";
-export { LocalTime } from "./local-time.js";
+export { isDailyTimeframe, LocalTime } from "./local-time.js";

@@ -1,4 +1,12 @@
 /**
+ * Whether bars of `timeframe` last a day or more (`1d`, `1w`): their time of
+ * day (a session's open or close) says nothing, so people see dates alone.
+ */
+export function isDailyTimeframe(timeframe: string): boolean {
+  return /^\d+[dw]$/.test(timeframe);
+}
+
+/**
  * Instants as a person in the exchange's zone reads them (`2024-03-01 09:35`),
  * the one formatter behind every time tradeplan shows people: the CLI (plan
  * tests, the run console, the backtest summary) and the HTML report and
@@ -50,7 +58,7 @@ export class LocalTime {
    * the bar: midnight of the next day for a day in `session always`); else the local date and time of the close.
    */
   decided(closeTime: number, timeframe: string): string {
-    return /^\d+[dw]$/.test(timeframe) ? this.date(closeTime - 1) : this.dateTime(closeTime);
+    return isDailyTimeframe(timeframe) ? this.date(closeTime - 1) : this.dateTime(closeTime);
   }
 
   /** `09:35:07`. */
