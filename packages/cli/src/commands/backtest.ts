@@ -25,9 +25,9 @@ import {
 } from "@tradeplan/runtime";
 import { z } from "zod";
 import { describeFsError, EXIT, UsageError } from "../errors.js";
-import { renderDecisions } from "../render/decisions.js";
 import { readSource } from "../files.js";
 import type { CliIO } from "../io.js";
+import { renderDecisions } from "../render/decisions.js";
 import { tradeTimes } from "../render/trade-times.js";
 import { displayPath, type SourceFile } from "../source.js";
 import {
@@ -240,9 +240,9 @@ export function renderBacktestSummary(
     `  commissions ${money(s.commissions)}, suppressed ${s.suppressed}, risk rejections ${s.riskRejections}, rule errors ${s.ruleErrors}`,
   ];
   if (result.rejected > 0) lines.splice(2, 0, `  rows rejected by reason: ${reasonCounts(result.rejectedByReason)}`);
-  lines.push(...renderDecisions(result));
   if (params.length > 0) lines.splice(1, 0, `  params ${params.join(", ")}`);
   lines.push(...renderSymbolStats(result));
+  lines.push(...renderDecisions(result));
   if (result.trades.length > 0) {
     const times = tradeTimes(result, fillAt);
     lines.push("", `  trades, times in ${times.zone}`);
