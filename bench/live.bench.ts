@@ -232,7 +232,7 @@ function window(start: Buckets, end: Buckets, tfs: readonly string[]): [number, 
 
 /**
  * A quantile of cumulative buckets, linearly interpolated inside its bucket (as Prometheus' histogram_quantile);
- * Infinity when it lies past the last bound (10 s: decisions that far behind the clock).
+ * Infinity when it lies past the last bound (decisions 10 s or more behind the clock, commits of 2.5 s or more).
  */
 function quantile(buckets: readonly [number, number][], q: number): number {
   const count = buckets.at(-1)?.[1] ?? 0;
@@ -565,8 +565,11 @@ async function measure(c: Case): Promise<Omit<Result, "probes">> {
   return result;
 }
 
-const ms = (v: number): string =>
-  Number.isNaN(v) ? "n/a" : v === Number.POSITIVE_INFINITY ? "> 10000" : v < 10 ? v.toFixed(1) : v.toFixed(0);
+/** Milliseconds; a quantile past the histogram's last bound (`top`, ms) as "> top". */
+const ms = (v: number, top = 10_000): string =>
+  Number.isNaN(v) ? "n/a" : v === Number.POSITIVE_INFINITY ? `> ${top}` : v < 10 ? v.toFixed(1) : v.toFixed(0);
+/** The last bound of `tradeplan_batch_commit_seconds`, ms. */
+const COMMIT_TOP = 2500;
 const s1 = (v: number): string => (Number.isNaN(v) ? "n/a" : (v / 1000).toFixed(1));
 const int = (n: number): string => Math.round(n).toLocaleString("en-US");
 const median = (xs: readonly number[]): number => {
@@ -585,7 +588,7 @@ function row(r: Result): string {
   const counts = TIMEFRAMES.map((tf) => int(r.boundaries[tf] ?? 0)).join(" / ");
   const b = r.fellBehind ? `**fell behind**: ${counts}` : counts;
   const p = TIMEFRAMES.map((tf) => ms(r.p99[tf] ?? Number.NaN)).join(" / ");
-  return `| ${int(r.c.symbols)} | ${r.c.speed} | ${r.loadStart.toFixed(2)} / ${r.loadEnd.toFixed(2)} | ${s1(r.endpointMs)} | **${s1(r.activeMs)}** | ${s1(r.streamedMs)} (${s1(r.windowMs)}) | ${b} | ${int(r.evaluationsPerMin)} | ${int(r.orders)}${r.ruleErrors ? ` (rule errors: ${r.ruleErrors})` : ""} | ${ms(r.all.p50)} | **${ms(r.all.p99)}** | ${p} | ${ms(r.commitP99)} | ${r.rssActive.toFixed(0)} / ${r.rssWarm.toFixed(0)} / ${r.rssEnd.toFixed(0)} | ${r.rssMin.toFixed(0)}-${r.rssMax.toFixed(0)} | ${ms(r.scrapeMaxStartMs)} / ${ms(r.scrapeMaxStreamMs)} | ${probeText(r.probes[0])} | ${probeText(r.probes[1])} | **${ms(r.termMs)}** (exit ${r.termCode}) |`;
+  return `| ${int(r.c.symbols)} | ${r.c.speed} | ${r.loadStart.toFixed(2)} / ${r.loadEnd.toFixed(2)} | ${s1(r.endpointMs)} | **${s1(r.activeMs)}** | ${s1(r.streamedMs)} (${s1(r.windowMs)}) | ${b} | ${int(r.evaluationsPerMin)} | ${int(r.orders)}${r.ruleErrors ? ` (rule errors: ${r.ruleErrors})` : ""} | ${ms(r.all.p50)} | **${ms(r.all.p99)}** | ${p} | ${ms(r.commitP99, COMMIT_TOP)} | ${r.rssActive.toFixed(0)} / ${r.rssWarm.toFixed(0)} / ${r.rssEnd.toFixed(0)} | ${r.rssMin.toFixed(0)}-${r.rssMax.toFixed(0)} | ${ms(r.scrapeMaxStartMs)} / ${ms(r.scrapeMaxStreamMs)} | ${probeText(r.probes[0])} | ${probeText(r.probes[1])} | **${ms(r.termMs)}** (exit ${r.termCode}) |`;
 }
 
 /** The median row of several runs of one size (each figure's median on its own). */
@@ -594,7 +597,10 @@ function medianRow(rs: readonly Result[]): string {
   const b = TIMEFRAMES.map((tf) => int(f((r) => r.boundaries[tf] ?? 0))).join(" / ");
   const p = TIMEFRAMES.map((tf) => ms(f((r) => r.p99[tf] ?? Number.NaN))).join(" / ");
   const first = rs[0];
-  return `| ${int(first?.c.symbols ?? 0)} median of ${rs.length} | ${first?.c.speed} | ${f((r) => r.loadStart).toFixed(2)} / ${f((r) => r.loadEnd).toFixed(2)} | ${s1(f((r) => r.endpointMs))} | **${s1(f((r) => r.activeMs))}** | ${s1(f((r) => r.streamedMs))} (${s1(f((r) => r.windowMs))}) | ${b} | ${int(f((r) => r.evaluationsPerMin))} | ${int(f((r) => r.orders))} | ${ms(f((r) => r.all.p50))} | **${ms(f((r) => r.all.p99))}** | ${p} | ${ms(f((r) => r.commitP99))} | ${f((r) => r.rssActive).toFixed(0)} / ${f((r) => r.rssWarm).toFixed(0)} / ${f((r) => r.rssEnd).toFixed(0)} | ${f((r) => r.rssMin).toFixed(0)}-${f((r) => r.rssMax).toFixed(0)} | ${ms(f((r) => r.scrapeMaxStartMs))} / ${ms(f((r) => r.scrapeMaxStreamMs))} | ${ms(f((r) => r.probes[0]?.answerMs ?? Number.NaN))} | ${ms(f((r) => r.probes[1]?.answerMs ?? Number.NaN))} | **${ms(f((r) => r.termMs))}** |`;
+  return `| ${int(first?.c.symbols ?? 0)} median of ${rs.length} | ${first?.c.speed} | ${f((r) => r.loadStart).toFixed(2)} / ${f((r) => r.loadEnd).toFixed(2)} | ${s1(f((r) => r.endpointMs))} | **${s1(f((r) => r.activeMs))}** | ${s1(f((r) => r.streamedMs))} (${s1(f((r) => r.windowMs))}) | ${b} | ${int(f((r) => r.evaluationsPerMin))} | ${int(f((r) => r.orders))} | ${ms(f((r) => r.all.p50))} | **${ms(f((r) => r.all.p99))}** | ${p} | ${ms(
+    f((r) => r.commitP99),
+    COMMIT_TOP,
+  )} | ${f((r) => r.rssActive).toFixed(0)} / ${f((r) => r.rssWarm).toFixed(0)} / ${f((r) => r.rssEnd).toFixed(0)} | ${f((r) => r.rssMin).toFixed(0)}-${f((r) => r.rssMax).toFixed(0)} | ${ms(f((r) => r.scrapeMaxStartMs))} / ${ms(f((r) => r.scrapeMaxStreamMs))} | ${ms(f((r) => r.probes[0]?.answerMs ?? Number.NaN))} | ${ms(f((r) => r.probes[1]?.answerMs ?? Number.NaN))} | **${ms(f((r) => r.termMs))}** |`;
 }
 
 /** The commit the CLI was built from, and whether its packages had uncommitted changes. */
