@@ -374,6 +374,7 @@ export async function runLiveCommand(
     } catch (e) {
       unwritten = e instanceof Error ? e.message : String(e);
     }
+    if (session.unwrittenBatch !== undefined) unwritten = `${dbShown}: ${session.unwrittenBatch}`;
     return failure === undefined && unwritten === undefined ? EXIT.ok : EXIT.problems;
   } catch (e) {
     if (e instanceof LiveError || e instanceof StateError || e instanceof CsvFormatError)

@@ -283,6 +283,18 @@ export class AuditJournal {
     this.pending = [];
   }
 
+  /**
+   * Drops the buffered records without writing them and returns how many
+   * there were. For a batch whose transaction could not be committed at
+   * shutdown: its records must not reach the disk without the state that
+   * went with them (a restart decides that batch again, beside them).
+   */
+  discardPending(): number {
+    const n = this.pending.length;
+    this.pending = [];
+    return n;
+  }
+
   /** Writes a signed checkpoint of the current head now (requires an HMAC key). */
   checkpoint(): void {
     if (this.options.hmacKey === undefined)

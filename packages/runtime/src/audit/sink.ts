@@ -30,6 +30,8 @@ export interface AuditSink extends EngineEventSink {
   readonly onBrokerEvent: BrokerListener;
   /** Writes the current batch now; throws the journal's error (an {@link AuditError}) when it cannot. */
   flush(): void;
+  /** Drops the records held for the next flush, unwritten; returns how many (see `AuditJournal.discardPending`). */
+  discard(): number;
   /**
    * Where each order not done yet came from (rule, timeframe, function): the
    * live session saves it with its state, so that fills and cancels
@@ -252,6 +254,7 @@ export function auditSink(journal: AuditJournal, options: AuditSinkOptions = {})
     // Called by the owner of a transaction (a live session's batch): the journal's failure must reach it, or
     // the transaction SQLite already rolled back (a full disk) would fail later with a message that hides why.
     flush: () => journal.flush(),
+    discard: () => journal.discardPending(),
     get dropped() {
       return dropped;
     },

@@ -41,6 +41,11 @@ export type SessionLog = (level: SessionLogLevel, message: string, fields?: Reco
 export interface BatchSink extends EngineEventSink {
   onBrokerEvent(event: BrokerEvent): void;
   flush(): void;
+  /**
+   * Drops what is held for the next flush (the records of a batch whose
+   * transaction failed at shutdown) and returns how many records that was.
+   */
+  discard?(): number;
   /** Where the orders not done yet came from; saved with the state so records after a restart name their rule. */
   orderOrigins?(): OrderOrigin[];
   restoreOrderOrigins?(origins: readonly OrderOrigin[]): void;
@@ -274,6 +279,8 @@ export class LiveSession implements SessionControl {
   private failure: unknown;
   /** The failure was a batch's commit: the batch is whole in memory, and is committed at shutdown if it can be. */
   private uncommitted = false;
+  /** Set when the final commit failed: what was not written, for the run's last line. */
+  private unwritten: string | undefined;
   /** The risk state before the failure halted trading (the halt is this process's, not saved with the batch). */
   private riskBeforeFailure: ReturnType<RiskValidator["exportState"]> | undefined;
 
@@ -494,6 +501,10 @@ export class LiveSession implements SessionControl {
         this.commitNow();
       } catch (e) {
         this.failure ??= e;
+        // The records of the batch stay out with its state: written alone at the journal's close, they would
+        // stand next to an older state, and the restart would decide that batch again beside them.
+        const dropped = this.options.batchSink?.discard?.() ?? 0;
+        this.unwritten = `the last batch (${dropped} records) was not committed: ${describe(e)}; a restart on this database decides it again`;
         this.log("error", `the final commit failed: ${describe(e)}`);
       }
     }
@@ -1038,6 +1049,14 @@ export class LiveSession implements SessionControl {
     this.commitNow();
     this.uncommitted = false;
     this.log("info", "the batch that could not be committed is committed now, with the state after it");
+  }
+
+  /**
+   * What the final commit could not write (its records dropped with it, so
+   * a restart decides that batch again), or undefined when it was written.
+   */
+  get unwrittenBatch(): string | undefined {
+    return this.unwritten;
   }
 
   /** The failure that halted the session, if any. */
