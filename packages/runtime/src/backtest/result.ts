@@ -1,5 +1,6 @@
 import type { Trade } from "../brokers/broker.js";
 import type { SuppressionCode } from "../engine/events.js";
+import type { TradeStats } from "./stats.js";
 import type { SymbolStats } from "./symbol-stats.js";
 
 /**
@@ -145,22 +146,12 @@ export interface OpenPositionRecord {
   readonly unrealizedPnl: number;
 }
 
-export interface BacktestStats {
+export interface BacktestStats extends TradeStats {
   readonly startEquity: number;
   readonly endEquity: number;
   /** endEquity - startEquity: realized plus unrealized, net of commissions. */
   readonly netPnl: number;
   readonly returnPercent: number;
-  readonly trades: number;
-  readonly wins: number;
-  readonly losses: number;
-  /** wins / trades x 100; 0 without trades. */
-  readonly winRate: number;
-  readonly grossProfit: number;
-  readonly grossLoss: number;
-  /** grossProfit / |grossLoss|; null when there is no losing trade. */
-  readonly profitFactor: number | null;
-  readonly commissions: number;
   /** Largest peak-to-trough fall of equity (marked at every base bar close), in currency. */
   readonly maxDrawdown: number;
   /** The same fall in percent of the peak. */

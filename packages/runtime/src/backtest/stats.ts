@@ -93,8 +93,23 @@ export class EquityTracker {
   }
 }
 
+/** Counts and sums over closed trades: the part the run's statistics and each symbol's share have alike. */
+export interface TradeStats {
+  readonly trades: number;
+  readonly wins: number;
+  readonly losses: number;
+  /** wins / trades x 100; 0 without trades. */
+  readonly winRate: number;
+  readonly grossProfit: number;
+  readonly grossLoss: number;
+  /** grossProfit / |grossLoss|; null when there is no losing trade. */
+  readonly profitFactor: number | null;
+  /** Commissions of the closed trades. */
+  readonly commissions: number;
+}
+
 /** Trade counts and sums for the stats block. */
-export function tradeStats(trades: readonly Trade[]) {
+export function tradeStats(trades: readonly Trade[]): TradeStats {
   let wins = 0;
   let losses = 0;
   let grossProfit = 0;

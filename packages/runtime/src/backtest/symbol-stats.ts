@@ -1,23 +1,12 @@
 import type { Trade } from "../brokers/broker.js";
 import type { OpenPosition } from "../portfolio/portfolio.js";
-import { tradeStats } from "./stats.js";
+import { type TradeStats, tradeStats } from "./stats.js";
 
 /**
  * One symbol's share of a run (`perSymbol` in the result). Money in the
  * account currency. The symbols' `netPnl` add up to the portfolio's.
  */
-export interface SymbolStats {
-  readonly trades: number;
-  readonly wins: number;
-  readonly losses: number;
-  /** wins / trades x 100; 0 without trades. */
-  readonly winRate: number;
-  readonly grossProfit: number;
-  readonly grossLoss: number;
-  /** grossProfit / |grossLoss|; null when there is no losing trade. */
-  readonly profitFactor: number | null;
-  /** Commissions of the closed trades. */
-  readonly commissions: number;
+export interface SymbolStats extends TradeStats {
   /** Sum of the closed trades' pnl (net of both legs' commissions). */
   readonly realizedPnl: number;
   /** The open position's unrealized P&L at the end (0 when flat). */
