@@ -9,10 +9,14 @@ import {
   type BacktestOptions,
   type BacktestOutcome,
   type BacktestResult,
+  type ConditionTrace,
   ConfigError,
   CsvFormatError,
   type CsvSummary,
+  combineSinks,
   createDefaultRegistry,
+  type EngineEventSink,
+  ExplainSink,
   engineContext,
   type FeedFilesOptions,
   feedCsvFiles,
@@ -28,7 +32,9 @@ import { describeFsError, EXIT, UsageError } from "../errors.js";
 import { readSource } from "../files.js";
 import type { CliIO } from "../io.js";
 import { renderDecisions } from "../render/decisions.js";
+import { LocalTime } from "../render/local-time.js";
 import { tradeTimes } from "../render/trade-times.js";
+import { formatWhy, renderExplain } from "../render/why.js";
 import { displayPath, type SourceFile } from "../source.js";
 import {
   brokerSettings,
@@ -76,6 +82,12 @@ const BacktestOptionsSchema = z.object({
   fill: z.enum(["next-open", "close"]).optional(),
   audit: z.string().trim().min(1, "must name a journal file").optional(),
   includeContext: z.boolean().default(false),
+  /** A close time in the plan's zone (`2006-03-01 10:35`): print every rule evaluated at it, with its values. */
+  explain: z
+    .string()
+    .trim()
+    .regex(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}(:\d{2})?$/, "must be a close time YYYY-MM-DD HH:MM in the plan's zone")
+    .optional(),
   set: SetOption,
   color: z.boolean().default(true),
 });
@@ -245,12 +257,16 @@ export function renderBacktestSummary(
   lines.push(...renderDecisions(result));
   if (result.trades.length > 0) {
     const times = tradeTimes(result, fillAt);
+    const why = entryWhy(result);
+    const local = new LocalTime(result.plan.timezone);
     lines.push("", `  trades, times in ${times.zone}`);
     lines.push("  #  side   qty  entry                 price      exit                  price          P&L");
     result.trades.slice(0, maxTrades).forEach((t, i) => {
       lines.push(
         `${String(i + 1).padStart(3)}  ${t.side.padEnd(5)} ${String(t.quantity).padStart(4)}  ${times.format(t.entryTime).padEnd(16)}  ${t.entryPrice.toFixed(2).padStart(9)}  ${times.format(t.exitTime).padEnd(16)}  ${t.exitPrice.toFixed(2).padStart(9)}  ${money(t.pnl).padStart(11)}`,
       );
+      const w = why.get(`${t.symbol}|${t.entryRule}|${t.entryTime}`);
+      if (w) lines.push(`       why: ${formatWhy(w, local)}`);
     });
     if (result.trades.length > maxTrades)
       lines.push(`  ... ${result.trades.length - maxTrades} more trades (see --format json or --report)`);
@@ -261,6 +277,17 @@ export function renderBacktestSummary(
     );
   }
   return `${lines.join("\n")}\n`;
+}
+
+/**
+ * The traces of the entry signals by symbol, rule line and time: a trade's
+ * entry fill is at its signal's close (`--fill close`) or the next bar's
+ * open, which is that same instant.
+ */
+function entryWhy(result: BacktestResult): Map<string, readonly ConditionTrace[]> {
+  const out = new Map<string, readonly ConditionTrace[]>();
+  for (const s of result.signals) if (s.why && s.action !== "EXIT") out.set(`${s.symbol}|${s.rule}|${s.time}`, s.why);
+  return out;
 }
 
 /** Writes the HTML report; a failure to write is a UsageError naming the file. */
@@ -314,9 +341,11 @@ export async function runBacktestCommand(
   if (options.includeContext && options.audit === undefined)
     throw new UsageError("--include-context needs --audit FILE.db");
   const journal = options.audit === undefined ? undefined : openAuditJournal(options.audit, io);
+  const local = new LocalTime(plan.timezone);
+  const explain = options.explain === undefined ? undefined : explainSink(options.explain, local);
   let outcome: BacktestOutcome & { csv: Record<string, CsvSummary> };
   try {
-    const runOptions: BacktestOptions = { plan, ...settings.run, instruments };
+    const runOptions: BacktestOptions = { plan, ...settings.run, instruments, ...(explain ? { sink: explain } : {}) };
     const feed: FeedFilesOptions = {
       csv: { timezone: settings.timezone ?? plan.timezone, timestamps: settings.timestamps, adjust: options.adjust },
       tickSize: (s) => instruments.spec(s).tickSize,
@@ -324,8 +353,8 @@ export async function runBacktestCommand(
       ...(progress ? { onProgress: (b: number) => progress.update(b) } : {}),
     };
     outcome = journal
-      ? await runAudited(runOptions, files, feed, journal, options.includeContext, dataShown)
-      : await runFiles(runOptions, files, feed);
+      ? await runAudited(runOptions, files, feed, journal, options.includeContext, dataShown, explain)
+      : await runFiles(runOptions, files, feed, explain);
   } catch (e) {
     progress?.done();
     journal?.abandon();
@@ -343,7 +372,20 @@ export async function runBacktestCommand(
   if (shown > MAX_REJECTS_SHOWN)
     io.stderr.write(`... ${shown - MAX_REJECTS_SHOWN} more rows rejected (${shown} in all)\n`);
   warnOffTick(files, outcome.csv, instruments, io);
-  if (options.format === "json") io.stdout.write(`${JSON.stringify(withParams(outcome.result, plan), null, 2)}\n`);
+  if (explain && options.explain !== undefined) {
+    if (explain.rules.length === 0) {
+      journal?.abandon();
+      throw new UsageError(
+        `--explain ${options.explain}: no rule was evaluated at a close at that time (${plan.timezone}); give the close time of a bar of a rule's timeframe inside the data`,
+      );
+    }
+    if (options.format === "json")
+      io.stdout.write(
+        `${JSON.stringify({ explain: options.explain, timezone: plan.timezone, rules: explain.rules }, null, 2)}\n`,
+      );
+    else io.stdout.write(renderExplain(explain.rules, options.explain, local));
+  } else if (options.format === "json")
+    io.stdout.write(`${JSON.stringify(withParams(outcome.result, plan), null, 2)}\n`);
   else io.stdout.write(renderBacktestSummary(outcome.result, dataShown, 20, plan, settings.run.broker?.fillAt));
   if (options.report !== undefined) {
     const where = await writeReport(outcome, options.report, io);
@@ -414,6 +456,7 @@ async function runAudited(
   run: RunJournal,
   includeContext: boolean,
   dataShown: string,
+  explain?: ExplainSink,
 ): Promise<BacktestOutcome & { csv: Record<string, CsvSummary> }> {
   const { plan } = options;
   let bt: Backtest | undefined;
@@ -428,7 +471,9 @@ async function runAudited(
     reasoning: `backtest of ${plan.name} on ${dataShown}`,
     payload: { plan: plan.name, sourceHash: plan.sourceHash, symbols: plan.symbols, data: dataShown },
   });
-  bt = new Backtest({ ...options, sink });
+  const sinks: EngineEventSink = options.sink ? combineSinks(sink, options.sink) : sink;
+  bt = new Backtest({ ...options, sink: sinks });
+  explain?.attach(bt.engine);
   bt.broker.onEvent(sink.onBrokerEvent);
   const current = bt;
   const csv = await feedCsvFiles(current, files, feed);
@@ -448,10 +493,28 @@ async function runFiles(
   options: BacktestOptions,
   files: readonly DataFile[],
   feed: FeedFilesOptions,
+  explain?: ExplainSink,
 ): Promise<BacktestOutcome & { csv: Record<string, CsvSummary> }> {
   const bt = new Backtest(options);
+  explain?.attach(bt.engine);
   const csv = await feedCsvFiles(bt, files, feed);
   return { ...bt.finish(), csv };
+}
+
+/**
+ * The sink of `--explain TEXT`: it keeps the evaluations at the closes whose
+ * local time in the plan's zone reads TEXT (matched on the formatted local
+ * time, so summer time needs no arithmetic). A local time is within 15 hours
+ * of the same digits read as UTC, so only closes that near are formatted.
+ */
+function explainSink(text: string, local: LocalTime): ExplainSink {
+  const withSeconds = text.length === 16 ? `${text}:00` : text;
+  const asUtc = Date.parse(`${withSeconds.replace(" ", "T")}Z`);
+  if (Number.isNaN(asUtc) || new Date(asUtc).toISOString().slice(0, 19) !== withSeconds.replace(" ", "T"))
+    throw new UsageError(`--explain ${text}: not a valid date and time`);
+  const wanted = text.endsWith(":00") && text.length === 19 ? text.slice(0, 16) : text;
+  const near = 15 * 3_600_000;
+  return new ExplainSink((t) => Math.abs(t - asUtc) <= near && local.dateTime(t) === wanted);
 }
 
 /** Warns (once per file) of the first row whose prices are not on the instrument's tick. */

@@ -122,6 +122,10 @@ const registerBacktest: CommandRegistrar = (program, ctx) => {
     )
     .option("--audit <file>", "record every decision, order and fill in this SQLite audit journal")
     .option("--include-context", "with --audit: store each decision's bar, position and account, not only a digest")
+    .option(
+      "--explain <time>",
+      "print every rule evaluated at this close (YYYY-MM-DD HH:MM in the plan's zone) with the values it decided on",
+    )
     .option(SET_FLAGS, SET_HELP, collectSet)
     .option("--no-color", "never color the diagnostics")
     .action(async (plan: string, opts: BacktestCommandOptions) => {

@@ -1,6 +1,7 @@
 import type { CompiledPlan } from "@tradeplan/dsl";
 import type { PaperBroker } from "../brokers/paper.js";
 import type { EngineEvent, EngineEventSink } from "../engine/events.js";
+import type { ConditionTrace } from "../ir/trace.js";
 import type { RiskDecision } from "../risk/validator.js";
 import type { BacktestResult, SignalRecord, SuppressedRecord } from "./result.js";
 import { monthlyReturns, SUPPRESSED_LISTED_PER_REASON, tradeRecord } from "./result.js";
@@ -38,6 +39,8 @@ export class RunCollector implements EngineEventSink {
         confidence: e.signal.confidence,
         price: e.price,
         reasoning: e.signal.reasoning,
+        // Set by expression rules when they fire (functions/expression-rule.ts); other functions have none.
+        ...(Array.isArray(e.signal.metadata.why) ? { why: e.signal.metadata.why as readonly ConditionTrace[] } : {}),
       });
     } else if (e.type === "error") this.ruleErrors++;
     else if (e.type === "risk") this.lastRiskRejection = e.decision.approved ? undefined : e.decision;

@@ -1,6 +1,7 @@
 export { CANDLE_LADDER_SECONDS, type Candle, CandleCollector, type CandleSeries, MAX_CANDLES } from "./candles.js";
 export { buildResult, type ResultInput, RunCollector } from "./collector.js";
 export { Decimator } from "./decimator.js";
+export { type ExplainedRule, ExplainSink } from "./explain.js";
 export { type FeedFilesOptions, feedCsvFiles, mergeByClose, type SymbolFile } from "./portfolio-feed.js";
 export { ReplayAggregator, ReplayTimeframeError } from "./replay-aggregator.js";
 export type {

@@ -1,5 +1,6 @@
 import type { Trade } from "../brokers/broker.js";
 import type { SuppressionCode } from "../engine/events.js";
+import type { ConditionTrace } from "../ir/trace.js";
 import type { TradeStats } from "./stats.js";
 import type { SymbolStats } from "./symbol-stats.js";
 
@@ -66,6 +67,8 @@ export interface SignalRecord {
   /** Close of the decision bar. */
   readonly price: number;
   readonly reasoning: string;
+  /** The values that decided it (expression rules): the condition's trace, then the filter's (docs/backtest.md, "Why it fired"). */
+  readonly why?: readonly ConditionTrace[];
 }
 
 /** Entries and exits listed per reason in `suppressedSignals`; the rest are only counted. */

@@ -267,6 +267,18 @@ export class Engine {
     return out;
   }
 
+  /**
+   * One rule's function and its state on one stream (read-only use): what
+   * `tradeplan backtest --explain` traces right after the rule was evaluated.
+   */
+  rule(symbol: string, timeframe: string, rule: string): (RuleBinding & { readonly state: FunctionState }) | undefined {
+    const slot = this.symbols
+      .get(symbol)
+      ?.streams.get(timeframe)
+      ?.slots.find((s) => s.origin.rule === rule);
+    return slot ? { ...slot.binding, state: slot.state } : undefined;
+  }
+
   /** The cached closed bars of one stream (read-only use). */
   series(symbol: string, timeframe: string): BarSeries | undefined {
     return this.symbols.get(symbol)?.streams.get(timeframe)?.series;

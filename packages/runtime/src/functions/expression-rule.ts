@@ -8,9 +8,10 @@ import {
 } from "@tradeplan/dsl";
 import type { z } from "zod";
 import type { ExecutionContext } from "../context.js";
-import type { CompiledExpr } from "../ir/evaluator.js";
+import type { CompiledExpr, SymbolEvaluator } from "../ir/evaluator.js";
 import { formatIR } from "../ir/format.js";
 import { isBooleanIR, lookbackOf } from "../ir/lookback.js";
+import { type ConditionTrace, traceCondition } from "../ir/trace.js";
 import type { ExecutionSignal } from "../models.js";
 import type { FunctionState, FunctionStateEnv } from "./base.js";
 import { describeConfidence } from "./close-threshold.js";
@@ -51,6 +52,8 @@ export interface ExpressionState extends FunctionState {
   readonly filter: CompiledExpr | undefined;
   /** Extra numeric expressions whose values go into the reasoning (a cross's two sides). */
   readonly operands: readonly CompiledExpr[];
+  /** The symbol's evaluator, which the firing trace reads the compiled nodes from. */
+  readonly evaluator: SymbolEvaluator;
 }
 
 /**
@@ -101,6 +104,7 @@ abstract class ExpressionRuleFunction<P extends RuleCommon & { filter?: ExprIR }
       main: ev.compile(this.mainIR, env.timeframe),
       filter: filter ? ev.compile(filter, env.timeframe) : undefined,
       operands: Object.freeze(this.operandIRs().map((ir) => ev.compile(ir, env.timeframe))),
+      evaluator: ev,
     });
   }
 
@@ -122,11 +126,25 @@ abstract class ExpressionRuleFunction<P extends RuleCommon & { filter?: ExprIR }
     // Added in place rather than spread into a new object: see copyRecord in rule.ts.
     values.relativeVolume = c.relativeVolume;
     values.momentumPercent = c.momentumPercent;
+    // Traced only when the rule fires (the per-bar path stays as it is): the values that decided it.
+    values.why = this.trace(state);
     return this.firing(
       c.confidence,
       `${sentence}${withText}; ${describeConfidence(c.confidence, c.relativeVolume, c.momentumPercent)}`,
       values,
     );
+  }
+
+  /**
+   * The condition's trace (then the filter's, when there is one) at the
+   * current close, read from the nodes the engine evaluated: `metadata.why`
+   * of a firing, and what `tradeplan backtest --explain` prints.
+   */
+  trace(state: ExpressionState): readonly ConditionTrace[] {
+    state.main.program.sync();
+    const main = traceCondition(state.evaluator, this.mainIR, state.timeframe);
+    const f = this.params.filter;
+    return f ? [main, traceCondition(state.evaluator, f, state.timeframe)] : [main];
   }
 
   /** The firing sentence; may add values to the metadata. */

@@ -120,6 +120,15 @@ export class SymbolEvaluator {
     return Object.freeze({ ir, timeframe, node, program, isBoolean: isBooleanIR(ir), lookback: lookbackOf(ir) });
   }
 
+  /**
+   * The node already compiled for `ir` on `tf`, or undefined: a read-only
+   * look-up that never builds a node (a node built now would start cold).
+   * The tracer reads the values the engine computed through it.
+   */
+  compiledNode(ir: ExprIR, tf: string): EvalNode | undefined {
+    return this.cache.get(`${tf}|${canonicalJson(ir)}`);
+  }
+
   private node(ir: ExprIR, tf: string, path: string): EvalNode {
     const key = `${tf}|${canonicalJson(ir)}`;
     const hit = this.cache.get(key);

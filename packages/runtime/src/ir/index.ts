@@ -15,4 +15,11 @@ export { formatIR } from "./format.js";
 export { isBooleanIR, lookbackOf, otherTimeframeLookbacks } from "./lookback.js";
 export { type BarCursor, EvalNode } from "./nodes.js";
 export { type SessionKeyFn, StreamProgram, utcDayKey } from "./program.js";
+export {
+  type ConditionTrace,
+  type TracedComparison,
+  type TracedIndicator,
+  type TracedOf,
+  traceCondition,
+} from "./trace.js";
 export { type IssueLike, issueLines } from "./zod-issues.js";
