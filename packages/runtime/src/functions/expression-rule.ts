@@ -11,7 +11,7 @@ import type { ExecutionContext } from "../context.js";
 import type { CompiledExpr, SymbolEvaluator } from "../ir/evaluator.js";
 import { formatIR } from "../ir/format.js";
 import { isBooleanIR, lookbackOf } from "../ir/lookback.js";
-import { type ConditionTrace, traceCondition } from "../ir/trace.js";
+import { type ConditionTrace, type ConditionTracer, prepareTrace } from "../ir/trace.js";
 import type { ExecutionSignal } from "../models.js";
 import type { FunctionState, FunctionStateEnv } from "./base.js";
 import { describeConfidence } from "./close-threshold.js";
@@ -73,6 +73,8 @@ abstract class ExpressionRuleFunction<P extends RuleCommon & { filter?: ExprIR }
   private readonly noneCondition: ExecutionSignal;
   private readonly noneFilter: ExecutionSignal;
   private readonly noneInputs: ExecutionSignal;
+  /** Tracers per state, prepared on the first trace (instances are pooled across streams, so not a field of one). */
+  private readonly tracers = new WeakMap<ExpressionState, readonly ConditionTracer[]>();
 
   protected constructor(schema: z.ZodType<P>, params: unknown, main: (p: P) => ExprIR) {
     super(schema, params);
@@ -142,9 +144,14 @@ abstract class ExpressionRuleFunction<P extends RuleCommon & { filter?: ExprIR }
    */
   trace(state: ExpressionState): readonly ConditionTrace[] {
     state.main.program.sync();
-    const main = traceCondition(state.evaluator, this.mainIR, state.timeframe);
-    const f = this.params.filter;
-    return f ? [main, traceCondition(state.evaluator, f, state.timeframe)] : [main];
+    let tracers = this.tracers.get(state);
+    if (!tracers) {
+      const f = this.params.filter;
+      const main = prepareTrace(state.evaluator, this.mainIR, state.timeframe);
+      tracers = f ? [main, prepareTrace(state.evaluator, f, state.timeframe)] : [main];
+      this.tracers.set(state, tracers);
+    }
+    return tracers.map((t) => t());
   }
 
   /** The firing sentence; may add values to the metadata. */

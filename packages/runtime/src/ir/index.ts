@@ -17,6 +17,8 @@ export { type BarCursor, EvalNode } from "./nodes.js";
 export { type SessionKeyFn, StreamProgram, utcDayKey } from "./program.js";
 export {
   type ConditionTrace,
+  type ConditionTracer,
+  prepareTrace,
   type TracedComparison,
   type TracedIndicator,
   type TracedOf,
