@@ -24,7 +24,12 @@ function harness(fn: ConditionFunction | CrossAboveFunction, withHour = false) {
   const m5 = new BarSeries("FESX", "5m", { capacity: 200 });
   const h1 = new BarSeries("FESX", "1h", { capacity: 200 });
   const ev = new SymbolEvaluator((tf) => (tf === "5m" ? m5 : tf === "1h" && withHour ? h1 : undefined));
-  const state = fn.createState({ symbol: "FESX", timeframe: "5m", evaluator: ev }) as ExpressionState;
+  const state = fn.createState({
+    symbol: "FESX",
+    timeframe: "5m",
+    evaluator: ev,
+    traceFirings: true,
+  }) as ExpressionState;
   let hourCloses: number[] = [];
   return {
     ev,
@@ -151,6 +156,37 @@ describe("why it fired: the trace of a firing", () => {
       },
     ]);
     expect(why.indicators).toEqual([{ expr: "sma(close, 2)", timeframe: "1h", value: 100.5 }]);
+  });
+
+  it("only a state made with traceFirings carries why (live runs journal every signal's metadata and leave it off)", () => {
+    const fn = new ConditionFunction({ action: "enter_long", condition: cmp(">", close, num(1)) });
+    const s = new BarSeries("FESX", "5m", { capacity: 10 });
+    const ev = new SymbolEvaluator(() => s);
+    const state = fn.createState({ symbol: "FESX", timeframe: "5m", evaluator: ev });
+    s.pushValues(T0, 2, 3, 1, 2, 10);
+    const ctx = createExecutionContext({
+      symbol: "FESX",
+      timeframe: "5m",
+      bar: {
+        symbol: "FESX",
+        timeframe: "5m",
+        time: T0,
+        closeTime: T0 + STEP,
+        open: 2,
+        high: 3,
+        low: 1,
+        close: 2,
+        volume: 10,
+      },
+      history: s.history,
+      plan: PLAN,
+      params: fn.params as Record<string, unknown>,
+      position: FLAT("FESX"),
+      account: ACCOUNT,
+    });
+    const sig = fn.evaluateSync(ctx, state);
+    expect(sig.action).toBe("ENTER_LONG");
+    expect(sig.metadata.why).toBeUndefined();
   });
 
   it("refuses to trace an expression that was never compiled (it would read a cold node)", () => {

@@ -246,6 +246,8 @@ export async function runLiveCommand(
       broker,
       store,
       startAt: setup.startAt,
+      // A result document carries why each signal fired, as the backtest's does (docs/backtest.md).
+      ...(resultPath !== undefined ? { traceFirings: true } : {}),
       ...(guard ? { guard } : {}),
       batchSink: audit,
       sink: sinks.length === 1 ? (sinks[0] as EngineEventSink) : combineSinks(...sinks),

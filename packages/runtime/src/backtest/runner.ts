@@ -156,6 +156,7 @@ export class Backtest {
       sink: options.sink ? combineSinks(collector, options.sink) : collector,
       dayKey: (t) => this.dayOf(t - 1),
       sessionKey: (t) => this.calendar.sessionBounds(t)?.open ?? Math.floor(t / 86_400_000),
+      traceFirings: true,
       budgetMs: options.budgetMs ?? Number.POSITIVE_INFINITY,
       ...(options.timer ? { timer: options.timer } : {}),
       ...(options.defaultShares !== undefined ? { defaultShares: options.defaultShares } : {}),

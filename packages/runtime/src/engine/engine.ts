@@ -3,7 +3,7 @@ import { BarSeries } from "../bars/series.js";
 import type { Broker, BrokerOrder, PriceLevel } from "../brokers/broker.js";
 import { utcDayKey } from "../calendar/utc-day.js";
 import { contextOfFrozenParts, deepFreeze, type ExecutionContext, freezeFlat, type PlanInfo } from "../context.js";
-import { ExecutionFunctionBase, type FunctionState } from "../functions/base.js";
+import { ExecutionFunctionBase, type FunctionState, type FunctionStateEnv } from "../functions/base.js";
 import { SymbolEvaluator } from "../ir/evaluator.js";
 import type { SessionKeyFn } from "../ir/program.js";
 import type { AccountInfo, BarData, ExecutionSignal, OrderSide, PositionState } from "../models.js";
@@ -56,6 +56,8 @@ export interface EngineOptions {
   readonly dayKey?: (time: number) => string;
   /** Session id of a bar open time, for VWAP resets (default: UTC day). */
   readonly sessionKey?: SessionKeyFn;
+  /** Firings carry `metadata.why` (see {@link FunctionStateEnv.traceFirings}); the backtest sets it. */
+  readonly traceFirings?: boolean;
   /** Shares an entry buys when its rule has no `size` (default 100). */
   readonly defaultShares?: number;
   /**
@@ -235,7 +237,12 @@ export class Engine {
     const rulesByTimeframe = new Map<string, RuleSlot[]>();
     for (const binding of this.options.rules) {
       const c = binding.compiled;
-      const state = binding.fn.createState({ symbol, timeframe: c.timeframe, evaluator });
+      const state = binding.fn.createState({
+        symbol,
+        timeframe: c.timeframe,
+        evaluator,
+        traceFirings: this.options.traceFirings === true,
+      });
       const params = binding.fn.params as Readonly<Record<string, unknown>>;
       const slot: RuleSlot = {
         binding,

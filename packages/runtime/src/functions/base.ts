@@ -15,6 +15,12 @@ export interface FunctionStateEnv {
   readonly symbol: string;
   readonly timeframe: string;
   readonly evaluator: SymbolEvaluator;
+  /**
+   * Whether firings carry `metadata.why`, the values that decided them
+   * (backtests: docs/backtest.md, "Why it fired"). Off by default: live runs
+   * journal every signal's metadata, and do not need it.
+   */
+  readonly traceFirings?: boolean;
 }
 
 /**

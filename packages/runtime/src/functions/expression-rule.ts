@@ -54,6 +54,8 @@ export interface ExpressionState extends FunctionState {
   readonly operands: readonly CompiledExpr[];
   /** The symbol's evaluator, which the firing trace reads the compiled nodes from. */
   readonly evaluator: SymbolEvaluator;
+  /** Whether a firing carries `metadata.why` ({@link FunctionStateEnv.traceFirings}). */
+  readonly traceFirings: boolean;
 }
 
 /**
@@ -107,6 +109,7 @@ abstract class ExpressionRuleFunction<P extends RuleCommon & { filter?: ExprIR }
       filter: filter ? ev.compile(filter, env.timeframe) : undefined,
       operands: Object.freeze(this.operandIRs().map((ir) => ev.compile(ir, env.timeframe))),
       evaluator: ev,
+      traceFirings: env.traceFirings === true,
     });
   }
 
@@ -129,7 +132,7 @@ abstract class ExpressionRuleFunction<P extends RuleCommon & { filter?: ExprIR }
     values.relativeVolume = c.relativeVolume;
     values.momentumPercent = c.momentumPercent;
     // Traced only when the rule fires (the per-bar path stays as it is): the values that decided it.
-    values.why = this.trace(state);
+    if (state.traceFirings) values.why = this.trace(state);
     return this.firing(
       c.confidence,
       `${sentence}${withText}; ${describeConfidence(c.confidence, c.relativeVolume, c.momentumPercent)}`,

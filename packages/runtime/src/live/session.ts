@@ -127,6 +127,8 @@ export interface LiveSessionOptions {
   readonly batchSink?: BatchSink;
   /** Receives engine events as they happen (logs, metrics). */
   readonly sink?: EngineEventSink;
+  /** Firings carry `metadata.why` (the engine option): for a result document equal to the backtest's. */
+  readonly traceFirings?: boolean;
   readonly observer?: SessionObserver;
   readonly guard?: SessionGuard;
   readonly log?: SessionLog;
@@ -336,6 +338,7 @@ export class LiveSession implements SessionControl {
         sessionKey: (t) => calendar.sessionBounds(t)?.open ?? Math.floor(t / 86_400_000),
         ...(options.budgetMs !== undefined ? { budgetMs: options.budgetMs } : {}),
         ...(options.defaultShares !== undefined ? { defaultShares: options.defaultShares } : {}),
+        ...(options.traceFirings === true ? { traceFirings: true } : {}),
       }),
     }));
     this.validator = new BarValidator(options.clock, options.validation ?? {});
