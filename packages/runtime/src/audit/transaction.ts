@@ -15,6 +15,31 @@ type Settle = (outcome: TransactionOutcome) => void;
 const open = new WeakMap<Database.Database, Settle[][]>();
 
 /**
+ * Per connection, the failure after which SQLite rolled back the whole
+ * transaction while levels opened through `runTransaction` were still open.
+ */
+const lost = new WeakMap<Database.Database, unknown>();
+
+/**
+ * Thrown by `runTransaction` inside a transaction SQLite already rolled back
+ * (on a full disk, an I/O error or no memory it may undo the whole
+ * transaction, not only the failing savepoint). Carries the first failure's
+ * SQLite code, so it is reported as that failure was.
+ */
+export class TransactionLostError extends Error {
+  readonly code: string | undefined;
+  constructor(first: unknown) {
+    const code = (first as { code?: unknown } | null)?.code;
+    super(
+      `the transaction was rolled back by SQLite after an earlier failure: ${first instanceof Error ? first.message : String(first)}`,
+      { cause: first },
+    );
+    this.name = "TransactionLostError";
+    this.code = typeof code === "string" ? code : undefined;
+  }
+}
+
+/**
  * Runs `fn` in a transaction on `db` (a savepoint when one is already open)
  * and, when it ends, tells the callbacks registered with
  * {@link onTransactionEnd} during it whether their writes were kept.
@@ -33,6 +58,9 @@ export function runTransaction<T>(db: Database.Database, fn: () => T): T {
     stack = [];
     open.set(db, stack);
   }
+  // Writing on now would run outside any transaction (each statement committed on its own) while the caller
+  // believes it is inside one, beside writes that are already gone: a gap in the audit chain.
+  if (stack.length > 0 && !db.inTransaction && lost.has(db)) throw new TransactionLostError(lost.get(db));
   const mine: Settle[] = [];
   stack.push(mine);
   let ok = false;
@@ -40,12 +68,16 @@ export function runTransaction<T>(db: Database.Database, fn: () => T): T {
     const result = db.transaction(fn)();
     ok = true;
     return result;
+  } catch (e) {
+    if (stack.length > 1 && !db.inTransaction && !lost.has(db)) lost.set(db, e);
+    throw e;
   } finally {
     stack.pop();
     const outer = stack.at(-1);
     if (!ok) settle(mine, "rolled_back");
     else if (outer) outer.push(...mine);
     else settle(mine, db.inTransaction ? "unknown" : "committed");
+    if (stack.length === 0) lost.delete(db);
   }
 }
 

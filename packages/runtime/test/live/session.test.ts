@@ -47,6 +47,7 @@ function makeRun(
   startAt: number,
   bars: FeedBar[] = BARS,
   journal?: AuditJournal,
+  traceFirings = false,
 ): Run {
   const clock = new VirtualClock(startAt);
   const feed = new ScheduledFeed(new Map([["DEMO", bars]]), { clock, baseTimeframe: "1m", startAt, name: "test" });
@@ -63,6 +64,7 @@ function makeRun(
     startAt,
     detector: { grace_ms: 1000 },
     budgetMs: Number.POSITIVE_INFINITY,
+    traceFirings,
     sink: {
       evaluations: true,
       emit: (e) => {
@@ -121,10 +123,17 @@ describe("LiveSession", () => {
     expect(last!.session.stats.warmUpCloses).toBeGreaterThan(0);
   });
 
-  it("a full disk halts trading with a clear error and loses nothing already committed", async () => {
+  // With the firings' traces (larger records), SQLite's full disk came in the middle of a batch: on SQLITE_FULL it
+  // rolled back the whole transaction, not only the failing savepoint, and the batch's later flush then committed on
+  // its own, chained onto records that were gone (seq 112-114 missing, 115-117 on disk). runTransaction now refuses
+  // to write inside a transaction SQLite has already rolled back.
+  it.each([
+    ["", false],
+    [" (the firings' traces in the records)", true],
+  ])("a full disk halts trading with a clear error and loses nothing already committed%s", async (_, traced) => {
     const db = new Database(":memory:");
     const journal = new AuditJournal(db, {});
-    const run = makeRun(db, START, BARS, journal);
+    const run = makeRun(db, START, BARS, journal, traced);
     await run.session.start();
     run.clock.advanceTo(START + 40 * 60_000);
     const before = new StateStore(db).load()!;
