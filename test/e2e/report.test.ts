@@ -183,6 +183,11 @@ describe.skipIf(!hasChromium || data === undefined)("the HTML report in headless
     expect(html).toContain("Lightweight Charts™ v5.3.0, Copyright (c) TradingView, Inc.");
     expect(html).toContain('<a href="https://www.tradingview.com/">');
     expect(html).toContain("times in Europe/Berlin (exchange time)");
+    // Every trade's entry came from an expression rule: hovering its row says why, with the operands' values.
+    const rows = [...html.matchAll(/<tr data-trade="\d+" class="(?:win|loss)"( title="why: [^"]+")?>/g)];
+    expect(rows.length).toBeGreaterThan(10);
+    expect(rows.filter((m) => m[1] === undefined)).toEqual([]);
+    expect(rows[0]?.[1]).toMatch(/ ✓/);
   });
 
   it("draws the candles of the traded timeframe, equity and drawdown", () => {

@@ -176,6 +176,54 @@ describe("HTML report", () => {
     expect(html).toContain('<td class="neg">-1.35%</td>');
   });
 
+  it("shows on hover why a trade's entry fired: its condition's operands at that close", () => {
+    const r = result();
+    const entry = r.trades[0]!;
+    const page = renderReport({
+      result: {
+        ...r,
+        signals: [
+          {
+            time: entry.entryTime,
+            symbol: "TEST",
+            timeframe: "1m",
+            rule: 4,
+            action: "ENTER_LONG",
+            confidence: 1,
+            price: 100,
+            reasoning: "close crossed above 99.5",
+            why: [
+              {
+                expr: "close > 99.5",
+                timeframe: "1m",
+                result: true,
+                comparisons: [
+                  {
+                    expr: "close > 99.5",
+                    leftExpr: "close",
+                    left: 100.25,
+                    op: ">",
+                    rightExpr: "99.5",
+                    right: 99.5,
+                    result: true,
+                  },
+                ],
+                indicators: [],
+                of: [],
+              },
+            ],
+          },
+        ],
+      },
+      prices,
+      equity,
+      candles,
+    });
+    expect(page).toContain('<tr data-trade="1" class="win" title="why: close 100.25 &gt; 99.5 ✓">');
+    // The second trade's entry has no signal with a trace: no title.
+    expect(page).toContain('<tr data-trade="2" class="loss">');
+  });
+
   it("takes a trade's P&L in percent of what it cost to open, a future's multiplier counted", () => {
     const r = result();
     // The same trade in a future worth 10 a point: 28 on 10,000 is 0.28%.

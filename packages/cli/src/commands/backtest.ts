@@ -9,7 +9,6 @@ import {
   type BacktestOptions,
   type BacktestOutcome,
   type BacktestResult,
-  type ConditionTrace,
   ConfigError,
   CsvFormatError,
   type CsvSummary,
@@ -18,8 +17,11 @@ import {
   type EngineEventSink,
   ExplainSink,
   engineContext,
+  entryWhy,
+  entryWhyKey,
   type FeedFilesOptions,
   feedCsvFiles,
+  formatWhy,
   type Instruments,
   loadTradeplanConfig,
   type RejectedRow,
@@ -34,7 +36,7 @@ import type { CliIO } from "../io.js";
 import { renderDecisions } from "../render/decisions.js";
 import { LocalTime } from "../render/local-time.js";
 import { tradeTimes } from "../render/trade-times.js";
-import { formatWhy, renderExplain } from "../render/why.js";
+import { renderExplain } from "../render/why.js";
 import { displayPath, type SourceFile } from "../source.js";
 import {
   brokerSettings,
@@ -265,7 +267,7 @@ export function renderBacktestSummary(
       lines.push(
         `${String(i + 1).padStart(3)}  ${t.side.padEnd(5)} ${String(t.quantity).padStart(4)}  ${times.format(t.entryTime).padEnd(16)}  ${t.entryPrice.toFixed(2).padStart(9)}  ${times.format(t.exitTime).padEnd(16)}  ${t.exitPrice.toFixed(2).padStart(9)}  ${money(t.pnl).padStart(11)}`,
       );
-      const w = why.get(`${t.symbol}|${t.entryRule}|${t.entryTime}`);
+      const w = why.get(entryWhyKey(t.symbol, t.entryRule, t.entryTime));
       if (w) lines.push(`       why: ${formatWhy(w, local)}`);
     });
     if (result.trades.length > maxTrades)
@@ -277,17 +279,6 @@ export function renderBacktestSummary(
     );
   }
   return `${lines.join("\n")}\n`;
-}
-
-/**
- * The traces of the entry signals by symbol, rule line and time: a trade's
- * entry fill is at its signal's close (`--fill close`) or the next bar's
- * open, which is that same instant.
- */
-function entryWhy(result: BacktestResult): Map<string, readonly ConditionTrace[]> {
-  const out = new Map<string, readonly ConditionTrace[]>();
-  for (const s of result.signals) if (s.why && s.action !== "EXIT") out.set(`${s.symbol}|${s.rule}|${s.time}`, s.why);
-  return out;
 }
 
 /** Writes the HTML report; a failure to write is a UsageError naming the file. */

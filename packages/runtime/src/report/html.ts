@@ -12,6 +12,7 @@ import { reasonCounts } from "../data/csv.js";
 import { CHART_FUNCTIONS } from "./chart.js";
 import { buildChartData, type ReportChartData, timeframeSeconds } from "./chart-data.js";
 import { LocalTime } from "./local-time.js";
+import { entryWhy, entryWhyKey, formatWhy } from "./why.js";
 
 /** A sampled series for charts. */
 export interface SeriesPoint {
@@ -125,11 +126,18 @@ function ruleCell(rule: number | string | null): string {
   return rule === null ? "" : typeof rule === "number" ? `line ${rule}` : rule;
 }
 
-function tradeTable(result: BacktestResult, when: (iso: string) => string, zone: string): string {
+function tradeTable(result: BacktestResult, when: (iso: string) => string, local: LocalTime): string {
+  const zone = local.zone;
+  const why = entryWhy(result);
+  // Why the entry fired, shown on hover: the operands of its condition at that close.
+  const title = (t: TradeRecord): string => {
+    const w = why.get(entryWhyKey(t.symbol, t.entryRule, t.entryTime));
+    return w ? ` title="why: ${esc(formatWhy(w, local))}"` : "";
+  };
   const rows = result.trades
     .map(
       (t, i) =>
-        `<tr data-trade="${i + 1}" class="${t.pnl >= 0 ? "win" : "loss"}"><td>${i + 1}</td><td>${esc(t.symbol)}</td><td>${t.side}</td><td>${t.quantity}</td><td>${esc(when(t.entryTime))}</td><td>${t.entryPrice.toFixed(2)}</td><td>${ruleCell(t.entryRule)}</td><td>${esc(when(t.exitTime))}</td><td>${t.exitPrice.toFixed(2)}</td><td>${esc(ruleCell(t.exitRule))}</td><td>${t.exitReason ?? ""}</td><td>${money(t.commission)}</td><td class="${cls(t.pnl)}">${money(t.pnl)}</td><td class="${cls(t.pnl)}">${signed(tradePnlPercent(t))}%</td></tr>`,
+        `<tr data-trade="${i + 1}" class="${t.pnl >= 0 ? "win" : "loss"}"${title(t)}><td>${i + 1}</td><td>${esc(t.symbol)}</td><td>${t.side}</td><td>${t.quantity}</td><td>${esc(when(t.entryTime))}</td><td>${t.entryPrice.toFixed(2)}</td><td>${ruleCell(t.entryRule)}</td><td>${esc(when(t.exitTime))}</td><td>${t.exitPrice.toFixed(2)}</td><td>${esc(ruleCell(t.exitRule))}</td><td>${t.exitReason ?? ""}</td><td>${money(t.commission)}</td><td class="${cls(t.pnl)}">${money(t.pnl)}</td><td class="${cls(t.pnl)}">${signed(tradePnlPercent(t))}%</td></tr>`,
     )
     .join("");
   return `<div class="wide"><table id="trades"><thead><tr><th>#</th><th>Symbol</th><th>Side</th><th>Qty</th><th>Entry (${esc(zone)})</th><th>Entry price</th><th>Entry rule</th><th>Exit (${esc(zone)})</th><th>Exit price</th><th>Exit rule</th><th>Exit reason</th><th>Commission</th><th>P&amp;L</th><th>P&amp;L %</th></tr></thead><tbody>${rows || `<tr><td colspan="14">No closed trades.</td></tr>`}</tbody></table></div>`;
@@ -253,7 +261,7 @@ ${CHART_FUNCTIONS.map((f) => f.toString()).join("\n")}
 <h2>Equity against buy-and-hold</h2><div class="chart equity" id="equity"></div>
 <h2>Drawdown (% below the peak)</h2><div class="chart drawdown" id="drawdown"></div>
 <h2>Monthly returns (%)</h2>${monthlyTable(result)}
-<h2>Trades</h2>${tradeTable(result, when, zone)}
+<h2>Trades</h2><p class="hint">Hover a trade to see why its entry fired: its condition's values at that close.</p>${tradeTable(result, when, lt)}
 <h2>Entries and exits not acted on</h2>${decisionsSection(result, decided, zone)}
 <footer>${footer}</footer>
 <script>${scriptText(lib.script)}</script>

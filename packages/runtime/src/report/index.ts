@@ -27,3 +27,4 @@ export {
   tradePnlPercent,
 } from "./html.js";
 export { isDailyTimeframe, LocalTime } from "./local-time.js";
+export { entryWhy, entryWhyKey, formatTrace, formatWhy } from "./why.js";
