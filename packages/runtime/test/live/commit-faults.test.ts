@@ -175,6 +175,15 @@ function decisions(file: string): string[] {
   }
 }
 
+/** The decisions of a run over every bar with no fault, in `dir`/clean.db: what a faulted run must end up with. */
+async function uninterruptedDecisions(dir: string): Promise<string[]> {
+  const clean = makeRun(join(dir, "clean.db"), START);
+  await clean.session.start();
+  clean.clock.advanceTo(END);
+  expect(await shutDown(clean)).toEqual([]);
+  return decisions(join(dir, "clean.db"));
+}
+
 /** Restarts on `file` from the saved watermarks, runs to the end of the bars, and closes cleanly. */
 async function restartAndFinish(file: string): Promise<{ before: number; after: number }> {
   const saved = new StateStore(file);
@@ -198,11 +207,7 @@ async function restartAndFinish(file: string): Promise<{ before: number; after: 
 describe("a batch whose commit fails leaves the journal in step with the disk", () => {
   it("a state save that throws after the journal wrote its part, and still at shutdown: verify OK, the batch's records dropped with it, the restart decides it once", async () => {
     const dir = tempDir();
-    const clean = makeRun(join(dir, "clean.db"), START);
-    await clean.session.start();
-    clean.clock.advanceTo(END);
-    expect(await shutDown(clean)).toEqual([]);
-    const expected = decisions(join(dir, "clean.db"));
+    const expected = await uninterruptedDecisions(dir);
 
     const file = join(dir, "run.db");
     const run = makeRun(file, START, (db) => new FlakyStore(db));
@@ -237,11 +242,7 @@ describe("a batch whose commit fails leaves the journal in step with the disk", 
 
   it("a batch whose commit failed is committed whole at shutdown once the database takes writes again: the restart decides nothing twice", async () => {
     const dir = tempDir();
-    const clean = makeRun(join(dir, "clean.db"), START);
-    await clean.session.start();
-    clean.clock.advanceTo(END);
-    expect(await shutDown(clean)).toEqual([]);
-    const expected = decisions(join(dir, "clean.db"));
+    const expected = await uninterruptedDecisions(dir);
     expect(expected.filter((d) => d.startsWith("order")).length).toBeGreaterThan(2);
 
     const file = join(dir, "run.db");
