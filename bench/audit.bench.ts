@@ -12,15 +12,8 @@
 import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import {
-  AuditJournal,
-  type AuditQuery,
-  auditSink,
-  type EngineEventSink,
-  openDatabase,
-  queryLogs,
-  verifyJournal,
-} from "@tradeplan/runtime";
+import type { EngineEventSink } from "@tradeplan/core";
+import { AuditJournal, type AuditQuery, auditSink, openDatabase, queryLogs, verifyJournal } from "@tradeplan/store";
 import { liveEngine, simpleRulePlan, symbolNames, TIMEFRAMES } from "./runtime-streams.js";
 
 const dir = mkdtempSync(join(tmpdir(), "tradeplan-audit-bench-"));

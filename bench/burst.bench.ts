@@ -21,7 +21,7 @@ import {
   type EngineEventSink,
   RealClock,
   VirtualClock,
-} from "@tradeplan/runtime";
+} from "@tradeplan/core";
 import { liveEngine, ShortSessionCalendar, simpleRulePlan, symbolNames, TIMEFRAMES } from "./runtime-streams.js";
 
 /** Length of a session: every stream's bar ends at each session close, so that is the shared boundary. */

@@ -10,7 +10,7 @@
  */
 import { execFileSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { BarCloseDetector, BarRingBuffer, BarSeries, VirtualClock } from "@tradeplan/runtime";
+import { BarCloseDetector, BarRingBuffer, BarSeries, VirtualClock } from "@tradeplan/core";
 import { liveEngine, ShortSessionCalendar, simpleRulePlan, symbolNames, TIMEFRAMES } from "./runtime-streams.js";
 
 const BUFFERS = 2_000;

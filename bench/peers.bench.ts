@@ -23,7 +23,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { runBacktestCsv } from "@tradeplan/runtime";
+import { runBacktestCsv } from "@tradeplan/live";
 import { runByteLoop } from "./peers/byteloop_breakout.mjs";
 import { readBars, runGrademark } from "./peers/grademark_breakout.mjs";
 import { compilePlan, csvFile, SYNTHETIC_1M } from "./runtime-data.js";

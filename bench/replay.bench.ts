@@ -10,8 +10,9 @@ import { execFileSync } from "node:child_process";
 import { readFileSync, statSync } from "node:fs";
 import { loadavg } from "node:os";
 import { fileURLToPath } from "node:url";
+import { type BacktestOutcome, type BarData, runBacktest } from "@tradeplan/core";
 import type { CompiledPlan } from "@tradeplan/dsl";
-import { type BacktestOutcome, type BarData, runBacktest, runBacktestCsv } from "@tradeplan/runtime";
+import { runBacktestCsv } from "@tradeplan/live";
 import { bars, compilePlan, csvFile, type DataSet, SYNTHETIC_1M } from "./runtime-data.js";
 
 const DATA: DataSet = SYNTHETIC_1M;

@@ -6,7 +6,6 @@
  */
 import { closeSync, existsSync, mkdirSync, openSync, readSync, renameSync, writeSync } from "node:fs";
 import { join } from "node:path";
-import { analyze, type CompiledPlan } from "@tradeplan/dsl";
 import {
   type BarData,
   barsToCsv,
@@ -15,7 +14,8 @@ import {
   generateBars,
   type SessionBounds,
   tradingSessions,
-} from "@tradeplan/runtime";
+} from "@tradeplan/core";
+import { analyze, type CompiledPlan } from "@tradeplan/dsl";
 
 /** The bench cache folder (also where run.mjs puts the bundled benchmarks). */
 export const CACHE_DIR = join(process.cwd(), "node_modules", ".cache", "tradeplan-bench");

@@ -4,7 +4,7 @@
  * (paper broker, risk validator), and a market calendar of short sessions so
  * that every stream's bar ends on one frequent boundary.
  */
-import type { CompiledPlan } from "@tradeplan/dsl";
+
 import {
   bindRules,
   createDefaultRegistry,
@@ -17,7 +17,8 @@ import {
   RiskValidator,
   type RuleBinding,
   type Session,
-} from "@tradeplan/runtime";
+} from "@tradeplan/core";
+import type { CompiledPlan } from "@tradeplan/dsl";
 import { compilePlan } from "./runtime-data.js";
 
 /** Five timeframes per symbol, as a strategist running 1m..1h would, scaled down to seconds. */

@@ -2,8 +2,8 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { analyze, type CompiledPlan } from "@tradeplan/dsl";
+import { runBacktestCsv } from "@tradeplan/live";
 import { describe, expect, it } from "vitest";
-import { runBacktestCsv } from "../packages/runtime/src/backtest/runner.js";
 
 const SHARED = join(import.meta.dirname, "../../shared/data");
 

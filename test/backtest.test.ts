@@ -1,10 +1,10 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { parseCsvText, runBacktest } from "@tradeplan/core";
 import { analyze, type CompiledPlan } from "@tradeplan/dsl";
+import { runBacktestCsv } from "@tradeplan/live";
 import { describe, expect, it } from "vitest";
-import { runBacktest, runBacktestCsv } from "../packages/runtime/src/backtest/runner.js";
-import { parseCsvText } from "../packages/runtime/src/data/csv.js";
 
 function compile(source: string): CompiledPlan {
   const r = analyze(source);

@@ -4,16 +4,8 @@ import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import {
-  barsToCsv,
-  calendarFor,
-  FixedHoursCalendar,
-  generateBars,
-  Mulberry32,
-  openDatabase,
-  tradingSessions,
-  verifyJournal,
-} from "@tradeplan/runtime";
+import { barsToCsv, calendarFor, FixedHoursCalendar, generateBars, Mulberry32, tradingSessions } from "@tradeplan/core";
+import { openDatabase, verifyJournal } from "@tradeplan/store";
 import { build } from "esbuild";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 

@@ -1,4 +1,3 @@
-import { fileURLToPath } from "node:url";
 import { defaultClientConditions, defineConfig } from "vite";
 
 /**
@@ -11,8 +10,6 @@ export default defineConfig({
   resolve: {
     // The workspace packages' TypeScript sources, not their built dist/.
     conditions: ["@tradeplan/source", ...defaultClientConditions],
-    // The runtime's backtest module imports node:fs for its CSV-file entry point, which the page never calls.
-    alias: { "node:fs": fileURLToPath(new URL("./src/node-shims/fs.ts", import.meta.url)) },
   },
   worker: { format: "es" },
   // Pre-bundled up front so that the dev server does not discover them during the first page load and reload it.
@@ -26,7 +23,7 @@ export default defineConfig({
       "@tradeplan/lsp > vscode-languageserver/browser",
       "@tradeplan/lsp > vscode-languageserver-textdocument",
       "@tradeplan/dsl > chevrotain",
-      "@tradeplan/runtime > luxon",
+      "@tradeplan/core > luxon",
     ],
   },
   build: {

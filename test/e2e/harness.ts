@@ -20,6 +20,11 @@ export function tradeplanBin(): string {
   return inject("tradeplanBin");
 }
 
+/** The folder of the installed executable (`<npm prefix>/bin`). */
+export function tradeplanBinDir(): string {
+  return inject("tradeplanBinDir");
+}
+
 /** An environment in which `tradeplan` on the PATH is the installed one, with no color and no TTY. */
 export function e2eEnv(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: "1", ...extra };

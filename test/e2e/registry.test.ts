@@ -42,7 +42,15 @@ describe("the CI workflow `tradeplan init` writes, against a real npm registry o
   });
 
   it("publishes every package under the name the workflow installs", () => {
-    for (const name of ["@tradeplan/cli", "@tradeplan/dsl", "@tradeplan/runtime", "@tradeplan/lsp"]) {
+    for (const name of [
+      "@tradeplan/cli",
+      "@tradeplan/dsl",
+      "@tradeplan/core",
+      "@tradeplan/store",
+      "@tradeplan/ibkr",
+      "@tradeplan/live",
+      "@tradeplan/lsp",
+    ]) {
       const shown = execFileSync("npm", ["view", name, "dist-tags.latest", "dist.tarball"], { env, encoding: "utf8" });
       expect(shown, name).toContain(`dist-tags.latest = '${VERSION}'`);
       expect(shown, name).toContain(registry.url);

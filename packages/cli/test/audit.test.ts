@@ -1,6 +1,6 @@
 import { copyFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { AuditJournal, openDatabase } from "@tradeplan/runtime";
+import { AuditJournal, openDatabase } from "@tradeplan/store";
 import { afterEach, describe, expect, it } from "vitest";
 import { cli, tempDir } from "./helpers.js";
 

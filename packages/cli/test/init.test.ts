@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { parseTradeplanConfig } from "@tradeplan/runtime";
+import { parseTradeplanConfig } from "@tradeplan/live";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { slugOf } from "../src/plantest/scaffold.js";

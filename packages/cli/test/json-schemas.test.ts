@@ -2,7 +2,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { analyze } from "@tradeplan/dsl";
-import { parseTradeplanConfig } from "@tradeplan/runtime";
+import { parseTradeplanConfig } from "@tradeplan/live";
 import { describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";

@@ -1,7 +1,7 @@
 import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { openDatabase } from "@tradeplan/runtime";
+import { openDatabase } from "@tradeplan/store";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cli, tempDir } from "./helpers.js";
 

@@ -1,6 +1,7 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { barsToCsv, calendarFor, generateBars, openDatabase, tradingSessions, verifyJournal } from "@tradeplan/runtime";
+import { barsToCsv, calendarFor, generateBars, tradingSessions } from "@tradeplan/core";
+import { openDatabase, verifyJournal } from "@tradeplan/store";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { runLiveCommand } from "../src/commands/run.js";
 import { UsageError } from "../src/errors.js";

@@ -1,4 +1,4 @@
-import type { BacktestResult } from "@tradeplan/runtime";
+import type { BacktestResult } from "@tradeplan/core";
 import { describe, expect, it } from "vitest";
 import { tradeTimes } from "../src/render/trade-times.js";
 

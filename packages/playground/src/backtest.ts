@@ -1,11 +1,13 @@
+import {
+  type BacktestOutcome,
+  type BarData,
+  calendarFor,
+  DEMO_DATA,
+  generateBars,
+  runBacktest,
+  tradingSessions,
+} from "@tradeplan/core";
 import { analyze, type CompiledPlan, type Diagnostic } from "@tradeplan/dsl";
-// Deep imports on purpose: the runtime's index also exports Node-only modules
-// (CSV files on disk, feeds, journals) that must not reach the browser bundle.
-import { type BacktestOutcome, runBacktest } from "../../runtime/src/backtest/runner.js";
-import { calendarFor } from "../../runtime/src/calendar/factory.js";
-import { DEMO_DATA } from "../../runtime/src/data/demo.js";
-import { generateBars, tradingSessions } from "../../runtime/src/data/generator.js";
-import type { BarData } from "../../runtime/src/models.js";
 
 /** Why a playground backtest produced no result; stable codes for the page and tests. */
 export type PlaygroundRunErrorCode = "PG_PLAN_ERRORS" | "PG_BACKTEST_FAILED";

@@ -1,9 +1,13 @@
+// The HTML report of `tradeplan backtest --report` draws its chart with the same two modules of the core.
+import {
+  type BacktestOutcome,
+  buildChartData,
+  type ChartMarker,
+  type MountedChart,
+  mountBacktestChart,
+  type ReportChartData,
+} from "@tradeplan/core";
 import * as LightweightCharts from "lightweight-charts";
-// Deep imports, like backtest.ts: the runtime's index also exports Node-only modules. Both modules are
-// browser-safe; the HTML report of `tradeplan backtest --report` draws its chart with the same two.
-import type { BacktestOutcome } from "../../runtime/src/backtest/runner.js";
-import { type MountedChart, mountBacktestChart } from "../../runtime/src/report/chart.js";
-import { buildChartData, type ChartMarker, type ReportChartData } from "../../runtime/src/report/chart-data.js";
 
 /** What the playground draws of a run, and the counts its browser test checks. */
 export interface ChartModel {

@@ -1,5 +1,5 @@
+import { LocalTime } from "@tradeplan/core";
 import type { Diagnostic } from "@tradeplan/dsl";
-import { LocalTime } from "../../runtime/src/report/local-time.js";
 import type { PlaygroundRun } from "./backtest.js";
 import { type ChartModel, chartModel, renderChart } from "./chart.js";
 

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { calendarFor, DEMO_DATA, parseCsvText, runBacktest, sessionDailyBounds } from "@tradeplan/core";
 import { analyze } from "@tradeplan/dsl";
-import { calendarFor, DEMO_DATA, parseCsvText, runBacktest, sessionDailyBounds } from "@tradeplan/runtime";
 import { describe, expect, it } from "vitest";
 import { demoBars, runPlaygroundBacktest } from "../src/backtest.js";
 

@@ -1,5 +1,5 @@
+import type { BacktestOutcome } from "@tradeplan/core";
 import { describe, expect, it } from "vitest";
-import type { BacktestOutcome } from "../../runtime/src/backtest/runner.js";
 import { chartModel } from "../src/chart.js";
 
 const points = (vs: number[]) => vs.map((v, i) => ({ t: 1000 * (i + 1), v }));

@@ -12,7 +12,7 @@ import {
   type SqliteDatabase,
   type VerifyReport,
   verifyJournal,
-} from "@tradeplan/runtime";
+} from "@tradeplan/store";
 import { z } from "zod";
 import { describeFsError, EXIT, UsageError } from "../errors.js";
 import type { CliIO } from "../io.js";

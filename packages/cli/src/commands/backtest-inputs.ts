@@ -2,16 +2,14 @@ import { readFile, stat } from "node:fs/promises";
 import { basename, extname, resolve } from "node:path";
 import {
   type BacktestResult,
-  configIssuesError,
   type InstrumentIssue,
   Instruments,
   type PaperBrokerOptions,
   parseCommission,
   parseSlippage,
   resolveInstruments,
-  type SymbolFile,
-  type TradeplanConfig,
-} from "@tradeplan/runtime";
+} from "@tradeplan/core";
+import { configIssuesError, type SymbolFile, type TradeplanConfig } from "@tradeplan/live";
 import { describeFsError, UsageError } from "../errors.js";
 import type { CliIO } from "../io.js";
 import { displayPath } from "../source.js";

@@ -1,34 +1,34 @@
 import { stat } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
-import { analyze, type CompiledPlan } from "@tradeplan/dsl";
 import {
-  type AuditError,
-  AuditJournal,
-  auditSink,
   Backtest,
   type BacktestOptions,
   type BacktestOutcome,
   type BacktestResult,
-  ConfigError,
   CsvFormatError,
   type CsvSummary,
   combineSinks,
   createDefaultRegistry,
   type EngineEventSink,
   ExplainSink,
-  engineContext,
   entryWhy,
   entryWhyKey,
-  type FeedFilesOptions,
-  feedCsvFiles,
   formatWhy,
   type Instruments,
-  loadTradeplanConfig,
   type RejectedRow,
   reasonCounts,
   renderReport,
+} from "@tradeplan/core";
+import { analyze, type CompiledPlan } from "@tradeplan/dsl";
+import {
+  ConfigError,
+  chartLibrarySource,
+  type FeedFilesOptions,
+  feedCsvFiles,
+  loadTradeplanConfig,
   type TradeplanConfig,
-} from "@tradeplan/runtime";
+} from "@tradeplan/live";
+import { type AuditError, AuditJournal, auditSink, engineContext } from "@tradeplan/store";
 import { z } from "zod";
 import { describeFsError, EXIT, UsageError } from "../errors.js";
 import { readSource } from "../files.js";
@@ -286,6 +286,7 @@ export async function writeReport(outcome: BacktestOutcome, target: string, io: 
   const out = resolve(io.cwd, target);
   const { charts } = outcome;
   const html = renderReport({
+    chartLibrary: chartLibrarySource(),
     result: outcome.result,
     prices: charts.prices,
     equity: charts.equity,

@@ -1,12 +1,5 @@
 import { fileURLToPath } from "node:url";
-import {
-  Backtest,
-  CsvBarReader,
-  calendarForPlan,
-  DEMO_DATA,
-  generateDemoCsv,
-  sessionCalendar,
-} from "@tradeplan/runtime";
+import { Backtest, CsvBarReader, calendarForPlan, DEMO_DATA, generateDemoCsv, sessionCalendar } from "@tradeplan/core";
 import { z } from "zod";
 import { EXIT } from "../errors.js";
 import type { CliIO } from "../io.js";

@@ -1,41 +1,40 @@
 import { existsSync, rmSync } from "node:fs";
 import { rename, rm } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
-import type { CompiledPlan } from "@tradeplan/dsl";
 import {
-  AuditJournal,
-  auditSink,
   type BacktestResult,
   type Broker,
-  ConfigError,
   CsvFormatError,
   calendarForPlan,
-  combineObservers,
   combineSinks,
-  createBroker,
   createDefaultRegistry,
+  type EngineEventSink,
+  PaperBroker,
+} from "@tradeplan/core";
+import type { CompiledPlan } from "@tradeplan/dsl";
+import { IbError } from "@tradeplan/ibkr";
+import {
+  ConfigError,
+  combineObservers,
+  createBroker,
   createFeed,
   createGuard,
   createLogger,
-  type EngineEventSink,
-  IbError,
   LiveError,
   LiveSession,
   type Logger,
   loadTradeplanConfig,
   loggingSink,
   type MetricsServer,
-  PaperBroker,
   retentionCutoff,
   type SessionLogLevel,
   SessionMetrics,
   SessionResultRecorder,
-  StateError,
-  StateStore,
   serveMetrics,
   symbolList,
   type TradeplanConfig,
-} from "@tradeplan/runtime";
+} from "@tradeplan/live";
+import { AuditJournal, auditSink, StateError, StateStore } from "@tradeplan/store";
 import { z } from "zod";
 import { createRunConsole, type RunConsole } from "../console/run-console.js";
 import { renderRunSummary } from "../console/summary.js";

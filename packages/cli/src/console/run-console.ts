@@ -1,4 +1,4 @@
-import { prettyStream } from "@tradeplan/runtime";
+import { prettyStream } from "@tradeplan/live";
 import type { LogFormat } from "../commands/choices.js";
 import type { CliIO } from "../io.js";
 import { LocalTime } from "../render/local-time.js";

@@ -1,5 +1,5 @@
 import { CompiledPlanSchema } from "@tradeplan/dsl";
-import { TradeplanConfigSchema } from "@tradeplan/runtime";
+import { TradeplanConfigSchema } from "@tradeplan/live";
 import { z } from "zod";
 import { PlanTestFileSchema } from "../plantest/schema.js";
 import { SCHEMA_FILES, type SchemaFile } from "./locations.js";

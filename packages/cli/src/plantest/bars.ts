@@ -1,5 +1,5 @@
+import { type BarData, CsvBarReader, CsvFormatError, type RejectedRow, timeframeSeconds } from "@tradeplan/core";
 import type { Diagnostic } from "@tradeplan/dsl";
-import { type BarData, CsvBarReader, CsvFormatError, type RejectedRow, timeframeSeconds } from "@tradeplan/runtime";
 import { TEST_CODES } from "./codes.js";
 import { ArrayRow, ObjectRow, RangeRow } from "./schema.js";
 import type { TestClock } from "./times.js";

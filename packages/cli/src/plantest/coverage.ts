@@ -1,5 +1,5 @@
+import type { ExecutionSignal, NoneReason } from "@tradeplan/core";
 import type { CompiledFunction, CompiledPlan } from "@tradeplan/dsl";
-import type { ExecutionSignal, NoneReason } from "@tradeplan/runtime";
 
 /**
  * What one evaluation says about its rule's condition:

@@ -1,4 +1,5 @@
 import { dirname, resolve } from "node:path";
+import type { BarData } from "@tradeplan/core";
 import {
   type AnalyzeResult,
   analyze,
@@ -8,7 +9,6 @@ import {
   errorCount,
   type Span,
 } from "@tradeplan/dsl";
-import type { BarData } from "@tradeplan/runtime";
 import { describeFsError } from "../errors.js";
 import { readSource } from "../files.js";
 import type { CliIO } from "../io.js";

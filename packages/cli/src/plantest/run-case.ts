@@ -1,4 +1,3 @@
-import type { CompiledPlan } from "@tradeplan/dsl";
 import {
   Backtest,
   type BacktestResult,
@@ -8,9 +7,10 @@ import {
   type EngineEventSink,
   type ExecutionSignal,
   type RejectedRow,
-  readCsvFile,
   sessionCalendar,
-} from "@tradeplan/runtime";
+} from "@tradeplan/core";
+import type { CompiledPlan } from "@tradeplan/dsl";
+import { readCsvFile } from "@tradeplan/live";
 import { classifyEvaluation, type PlanCoverage, recordEvaluation } from "./coverage.js";
 import type { PreparedCase } from "./load.js";
 import type { OutcomeValue, PlanActionValue } from "./schema.js";

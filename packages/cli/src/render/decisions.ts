@@ -1,4 +1,4 @@
-import { type BacktestResult, LocalTime, reasonCounts } from "@tradeplan/runtime";
+import { type BacktestResult, LocalTime, reasonCounts } from "@tradeplan/core";
 
 /** Suppressed entries and exits shown in the summary; the JSON and the report list more. */
 export const MAX_DECISIONS_SHOWN = 10;

@@ -1,4 +1,4 @@
-import { type BacktestResult, isDailyTimeframe } from "@tradeplan/runtime";
+import { type BacktestResult, isDailyTimeframe } from "@tradeplan/core";
 import { LocalTime } from "./local-time.js";
 
 /** How the pretty trade table shows its fill times. */

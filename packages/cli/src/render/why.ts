@@ -1,4 +1,4 @@
-import { type ExplainedRule, formatTrace } from "@tradeplan/runtime";
+import { type ExplainedRule, formatTrace } from "@tradeplan/core";
 import type { LocalTime } from "./local-time.js";
 
 /** `tradeplan backtest --explain`: every rule evaluated at the close, what it decided and on which values. */

@@ -1,0 +1,277 @@
+import type { CompiledPlan } from "@tradeplan/dsl";
+import { PaperBroker, type PaperBrokerOptions } from "../brokers/paper.js";
+import { CalendarError } from "../calendar/errors.js";
+import { calendarForPlan } from "../calendar/factory.js";
+import type { MarketCalendar, Session } from "../calendar/types.js";
+import type { CsvCalendar, DailyBounds, RejectedRow } from "../data/csv.js";
+import { bindRules, Engine, type RuleBinding } from "../engine/engine.js";
+import { combineSinks, type EngineEventSink } from "../engine/events.js";
+import type { BudgetTimer } from "../engine/timer.js";
+import type { BarData } from "../models.js";
+import type { Instruments } from "../portfolio/instruments.js";
+import type { Portfolio } from "../portfolio/portfolio.js";
+import { createDefaultRegistry } from "../registry/defaults.js";
+import { instantiatePlan } from "../registry/plan.js";
+import type { ExecutionFunctionRegistry } from "../registry/registry.js";
+import { LocalTime } from "../report/local-time.js";
+import { mergeRiskConfig } from "../risk/config.js";
+import { RiskValidator } from "../risk/validator.js";
+import { CandleCollector, type CandleSeries } from "./candles.js";
+import { buildResult, RunCollector } from "./collector.js";
+import { Decimator } from "./decimator.js";
+import { type ClosedBars, ReplayAggregator } from "./replay-aggregator.js";
+import type { BacktestResult } from "./result.js";
+import { EquityTracker } from "./stats.js";
+
+export interface BacktestOptions {
+  readonly plan: CompiledPlan;
+  /** Function registry (default: the built-in functions). */
+  readonly registry?: ExecutionFunctionRegistry;
+  /** Rules bound by hand (tests); default: instantiated from the plan through the registry. */
+  readonly rules?: readonly RuleBinding[];
+  readonly broker?: PaperBrokerOptions;
+  /** What each symbol is (multiplier, tick size, currency); default: US-dollar stocks. */
+  readonly instruments?: Instruments;
+  /** Risk limits from the config file; the plan's `risk` section is merged over them. */
+  readonly risk?: unknown;
+  /** Market calendar (default: `calendarForPlan(plan)`: the session statement's exchange calendar (NYSE when it names none), fixed hours, or midnight-aligned days for `always`). */
+  readonly calendar?: MarketCalendar;
+  /**
+   * Per-function time budget in ms. Default: off (Infinity). A replay runs
+   * each function to completion anyway, and discarding results that came
+   * back late would make a backtest depend on the machine's load; pass a
+   * number to apply the live rule (late result -> NONE + error) all the same.
+   */
+  readonly budgetMs?: number;
+  readonly timer?: BudgetTimer;
+  /** Receives every engine event (the audit log). */
+  readonly sink?: EngineEventSink;
+  /** Points kept per chart series (default 2000). */
+  readonly chartPoints?: number;
+  readonly defaultShares?: number;
+}
+
+/** One symbol's replay: its timeframes' aggregator and its sampled prices. */
+interface SymbolReplay {
+  readonly symbol: string;
+  readonly aggregator: ReplayAggregator;
+  readonly prices: Decimator;
+  readonly candles: CandleCollector;
+}
+
+/** Sampled series for the HTML report. */
+export interface BacktestCharts {
+  readonly prices: Record<string, { t: number; v: number }[]>;
+  readonly equity: { t: number; v: number }[];
+  /** Candles of each symbol's traded timeframe (coarser above MAX_CANDLES), for the report's price chart. */
+  readonly candles?: Record<string, CandleSeries>;
+}
+
+export interface BacktestOutcome {
+  readonly result: BacktestResult;
+  readonly charts: BacktestCharts;
+}
+
+/** Daily CSV rows mapped onto the sessions: a daily bar spans its session. */
+export function sessionDailyBounds(calendar: MarketCalendar): DailyBounds {
+  const pad = (n: number) => String(n).padStart(2, "0");
+  return (y, m, d) => {
+    const s = calendar.sessionOn(`${y}-${pad(m)}-${pad(d)}`);
+    return s ? { time: s.open, closeTime: s.close } : undefined;
+  };
+}
+
+/**
+ * What the CSV reader asks `calendar`: daily rows' session bounds, and
+ * whether a bar lies in the years the calendar covers (a row outside them is
+ * a rejected row, `CSV_OUT_OF_CALENDAR`, instead of ending the run).
+ */
+export function sessionCalendar(calendar: MarketCalendar): CsvCalendar {
+  return {
+    dailyBounds: sessionDailyBounds(calendar),
+    outOfRange: (time) => {
+      try {
+        calendar.sessionBounds(time);
+        return undefined;
+      } catch (e) {
+        if (e instanceof CalendarError && e.code === "CALENDAR_OUT_OF_RANGE")
+          return e.message.replace(/^CALENDAR_OUT_OF_RANGE: /, "");
+        throw e;
+      }
+    },
+  };
+}
+
+/**
+ * One backtest: feed base bars (every symbol's, in time order per symbol)
+ * with `feed`, rejected input rows with `reject`, then `finish`.
+ *
+ * Per base bar b, in this order: closes scheduled at or before b's open are
+ * reported (bars whose last base bar was missing); the paper broker fills
+ * working orders at b's open, checks protective exits against b's range and
+ * marks at b's close; the aggregator adds b and reports the bars it
+ * completes; the engine processes each close (sync fast path); equity is
+ * sampled. Base bars outside the plan's session are skipped entirely.
+ */
+export class Backtest {
+  readonly engine: Engine;
+  readonly broker: PaperBroker;
+  /** The broker's book, which equity and exposure are read from per bar. */
+  private readonly book: Portfolio;
+  readonly calendar: MarketCalendar;
+  private readonly symbols = new Map<string, SymbolReplay>();
+  private readonly collector = new RunCollector();
+  private readonly tracker: EquityTracker;
+  private readonly equity: Decimator;
+  private readonly streamTfs = new Map<string, string[]>();
+  private barsIn = 0;
+  private outside = 0;
+  private lastSession: Session | null = null;
+  private lastSymbol: SymbolReplay | undefined;
+  /** Close time of the instant whose equity is still to be sampled; -1 before the first bar. */
+  private sampleTime = -1;
+  private sampleDay = "";
+
+  constructor(private readonly options: BacktestOptions) {
+    const { plan } = options;
+    this.calendar = options.calendar ?? calendarForPlan(plan);
+    this.broker = new PaperBroker(options.broker ?? {}, (t) => this.dayOf(t), options.instruments);
+    const instruments = this.broker.instruments;
+    this.book = this.broker.portfolio;
+    const risk = new RiskValidator(mergeRiskConfig(options.risk ?? {}, plan.risk));
+    const rules = options.rules ?? bindRules(instantiatePlan(plan, options.registry ?? createDefaultRegistry()));
+    const collector = this.collector;
+    this.engine = new Engine({
+      plan,
+      rules,
+      broker: this.broker,
+      risk,
+      sink: options.sink ? combineSinks(collector, options.sink) : collector,
+      dayKey: (t) => this.dayOf(t - 1),
+      sessionKey: (t) => this.calendar.sessionBounds(t)?.open ?? Math.floor(t / 86_400_000),
+      traceFirings: true,
+      budgetMs: options.budgetMs ?? Number.POSITIVE_INFINITY,
+      ...(options.timer ? { timer: options.timer } : {}),
+      ...(options.defaultShares !== undefined ? { defaultShares: options.defaultShares } : {}),
+      pointValue: (symbol) => instruments.pointValue(symbol),
+    });
+    for (const s of this.engine.streams()) {
+      const list = this.streamTfs.get(s.symbol) ?? [];
+      list.push(s.timeframe);
+      this.streamTfs.set(s.symbol, list);
+    }
+    this.tracker = new EquityTracker(this.broker.config.initialCash);
+    this.equity = new Decimator(options.chartPoints ?? 2000);
+  }
+
+  /** The session day of an instant (its UTC date outside sessions). */
+  private dayOf(t: number): string {
+    const last = this.lastSession;
+    if (last && t >= last.open && t < last.close) return last.date;
+    const s = this.calendar.sessionBounds(t);
+    return s ? s.date : new Date(t).toISOString().slice(0, 10);
+  }
+
+  /** Records a rejected input row (and forwards it to the audit sink). */
+  reject(row: RejectedRow): void {
+    this.collector.rejected(row.code);
+    this.options.sink?.emit({
+      type: "bar_rejected",
+      file: row.file,
+      line: row.line,
+      code: row.code,
+      reason: row.reason,
+    });
+  }
+
+  /** Feeds one base bar. Bars of a symbol must come in time order (the CSV reader guarantees it). */
+  feed(bar: BarData): void {
+    let s = this.lastSession;
+    if (!s || bar.time < s.open || bar.time >= s.close) {
+      s = this.calendar.sessionBounds(bar.time);
+      this.lastSession = s;
+    }
+    if (!s) {
+      this.outside++;
+      return;
+    }
+    // Most runs have one symbol: the previous bar's is reused without a map look-up.
+    let r = this.lastSymbol;
+    if (r === undefined || r.symbol !== bar.symbol) {
+      r = this.symbols.get(bar.symbol) ?? this.startSymbol(bar);
+      if (!r) return;
+      this.lastSymbol = r;
+    }
+    this.barsIn++;
+    // Equity is sampled once per instant, after every symbol's bar closing then (a portfolio's symbols
+    // close together; sampling between them would mix marks of two instants).
+    if (bar.closeTime !== this.sampleTime && this.sampleTime >= 0) this.sample();
+    const due = r.aggregator.advance(bar.time);
+    if (due.count > 0) this.run(due);
+    this.broker.onBar(bar);
+    const done = r.aggregator.push(bar);
+    if (done.count > 0) this.run(done);
+    this.sampleTime = bar.closeTime;
+    this.sampleDay = s.date;
+    r.prices.push(bar.closeTime, bar.close);
+    r.candles.push(bar.time, bar.open, bar.high, bar.low, bar.close);
+  }
+
+  /** The replay state of a symbol's first bar; undefined for a symbol the plan does not trade. */
+  private startSymbol(bar: BarData): SymbolReplay | undefined {
+    const tfs = this.streamTfs.get(bar.symbol);
+    if (!tfs) return undefined;
+    const { plan } = this.options;
+    // The traded timeframe: the symbol's shortest stream (a day at most, so a 1w stream still shows days).
+    const traded = Math.min(...plan.streams.filter((s) => s.symbol === bar.symbol).map((s) => s.seconds), 86_400);
+    const r: SymbolReplay = {
+      symbol: bar.symbol,
+      aggregator: new ReplayAggregator(bar.symbol, bar.timeframe, tfs, this.calendar),
+      prices: new Decimator(this.options.chartPoints ?? 2000),
+      candles: new CandleCollector(traded, new LocalTime(plan.timezone).offsetMs(bar.time)),
+    };
+    this.symbols.set(bar.symbol, r);
+    return r;
+  }
+
+  /** Samples the equity of the instant that just ended, for the statistics and the chart. */
+  private sample(): void {
+    const account = this.book.account();
+    this.tracker.observe(this.sampleDay, account.equity, this.book.hasPositions());
+    this.equity.push(this.sampleTime, account.equity);
+  }
+
+  /** Processes completed bars in order: each is its own close event. */
+  private run(closed: ClosedBars): void {
+    for (let i = 0; i < closed.count; i++) this.engine.processBarSync(closed.at(i));
+  }
+
+  /** Ends the run: cancels orders no bar will fill, and builds the result. */
+  finish(): BacktestOutcome {
+    if (this.sampleTime >= 0) this.sample();
+    this.sampleTime = -1;
+    this.broker.cancelAll("end of data");
+    const result = buildResult({
+      plan: this.options.plan,
+      broker: this.broker,
+      collector: this.collector,
+      tracker: this.tracker,
+      bars: this.barsIn,
+      outside: this.outside,
+    });
+    const prices: Record<string, { t: number; v: number }[]> = {};
+    const candles: Record<string, CandleSeries> = {};
+    for (const [sym, r] of this.symbols) {
+      prices[sym] = r.prices.points();
+      candles[sym] = r.candles.series();
+    }
+    return { result, charts: { prices, equity: this.equity.points(), candles } };
+  }
+}
+
+/** Runs a backtest over bars held in memory or generated on the fly. */
+export function runBacktest(options: BacktestOptions, bars: Iterable<BarData>): BacktestOutcome {
+  const bt = new Backtest(options);
+  for (const b of bars) bt.feed(b);
+  return bt.finish();
+}
