@@ -27,6 +27,7 @@ export * from "./functions/index.js";
 export * from "./indicators/index.js";
 export * from "./ir/index.js";
 export * from "./models.js";
+export * from "./optimize/index.js";
 export * from "./portfolio/index.js";
 export * from "./registry/index.js";
 export * from "./report/index.js";
