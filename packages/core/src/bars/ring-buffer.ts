@@ -79,7 +79,7 @@ class SlotView implements BarView {
 }
 
 /** The six columns, one `Float64Array` view each over {@link BarRingBuffer.data}: 48 bytes per cached bar. */
-export interface BarColumns {
+export interface RingColumns {
   readonly time: Float64Array;
   readonly open: Float64Array;
   readonly high: Float64Array;
@@ -99,7 +99,7 @@ export interface BarColumns {
 export class BarRingBuffer {
   readonly capacity: number;
   /** Raw columns, indexed by physical slot (see {@link slotOf}); exposed for allocation-free hot paths. */
-  readonly cols: BarColumns;
+  readonly cols: RingColumns;
   /**
    * All six columns in one array, column `i` of {@link FIELD_INDEX} at `i * capacity` (the arrays in
    * {@link cols} are views of it): the push and the history reads go through one object.

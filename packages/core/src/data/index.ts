@@ -1,4 +1,10 @@
 export {
+  BarColumns,
+  BarColumnsBuilder,
+  type BarColumnsTransfer,
+  type ColumnsReadCounts,
+} from "./columns.js";
+export {
   CsvBarReader,
   type CsvCalendar,
   CsvFormatError,
