@@ -6,4 +6,5 @@
 
 export * from "./audit/index.js";
 export * from "./persistence/index.js";
+export * from "./postgres/index.js";
 export { openSqlite, SqliteUnavailableError, sqlite } from "./sqlite/load.js";

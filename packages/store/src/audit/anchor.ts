@@ -44,6 +44,14 @@ export function journalAnchor(db: SqliteDatabase, now: number = Date.now()): Aud
   }
   if (!head)
     throw new AuditError("AUDIT_HEAD_MISMATCH", `audit journal \`${dbLabel(db)}\` has no chain head row to anchor`);
+  return anchorOf(head, now);
+}
+
+/** A stored head as an anchor taken at `now`. */
+export function anchorOf(
+  head: { seq: number; hash: string; checkpoints: number; hmac: string | null },
+  now: number,
+): AuditAnchor {
   return {
     format: "tradeplan/audit-anchor",
     version: 1,

@@ -1,8 +1,19 @@
 export { type AuditAnchor, AuditAnchorSchema, journalAnchor, parseAnchor } from "./anchor.js";
+export { type ChainedRow, type ChainHead, chainBatch, entryFields, type PendingRecord } from "./chain.js";
 export { AuditError, type AuditErrorCode } from "./errors.js";
 export { type HmacKey, MIN_HMAC_KEY_BYTES } from "./hmac.js";
 export { AuditJournal, type AuditJournalOptions, AuditJournalOptionsSchema, type PruneResult } from "./journal.js";
-export { type AuditQuery, type AuditQueryRow, AuditQuerySchema, queryLogs } from "./query.js";
+export {
+  type AuditQuery,
+  type AuditQueryRow,
+  AuditQuerySchema,
+  type ParsedAuditQuery,
+  parseAuditQuery,
+  type QueryCondition,
+  queryConditions,
+  queryLogs,
+} from "./query.js";
+export { type AsyncJournalReader, type JournalReader, type StoredHead, sqliteReader } from "./reader.js";
 export {
   AUDIT_ENTRY_KINDS,
   AUDIT_SYSTEM_KINDS,
@@ -31,4 +42,6 @@ export {
   type VerifyOptions,
   type VerifyReport,
   verifyJournal,
+  verifyJournalAsync,
 } from "./verify.js";
+export type { JournalWriter } from "./writer.js";

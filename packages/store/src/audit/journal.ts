@@ -2,20 +2,15 @@ import { canonicalJson, issueLines } from "@tradeplan/core";
 import type { Statement } from "better-sqlite3";
 import { z } from "zod";
 import { type AuditAnchor, journalAnchor } from "./anchor.js";
+import { type ChainHead, chainBatch, type PendingRecord, pruneRecord, sinceCheckpoint } from "./chain.js";
 import { AuditError, toAuditError } from "./errors.js";
-import { checkpointMac, type HmacKey, headMac, hmacKeyProblem, pruneMac } from "./hmac.js";
+import { type HmacKey, hmacKeyProblem } from "./hmac.js";
 import { type AuditQuery, type AuditQueryRow, queryLogs } from "./query.js";
-import {
-  type AuditEntry,
-  AuditEntrySchema,
-  type AuditKind,
-  type HashedFields,
-  recordHash,
-  sha256Hex,
-} from "./record.js";
+import { type AuditEntry, AuditEntrySchema, type HashedFields } from "./record.js";
 import { checkSchemaVersion, createSchema, dbLabel, openDatabase, type SqliteDatabase } from "./schema.js";
 import { onTransactionEnd, runTransaction, type TransactionOutcome } from "./transaction.js";
 import { type VerifyReport, verifyJournal } from "./verify.js";
+import type { JournalWriter } from "./writer.js";
 
 const HmacKeySchema = z.union([z.string(), z.instanceof(Uint8Array)]).superRefine((k, ctx) => {
   const problem = hmacKeyProblem(k);
@@ -50,21 +45,10 @@ export const AuditJournalOptionsSchema = z
 export type AuditJournalOptions = z.input<typeof AuditJournalOptionsSchema>;
 
 /** A record waiting for the next flush: fields as given, serialized when written. */
-interface Pending {
-  readonly time: number;
-  readonly entry: AuditEntry;
-  readonly keepContext: boolean;
-}
+type Pending = PendingRecord;
 
 /** The chain head as committed. */
-interface Head {
-  readonly seq: number;
-  readonly hash: string;
-  /** Checkpoints written so far (the next one's ordinal is this + 1). */
-  readonly checkpoints: number;
-  /** Records since the last checkpoint. */
-  readonly sinceCheckpoint: number;
-}
+type Head = ChainHead;
 
 /**
  * A write made inside a transaction the journal does not own (the live
@@ -114,7 +98,7 @@ type InsertParams = HashedFields & { prev_hash: string; hash: string };
  * `StateStore.transaction` does) and the journal is told at once; otherwise
  * it compares the stored head before its next write.
  */
-export class AuditJournal {
+export class AuditJournal implements JournalWriter {
   /** The connection (shared with the runtime's state tables when one was handed in). */
   readonly db: SqliteDatabase;
   private readonly ownsDb: boolean;
@@ -196,8 +180,12 @@ export class AuditJournal {
       .prepare("SELECT max(seq) AS seq FROM audit_records WHERE kind IN ('checkpoint', 'prune')")
       .get() as { seq: number | null };
     const first = this.db.prepare("SELECT min(seq) AS seq FROM audit_records").get() as { seq: number | null };
-    const since = h.seq - (cp.seq ?? (first.seq === null ? h.seq : first.seq - 1));
-    return { seq: h.seq, hash: h.hash, checkpoints: h.checkpoints, sinceCheckpoint: since };
+    return {
+      seq: h.seq,
+      hash: h.hash,
+      checkpoints: h.checkpoints,
+      sinceCheckpoint: sinceCheckpoint(h.seq, cp.seq, first.seq),
+    };
   }
 
   /** Last written seq (0 for an empty journal). */
@@ -398,37 +386,16 @@ export class AuditJournal {
 
   /** Inside a transaction: appends the records and due checkpoints, updates the head; returns the new head. */
   private writeRecords(batch: readonly Pending[], forceCheckpoint: boolean): Head {
-    const key = this.options.hmacKey;
-    const every = this.options.checkpointEvery;
-    let { seq, hash, checkpoints, sinceCheckpoint } = this.head;
-    const put = (fields: HashedFields): void => {
-      const row: InsertParams = { ...fields, prev_hash: hash, hash: recordHash(hash, fields) };
-      this.insert.run(row);
-      seq = fields.seq;
-      hash = row.hash;
-    };
-    // An interval checkpoint carries the time of the record it follows, so record
-    // times stay in seq order and retention (a prefix by time) is not cut short.
-    const putCheckpoint = (reason: string, time: number): void => {
-      checkpoints++;
-      put(
-        systemFields(seq + 1, time, "checkpoint", reason, {
-          ordinal: checkpoints,
-          headSeq: seq,
-          headHash: hash,
-          hmac: key === undefined ? null : checkpointMac(key, checkpoints, seq, hash),
-        }),
-      );
-      sinceCheckpoint = 0;
-    };
-    for (const p of batch) {
-      put(entryFields(seq + 1, p));
-      sinceCheckpoint++;
-      if (key !== undefined && sinceCheckpoint >= every) putCheckpoint("interval", p.time);
-    }
-    if (forceCheckpoint && key !== undefined && sinceCheckpoint > 0) putCheckpoint("close", this.clock());
-    this.updateHead.run(seq, hash, checkpoints, key === undefined ? null : headMac(key, seq, hash, checkpoints));
-    return { seq, hash, checkpoints, sinceCheckpoint };
+    const o = this.options;
+    const h = chainBatch(
+      this.head,
+      batch,
+      forceCheckpoint,
+      { hmacKey: o.hmacKey, checkpointEvery: o.checkpointEvery, now: this.clock },
+      (row) => this.insert.run(row),
+    );
+    this.updateHead.run(h.seq, h.hash, h.checkpoints, h.hmac);
+    return { seq: h.seq, hash: h.hash, checkpoints: h.checkpoints, sinceCheckpoint: h.sinceCheckpoint };
   }
 
   /**
@@ -459,17 +426,10 @@ export class AuditJournal {
         const deleted = this.db.prepare("DELETE FROM audit_records WHERE seq <= ?").run(last.seq).changes;
         this.db.prepare("DELETE FROM audit_meta WHERE key = 'pruning'").run();
         result = { pruned: deleted, throughSeq: last.seq };
-        const fields = systemFields(this.head.seq + 1, this.clock(), "prune", "retention", {
-          prunedThroughSeq: last.seq,
-          prunedHeadHash: last.hash,
-          pruned: deleted,
-          hmac: key === undefined ? null : pruneMac(key, last.seq, last.hash),
-        });
-        const hash = recordHash(this.head.hash, fields);
-        this.insert.run({ ...fields, prev_hash: this.head.hash, hash });
-        const cps = this.head.checkpoints;
-        this.updateHead.run(fields.seq, hash, cps, key === undefined ? null : headMac(key, fields.seq, hash, cps));
-        return { seq: fields.seq, hash, checkpoints: cps, sinceCheckpoint: 0 };
+        const p = pruneRecord(this.head, last, deleted, this.clock(), key);
+        this.insert.run(p.row);
+        this.updateHead.run(p.head.seq, p.head.hash, p.head.checkpoints, p.head.hmac);
+        return { seq: p.head.seq, hash: p.head.hash, checkpoints: p.head.checkpoints, sinceCheckpoint: 0 };
       });
     } catch (e) {
       const err = toAuditError(e, "pruning old records", this.label);
@@ -531,59 +491,4 @@ export class AuditJournal {
     }
     if (failed) throw failed;
   }
-}
-
-/** The stored fields of a caller's record. */
-function entryFields(seq: number, p: Pending): HashedFields {
-  const e = p.entry;
-  const ctx = e.context === undefined ? null : safeJson(e.context);
-  return {
-    seq,
-    time: p.time,
-    kind: e.kind,
-    function: e.function ?? null,
-    rule: e.rule ?? null,
-    symbol: e.symbol ?? null,
-    timeframe: e.timeframe ?? null,
-    bar_time: e.barTime ?? null,
-    context_digest: ctx === null ? null : sha256Hex(ctx),
-    context: p.keepContext ? ctx : null,
-    action: e.action ?? null,
-    reasoning: e.reasoning ?? null,
-    duration_ms: e.durationMs ?? null,
-    payload: safeJson(e.payload ?? {}),
-  };
-}
-
-/**
- * Canonical JSON of a value from trusted code; a value that cannot be
- * serialized (a cycle, a BigInt in a function's metadata) is recorded as
- * such rather than failing the whole batch.
- */
-function safeJson(v: unknown): string {
-  try {
-    return canonicalJson(v) ?? "null";
-  } catch (e) {
-    return canonicalJson({ unserializable: e instanceof Error ? e.message : String(e) });
-  }
-}
-
-/** The stored fields of a record the journal writes itself. */
-function systemFields(seq: number, time: number, kind: AuditKind, reasoning: string, payload: unknown): HashedFields {
-  return {
-    seq,
-    time,
-    kind,
-    function: null,
-    rule: null,
-    symbol: null,
-    timeframe: null,
-    bar_time: null,
-    context_digest: null,
-    context: null,
-    action: null,
-    reasoning,
-    duration_ms: null,
-    payload: canonicalJson(payload),
-  };
 }

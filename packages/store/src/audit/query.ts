@@ -46,6 +46,37 @@ const EQUALS = [
   ["kind", "kind"],
 ] as const;
 
+/** A parsed query (defaults applied). */
+export type ParsedAuditQuery = z.output<typeof AuditQuerySchema>;
+
+/** Validates filters; `AUDIT_BAD_INPUT` names the bad one. */
+export function parseAuditQuery(filters: AuditQuery): ParsedAuditQuery {
+  const parsed = AuditQuerySchema.safeParse(filters);
+  if (!parsed.success)
+    throw new AuditError("AUDIT_BAD_INPUT", `invalid audit query: ${issueLines(parsed.error.issues).join("; ")}`);
+  return parsed.data;
+}
+
+/** One condition of a query: `column op value`, `key` naming the filter. */
+export interface QueryCondition {
+  readonly key: string;
+  readonly column: string;
+  readonly op: "=" | ">=" | "<";
+  readonly value: string | number;
+}
+
+/** The conditions a query's filters make, in a fixed order (each store writes them in its own SQL). */
+export function queryConditions(q: ParsedAuditQuery): QueryCondition[] {
+  const out: QueryCondition[] = [];
+  for (const [key, column] of EQUALS) {
+    const v = q[key];
+    if (v !== undefined) out.push({ key, column, op: "=", value: v });
+  }
+  if (q.since !== undefined) out.push({ key: "since", column: "bar_time", op: ">=", value: q.since });
+  if (q.until !== undefined) out.push({ key: "until", column: "bar_time", op: "<", value: q.until });
+  return out;
+}
+
 /** Prepared statements per connection and filter shape: a filter set is one SQL text. */
 const statements = new WeakMap<SqliteDatabase, Map<string, Statement>>();
 
@@ -57,26 +88,12 @@ const statements = new WeakMap<SqliteDatabase, Map<string, Statement>>();
  * (`AUDIT_BAD_INPUT` naming the bad filter, `AUDIT_NOT_A_JOURNAL`, ...).
  */
 export function queryLogs(db: SqliteDatabase, filters: AuditQuery = {}): AuditQueryRow[] {
-  const parsed = AuditQuerySchema.safeParse(filters);
-  if (!parsed.success)
-    throw new AuditError("AUDIT_BAD_INPUT", `invalid audit query: ${issueLines(parsed.error.issues).join("; ")}`);
-  const q = parsed.data;
+  const q = parseAuditQuery(filters);
   const where: string[] = [];
   const params: Record<string, string | number> = { limit: q.limit };
-  for (const [key, column] of EQUALS) {
-    const v = q[key];
-    if (v !== undefined) {
-      where.push(`${column} = @${key}`);
-      params[key] = v;
-    }
-  }
-  if (q.since !== undefined) {
-    where.push("bar_time >= @since");
-    params.since = q.since;
-  }
-  if (q.until !== undefined) {
-    where.push("bar_time < @until");
-    params.until = q.until;
+  for (const c of queryConditions(q)) {
+    where.push(`${c.column} ${c.op} @${c.key}`);
+    params[c.key] = c.value;
   }
   const sql = `SELECT * FROM audit_records${where.length ? ` WHERE ${where.join(" AND ")}` : ""} ORDER BY seq ${q.order === "asc" ? "ASC" : "DESC"} LIMIT @limit`;
   try {

@@ -1,7 +1,7 @@
 import type { Broker, BrokerEvent, BrokerListener, EngineEvent, EngineEventSink } from "@tradeplan/core";
 import type { OrderOrigin } from "../persistence/store.js";
-import type { AuditJournal } from "./journal.js";
 import type { AuditEntry, AuditEntryKind } from "./record.js";
+import type { JournalWriter } from "./writer.js";
 
 /** An engine event tied to a rule and a bar close (every type but `bar_rejected`). */
 export type DecisionEvent = Exclude<EngineEvent, { type: "bar_rejected" }>;
@@ -115,7 +115,7 @@ interface HistoryLike {
  * Never throws (the engine swallows sink errors anyway): when the journal
  * has failed (reported through its `onFatal`) events are counted in `dropped`.
  */
-export function auditSink(journal: AuditJournal, options: AuditSinkOptions = {}): AuditSink {
+export function auditSink(journal: JournalWriter, options: AuditSinkOptions = {}): AuditSink {
   const keep = options.includeContext === true;
   const contextOf = options.context ?? originContext;
   const fnName = new Map((options.functions ?? []).map((f) => [f.id, f.name]));

@@ -2,6 +2,7 @@ import { z } from "zod";
 import type { AuditAnchor } from "./anchor.js";
 import { AuditError, toAuditError } from "./errors.js";
 import { checkpointMac, type HmacKey, headMac, hmacKeyProblem, macMatches, pruneMac } from "./hmac.js";
+import { type AsyncJournalReader, read, runAsync, runSync, type Steps, sqliteReader } from "./reader.js";
 import { type AuditRow, GENESIS_HASH, recordHash } from "./record.js";
 import { dbLabel, requireJournal, type SqliteDatabase } from "./schema.js";
 
@@ -138,12 +139,35 @@ interface Walk {
  * or the key is too short.
  */
 export function verifyJournal(db: SqliteDatabase, options: VerifyOptions = {}): VerifyReport {
+  checkOptions(options);
+  requireJournal(db);
+  try {
+    return runSync(verification(options), sqliteReader(db));
+  } catch (e) {
+    throw toAuditError(e, "verifying the chain", dbLabel(db));
+  }
+}
+
+/**
+ * {@link verifyJournal} on a store read asynchronously (PostgreSQL): the
+ * same walk, the same findings. The caller checks first that the store
+ * holds a journal, and maps its own read failures.
+ */
+export async function verifyJournalAsync(
+  reader: AsyncJournalReader,
+  options: VerifyOptions = {},
+): Promise<VerifyReport> {
+  checkOptions(options);
+  return runAsync(verification(options), reader);
+}
+
+/** Refuses a short key, and an anchor signed with another key. */
+function checkOptions(options: VerifyOptions): void {
   const key = options.hmacKey;
   if (key !== undefined) {
     const bad = hmacKeyProblem(key);
     if (bad) throw new AuditError("AUDIT_BAD_INPUT", bad);
   }
-  requireJournal(db);
   const anchor = options.anchor;
   if (
     key !== undefined &&
@@ -154,16 +178,20 @@ export function verifyJournal(db: SqliteDatabase, options: VerifyOptions = {}): 
       "AUDIT_BAD_INPUT",
       `the anchor (seq ${anchor.seq}, taken ${anchor.anchoredAt}) is not signed by this key: it was not taken from this journal, or was edited`,
     );
-  try {
-    const report = verify(db, key);
-    if (!anchor || !report.ok) return report;
-    return withAnchor(db, report, anchor);
-  } catch (e) {
-    throw toAuditError(e, "verifying the chain", dbLabel(db));
-  }
 }
 
-function verify(db: SqliteDatabase, key: HmacKey | undefined): VerifyReport {
+/** The whole verification, as steps that read the store (see `reader.ts`). */
+function* verification(options: VerifyOptions): Steps<VerifyReport> {
+  const report = yield* verify(options.hmacKey);
+  const anchor = options.anchor;
+  if (!anchor || !report.ok) return report;
+  return yield* withAnchor(report, anchor);
+}
+
+/** Records read per step of the walk. */
+const PAGE = 2048;
+
+function* verify(key: HmacKey | undefined): Steps<VerifyReport> {
   const report = (w: Walk, anchor: VerifyReport["anchor"], found: AuditProblem | null): VerifyReport => ({
     ok: found === null,
     records: w.records,
@@ -187,9 +215,7 @@ function verify(db: SqliteDatabase, key: HmacKey | undefined): VerifyReport {
   };
 
   // Retention: the newest prune record says where the remaining chain starts.
-  const pruneRow = db.prepare("SELECT * FROM audit_records WHERE kind = 'prune' ORDER BY seq DESC LIMIT 1").get() as
-    | AuditRow
-    | undefined;
+  const pruneRow = yield* read("lastPrune");
   let anchor: VerifyReport["anchor"] = null;
   if (pruneRow) {
     const p = PrunePayload.safeParse(parseJson(pruneRow.payload));
@@ -223,41 +249,47 @@ function verify(db: SqliteDatabase, key: HmacKey | undefined): VerifyReport {
 
   let bad: AuditRow | undefined;
   let found: AuditProblem | null = null;
-  for (const r of db.prepare("SELECT * FROM audit_records ORDER BY seq").iterate() as IterableIterator<AuditRow>) {
-    if (anchor && r.seq <= anchor.seq) {
-      found = problem(
-        "AUDIT_INSERTED",
-        r.seq,
-        r.seq,
-        `record ${r.seq} lies at or before the retention anchor (seq ${anchor.seq}), which pruned everything up to it`,
-      );
-      break;
+  let after = Number.MIN_SAFE_INTEGER;
+  scan: for (;;) {
+    const page = yield* read("page", after, PAGE);
+    for (const r of page) {
+      if (anchor && r.seq <= anchor.seq) {
+        found = problem(
+          "AUDIT_INSERTED",
+          r.seq,
+          r.seq,
+          `record ${r.seq} lies at or before the retention anchor (seq ${anchor.seq}), which pruned everything up to it`,
+        );
+        break scan;
+      }
+      if (!(r.seq === walk.expected && r.prev_hash === walk.prevHash && selfHashOk(r))) {
+        bad = r;
+        break scan;
+      }
+      if (r.kind === "checkpoint") {
+        found = checkCheckpoint(r, walk, key);
+        if (found) break scan;
+        walk.checkpoints++;
+      }
+      walk.records++;
+      walk.firstSeq ??= r.seq;
+      walk.prev = r;
+      walk.prevHash = r.hash;
+      walk.expected = r.seq + 1;
     }
-    if (!(r.seq === walk.expected && r.prev_hash === walk.prevHash && selfHashOk(r))) {
-      bad = r;
-      break;
-    }
-    if (r.kind === "checkpoint") {
-      found = checkCheckpoint(r, walk, key);
-      if (found) break;
-      walk.checkpoints++;
-    }
-    walk.records++;
-    walk.firstSeq ??= r.seq;
-    walk.prev = r;
-    walk.prevHash = r.hash;
-    walk.expected = r.seq + 1;
+    if (page.length < PAGE) break;
+    after = page[page.length - 1]!.seq;
   }
   if (found) return report(walk, anchor, found);
-  if (bad) return report(walk, anchor, classify(db, bad, walk));
-  return report(walk, anchor, checkHead(db, walk, key));
+  if (bad) return report(walk, anchor, yield* classify(bad, walk));
+  return report(walk, anchor, yield* checkHead(walk, key));
 }
 
 /**
  * After a clean walk: the journal must still hold the anchored head. Ending
  * before it is a rollback; a different record at its seq, a replaced chain.
  */
-function withAnchor(db: SqliteDatabase, report: VerifyReport, anchor: AuditAnchor): VerifyReport {
+function* withAnchor(report: VerifyReport, anchor: AuditAnchor): Steps<VerifyReport> {
   const lastSeq = report.lastSeq ?? report.anchor?.seq ?? 0;
   const taken = `the anchor taken ${anchor.anchoredAt}`;
   const done = (pruned: boolean, problem: AuditProblem | null): VerifyReport => ({
@@ -292,10 +324,7 @@ function withAnchor(db: SqliteDatabase, report: VerifyReport, anchor: AuditAncho
           ),
     );
   }
-  const row = db.prepare("SELECT hash FROM audit_records WHERE seq = ?").get(anchor.seq) as
-    | { hash: string }
-    | undefined;
-  if (row?.hash === anchor.hash) return done(false, null);
+  if ((yield* read("hashAt", anchor.seq)) === anchor.hash) return done(false, null);
   return done(
     false,
     problem(
@@ -339,11 +368,9 @@ function checkCheckpoint(r: AuditRow, w: Walk, key: HmacKey | undefined): AuditP
 }
 
 /** After a clean walk: the stored head must be the last record, and signed when a key is given. */
-function checkHead(db: SqliteDatabase, w: Walk, key: HmacKey | undefined): AuditProblem | null {
+function* checkHead(w: Walk, key: HmacKey | undefined): Steps<AuditProblem | null> {
   const lastSeq = w.expected - 1;
-  const head = db.prepare("SELECT seq, hash, checkpoints, hmac FROM audit_head WHERE id = 1").get() as
-    | { seq: number; hash: string; checkpoints: number; hmac: string | null }
-    | undefined;
+  const head = yield* read("head");
   if (!head) return problem("AUDIT_HEAD_MISSING", lastSeq, lastSeq, "the chain head row (audit_head) was deleted");
   if (head.seq > lastSeq)
     return problem(
@@ -410,12 +437,8 @@ function originalSeq(r: AuditRow, hint: number | undefined): number | undefined 
  * stopped at the first record that does not have the expected seq, does not
  * link to the previous record's hash, or does not match its own hash.
  */
-function classify(db: SqliteDatabase, r: AuditRow, w: Walk): AuditProblem {
-  const byHash = db.prepare("SELECT seq FROM audit_records WHERE hash = ? LIMIT 1");
-  const seqOfHash = (h: string): number | undefined => (byHash.get(h) as { seq: number } | undefined)?.seq;
-  const next = db.prepare("SELECT * FROM audit_records WHERE seq > ? ORDER BY seq LIMIT 1").get(r.seq) as
-    | AuditRow
-    | undefined;
+function* classify(r: AuditRow, w: Walk): Steps<AuditProblem> {
+  const next = yield* read("next", r.seq);
   const E = w.expected;
   const linked = r.prev_hash === w.prevHash;
 
@@ -444,7 +467,7 @@ function classify(db: SqliteDatabase, r: AuditRow, w: Walk): AuditProblem {
     return problem("AUDIT_MODIFIED", r.seq, r.seq, `record ${r.seq} was renumbered (the chain expects seq ${E} here)`);
   }
 
-  const predSeq = seqOfHash(r.prev_hash);
+  const predSeq = yield* read("seqOfHash", r.prev_hash);
   const orig = originalSeq(r, predSeq === undefined ? undefined : predSeq + 1);
   if (orig === undefined) {
     if (next && next.prev_hash === w.prevHash && next.prev_hash !== r.hash)

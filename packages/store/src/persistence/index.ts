@@ -4,6 +4,7 @@ export {
   type BrokerSnapshot,
   type OrderOrigin,
   type SessionState,
+  type SessionStore,
   StateStore,
   type StreamProgress,
 } from "./store.js";

@@ -54,6 +54,13 @@ export interface OrderOrigin {
   readonly function?: string;
 }
 
+/**
+ * What a live session needs of the store its state is saved in: the SQLite
+ * {@link StateStore}, or the PostgreSQL store (`PostgresStore`), whose
+ * `transaction` queues the batch for an asynchronous commit.
+ */
+export type SessionStore = Pick<StateStore, "load" | "save" | "transaction">;
+
 /** Everything a live session needs to continue exactly where it stopped. */
 export interface SessionState {
   /** Clock time of the save (epoch ms). */

@@ -1,0 +1,533 @@
+import { canonicalJson, issueLines } from "@tradeplan/core";
+import { z } from "zod";
+import {
+  type ChainedHead,
+  type ChainedRow,
+  type ChainHead,
+  chainBatch,
+  type PendingRecord,
+  pruneRecord,
+  sinceCheckpoint,
+} from "../audit/chain.js";
+import { AuditError } from "../audit/errors.js";
+import { type HmacKey, hmacKeyProblem } from "../audit/hmac.js";
+import { type AuditEntry, AuditEntrySchema } from "../audit/record.js";
+import type { JournalWriter } from "../audit/writer.js";
+import { StateError } from "../persistence/errors.js";
+import type { SessionState } from "../persistence/store.js";
+import { connectPostgres, type PgClient, toPgAuditError } from "./client.js";
+import { ensureHead, requirePgSchema } from "./schema.js";
+import { parseSnapshot, type Snapshot, snapshotText } from "./state.js";
+import { checkAccount, parsePostgresUrl } from "./url.js";
+
+/** Options of {@link PostgresStore.open} (validated). */
+export const PostgresStoreOptionsSchema = z
+  .object({
+    /** The chain and state to write (default `default`). */
+    account: z.string().default("default"),
+    hmacKey: z
+      .union([z.string(), z.instanceof(Uint8Array)])
+      .superRefine((k, ctx) => {
+        const problem = hmacKeyProblem(k);
+        if (problem) ctx.addIssue({ code: "custom", message: problem });
+      })
+      .optional(),
+    checkpointEvery: z.number().int().min(1).max(1_000_000).default(1000),
+    includeContext: z.boolean().default(false),
+    /** Batches committed together at most, when they queue up behind a slow commit. */
+    maxGroup: z.number().int().min(1).max(10_000).default(256),
+    clock: z.custom<() => number>((v) => typeof v === "function", "must be a function").optional(),
+    /** Called once when a commit fails; the session halts at its next batch anyway. */
+    onFatal: z.custom<(error: AuditError) => void>((v) => typeof v === "function", "must be a function").optional(),
+    /** Where the URL came from, for messages (`tradeplan.yaml: storage.database`). */
+    where: z.string().default("the connection string"),
+  })
+  .strict();
+
+export type PostgresStoreOptions = z.input<typeof PostgresStoreOptionsSchema>;
+
+/** One queued commit: a batch's records and the state after it (a session batch), or a retention prune. */
+interface Commit {
+  readonly records: readonly PendingRecord[];
+  /** The state after the batch, as stored. */
+  readonly state?: string;
+  readonly savedAt?: number;
+  /** A retention prune of the records older than this (epoch ms). */
+  readonly pruneBefore?: number;
+  /** A closing checkpoint after the records (with a key). */
+  readonly closeCheckpoint?: boolean;
+}
+
+/** A transaction of the session being built: what `flush` and `save` hand over inside `transaction(fn)`. */
+interface Open {
+  records: PendingRecord[];
+  state?: string;
+  savedAt?: number;
+}
+
+/** Insert of a group's rows: one statement whatever their number (a column per array). */
+const INSERT = `INSERT INTO audit_records (account, seq, time, kind, function, rule, symbol, timeframe, bar_time,
+    context_digest, context, action, reasoning, duration_ms, payload, prev_hash, hash)
+  SELECT $1, * FROM unnest($2::bigint[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
+    $9::bigint[], $10::text[], $11::text[], $12::text[], $13::text[], $14::float8[], $15::text[], $16::text[], $17::text[])`;
+
+/**
+ * The audit journal and the session state of one account in PostgreSQL.
+ *
+ * The seam with the synchronous session: the session decides a batch and,
+ * in `transaction(fn)`, hands over its records (the audit sink's `flush`)
+ * and the state after it (`save`), synchronously, as it does with SQLite.
+ * Here that only queues the batch; one connection commits the queue in
+ * order, each batch (or a group of batches that queued up behind a slow
+ * commit) in one transaction: its records chained from the committed head
+ * (`chainBatch`, the SQLite journal's code), the head moved by
+ * compare-and-set, the state upserted. Records and state commit together
+ * or not at all. A failed commit is kept ({@link fatalError}) and reported
+ * once (`onFatal`); from then on `transaction` and `flush` throw it, so the
+ * session halts at its next batch, and nothing more is committed: a
+ * restart continues from the last committed batch. `drain()` awaits the
+ * queue; `close()` drains, then closes the connection.
+ *
+ * One writer per account: `open` takes an advisory lock on the account for
+ * the life of the connection, and the head's compare-and-set refuses a
+ * commit onto a head that moved anyway (see docs/scale-out.md).
+ */
+export class PostgresStore implements JournalWriter {
+  private readonly options: z.output<typeof PostgresStoreOptionsSchema>;
+  private readonly clock: () => number;
+  private pending: PendingRecord[] = [];
+  private queue: Commit[] = [];
+  private open: Open | undefined;
+  private head: ChainHead;
+  private snapshot: Snapshot | undefined;
+  private failure: AuditError | undefined;
+  private running: Promise<void> | undefined;
+  private closed = false;
+
+  private constructor(
+    private readonly client: PgClient,
+    /** `postgres://user@host:port/db (account NAME)`, for messages. */
+    readonly label: string,
+    options: z.output<typeof PostgresStoreOptionsSchema>,
+    head: ChainHead,
+    snapshot: Snapshot | undefined,
+  ) {
+    this.options = options;
+    this.clock = options.clock ?? Date.now;
+    this.head = head;
+    this.snapshot = snapshot;
+  }
+
+  /**
+   * Connects, checks the tables (created beforehand by `tradeplan audit
+   * init`), takes the account, checks its chain head matches its last
+   * record and reads its saved state. Throws one-line errors saying what to
+   * fix: {@link AuditError} `AUDIT_BAD_INPUT` (URL, account, options),
+   * `AUDIT_CANTOPEN`, `AUDIT_NOT_A_JOURNAL`, `AUDIT_SCHEMA_VERSION`,
+   * `AUDIT_BUSY` (another process writes the account), `AUDIT_HEAD_MISMATCH`;
+   * {@link StateError} for a bad saved state.
+   */
+  static async open(url: string, options: PostgresStoreOptions = {}): Promise<PostgresStore> {
+    const parsed = PostgresStoreOptionsSchema.safeParse(options);
+    if (!parsed.success)
+      throw new AuditError(
+        "AUDIT_BAD_INPUT",
+        `invalid PostgreSQL store options: ${issueLines(parsed.error.issues).join("; ")}`,
+      );
+    const o = parsed.data;
+    const target = parsePostgresUrl(url, o.where);
+    const account = checkAccount(o.account, "storage.account");
+    const client = await connectPostgres(target, `tradeplan run (${account})`);
+    const label = `${target.label} (account ${account})`;
+    try {
+      await requirePgSchema(client, target.label);
+      const lock = await client.query<{ ok: boolean }>(
+        "SELECT pg_try_advisory_lock(hashtext('tradeplan account'), hashtext($1)) AS ok",
+        [account],
+      );
+      if (!lock.rows[0]?.ok)
+        throw new AuditError(
+          "AUDIT_BUSY",
+          `${label} is being written by another process (it holds the account's lock); stop it first, or use another storage.account`,
+        );
+      await ensureHead(client, account);
+      const head = await loadHead(client, account, label);
+      const row = await client.query<{ state: string }>("SELECT state FROM state_snapshots WHERE account = $1", [
+        account,
+      ]);
+      const text = row.rows[0]?.state;
+      const snapshot = text === undefined ? undefined : parseSnapshot(text, `${label}: state_snapshots`);
+      return new PostgresStore(client, label, o, head, snapshot);
+    } catch (e) {
+      await client.end().catch(() => undefined);
+      if (e instanceof StateError) throw e;
+      throw toPgAuditError(e, "opening it", label);
+    }
+  }
+
+  /** Last committed seq (0 for an empty chain). */
+  get headSeq(): number {
+    return this.head.seq;
+  }
+
+  /** Records waiting for the next flush. */
+  get pendingCount(): number {
+    return this.pending.length;
+  }
+
+  /** The commit failure the store is stuck on, if any. */
+  get fatalError(): AuditError | undefined {
+    return this.failure;
+  }
+
+  /** Batches handed over and not committed yet. */
+  get queued(): number {
+    return this.queue.length;
+  }
+
+  /** Buffers one record (validated; `AUDIT_BAD_INPUT` names the bad field), written by the next flush. */
+  append(entry: AuditEntry): void {
+    const r = AuditEntrySchema.safeParse(entry);
+    if (!r.success)
+      throw new AuditError("AUDIT_BAD_INPUT", `invalid audit record: ${issueLines(r.error.issues).join("; ")}`);
+    for (const [what, v] of [
+      ["context", r.data.context],
+      ["payload", r.data.payload],
+    ] as const) {
+      try {
+        canonicalJson(v);
+      } catch (e) {
+        throw new AuditError(
+          "AUDIT_BAD_INPUT",
+          `invalid audit record: ${what} is not JSON-serializable (${String(e)})`,
+        );
+      }
+    }
+    this.enqueue(r.data, this.options.includeContext);
+  }
+
+  /** Buffers a record built by trusted code (the engine sink), unvalidated. @internal */
+  enqueue(entry: AuditEntry, keepContext: boolean): void {
+    this.refuseIfBroken();
+    this.pending.push({ time: entry.time ?? this.clock(), entry, keepContext });
+  }
+
+  /**
+   * Hands the buffered records over: to the transaction being built, or as
+   * a commit of their own. Throws the store's failure ({@link fatalError}).
+   */
+  flush(): void {
+    this.refuseIfBroken();
+    if (this.pending.length === 0) return;
+    const records = this.pending;
+    this.pending = [];
+    if (this.open) this.open.records.push(...records);
+    else this.push({ records });
+  }
+
+  /** Drops the buffered records unwritten (a batch whose transaction failed at shutdown); returns how many. */
+  discardPending(): number {
+    const n = this.pending.length;
+    this.pending = [];
+    return n;
+  }
+
+  /**
+   * Runs `fn` (the session's batch: the sink's flush, then `save`) and
+   * queues what it handed over as one commit. A throw from `fn` queues
+   * nothing and puts its records back in front of the buffer.
+   */
+  transaction<T>(fn: () => T): T {
+    if (this.open) return fn();
+    this.refuseIfBroken();
+    const open: Open = { records: [] };
+    this.open = open;
+    let result: T;
+    try {
+      result = fn();
+    } catch (e) {
+      this.pending = [...open.records, ...this.pending];
+      throw e;
+    } finally {
+      this.open = undefined;
+    }
+    if (open.records.length > 0 || open.state !== undefined)
+      this.push({
+        records: open.records,
+        ...(open.state !== undefined ? { state: open.state, savedAt: open.savedAt ?? 0 } : {}),
+      });
+    return result;
+  }
+
+  /** The saved state, or undefined when none was saved. */
+  load(): SessionState | undefined {
+    return this.snapshot?.state;
+  }
+
+  /** Whether a state was ever saved. */
+  hasState(): boolean {
+    return this.snapshot !== undefined;
+  }
+
+  /**
+   * Saves `state` (serialized now: the session goes on changing its objects).
+   * Inside `transaction` it commits with the batch's records; alone, as a commit of its own.
+   */
+  save(state: SessionState): void {
+    this.refuseIfBroken();
+    const seenAt = { ...(this.snapshot?.seenAt ?? {}) };
+    if (state.broker.kind === "paper")
+      for (const id of state.broker.state.seen) if (seenAt[id] === undefined) seenAt[id] = state.savedAt;
+    this.snapshot = { state, seenAt };
+    const text = snapshotText(this.snapshot);
+    if (this.open) {
+      this.open.state = text;
+      this.open.savedAt = state.savedAt;
+    } else this.push({ records: [], state: text, savedAt: state.savedAt });
+  }
+
+  /**
+   * Forgets client order ids first saved before `before` from the saved
+   * state (storage retention); returns how many. Takes effect with the next save.
+   */
+  pruneOrderIds(before: number): number {
+    const s = this.snapshot;
+    if (s?.state.broker.kind !== "paper") return 0;
+    const keep = s.state.broker.state.seen.filter((id) => (s.seenAt[id] ?? before) >= before);
+    const n = s.state.broker.state.seen.length - keep.length;
+    if (n === 0) return 0;
+    const seenAt: Record<string, number> = {};
+    for (const id of keep) if (s.seenAt[id] !== undefined) seenAt[id] = s.seenAt[id];
+    this.snapshot = {
+      seenAt,
+      state: { ...s.state, broker: { kind: "paper", state: { ...s.state.broker.state, seen: keep } } },
+    };
+    return n;
+  }
+
+  /**
+   * Queues a retention prune: records written before `olderThan` are
+   * deleted (a prefix of the chain) and a `prune` record is appended, as
+   * the SQLite journal does. Its outcome is known after `drain()`.
+   */
+  prune(olderThan: number): void {
+    if (!Number.isFinite(olderThan))
+      throw new AuditError("AUDIT_BAD_INPUT", `prune: olderThan must be a time in epoch ms, got ${olderThan}`);
+    this.flush();
+    this.push({ records: [], pruneBefore: Math.floor(olderThan) });
+  }
+
+  /** Waits until everything handed over is committed; throws the failure that stopped the queue. */
+  async drain(): Promise<void> {
+    while (this.running) await this.running;
+    if (this.failure) throw this.failure;
+  }
+
+  /**
+   * Flushes, writes a closing checkpoint when signed, drains and closes the
+   * connection (also after a failure, which is then rethrown).
+   */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    let failed: unknown;
+    try {
+      if (!this.failure) {
+        this.flush();
+        if (this.options.hmacKey !== undefined) this.push({ records: [], closeCheckpoint: true });
+      }
+      await this.drain();
+    } catch (e) {
+      failed = e;
+    }
+    this.closed = true;
+    await this.client.end().catch(() => undefined);
+    if (failed) throw failed;
+  }
+
+  private refuseIfBroken(): void {
+    if (this.closed) throw new AuditError("AUDIT_CLOSED", `audit journal ${this.label} is closed`);
+    if (this.failure)
+      throw new AuditError("AUDIT_FAILED", `audit journal ${this.label} is halted: ${this.failure.message}`, {
+        cause: this.failure,
+      });
+  }
+
+  private push(c: Commit): void {
+    this.queue.push(c);
+    this.running ??= this.pump().finally(() => {
+      this.running = undefined;
+    });
+  }
+
+  /** Commits the queue in order, in groups, until it is empty or a commit fails. */
+  private async pump(): Promise<void> {
+    // Let the rest of the turn hand over its batches first: they join the group.
+    await Promise.resolve();
+    while (this.queue.length > 0 && this.failure === undefined) {
+      const group = this.queue.splice(0, this.options.maxGroup);
+      try {
+        this.head = await this.commit(group);
+      } catch (e) {
+        this.queue.unshift(...group);
+        this.fail(toPgAuditError(e, `committing ${group.length} batches`, this.label));
+      }
+    }
+  }
+
+  private fail(err: AuditError): void {
+    const first = this.failure === undefined;
+    this.failure = err;
+    if (first && this.options.onFatal) {
+      try {
+        this.options.onFatal(err);
+      } catch {
+        // The callback's own failure must not hide the store's.
+      }
+    }
+  }
+
+  /**
+   * One transaction: the group's records chained from the committed head,
+   * the head moved by compare-and-set, the last state saved. Returns the new head.
+   * This is where a hot standby's lease check joins (docs/scale-out.md).
+   */
+  private async commit(group: readonly Commit[]): Promise<ChainHead> {
+    const c = this.client;
+    const account = this.options.account;
+    const chain = {
+      hmacKey: this.options.hmacKey,
+      checkpointEvery: this.options.checkpointEvery,
+      now: this.clock,
+    };
+    const before = this.head;
+    let head: ChainedHead = { ...before, hmac: null };
+    let rows: ChainedRow[] = [];
+    let state: { text: string; savedAt: number } | undefined;
+    await c.query("BEGIN");
+    try {
+      for (const item of group) {
+        if (item.pruneBefore !== undefined) {
+          await insertRows(c, account, rows);
+          rows = [];
+          head = await prune(c, account, head, item.pruneBefore, this.clock(), this.options.hmacKey);
+          continue;
+        }
+        head = chainBatch(head, item.records, item.closeCheckpoint === true, chain, (row) => rows.push(row));
+        if (item.state !== undefined) state = { text: item.state, savedAt: item.savedAt ?? 0 };
+      }
+      await insertRows(c, account, rows);
+      if (head.seq !== before.seq) {
+        const moved = await c.query(
+          "UPDATE audit_head SET seq = $2, hash = $3, checkpoints = $4, hmac = $5 WHERE account = $1 AND seq = $6 AND hash = $7",
+          [account, head.seq, head.hash, head.checkpoints, head.hmac, before.seq, before.hash],
+        );
+        if (moved.rowCount !== 1)
+          throw new AuditError(
+            "AUDIT_HEAD_MISMATCH",
+            `${this.label}: the chain head is no longer seq ${before.seq}: another process wrote this account`,
+          );
+      }
+      if (state)
+        await c.query(
+          `INSERT INTO state_snapshots (account, saved_at, state) VALUES ($1, $2, $3)
+           ON CONFLICT (account) DO UPDATE SET saved_at = excluded.saved_at, state = excluded.state`,
+          [account, state.savedAt, state.text],
+        );
+      await c.query("COMMIT");
+    } catch (e) {
+      await c.query("ROLLBACK").catch(() => undefined);
+      throw e;
+    }
+    return head;
+  }
+}
+
+/** The committed head; refuses a chain whose head row does not match its last record. */
+async function loadHead(c: PgClient, account: string, label: string): Promise<ChainHead> {
+  const h = (
+    await c.query<{ seq: number; hash: string; checkpoints: number }>(
+      "SELECT seq, hash, checkpoints FROM audit_head WHERE account = $1",
+      [account],
+    )
+  ).rows[0];
+  const last = (
+    await c.query<{ seq: number; hash: string }>(
+      "SELECT seq, hash FROM audit_records WHERE account = $1 ORDER BY seq DESC LIMIT 1",
+      [account],
+    )
+  ).rows[0];
+  const lastSeq = last?.seq ?? h?.seq ?? 0;
+  if (!h || h.seq !== lastSeq || (last && last.hash !== h.hash))
+    throw new AuditError(
+      "AUDIT_HEAD_MISMATCH",
+      `${label}: the stored chain head (${h ? `seq ${h.seq}` : "missing"}) does not match the last record (seq ${last?.seq ?? "none"}); run \`tradeplan audit verify\` before appending`,
+    );
+  const marks = (
+    await c.query<{ cp: number | null; first: number | null }>(
+      "SELECT max(seq) FILTER (WHERE kind IN ('checkpoint', 'prune')) AS cp, min(seq) AS first FROM audit_records WHERE account = $1",
+      [account],
+    )
+  ).rows[0];
+  return {
+    seq: h.seq,
+    hash: h.hash,
+    checkpoints: h.checkpoints,
+    sinceCheckpoint: sinceCheckpoint(h.seq, marks?.cp ?? null, marks?.first ?? null),
+  };
+}
+
+async function insertRows(c: PgClient, account: string, rows: readonly ChainedRow[]): Promise<void> {
+  if (rows.length === 0) return;
+  const col = <K extends keyof ChainedRow>(k: K): ChainedRow[K][] => rows.map((r) => r[k]);
+  await c.query(INSERT, [
+    account,
+    col("seq"),
+    col("time"),
+    col("kind"),
+    col("function"),
+    col("rule"),
+    col("symbol"),
+    col("timeframe"),
+    col("bar_time"),
+    col("context_digest"),
+    col("context"),
+    col("action"),
+    col("reasoning"),
+    col("duration_ms"),
+    col("payload"),
+    col("prev_hash"),
+    col("hash"),
+  ]);
+}
+
+/** Deletes the records older than `before` (a prefix) and appends the `prune` record, inside the open transaction. */
+async function prune(
+  c: PgClient,
+  account: string,
+  head: ChainedHead,
+  before: number,
+  now: number,
+  key: HmacKey | undefined,
+): Promise<ChainedHead> {
+  const keep = (
+    await c.query<{ seq: number }>(
+      "SELECT seq FROM audit_records WHERE account = $1 AND time >= $2 ORDER BY seq LIMIT 1",
+      [account, before],
+    )
+  ).rows[0];
+  const through = keep ? keep.seq - 1 : head.seq;
+  const last = (
+    await c.query<{ seq: number; hash: string }>(
+      "SELECT seq, hash FROM audit_records WHERE account = $1 AND seq <= $2 ORDER BY seq DESC LIMIT 1",
+      [account, through],
+    )
+  ).rows[0];
+  if (!last) return head;
+  await c.query("SELECT set_config('tradeplan.pruning', '1', true)");
+  const deleted = (await c.query("DELETE FROM audit_records WHERE account = $1 AND seq <= $2", [account, last.seq]))
+    .rowCount;
+  await c.query("SELECT set_config('tradeplan.pruning', '', true)");
+  const p = pruneRecord(head, last, deleted ?? 0, now, key);
+  await insertRows(c, account, [p.row]);
+  return p.head;
+}
