@@ -7,6 +7,8 @@
  * backtests and the report model. No Node API is imported here (a test
  * guards it); files, databases, brokers and servers live in
  * `@tradeplan/store`, `@tradeplan/ibkr` and `@tradeplan/live`.
+ *
+ * @module @tradeplan/core
  */
 
 export * from "./aggregator/index.js";

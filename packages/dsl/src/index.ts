@@ -2,6 +2,8 @@
  * @packageDocumentation
  * The `.plan` language: `analyze(source)` runs lexer → parser → checker →
  * compiler and returns everything the CLI and the language server need.
+ *
+ * @module @tradeplan/dsl
  */
 
 export { type AnalyzeOptions, type AnalyzeResult, analyze } from "./analyze.js";

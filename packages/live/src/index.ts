@@ -3,6 +3,8 @@
  * tradeplan on Node: the live session (replay, simulation, IB), the
  * `tradeplan.yaml` configuration, logging, metrics, and reading CSV files
  * and the chart library from disk.
+ *
+ * @module @tradeplan/live
  */
 
 export * from "./config/index.js";

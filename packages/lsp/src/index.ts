@@ -3,6 +3,8 @@
  * The `.plan` language server. `startServer(connection)` is environment
  * neutral; `@tradeplan/lsp/node` runs it over stdio and
  * `@tradeplan/lsp/browser` in a web worker.
+ *
+ * @module @tradeplan/lsp
  */
 export { Analyzer, type DocumentAnalysis, fileNameOf, type Timers } from "./analysis.js";
 export * from "./features/code-actions.js";

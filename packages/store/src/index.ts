@@ -2,6 +2,8 @@
  * @packageDocumentation
  * tradeplan's store: the hash-chained audit journal and the live session's
  * saved state, on SQLite (better-sqlite3, loaded on first use).
+ *
+ * @module @tradeplan/store
  */
 
 export * from "./audit/index.js";
