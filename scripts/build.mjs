@@ -1,6 +1,7 @@
 // `pnpm build`: builds the publishable packages to dist/ (tsc -b: only what
 // changed), then the steps tsc does not do (the dsl's vendored Chevrotain
-// build). `pnpm install`, `pnpm tradeplan`, `pnpm demo` and scripts/pack.mjs run it.
+// build, then the CLI's bundle of its fast commands, which holds it).
+// `pnpm install`, `pnpm tradeplan`, `pnpm demo` and scripts/pack.mjs run it.
 import { execFileSync } from "node:child_process";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -15,3 +16,4 @@ try {
   process.exit(1);
 }
 execFileSync(process.execPath, [join(root, "packages", "dsl", "scripts", "vendor.mjs")], { stdio: "inherit" });
+execFileSync(process.execPath, [join(root, "packages", "cli", "scripts", "bundle.mjs")], { stdio: "inherit" });

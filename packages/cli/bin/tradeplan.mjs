@@ -7,10 +7,17 @@ if (major < 20 || (major === 20 && minor < 19)) {
   );
   process.exit(2);
 }
+const args = process.argv.slice(2);
 try {
-  await import("../dist/bin.js");
+  if (args.length === 1 && (args[0] === "--version" || args[0] === "-V")) {
+    // What the program's own --version prints, without loading the program (start-up: docs/architecture.md).
+    const { VERSION } = await import("../dist/version.js");
+    process.stdout.write(`${VERSION}\n`);
+  } else {
+    await import("../dist/bin.js");
+  }
 } catch (e) {
-  if (e?.code === "ERR_MODULE_NOT_FOUND" && String(e.message).includes("/dist/bin.js")) {
+  if (e?.code === "ERR_MODULE_NOT_FOUND" && /[\\/]dist[\\/](bin|version)\.js/.test(String(e.message))) {
     const installed = import.meta.url.includes("/node_modules/");
     process.stderr.write(
       installed
