@@ -1,5 +1,4 @@
 import { readdir, readFile, stat, writeFile } from "node:fs/promises";
-import { glob } from "tinyglobby";
 
 /** Somewhere text goes: stdout, stderr, or a buffer in tests. */
 export interface Writer {
@@ -74,8 +73,15 @@ export const nodeFileSystem: FileSystem = {
       }),
     );
   },
-  glob: (pattern, cwd) =>
-    glob(pattern, { cwd, absolute: true, onlyFiles: true, ignore: ["**/node_modules/**"], dot: false }),
+  // Loaded when a glob is given: at its import fdir looks for picomatch on disk, a cost every check would pay.
+  glob: async (pattern, cwd) =>
+    (await import("tinyglobby")).glob(pattern, {
+      cwd,
+      absolute: true,
+      onlyFiles: true,
+      ignore: ["**/node_modules/**"],
+      dot: false,
+    }),
 };
 
 /** The process's own streams and file system, for `bin.ts`. */
