@@ -1,4 +1,5 @@
 import { DateTime, IANAZone } from "luxon";
+import { ZonedTimeConverter } from "../data/zoned.js";
 import { civilFromDays, formatIsoDate, parseIsoDate } from "./civil.js";
 import { CalendarError } from "./errors.js";
 import type { MarketCalendar, Session } from "./types.js";
@@ -41,6 +42,14 @@ export function assertZone(zone: string): void {
 export abstract class DayCalendar implements MarketCalendar {
   private readonly days = new Map<number, DayRecord>();
   private last: DayRecord | undefined;
+  /**
+   * Local wall times to instants. The same answers as luxon's `fromObject`
+   * (an hour that does not exist or exists twice keeps luxon's choice) at a
+   * fraction of its cost: luxon's conversion took about a tenth of a 1.5M-bar
+   * backtest's CPU, four conversions per day of data in each new calendar,
+   * and a parameter sweep builds a calendar per variant.
+   */
+  private readonly local: ZonedTimeConverter;
   /** Set by subclasses whose sessions open the evening before their trade date. */
   protected overnight = false;
 
@@ -49,6 +58,7 @@ export abstract class DayCalendar implements MarketCalendar {
     readonly zone: string,
   ) {
     assertZone(zone);
+    this.local = new ZonedTimeConverter(zone);
   }
 
   /** Hours of the local day `day` (a day number), or null when closed. May throw CALENDAR_OUT_OF_RANGE. */
@@ -135,7 +145,7 @@ export abstract class DayCalendar implements MarketCalendar {
 
   private localMidnight(day: number): number {
     const { year, month, day: d } = civilFromDays(day);
-    return DateTime.fromObject({ year, month, day: d }, { zone: this.zone }).toMillis();
+    return this.local.toEpoch(year, month, d, 0, 0, 0) as number;
   }
 
   private instant(day: number, minutes: number, start: number, end: number): number {
@@ -143,9 +153,6 @@ export abstract class DayCalendar implements MarketCalendar {
     if (minutes === 0) return start;
     if (minutes >= 1440) return end;
     const { year, month, day: d } = civilFromDays(day);
-    return DateTime.fromObject(
-      { year, month, day: d, hour: Math.floor(minutes / 60), minute: minutes % 60 },
-      { zone: this.zone },
-    ).toMillis();
+    return this.local.toEpoch(year, month, d, Math.floor(minutes / 60), minutes % 60, 0) as number;
   }
 }
