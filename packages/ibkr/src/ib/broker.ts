@@ -19,6 +19,7 @@ import { IbConnection, type IbConnectionEvent } from "./connection.js";
 import { StockContractOptionsSchema, stockContract } from "./contract.js";
 import { classifyTwsCode } from "./error-codes.js";
 import { IbError } from "./errors.js";
+import type { IbFeedDeps } from "./feed.js";
 import type { IncomingArgs } from "./messages.js";
 import { IbConnectionOptionsSchema } from "./options.js";
 import { loadTwsOrders, orderFate, type TwsOrderBook } from "./order-book.js";
@@ -44,11 +45,7 @@ export const IbBrokerOptionsSchema = z
 
 export type IbBrokerOptions = z.input<typeof IbBrokerOptionsSchema>;
 
-export interface IbBrokerDeps {
-  /** Share one connection (one client id) between the feed and the broker. */
-  readonly connection?: IbConnection;
-  readonly clock?: Clock;
-  readonly random?: () => number;
+export interface IbBrokerDeps extends IbFeedDeps {
   /** The configuration section of the connection options (`broker.ib`), named in connection errors. */
   readonly setting?: string;
   /** Session day of a time, for the daily realized P&L (default: the UTC date). */

@@ -27,6 +27,7 @@ export const IbFeedOptionsSchema = z
 
 export type IbFeedOptions = z.input<typeof IbFeedOptionsSchema>;
 
+/** What the feed and the broker take from their host (tests inject fakes). */
 export interface IbFeedDeps {
   /** Share one connection (one client id) between the feed and the broker. */
   readonly connection?: IbConnection;
