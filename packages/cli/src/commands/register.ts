@@ -14,6 +14,7 @@ import { CHECK_FORMATS, DEFAULT_AUDIT_DB, DEMO_REPORT, LOG_FORMATS, TEST_FORMATS
 import type { DemoOptions } from "./demo.js";
 import type { InitOptions } from "./init.js";
 import type { LspOptions } from "./lsp.js";
+import type { OptimizeCommandOptions } from "./optimize.js";
 import type { RunCommandOptions } from "./run.js";
 import type { TestCommandOptions } from "./test.js";
 
@@ -280,6 +281,85 @@ const registerRun: CommandRegistrar = (program, ctx) => {
     });
 };
 
+/** `--param NAME=...` for optimize: repeatable, each occurrence kept in order. */
+function collectParam(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
+}
+
+/** Registers `tradeplan optimize`; SIGINT and SIGTERM stop the sweep, which writes what it has. */
+const registerOptimize: CommandRegistrar = (program, ctx) => {
+  program
+    .command("optimize")
+    .description(
+      "sweep a plan's params over historical bars (grid or random search, walk-forward) and rank the variants",
+    )
+    .argument("<plan>", "the plan file (it must declare params)")
+    .requiredOption("--data <file>", "CSV bars of the plan's symbol (as backtest reads them)")
+    .option(
+      "--param <name=range>",
+      "narrow or re-step a param (NAME=MIN..MAX[:STEP]) or fix it (NAME=VALUE); repeatable",
+      collectParam,
+    )
+    .addOption(
+      new Option("--objective <name>", "what to maximise (max_drawdown: minimise)")
+        .choices(["net", "sharpe", "profit_factor", "max_drawdown"])
+        .default("net"),
+    )
+    .option("--min-trades <n>", "rank only variants with at least this many closed trades (default 1)")
+    .addOption(
+      new Option("--search <method>", "try every variant, or a random sample")
+        .choices(["grid", "random"])
+        .default("grid"),
+    )
+    .option("--samples <n>", "variants a random search draws (default 100)")
+    .option("--seed <n>", "seed of the random search (default 1, so runs repeat)")
+    .option(
+      "--walk-forward <windows>",
+      'optimise each window in sample, then run the winner out of sample: "train=2w test=1w"',
+    )
+    .option("--anchored", "with --walk-forward: every train period starts at the data's start (default: rolling)")
+    .option("--top <n>", "variants listed (default 10)")
+    .addOption(new Option("--format <format>", "output format").choices(["pretty", "json", "csv"]).default("pretty"))
+    .option("--out <file>", "also write a self-contained HTML report")
+    .option("--max-variants <n>", "refuse a sweep of more variants than this (default 100000)")
+    .option("--jobs <n>", "worker threads (default: the number of cores; 1: in this process)")
+    .option("--cash <amount>", "initial cash (default: --config's broker.paper.initialCash, else 100000)")
+    .option("--commission <model>", "commission per fill, as backtest takes it (default 0.005/share,min=1)")
+    .option("--slippage <amount>", "adverse slippage of market and stop fills: 2bp or 1tick (default 1bp)")
+    .addOption(
+      new Option("--fill <when>", "market orders fill at the next bar's open or at the decision bar's close").choices([
+        "next-open",
+        "close",
+      ]),
+    )
+    .option(
+      "--config <file>",
+      "take the paper broker, risk limits, default size and instruments from this tradeplan.yaml",
+    )
+    .option("--symbol <symbol>", "the symbol the data is for (required when the plan trades several)")
+    .addOption(
+      new Option("--timestamps <which>", "whether intraday rows are stamped with the bar's open or close time")
+        .choices(["open", "close"])
+        .default("open"),
+    )
+    .option("--tz <zone>", "IANA zone of naive times in the data (default: the plan's timezone)")
+    .option("--adjust", "scale prices by Adj Close / Close")
+    .option("--no-color", "never color the diagnostics")
+    .action(async (plan: string, opts: OptimizeCommandOptions) => {
+      const abort = new AbortController();
+      const onSignal = () => abort.abort();
+      process.once("SIGINT", onSignal);
+      process.once("SIGTERM", onSignal);
+      try {
+        const { runOptimizeCommand } = await import("./optimize.js");
+        ctx.setExitCode(await runOptimizeCommand(plan, opts, ctx.io, { signal: abort.signal }));
+      } finally {
+        process.off("SIGINT", onSignal);
+        process.off("SIGTERM", onSignal);
+      }
+    });
+};
+
 /** The commands of the program, in help order. */
 export const COMMANDS: readonly CommandRegistrar[] = [
   registerCheck,
@@ -287,6 +367,7 @@ export const COMMANDS: readonly CommandRegistrar[] = [
   registerFmt,
   registerExplain,
   registerBacktest,
+  registerOptimize,
   registerDemo,
   registerAudit,
   registerLsp,
