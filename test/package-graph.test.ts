@@ -16,8 +16,9 @@ const GRAPH: Record<string, { readonly deps: readonly string[]; readonly browser
   store: { deps: ["core", "dsl"], browser: false },
   ibkr: { deps: ["core"], browser: false },
   live: { deps: ["core", "dsl", "store", "ibkr"], browser: false },
+  queue: { deps: ["core", "dsl"], browser: false },
   lsp: { deps: ["dsl"], browser: false },
-  cli: { deps: ["core", "dsl", "store", "ibkr", "live", "lsp"], browser: false },
+  cli: { deps: ["core", "dsl", "store", "ibkr", "live", "queue", "lsp"], browser: false },
   playground: { deps: ["core", "dsl", "lsp"], browser: true },
 };
 /** Libraries that need Node (native code, sockets, process streams). */

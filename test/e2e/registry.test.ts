@@ -49,6 +49,7 @@ describe("the CI workflow `tradeplan init` writes, against a real npm registry o
       "@tradeplan/store",
       "@tradeplan/ibkr",
       "@tradeplan/live",
+      "@tradeplan/queue",
       "@tradeplan/lsp",
     ]) {
       const shown = execFileSync("npm", ["view", name, "dist-tags.latest", "dist.tarball"], { env, encoding: "utf8" });

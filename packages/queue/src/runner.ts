@@ -1,0 +1,255 @@
+import { randomUUID } from "node:crypto";
+import {
+  runVariantTask,
+  type StopSignal,
+  type VariantContext,
+  type VariantResult,
+  type VariantRunner,
+  type VariantSetup,
+  type VariantTask,
+} from "@tradeplan/core";
+import type pg from "pg";
+import type PgBoss from "pg-boss";
+import { startBoss, stopBoss } from "./boss.js";
+import { connectPool, type QueueTarget } from "./connection.js";
+import { QueueError } from "./errors.js";
+import { JOB_VERSION, SWEEP_QUEUE, type SweepJob } from "./job.js";
+import { ensureResultsTable, readResults, writeResults } from "./results.js";
+
+/** Work a job should hold (s): long enough that fetching, writing and completing it cost ≤ 2 % of it. */
+export const DEFAULT_JOB_SECONDS = 30;
+/** A job expires (and is retried) after this many times its expected run time... */
+export const EXPIRY_FACTOR = 3;
+/** ...but never sooner than this (s): a first variant timed fast on a warm coordinator must not expire a cold worker. */
+export const MIN_EXPIRY_SECONDS = 5;
+/** Attempts of a job after its first (a SIGTERMed or killed worker costs one) before it goes to the dead-letter queue. */
+export const DEFAULT_RETRY_LIMIT = 5;
+
+/** Options of a {@link QueueRunner}. */
+export interface QueueRunnerOptions {
+  readonly target: QueueTarget;
+  /** The sweep's context in this process: the first variant is run and timed here to size the jobs. */
+  readonly context: VariantContext;
+  /** What every task shares, sent with each job. */
+  readonly setup: VariantSetup;
+  /** The bar cache the workers read (a path every worker machine sees) and its checksum. */
+  readonly cache: { readonly path: string; readonly checksum: string };
+  /** Work per job (s); default {@link DEFAULT_JOB_SECONDS}. */
+  readonly jobSeconds?: number;
+  readonly retryLimit?: number;
+  /** How often the results table is read (ms); default 250. */
+  readonly pollMs?: number;
+  /** The sweep's id (the results table's key); default a fresh UUID. */
+  readonly sweepId?: string;
+}
+
+/** What the coordinator measured, for the benchmark and the summary line. */
+export interface QueueRunnerStats {
+  /** Estimated run time of one bar of one variant (ms), from the first timed variant. */
+  msPerBar: number | undefined;
+  jobs: number;
+  tasks: number;
+}
+
+interface SentJob {
+  readonly id: string;
+  readonly indexes: readonly number[];
+}
+
+/**
+ * Runs a sweep's variants as pg-boss jobs that `tradeplan worker`
+ * processes (any number, on any machine) take: `optimize --queue`.
+ *
+ * Job size: the first task of the first `run` is run here and timed; the
+ * rest are cut, in task order, into batches of about
+ * {@link DEFAULT_JOB_SECONDS} s of estimated work (time per bar x bars of
+ * each task). Each job expires after {@link EXPIRY_FACTOR} x its estimate
+ * (at least {@link MIN_EXPIRY_SECONDS} s), so a killed worker's job is
+ * retried seconds after, up to a retry limit, then dead-lettered. Workers
+ * upsert results keyed by (sweep id, task index), so a job run twice
+ * writes the same rows; this runner reads them back and reports each
+ * task once. `optimize` reduces them in variant order, and calls `run` per
+ * walk-forward phase, so a window's out-of-sample job is sent only once
+ * its in-sample jobs are done.
+ */
+export class QueueRunner implements VariantRunner {
+  readonly sweepId: string;
+  readonly stats: QueueRunnerStats = { msPerBar: undefined, jobs: 0, tasks: 0 };
+  private readonly jobMs: number;
+  private readonly pollMs: number;
+  private readonly retryLimit: number;
+  private readonly worker = `coordinator ${process.pid}`;
+  private readonly used = new Set<number>();
+
+  private constructor(
+    private readonly options: QueueRunnerOptions,
+    private readonly pool: pg.Pool,
+    private readonly boss: PgBoss,
+  ) {
+    this.sweepId = options.sweepId ?? randomUUID();
+    this.jobMs = (options.jobSeconds ?? DEFAULT_JOB_SECONDS) * 1000;
+    this.pollMs = options.pollMs ?? 250;
+    this.retryLimit = options.retryLimit ?? DEFAULT_RETRY_LIMIT;
+  }
+
+  /**
+   * Connects and sets up the queue and the results table.
+   * @throws QueueError QUEUE_CONNECT when the server cannot be reached or set up.
+   */
+  static async open(options: QueueRunnerOptions): Promise<QueueRunner> {
+    const pool = await connectPool(options.target, "tradeplan optimize --queue", 4);
+    try {
+      await ensureResultsTable(pool);
+      const boss = await startBoss(pool, options.target.label);
+      return new QueueRunner(options, pool, boss);
+    } catch (e) {
+      await pool.end().catch(() => undefined);
+      throw e;
+    }
+  }
+
+  async run(
+    tasks: readonly VariantTask[],
+    onResult: (result: VariantResult) => void,
+    signal?: StopSignal,
+  ): Promise<void> {
+    for (const t of tasks) {
+      // Results are keyed by (sweep, index): an index run twice in one sweep would read the first run's result.
+      if (this.used.has(t.index))
+        throw new Error(`sweep ${this.sweepId} already ran task ${t.index}: a QueueRunner serves one optimize call`);
+      this.used.add(t.index);
+    }
+    let rest = tasks;
+    if (this.stats.msPerBar === undefined && rest.length > 0) {
+      rest = await this.timeFirst(rest, onResult);
+    }
+    if (rest.length === 0 || signal?.aborted) return;
+    const sent = await this.send(rest);
+    await this.collect(sent, onResult, signal);
+  }
+
+  /** Runs the first task here, timed: the estimate jobs are sized by. Its result is written like a worker's. */
+  private async timeFirst(
+    tasks: readonly VariantTask[],
+    onResult: (result: VariantResult) => void,
+  ): Promise<readonly VariantTask[]> {
+    const first = tasks[0] as VariantTask;
+    const started = performance.now();
+    const result = runVariantTask(this.options.context, first);
+    const ms = performance.now() - started;
+    this.stats.msPerBar = ms / Math.max(1, first.to - first.from);
+    await writeResults(this.pool, this.sweepId, this.worker, [{ result, computeMs: ms }]);
+    onResult(result);
+    this.stats.tasks++;
+    return tasks.slice(1);
+  }
+
+  /** Estimated run time of a task (ms). */
+  private estimate(task: VariantTask): number {
+    return (this.stats.msPerBar ?? 0) * Math.max(1, task.to - task.from);
+  }
+
+  /** Cuts the tasks into jobs of about the target's work, in order, and sends them in one insert. */
+  private async send(tasks: readonly VariantTask[]): Promise<SentJob[]> {
+    const { setup, cache } = this.options;
+    const jobs: PgBoss.JobInsert<SweepJob>[] = [];
+    const sent: SentJob[] = [];
+    let batch: VariantTask[] = [];
+    let ms = 0;
+    const flush = () => {
+      if (batch.length === 0) return;
+      const id = randomUUID();
+      const data: SweepJob = { version: JOB_VERSION, sweep: this.sweepId, setup, cache, tasks: batch, expectedMs: ms };
+      jobs.push({
+        id,
+        name: SWEEP_QUEUE,
+        data,
+        expireInSeconds: Math.max(MIN_EXPIRY_SECONDS, Math.ceil((EXPIRY_FACTOR * ms) / 1000)),
+        retryLimit: this.retryLimit,
+        retryDelay: 0,
+      });
+      sent.push({ id, indexes: batch.map((t) => t.index) });
+      batch = [];
+      ms = 0;
+    };
+    for (const task of tasks) {
+      batch.push(task);
+      ms += this.estimate(task);
+      if (ms >= this.jobMs) flush();
+    }
+    flush();
+    // One statement per thousand jobs keeps each insert's JSON parameter a few MB at most.
+    for (let i = 0; i < jobs.length; i += 1000) await this.boss.insert(jobs.slice(i, i + 1000));
+    this.stats.jobs += jobs.length;
+    this.stats.tasks += tasks.length;
+    return sent;
+  }
+
+  /** Reads results until every sent task has one, a job has failed for good, or `signal` is aborted. */
+  private async collect(
+    sent: readonly SentJob[],
+    onResult: (result: VariantResult) => void,
+    signal: StopSignal | undefined,
+  ): Promise<void> {
+    const missing = new Set(sent.flatMap((j) => j.indexes));
+    let lastJobCheck = Date.now();
+    while (missing.size > 0) {
+      if (signal?.aborted) {
+        await this.cancel(sent, missing);
+        return;
+      }
+      for (const r of await readResults(this.pool, this.sweepId, [...missing])) {
+        if (!missing.delete(r.index)) continue;
+        onResult(r);
+      }
+      if (missing.size === 0) return;
+      // A failed job writes no results: look at the jobs themselves now and then.
+      if (Date.now() - lastJobCheck >= 1000) {
+        await this.checkJobs(sent, missing);
+        lastJobCheck = Date.now();
+      }
+      await new Promise((r) => setTimeout(r, this.pollMs));
+    }
+  }
+
+  /** Throws when a job with missing results failed on its last attempt (or was cancelled elsewhere). */
+  private async checkJobs(sent: readonly SentJob[], missing: ReadonlySet<number>): Promise<void> {
+    for (const job of sent) {
+      if (!job.indexes.some((i) => missing.has(i))) continue;
+      const found = await this.boss.getJobById(SWEEP_QUEUE, job.id);
+      if (found === null) continue;
+      if (found.state === "failed" || found.state === "cancelled") {
+        await this.cancel(sent, missing);
+        const why = messageOf(found.output);
+        throw new QueueError(
+          "QUEUE_JOB_FAILED",
+          found.state === "failed"
+            ? `sweep ${this.sweepId}: job ${job.id} failed ${found.retryCount + 1} times; the last error: ${why}`
+            : `sweep ${this.sweepId}: job ${job.id} was cancelled`,
+        );
+      }
+    }
+  }
+
+  /** Cancels the jobs that still have tasks to run (a stopped or failed sweep leaves no work behind). */
+  private async cancel(sent: readonly SentJob[], missing: ReadonlySet<number>): Promise<void> {
+    const ids = sent.filter((j) => j.indexes.some((i) => missing.has(i))).map((j) => j.id);
+    if (ids.length > 0) await this.boss.cancel(SWEEP_QUEUE, ids).catch(() => undefined);
+  }
+
+  /** Stops pg-boss and closes the connections. */
+  async close(): Promise<void> {
+    await stopBoss(this.boss);
+    await this.pool.end().catch(() => undefined);
+  }
+}
+
+/** The message of a failed job's output (pg-boss keeps what the worker failed it with). */
+export function messageOf(output: unknown): string {
+  if (output !== null && typeof output === "object") {
+    const o = output as { message?: unknown; value?: { message?: unknown } };
+    if (typeof o.message === "string") return o.message;
+    if (typeof o.value?.message === "string") return o.value.message;
+  }
+  return JSON.stringify(output);
+}
