@@ -1,5 +1,6 @@
-import type { Clock, TimerHandle } from "@tradeplan/core";
+import type { TimerHandle } from "@tradeplan/core";
 import { VirtualClock } from "@tradeplan/core";
+import { type HoldableClock, Holds } from "./clock-hold.js";
 
 /** Options of a {@link FastClock}. */
 export interface FastClockOptions {
@@ -21,9 +22,10 @@ export interface FastClockOptions {
  * order with `now()` at each one's due time — a replay at `speed: max`
  * goes through the live session exactly as on a real clock, as fast as the
  * machine allows. It yields to the event loop every `sliceMs` of work, so
- * signals, I/O and pending promises are served while it runs.
+ * signals, I/O and pending promises are served while it runs, and can be
+ * held ({@link hold}) while a session works through one instant in slices.
  */
-export class FastClock implements Clock {
+export class FastClock implements HoldableClock {
   private readonly virtual: VirtualClock;
   private until: number;
   private readonly sliceMs: number;
@@ -31,6 +33,7 @@ export class FastClock implements Clock {
   private scheduled = false;
   private draining = false;
   private disposed = false;
+  private readonly holds = new Holds();
 
   constructor(options: FastClockOptions) {
     this.virtual = new VirtualClock(options.start);
@@ -50,6 +53,11 @@ export class FastClock implements Clock {
 
   clearTimer(handle: TimerHandle): void {
     this.virtual.clearTimer(handle);
+  }
+
+  /** See {@link HoldableClock.hold} (market time stands still between timers anyway). */
+  hold(): () => void {
+    return this.holds.take(() => this.wake());
   }
 
   /** Sets the last market instant it moves to (see {@link FastClockOptions.until}). */
@@ -75,14 +83,14 @@ export class FastClock implements Clock {
   }
 
   private wake(): void {
-    if (!this.running || this.scheduled || this.draining || this.disposed) return;
+    if (!this.running || this.scheduled || this.draining || this.disposed || this.holds.held) return;
     this.scheduled = true;
     setImmediate(() => this.drain());
   }
 
   private drain(): void {
     this.scheduled = false;
-    if (this.disposed) return;
+    if (this.disposed || this.holds.held) return;
     const stop = performance.now() + this.sliceMs;
     this.draining = true;
     try {
@@ -91,6 +99,8 @@ export class FastClock implements Clock {
         const next = this.virtual.nextTimerAt();
         if (next === undefined || next > this.until) return;
         this.virtual.advanceTo(Math.max(next, this.virtual.now()));
+        // A timer held the clock: the last hold let go wakes it again.
+        if (this.holds.held) return;
         if (performance.now() >= stop) break;
       }
     } finally {

@@ -5,6 +5,11 @@ const DAY_MS = 86_400_000;
 /** How far back the search goes at most (a stream that needs more than this is refilled with what there is). */
 const MAX_DAYS = 3660;
 
+/** Answers of {@link historyStart} per calendar: a refill asks the same question for each of a thousand symbols. */
+const starts = new WeakMap<MarketCalendar, Map<string, number>>();
+/** Answers kept per calendar at most (then forgotten at once: a refill asks a handful of distinct ones). */
+const MAX_STARTS = 4096;
+
 /**
  * The earliest base-bar time to request so that `bars` bars of a stream of
  * `barMs` fit before `end`: walks back over the calendar's sessions, adding
@@ -13,6 +18,21 @@ const MAX_DAYS = 3660;
  */
 export function historyStart(calendar: MarketCalendar, end: number, bars: number, barMs: number): number {
   if (bars <= 0) return end;
+  let known = starts.get(calendar);
+  if (!known) {
+    known = new Map();
+    starts.set(calendar, known);
+  }
+  const k = `${end}:${bars}:${barMs}`;
+  const hit = known.get(k);
+  if (hit !== undefined) return hit;
+  if (known.size >= MAX_STARTS) known.clear();
+  const start = walkBack(calendar, end, bars, barMs);
+  known.set(k, start);
+  return start;
+}
+
+function walkBack(calendar: MarketCalendar, end: number, bars: number, barMs: number): number {
   const daily = barMs >= DAY_MS;
   let need = daily ? bars : bars * barMs;
   // From the day after: a zone ahead of UTC has its session on the next UTC date.

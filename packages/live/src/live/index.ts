@@ -1,4 +1,5 @@
 export { breakerGuard } from "./breaker-guard.js";
+export { canHold, type HoldableClock } from "./clock-hold.js";
 export { LiveError, type LiveErrorCode } from "./errors.js";
 export {
   type BrokerKind,

@@ -1,5 +1,6 @@
-import type { Clock, TimerHandle } from "@tradeplan/core";
+import type { TimerHandle } from "@tradeplan/core";
 import { ClockError, VirtualClock } from "@tradeplan/core";
+import { type HoldableClock, Holds } from "./clock-hold.js";
 
 /** Options of a {@link ScaledClock}. */
 export interface ScaledClockOptions {
@@ -27,9 +28,11 @@ export interface ScaledClockOptions {
  * fire in that order, however late the process wakes up — a replay's
  * outcome does not depend on the machine's load. A process that fell far
  * behind catches up in slices of `sliceMs`, letting signals and I/O in
- * between, rather than firing an hour of market time in one go.
+ * between, rather than firing an hour of market time in one go. It can be
+ * held ({@link hold}): a session working through one instant in slices
+ * keeps the next instant out meanwhile.
  */
-export class ScaledClock implements Clock {
+export class ScaledClock implements HoldableClock {
   private readonly virtual: VirtualClock;
   private readonly wall: () => number;
   private wallStart: number;
@@ -42,6 +45,9 @@ export class ScaledClock implements Clock {
   private disposed = false;
   private readonly sliceMs: number;
   private idle: { readonly next: () => number; readonly minGapMs: number; readonly maxWaitMs: number } | undefined;
+  private readonly holds = new Holds();
+  /** The market time shown while held. */
+  private heldAt = Number.NaN;
 
   constructor(options: ScaledClockOptions) {
     if (!Number.isFinite(options.start)) throw new ClockError("CLOCK_BAD_TIME", `start ${options.start} is not finite`);
@@ -76,9 +82,17 @@ export class ScaledClock implements Clock {
     return this.wallStart + (t - this.start) / this.speed;
   }
 
-  /** The market time now; inside a timer callback, that timer's due time. */
+  /** The market time now; inside a timer callback, that timer's due time; while held, the time it was held at. */
   now(): number {
-    return this.firing ? this.virtual.now() : Math.max(this.virtual.now(), this.scaled());
+    if (this.firing) return this.virtual.now();
+    if (this.holds.held) return this.heldAt;
+    return Math.max(this.virtual.now(), this.scaled());
+  }
+
+  /** See {@link HoldableClock.hold}. Inside a timer callback, the timers due at the same instant still fire. */
+  hold(): () => void {
+    if (!this.holds.held) this.heldAt = this.now();
+    return this.holds.take(() => this.arm());
   }
 
   setTimer(at: number, cb: () => void): TimerHandle {
@@ -111,7 +125,7 @@ export class ScaledClock implements Clock {
   }
 
   private arm(): void {
-    if (this.disposed || !this.running) return;
+    if (this.disposed || !this.running || this.holds.held) return;
     this.skipAhead();
     const next = this.virtual.nextTimerAt();
     if (next === this.armedFor) return;
@@ -139,7 +153,8 @@ export class ScaledClock implements Clock {
   private tick(): void {
     this.handle = undefined;
     this.armedFor = undefined;
-    if (this.disposed) return;
+    // Held: the last hold let go arms the clock again.
+    if (this.disposed || this.holds.held) return;
     const target = this.scaled();
     const stop = performance.now() + this.sliceMs;
     this.firing = true;
@@ -154,6 +169,8 @@ export class ScaledClock implements Clock {
         }
         this.virtual.advanceTo(Math.max(next, this.virtual.now()));
         if (this.disposed) return;
+        // A timer held the clock (the rest of its instant waits for the next turn): stop here.
+        if (this.holds.held) break;
         if (performance.now() >= stop) {
           behind = true;
           break;

@@ -33,7 +33,8 @@ import {
   type Timeframe,
 } from "@tradeplan/core";
 import type { CompiledPlan } from "@tradeplan/dsl";
-import type { OrderOrigin, SessionState, SessionTradingState, StateStore, StreamProgress } from "@tradeplan/store";
+import type { OrderOrigin, SessionState, SessionStore, SessionTradingState, StreamProgress } from "@tradeplan/store";
+import { canHold, type HoldableClock } from "./clock-hold.js";
 import { LiveError } from "./errors.js";
 import { fetchStreamHistory, fetchWarmUpHistory, historyStart, type StreamNeed } from "./history.js";
 import { ScaledClock } from "./scaled-clock.js";
@@ -135,7 +136,7 @@ export interface LiveSessionOptions {
   readonly clock: Clock;
   readonly broker: Broker;
   /** Saves the state after every batch and restores it at start; without one nothing survives a restart. */
-  readonly store?: StateStore;
+  readonly store?: SessionStore;
   /** Written in each batch's transaction (the audit journal). */
   readonly batchSink?: BatchSink;
   /** Receives engine events as they happen (logs, metrics). */
@@ -161,6 +162,13 @@ export interface LiveSessionOptions {
   readonly startAt?: number;
   /** Default: the plans' session calendar. */
   readonly calendar?: MarketCalendar;
+  /**
+   * On a clock that can be held ({@link HoldableClock}: a simulation, a
+   * replay), wall-clock milliseconds of one market instant's work after
+   * which the rest of it waits for the next turn of the event loop, the
+   * clock held meanwhile. Default {@link SLICE_MS}.
+   */
+  readonly sliceMs?: number;
 }
 
 /** Counters of a session. */
@@ -208,6 +216,14 @@ const key = (symbol: string, timeframe: string) => `${symbol}\u0000${timeframe}`
 const MAX_BATCH_INSTANTS = 16;
 /** ... and at most this much work (ms), so that a slow run of instants is not held back long. */
 const MAX_BATCH_MS = 100;
+/**
+ * Work (ms) after which the rest of a market instant waits for the next turn of the event loop (ten thousand
+ * symbols closing at once took seconds in one turn: no scrape, no signal was served meanwhile).
+ */
+const SLICE_MS = 20;
+
+/** Work of a market instant waiting for its turn: a streamed base bar, a detector's timer, a close it detected. */
+type Deferred = { readonly bar: FeedBar } | { readonly timer: () => void } | { readonly close: BarCloseEvent };
 
 /**
  * One live trading session: feed → bar validation → bar-close detection on
@@ -244,6 +260,14 @@ const MAX_BATCH_MS = 100;
  * even when the process falls behind (a fast replay): no close can be
  * detected while an earlier bar still waits in a queue. Functions with an
  * asynchronous `evaluate` of their own are therefore not supported live.
+ *
+ * Slices: on a clock that can be held (a simulation or a replay, see
+ * {@link HoldableClock}), an instant whose work passes `sliceMs` (thousands
+ * of symbols closing at once) holds the clock and goes on in the next turns
+ * of the event loop, `sliceMs` at a time, its remaining bars and the
+ * detector's timers queued in market order; scrapes, signals and I/O get in
+ * between. The batch is committed once the instant's work is done: a
+ * transaction never holds part of an instant.
  */
 export class LiveSession implements SessionControl {
   readonly engines: readonly { readonly plan: CompiledPlan; readonly engine: Engine }[];
@@ -287,6 +311,16 @@ export class LiveSession implements SessionControl {
   private batchOpenedAt = 0;
   /** A microtask will commit the open batch at the end of this turn of the event loop. */
   private endOfTurn = false;
+  /** The clock, when it can be held (work of an instant then goes on in slices). */
+  private readonly holdable: HoldableClock | undefined;
+  private readonly sliceMs: number;
+  /** When (performance.now) the current slice of work began (NaN: none is running). */
+  private sliceFrom = Number.NaN;
+  /** Lets the clock go; set while an instant is worked through in slices. */
+  private letGo: (() => void) | undefined;
+  /** The instant's work left for the next slices, in market order, and the next to run. */
+  private deferred: Deferred[] = [];
+  private deferredAt = 0;
   /** Wall-clock time of a market instant (undefined at speed max: no wall clock). */
   private readonly wallTimeOf: ((market: number) => number) | undefined;
   private unsubscribe: (() => void) | undefined;
@@ -356,7 +390,7 @@ export class LiveSession implements SessionControl {
     }));
     this.validator = new BarValidator(options.clock, options.validation ?? {});
     this.detector = new BarCloseDetector({
-      clock: dataFirst(options.clock, options.feed),
+      clock: dataFirst(options.clock, options.feed, (timer) => this.onTimer(timer)),
       ...(options.detector !== undefined ? { config: options.detector } : {}),
       calendar,
       onClose: (e) => this.onClose(e),
@@ -414,6 +448,8 @@ export class LiveSession implements SessionControl {
     );
     this.symbols = [...this.bySymbol.keys()].sort();
     this.wallTimeOf = wallClockOf(options.clock);
+    this.holdable = canHold(options.clock) ? options.clock : undefined;
+    this.sliceMs = options.sliceMs ?? SLICE_MS;
   }
 
   /** The trading state: INITIALIZING until `start` is done, then ACTIVE, REDUCING or HALTED. */
@@ -504,6 +540,9 @@ export class LiveSession implements SessionControl {
    */
   async stop(reason = "stopped"): Promise<void> {
     if (this.stopping) return;
+    // The batch in progress finishes: the rest of an instant worked through in slices runs now (a replay's last
+    // instant is streamed whole before the feed says it has no more bars), and the commit below holds it whole.
+    this.finishInstant();
     this.stopping = true;
     this.unsubscribe?.();
     this.options.guard?.stop();
@@ -847,9 +886,95 @@ export class LiveSession implements SessionControl {
     if (e.type !== "bar") this.options.guard?.onFeedEvent(e);
     if (e.type === "bar") {
       if (!this.streaming) this.early.push(e.bar);
-      else this.guarded(() => this.onBar(e.bar));
+      else this.admit({ bar: e.bar });
     } else if (e.type === "connection") this.log(e.state === "up" ? "info" : "warn", `feed ${e.state}: ${e.reason}`);
     else this.log("warn", `feed error ${e.code}: ${e.message}`);
+  }
+
+  /** A detector's timer: at once, or after the work of the instant being worked through in slices. */
+  private onTimer(timer: () => void): void {
+    this.admit({ timer });
+  }
+
+  /**
+   * Runs one piece of an instant's work, or queues it behind the rest of an
+   * instant worked through in slices. Once this turn's work passes
+   * `sliceMs` on a clock that can be held, holds it and goes on in the next
+   * turn ({@link drain}).
+   */
+  private admit(work: Deferred): void {
+    if (this.letGo !== undefined) {
+      this.deferred.push(work);
+      return;
+    }
+    if (Number.isNaN(this.sliceFrom)) {
+      this.sliceFrom = performance.now();
+      queueMicrotask(() => {
+        this.sliceFrom = Number.NaN;
+      });
+    }
+    this.run(work);
+    if (
+      this.holdable !== undefined &&
+      this.streaming &&
+      !this.stopping &&
+      this.failure === undefined &&
+      performance.now() - this.sliceFrom >= this.sliceMs
+    ) {
+      this.letGo = this.holdable.hold();
+      setImmediate(() => this.drain());
+    }
+  }
+
+  private run(work: Deferred): void {
+    if ("bar" in work) {
+      const bar = work.bar;
+      this.guarded(() => this.onBar(bar));
+    } else if ("close" in work) {
+      this.pendingCloses.push(work.close);
+      this.guarded(() => {
+        this.joinBatch(this.options.clock.now());
+        this.processCloses();
+      });
+    } else work.timer();
+  }
+
+  /**
+   * The next slice of the instant held back: its queued work, in order,
+   * for `sliceMs`; then the next turn, or, once it is all done, the commit
+   * at the end of this turn and the clock let go.
+   */
+  private drain(): void {
+    // Finished already (by a stop).
+    if (this.letGo === undefined) return;
+    this.sliceFrom = performance.now();
+    while (this.deferredAt < this.deferred.length && !this.stopping && this.failure === undefined) {
+      if (performance.now() - this.sliceFrom >= this.sliceMs) {
+        setImmediate(() => this.drain());
+        return;
+      }
+      this.run(this.deferred[this.deferredAt++]!);
+    }
+    this.sliceFrom = Number.NaN;
+    this.deferred = [];
+    this.deferredAt = 0;
+    if (!Number.isNaN(this.batchAt)) this.commitAtEndOfTurn();
+    this.letClockGo();
+  }
+
+  /** Runs what is left of an instant worked through in slices, at once. */
+  private finishInstant(): void {
+    while (this.deferredAt < this.deferred.length && this.failure === undefined)
+      this.run(this.deferred[this.deferredAt++]!);
+    this.deferred = [];
+    this.deferredAt = 0;
+    this.letClockGo();
+  }
+
+  private letClockGo(): void {
+    const letGo = this.letGo;
+    this.letGo = undefined;
+    letGo?.();
   }
 
   /** One streamed base bar, in the batch of its close time. */
@@ -904,14 +1029,10 @@ export class LiveSession implements SessionControl {
       if (s) this.closed(s, e.closeTime);
       return;
     }
-    this.pendingCloses.push(e);
-    // A close detected by the clock (no bar in progress) is a batch of its own instant.
-    if (!this.inBar && this.streaming) {
-      this.guarded(() => {
-        this.joinBatch(this.options.clock.now());
-        this.processCloses();
-      });
-    }
+    // A close detected by the clock (no bar in progress) is a batch of its own instant; a detector's timer
+    // closes a bar of every symbol at once, so each close is a piece of that instant's work of its own.
+    if (!this.inBar && this.streaming) this.admit({ close: e });
+    else this.pendingCloses.push(e);
   }
 
   private processCloses(): void {
@@ -969,10 +1090,17 @@ export class LiveSession implements SessionControl {
     this.batchAt = t;
     this.batchInstants = 1;
     this.batchOpenedAt = performance.now();
+    this.commitAtEndOfTurn();
+  }
+
+  /** Commits the open batch at the end of this turn of the event loop, unless its instant goes on in slices. */
+  private commitAtEndOfTurn(): void {
     if (this.endOfTurn) return;
     this.endOfTurn = true;
     queueMicrotask(() => {
       this.endOfTurn = false;
+      // Part of an instant is never committed: the last slice commits it whole (see drain).
+      if (this.letGo !== undefined) return;
       if (!Number.isNaN(this.batchAt)) this.guarded(() => this.commitBatch());
     });
   }
@@ -1085,18 +1213,20 @@ export class LiveSession implements SessionControl {
  * The detector's clock: before a detector timer acts, a feed that knows its
  * bars in advance (a replay, a simulation) streams the bars due by then, so
  * a bar that ends exactly at a boundary is in its stream bar whatever
- * `grace_ms` is, as in a backtest. Other feeds get the clock unchanged.
+ * `grace_ms` is, as in a backtest. Every detector timer goes through
+ * `admit`, which queues it behind an instant worked through in slices.
  */
-function dataFirst(clock: Clock, feed: SessionFeed): Clock {
+function dataFirst(clock: Clock, feed: SessionFeed, admit: (timer: () => void) => void): Clock {
   const release = feed.releaseDue?.bind(feed);
-  if (release === undefined) return clock;
   return {
     now: () => clock.now(),
     setTimer: (at, cb) =>
-      clock.setTimer(at, () => {
-        release();
-        cb();
-      }),
+      clock.setTimer(at, () =>
+        admit(() => {
+          release?.();
+          cb();
+        }),
+      ),
     clearTimer: (handle) => clock.clearTimer(handle),
   };
 }

@@ -38,6 +38,9 @@ export class StreamBarBuilder implements OpenBarFields {
 
   /** One base bar (open time `time`, close time `closeTime`). */
   add(time: number, closeTime: number, o: number, h: number, l: number, c: number, v: number): void {
+    // Its interval starts before `from` and is not kept: a daily history walked for twenty days need not fold
+    // them into the 5-minute bars of the last thirteen.
+    if (time < this.from) return;
     if (!(time >= this.start && time < this.end)) {
       // A later interval: the open one is over (the detector closes it on such data too).
       if (this.has) this.close();

@@ -70,3 +70,62 @@ describe("ScaledClock held", () => {
     clock.dispose();
   });
 });
+
+describe("holding a clock (an instant worked through in slices)", () => {
+  it("ScaledClock: no timer fires while held, market time stands where it was, and the timers due meanwhile fire in order once let go", async () => {
+    let wall = 0;
+    const clock = new ScaledClock({ start: 0, speed: 1000, wall: () => wall });
+    const fired: [string, number][] = [];
+    let letGo: (() => void) | undefined;
+    const done = new Promise<void>((resolve) => {
+      clock.setTimer(1_000, () => {
+        fired.push(["a", clock.now()]);
+        letGo = clock.hold();
+      });
+      // Due at the same instant: it fires in the same go (the session queues such timers itself).
+      clock.setTimer(1_000, () => fired.push(["a2", clock.now()]));
+      clock.setTimer(2_000, () => fired.push(["b", clock.now()]));
+      clock.setTimer(3_000, () => {
+        fired.push(["c", clock.now()]);
+        resolve();
+      });
+      wall = 10;
+    });
+    while (letGo === undefined) await new Promise((r) => setTimeout(r, 1));
+    wall = 50;
+    await new Promise((r) => setTimeout(r, 20));
+    expect(fired).toEqual([
+      ["a", 1_000],
+      ["a2", 1_000],
+    ]);
+    expect(clock.now()).toBe(1_000);
+    letGo();
+    letGo();
+    await done;
+    expect(fired.slice(2)).toEqual([
+      ["b", 2_000],
+      ["c", 3_000],
+    ]);
+    expect(clock.now()).toBe(50_000);
+    clock.dispose();
+  });
+
+  it("FastClock: held, it stands still; let go, it goes on", async () => {
+    const clock = new FastClock({ start: 0 });
+    const fired: number[] = [];
+    let letGo: (() => void) | undefined;
+    clock.setTimer(1_000, () => {
+      fired.push(clock.now());
+      letGo = clock.hold();
+    });
+    clock.setTimer(2_000, () => fired.push(clock.now()));
+    clock.run();
+    for (let i = 0; i < 10; i++) await new Promise((r) => setImmediate(r));
+    expect(fired).toEqual([1_000]);
+    expect(clock.idle).toBe(false);
+    letGo?.();
+    while (!clock.idle) await new Promise((r) => setImmediate(r));
+    expect(fired).toEqual([1_000, 2_000]);
+    clock.dispose();
+  });
+});

@@ -1,9 +1,10 @@
-import { calendarFor, PaperBroker, VirtualClock } from "@tradeplan/core";
+import { type Clock, calendarFor, PaperBroker, VirtualClock } from "@tradeplan/core";
 import { analyze, type CompiledPlan } from "@tradeplan/dsl";
 import { AuditJournal, auditSink, StateStore, verifyJournal } from "@tradeplan/store";
 import Database from "better-sqlite3";
 import { describe, expect, it } from "vitest";
 import {
+  FastClock,
   LiveError,
   LiveSession,
   ScaledClock,
@@ -248,6 +249,139 @@ describe("LiveSession at scale", () => {
     expect(run.session.state).toBe("INITIALIZING");
     run.clock.advanceTo(START + 30 * 60_000);
     expect(run.session.stats.barsIn).toBe(0);
+  });
+});
+
+/** Many symbols closing at once, worked through on a clock that can be held (speed max) or on a virtual one. */
+describe("LiveSession: an instant of many symbols in slices", () => {
+  const MANY = Array.from({ length: 300 }, (_, i) => `S${i}`);
+  const manyPlan = compile(`plan "many"
+symbols ${MANY.join(", ")}
+
+on 1m close crosses above sma(close, 10) enter long size 10 shares
+on 5m close above highest(high, 30)[1] enter long size 10 shares
+on 15m close crosses below lowest(low, 8)[1] exit long
+`);
+  const spec: SimFeedSpec = { ...SPEC, symbols: MANY, days: 1, historyDays: 2 };
+  const start = SimFeed.sessions(spec)[0]!.open;
+  /** An hour and a half of market time: 90 instants of 300 bars. */
+  const end = start + 90 * 60_000;
+
+  function manyRun(clock: Clock, sliceMs: number | undefined) {
+    const db = new Database(":memory:");
+    const journal = new AuditJournal(db, {});
+    const events: string[] = [];
+    /** Bars processed at each commit. */
+    const committedAt: number[] = [];
+    const session: LiveSession = new LiveSession({
+      plans: [manyPlan],
+      feed: new SimFeed(spec, { clock, startAt: start, name: "sim" }),
+      clock,
+      broker: new PaperBroker(),
+      store: new StateStore(db),
+      batchSink: auditSink(journal, { defer: () => undefined }),
+      startAt: start,
+      detector: { grace_ms: 1000 },
+      budgetMs: Number.POSITIVE_INFINITY,
+      ...(sliceMs !== undefined ? { sliceMs } : {}),
+      observer: { batchCommitted: () => committedAt.push(session.stats.barsIn) },
+      sink: {
+        evaluations: true,
+        emit: (e) => {
+          if (e.type === "evaluation") events.push(`${e.time} ${e.symbol} ${e.rule} ${e.signal.action}`);
+          else if (e.type === "order") events.push(`order ${e.order.clientOrderId} ${e.ack.status}`);
+        },
+      },
+    });
+    return { session, db, events, committedAt };
+  }
+
+  it("a catch-up yields to the event loop inside an instant, commits only whole instants, and decides as one turn per instant does", async () => {
+    // The reference: every instant in one go (a virtual clock cannot be held).
+    const virtual = new VirtualClock(start);
+    const reference = manyRun(virtual, 1);
+    await reference.session.start();
+    virtual.advanceTo(end);
+    await reference.session.stop("end");
+
+    // Speed max: every instant is due at once, as in a simulation that fell behind. A slice of 1 ms makes an
+    // instant of 300 symbols take several.
+    const clock = new FastClock({ start, until: end });
+    const run = manyRun(clock, 1);
+    await run.session.start();
+    /** Bars processed when other work (this loop) got in: inside an instant unless a multiple of 300. */
+    const seen: number[] = [];
+    clock.run();
+    // The clock is idle once the last instant is streamed; the session may still be working through it.
+    while (!clock.idle || run.session.stats.barsIn < MANY.length * 90) {
+      await new Promise((r) => setImmediate(r));
+      seen.push(run.session.stats.barsIn);
+    }
+    await run.session.stop("end");
+
+    expect(run.session.stats.barsIn).toBe(MANY.length * 90);
+    // Other work got in while an instant was half done (before, an instant was always one turn).
+    const inside = seen.filter((n) => n % MANY.length !== 0);
+    expect(inside.length).toBeGreaterThan(90);
+    // Yet no transaction holds part of an instant: every commit comes after whole instants (the last one, at
+    // the stop, commits the stop's record).
+    expect(run.committedAt.length).toBeGreaterThan(0);
+    for (const n of run.committedAt) expect(n % MANY.length).toBe(0);
+    // And the decisions are those of the instant-per-turn run, in the same order.
+    expect(run.events.length).toBeGreaterThan(MANY.length * 90);
+    expect(run.events).toEqual(reference.events);
+    expect(verifyJournal(run.db).ok).toBe(true);
+  });
+
+  it("a stop in the middle of an instant finishes it first (one commit), and a restart goes on exactly", async () => {
+    const virtual = new VirtualClock(start);
+    const reference = manyRun(virtual, undefined);
+    await reference.session.start();
+    virtual.advanceTo(start + 3 * 60_000);
+    await reference.session.stop("end");
+
+    const clock = new FastClock({ start, until: start + 3 * 60_000 });
+    const first = manyRun(clock, 1);
+    await first.session.start();
+    clock.run();
+    // Stopped as soon as an instant is half done.
+    while (first.session.stats.barsIn % MANY.length === 0 && !clock.idle) await new Promise((r) => setImmediate(r));
+    expect(first.session.stats.barsIn % MANY.length).not.toBe(0);
+    await first.session.stop("SIGTERM received");
+    const cut = first.session.stats.barsIn;
+    expect(cut % MANY.length).toBe(0);
+    for (const n of first.committedAt) expect(n % MANY.length).toBe(0);
+    const saved = new StateStore(first.db).load()!;
+    const resume = Math.min(...saved.watermarks.map((w) => w.closeTime));
+    // The restart, on the same database, from the oldest watermark.
+    const clock2 = new VirtualClock(resume);
+    const db = first.db;
+    const journal = new AuditJournal(db, {});
+    const events: string[] = [];
+    const second = new LiveSession({
+      plans: [manyPlan],
+      feed: new SimFeed(spec, { clock: clock2, startAt: resume, name: "sim" }),
+      clock: clock2,
+      broker: new PaperBroker(),
+      store: new StateStore(db),
+      batchSink: auditSink(journal, { defer: () => undefined }),
+      startAt: resume,
+      detector: { grace_ms: 1000 },
+      budgetMs: Number.POSITIVE_INFINITY,
+      sink: {
+        evaluations: true,
+        emit: (e) => {
+          if (e.type === "evaluation") events.push(`${e.time} ${e.symbol} ${e.rule} ${e.signal.action}`);
+          else if (e.type === "order") events.push(`order ${e.order.clientOrderId} ${e.ack.status}`);
+        },
+      },
+    });
+    await second.start();
+    clock2.advanceTo(start + 3 * 60_000);
+    await second.stop("end");
+    expect(second.stats.barsIn + cut).toBe(MANY.length * 3);
+    expect([...first.events, ...events]).toEqual(reference.events);
+    expect(verifyJournal(db).ok).toBe(true);
   });
 });
 
