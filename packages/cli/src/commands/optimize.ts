@@ -37,6 +37,7 @@ import { displayPath } from "../source.js";
 import { compilePlanFile } from "./backtest.js";
 import { brokerSettings, checkTickSlippage, dataFiles, planInstruments } from "./backtest-inputs.js";
 import { readBarColumns } from "./optimize-data.js";
+import { isBarCache, queueRunnerFor, readCacheData } from "./optimize-queue.js";
 import { parseOptions, SymbolOption, useColor } from "./shared.js";
 
 /** Samples of a random search without `--samples`. */
@@ -56,7 +57,7 @@ const whole = (min: number, example: string) =>
     .refine((n) => Number.isSafeInteger(n) && n >= min, `must be at least ${min}`);
 
 const OptimizeOptionsSchema = z.object({
-  data: z.string().trim().min(1, "must name a CSV file"),
+  data: z.string().trim().min(1, "must name a CSV file or a bar cache"),
   param: z.array(z.string()).default([]),
   objective: z.enum(OBJECTIVES).default(DEFAULT_OBJECTIVE),
   minTrades: whole(0, "5").optional(),
@@ -72,6 +73,7 @@ const OptimizeOptionsSchema = z.object({
   out: z.string().trim().min(1, "must name an HTML file").optional(),
   maxVariants: whole(1, "500000").optional(),
   jobs: whole(1, "2").optional(),
+  queue: z.string().trim().min(1, "must be postgres://USER@HOST:PORT/DB").optional(),
   cash: z.string().trim().min(1).optional(),
   commission: z.string().trim().min(1).optional(),
   slippage: z.string().trim().min(1).optional(),
@@ -163,18 +165,22 @@ export async function runOptimizeCommand(
     const broker = brokerSettings(paper, o, fillAt);
     checkTickSlippage(broker, instruments, plan.symbols);
     const tick = instruments.spec(data.symbol).tickSize;
-    const bars = await readBarColumns(
-      data.file,
-      {
-        symbol: data.symbol,
-        timezone: o.tz ?? plan.timezone,
-        timestamps: o.timestamps,
-        adjust: o.adjust,
-        ...(tick !== undefined ? { tickSize: tick } : {}),
-      },
-      plan,
-      io,
-    );
+    // A bar cache (`tradeplan data import`) is read without parsing; --queue needs one (optimize-queue.ts).
+    const cache = (await isBarCache(data.file)) ? await readCacheData(data.file, data.symbol, io) : undefined;
+    const bars =
+      cache?.columns ??
+      (await readBarColumns(
+        data.file,
+        {
+          symbol: data.symbol,
+          timezone: o.tz ?? plan.timezone,
+          timestamps: o.timestamps,
+          adjust: o.adjust,
+          ...(tick !== undefined ? { tickSize: tick } : {}),
+        },
+        plan,
+        io,
+      ));
     const windows = wfSpec ? walkForwardWindows(bars, wfSpec) : undefined;
     const setup: VariantSetup = {
       source: file.text,
@@ -186,7 +192,10 @@ export async function runOptimizeCommand(
     };
     const context = VariantContext.create(setup, bars);
     const jobs = o.jobs ?? defaultJobs();
-    const runner = await runnerFor(jobs, context, setup, bars, host);
+    const runner =
+      o.queue !== undefined
+        ? await queueRunnerFor(o.queue, { jobs: o.jobs, env: io.env }, context, setup, cache)
+        : await runnerFor(jobs, context, setup, bars, host);
     const minTrades = o.minTrades ?? DEFAULT_MIN_TRADES;
     const request: OptimizeRequest = {
       variants,
@@ -277,12 +286,13 @@ async function runnerFor(
 
 /** What is about to run, on stderr before it starts (so a script or a person knows the run began and its size). */
 function startLine(request: OptimizeRequest, jobs: number): string {
-  const n = request.variants.length;
-  const runs = `${taskCount(request).toLocaleString("en-US")} backtests on ${jobs} ${jobs === 1 ? "job" : "jobs"}`;
+  const count = (n: number, one: string) => `${n.toLocaleString("en-US")} ${one}${n === 1 ? "" : "s"}`;
+  const variants = count(request.variants.length, "variant");
+  const runs = `${count(taskCount(request), "backtest")} on ${count(jobs, "job")}`;
   const wf = request.walkForward;
   return wf
-    ? `walking forward: ${wf.windows.length} windows x ${n.toLocaleString("en-US")} variants (${runs})`
-    : `sweeping ${n.toLocaleString("en-US")} variants (${runs})`;
+    ? `walking forward: ${count(wf.windows.length, "window")} x ${variants} (${runs})`
+    : `sweeping ${variants} (${runs})`;
 }
 
 function stoppedLine(outcome: OptimizeOutcome): string {

@@ -11,12 +11,14 @@ import type { AuditAnchorCommandOptions, AuditQueryCommandOptions, AuditVerifyCo
 import type { BacktestCommandOptions } from "./backtest.js";
 import type { CheckOptions } from "./check.js";
 import { CHECK_FORMATS, DEFAULT_AUDIT_DB, DEMO_REPORT, LOG_FORMATS, TEST_FORMATS } from "./choices.js";
+import type { DataImportCommandOptions } from "./data-import.js";
 import type { DemoOptions } from "./demo.js";
 import type { InitOptions } from "./init.js";
 import type { LspOptions } from "./lsp.js";
 import type { OptimizeCommandOptions } from "./optimize.js";
 import type { RunCommandOptions } from "./run.js";
 import type { TestCommandOptions } from "./test.js";
+import type { WorkerCommandOptions } from "./worker.js";
 
 /** `--set NAME=VALUE` for the commands that run plans: repeatable, each occurrence kept in order. */
 const SET_FLAGS = "--set <name=value>";
@@ -294,7 +296,10 @@ const registerOptimize: CommandRegistrar = (program, ctx) => {
       "sweep a plan's params over historical bars (grid or random search, walk-forward) and rank the variants",
     )
     .argument("<plan>", "the plan file (it must declare params)")
-    .requiredOption("--data <file>", "CSV bars of the plan's symbol (as backtest reads them)")
+    .requiredOption(
+      "--data <file>",
+      "CSV bars of the plan's symbol (as backtest reads them), or its bar cache (SYMBOL.tpbars, from `data import`)",
+    )
     .option(
       "--param <name=range>",
       "narrow or re-step a param (NAME=MIN..MAX[:STEP]) or fix it (NAME=VALUE); repeatable",
@@ -323,6 +328,10 @@ const registerOptimize: CommandRegistrar = (program, ctx) => {
     .option("--out <file>", "also write a self-contained HTML report")
     .option("--max-variants <n>", "refuse a sweep of more variants than this (default 100000)")
     .option("--jobs <n>", "worker threads (default: the number of cores; 1: in this process)")
+    .option(
+      "--queue <url>",
+      "send the variants as jobs to `tradeplan worker`s: postgres://USER@HOST:PORT/DB (password in PGPASSWORD or ~/.pgpass, TLS with ?sslmode=...); --data must be a bar cache",
+    )
     .option("--cash <amount>", "initial cash (default: --config's broker.paper.initialCash, else 100000)")
     .option("--commission <model>", "commission per fill, as backtest takes it (default 0.005/share,min=1)")
     .option("--slippage <amount>", "adverse slippage of market and stop fills: 2bp or 1tick (default 1bp)")
@@ -360,6 +369,55 @@ const registerOptimize: CommandRegistrar = (program, ctx) => {
     });
 };
 
+/** Registers `tradeplan data import`. */
+const registerData: CommandRegistrar = (program, ctx) => {
+  const data = program.command("data").description("prepare bar data (a bar cache for sweeps on several machines)");
+  data
+    .command("import")
+    .description(
+      "read a CSV once and write its bars as a bar cache, DIR/SYMBOL.tpbars, for optimize --data and workers",
+    )
+    .argument("<file>", "the CSV file (as backtest reads it)")
+    .requiredOption("--out <dir>", "the cache folder (made if missing; one file per symbol)")
+    .option("--symbol <symbol>", "the symbol (default: the file name up to its first - _ or ., upper-cased)")
+    .option("--timezone <zone>", "IANA zone of naive times in the file", "America/New_York")
+    .addOption(
+      new Option("--timestamps <which>", "whether intraday rows are stamped with the bar's open or close time")
+        .choices(["open", "close"])
+        .default("open"),
+    )
+    .option("--adjust", "scale prices by Adj Close / Close")
+    .action(async (file: string, opts: DataImportCommandOptions) => {
+      const { runDataImport } = await import("./data-import.js");
+      ctx.setExitCode(await runDataImport(file, opts, ctx.io));
+    });
+};
+
+/** Registers `tradeplan worker`; SIGTERM and SIGINT stop it cleanly (exit 0). */
+const registerWorker: CommandRegistrar = (program, ctx) => {
+  program
+    .command("worker")
+    .description("run the jobs of `optimize --queue` sweeps until stopped (SIGTERM), on any number of machines")
+    .requiredOption(
+      "--queue <url>",
+      "postgres://USER@HOST:PORT/DB (password in PGPASSWORD or ~/.pgpass, TLS with ?sslmode=...)",
+    )
+    .option("--jobs <n>", "worker processes on this machine (one per core)", "1")
+    .action(async (opts: WorkerCommandOptions) => {
+      const abort = new AbortController();
+      const onSignal = () => abort.abort();
+      process.once("SIGINT", onSignal);
+      process.once("SIGTERM", onSignal);
+      try {
+        const { runWorkerCommand } = await import("./worker.js");
+        ctx.setExitCode(await runWorkerCommand(opts, ctx.io, { signal: abort.signal }));
+      } finally {
+        process.off("SIGINT", onSignal);
+        process.off("SIGTERM", onSignal);
+      }
+    });
+};
+
 /** The commands of the program, in help order. */
 export const COMMANDS: readonly CommandRegistrar[] = [
   registerCheck,
@@ -368,6 +426,8 @@ export const COMMANDS: readonly CommandRegistrar[] = [
   registerExplain,
   registerBacktest,
   registerOptimize,
+  registerData,
+  registerWorker,
   registerDemo,
   registerAudit,
   registerLsp,

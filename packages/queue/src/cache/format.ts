@@ -24,6 +24,9 @@ import { BarColumns, type ColumnsReadCounts } from "@tradeplan/core";
 import { z } from "zod";
 import { QueueError } from "../errors.js";
 
+/** Its errors' class, for a reader that imports only this module (`@tradeplan/queue/cache`). */
+export { QueueError } from "../errors.js";
+
 /** The format this code writes and reads; a reader refuses any other. */
 export const CACHE_FORMAT = 1;
 /** What a cache file's name ends with. */
