@@ -17,7 +17,8 @@ const { compiled: plan } = analyze(source);
 if (!plan) throw new Error("the plan has errors");
 const path = process.argv[2] ?? join(mkdtempSync(join(tmpdir(), "tradeplan-")), "journal.db");
 
-const journal = new AuditJournal(path);
+// NORMAL, not the default FULL: a backtest can be rerun, so each bar close's commit need not wait for the disk.
+const journal = new AuditJournal(path, { synchronous: "normal" });
 let bt;
 const sink = auditSink(journal, { functions: plan.functions, context: engineContext(() => bt) });
 bt = new Backtest({ plan, sink });
