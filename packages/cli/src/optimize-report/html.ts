@@ -67,7 +67,7 @@ function variantTable(doc: OptimizeDocument, rows: readonly VariantRow[]): strin
     (r) =>
       `<tr><td>${r.rank ?? "-"}</td>${names.map((n) => `<td>${esc(paramText(doc, n, r.params[n]))}</td>`).join("")}<td>${esc(objectiveText(doc, r.objective))}</td><td>${money(r.netPnl)}</td><td>${r.trades ?? "-"}</td><td>${fixed(r.winRate, 1)}</td><td>${fixed(r.sharpe)}</td><td>${fixed(r.profitFactor)}</td><td>${money(r.maxDrawdown)}</td></tr>`,
   );
-  return `<table><thead><tr>${head.map((h) => `<th>${esc(h)}</th>`).join("")}</tr></thead><tbody>${body.join("")}</tbody></table>`;
+  return `<div class="wide"><table><thead><tr>${head.map((h) => `<th>${esc(h)}</th>`).join("")}</tr></thead><tbody>${body.join("")}</tbody></table></div>`;
 }
 
 /** Cells per side above which a heatmap's cells carry no printed value (only a colour and a tooltip). */
@@ -120,7 +120,7 @@ export function heatmap(doc: OptimizeDocument, rows: readonly VariantRow[]): str
     });
     return `<tr><th>${esc(paramText(doc, a.name, y))}</th>${cells.join("")}</tr>`;
   });
-  return `<p class="hint">${esc(objectiveLabel(doc))} per combination; red worst, green best, grey: excluded, failed or not tried.</p><table class="heatmap">${head}${body.join("")}</table>`;
+  return `<p class="hint">${esc(objectiveLabel(doc))} per combination; red worst, green best, grey: excluded, failed or not tried.</p><div class="wide"><table class="heatmap">${head}${body.join("")}</table></div>`;
 }
 
 function walkForward(doc: OptimizeDocument, wf: WalkForwardSection, time: PlanTime): string[] {
@@ -156,7 +156,7 @@ function walkForward(doc: OptimizeDocument, wf: WalkForwardSection, time: PlanTi
     ),
     `</dl>`,
     `<h3>In sample vs out of sample (dates in ${esc(doc.plan.timezone)})</h3>`,
-    `<table><thead><tr>${head.map((h) => `<th>${esc(h)}</th>`).join("")}</tr></thead><tbody>${body.join("")}</tbody></table>`,
+    `<div class="wide"><table><thead><tr>${head.map((h) => `<th>${esc(h)}</th>`).join("")}</tr></thead><tbody>${body.join("")}</tbody></table></div>`,
     windowBars(wf),
     `<h3>Stitched out-of-sample equity</h3>`,
     equityChart(wf, time),
@@ -222,7 +222,7 @@ h1{font-size:22px;margin:0 0 6px}h2{font-size:17px;margin:26px 0 8px}h3{font-siz
 .meta{color:#4b5563;margin:2px 0}.warn{background:#fff4d6;border:1px solid #e6c15a;padding:8px 10px;border-radius:6px}
 .hint{color:#6b7280;font-size:12px}
 dl{display:grid;grid-template-columns:max-content 1fr;gap:4px 16px;margin:0}dt{color:#4b5563}dd{margin:0}
-table{border-collapse:collapse;margin:6px 0;font-variant-numeric:tabular-nums}
+.wide{overflow-x:auto}table{border-collapse:collapse;margin:6px 0;font-variant-numeric:tabular-nums}
 th,td{border-bottom:1px solid #e5e7eb;padding:3px 8px;text-align:right;white-space:nowrap}th{background:#f3f4f6}
 .heatmap td.heat{min-width:34px;font-size:11px;border:1px solid #fff;text-align:center}
 svg.chart{display:block;background:#fafafa;border:1px solid #e5e7eb;border-radius:6px;margin:6px 0}
