@@ -124,8 +124,18 @@ export class QueueRunner implements VariantRunner {
       rest = await this.timeFirst(rest, onResult);
     }
     if (rest.length === 0 || signal?.aborted) return;
-    const sent = await this.send(rest);
-    await this.collect(sent, onResult, signal);
+    try {
+      const sent = await this.send(rest);
+      await this.collect(sent, onResult, signal);
+    } catch (e) {
+      if (e instanceof QueueError) throw e;
+      // The server went away mid-sweep: the jobs and written results stay; nothing here can go on.
+      const why = e instanceof Error ? e.message : String(e);
+      throw new QueueError(
+        "QUEUE_CONNECT",
+        `${this.options.target.label}: lost the queue mid-sweep (${why}); run the sweep again`,
+      );
+    }
   }
 
   /** Runs the first task here, timed: the estimate jobs are sized by. Its result is written like a worker's. */

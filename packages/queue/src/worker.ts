@@ -70,9 +70,22 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerSummary> 
     const name = `${hostname()}:${process.pid}`;
     let prepared: Prepared | undefined;
     const { signal } = options;
+    let down: string | undefined;
     while (!signal.aborted) {
       const started = performance.now();
-      const [job] = await boss.fetch<unknown>(SWEEP_QUEUE, { batchSize: 1 });
+      let job: PgBoss.Job<unknown> | undefined;
+      try {
+        [job] = await boss.fetch<unknown>(SWEEP_QUEUE, { batchSize: 1 });
+      } catch (e) {
+        // The server restarted or the connection dropped: wait and try again (a job we held expires and is retried).
+        const why = e instanceof Error ? e.message : String(e);
+        if (down === undefined) options.log?.(`cannot reach the queue (${why}); retrying every second`);
+        down = why;
+        await sleep(1000, signal);
+        continue;
+      }
+      if (down !== undefined) options.log?.("the queue is back");
+      down = undefined;
       if (job === undefined) {
         await sleep(options.idleMs ?? 250, signal);
         continue;
@@ -89,30 +102,58 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerSummary> 
       } catch (e) {
         summary.failed++;
         const message = `worker ${name}: ${e instanceof Error ? e.message : String(e)}`;
-        await boss.fail(SWEEP_QUEUE, job.id, { message });
+        // If even that fails, the job expires and is retried.
+        await boss.fail(SWEEP_QUEUE, job.id, { message }).catch(() => undefined);
         options.log?.(`job ${job.id} failed: ${message}`);
         continue;
       }
-      const done = await runJob(pool, parsed, prepared.context, name, options, summary);
+      let done: Awaited<ReturnType<typeof runJob>>;
+      try {
+        done = await runJob(pool, parsed, prepared.context, name, options, summary);
+      } catch (e) {
+        // Results could not be written: leave the job to expire and be retried (from what was written).
+        options.log?.(`job ${job.id} abandoned: ${e instanceof Error ? e.message : String(e)}`);
+        continue;
+      }
       const ms = performance.now() - started;
       summary.jobMs += ms;
-      if (done.complete) {
-        await boss.complete(SWEEP_QUEUE, job.id, { variants: done.ran, computeMs: done.computeMs, jobMs: ms });
-        summary.jobs++;
+      const settle = done.complete ? "complete" : "give back";
+      try {
+        await settleJob(boss, job.id, done, ms, name, summary, options);
+      } catch (e) {
         options.log?.(
-          `job ${job.id}: ${done.ran} variants in ${(ms / 1000).toFixed(1)} s (${(done.computeMs / 1000).toFixed(1)} s in backtests)`,
+          `job ${job.id}: could not ${settle} it (${e instanceof Error ? e.message : String(e)}); it expires and is retried`,
         );
-      } else {
-        summary.failed++;
-        const message = `worker ${name} stopped after ${done.ran} of the job's variants; retried from there`;
-        await boss.fail(SWEEP_QUEUE, job.id, { message });
-        options.log?.(`job ${job.id} given back: ${message}`);
       }
     }
     return summary;
   } finally {
     if (boss) await stopBoss(boss);
     await pool.end().catch(() => undefined);
+  }
+}
+
+/** Completes a job whose variants all ran, or gives it back (failed, to be retried) when the worker was stopped. */
+async function settleJob(
+  boss: PgBoss,
+  id: string,
+  done: { readonly complete: boolean; readonly ran: number; readonly computeMs: number },
+  ms: number,
+  name: string,
+  summary: WorkerSummary,
+  options: WorkerOptions,
+): Promise<void> {
+  if (done.complete) {
+    await boss.complete(SWEEP_QUEUE, id, { variants: done.ran, computeMs: done.computeMs, jobMs: ms });
+    summary.jobs++;
+    options.log?.(
+      `job ${id}: ${done.ran} variants in ${(ms / 1000).toFixed(1)} s (${(done.computeMs / 1000).toFixed(1)} s in backtests)`,
+    );
+  } else {
+    summary.failed++;
+    const message = `worker ${name} stopped after ${done.ran} of the job's variants; retried from there`;
+    await boss.fail(SWEEP_QUEUE, id, { message });
+    options.log?.(`job ${id} given back: ${message}`);
   }
 }
 
