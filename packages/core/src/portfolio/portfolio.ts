@@ -108,6 +108,21 @@ class Holding {
     public openedAt: number | undefined,
     public entryClose: number | undefined,
   ) {}
+
+  /** Value at the mark (account currency), as of the last {@link revalue}. */
+  value = 0;
+  /** Unrealized P&L at the mark, net of the entry commission held, as of the last {@link revalue}. */
+  unrealized = 0;
+
+  /**
+   * Values the holding at `mark`. Kept per holding and summed by the
+   * account: summing ten thousand holdings' formulas (and looking their
+   * marks up) on each of forty thousand closes was half of a minute's work.
+   */
+  revalue(mark: number): void {
+    this.value = this.qty * mark * this.pointValue;
+    this.unrealized = this.qty * (mark - this.avgPrice) * this.pointValue - this.entryCommission;
+  }
 }
 
 /**
@@ -231,6 +246,7 @@ export class Portfolio {
       }
     }
     if (!this.marks.has(fill.symbol)) this.marks.set(fill.symbol, fill.price);
+    if (h) this.revalue(fill.symbol, h);
     this.positionCache.delete(fill.symbol);
     this.accountCache = undefined;
     return { trade, opened: remaining };
@@ -250,7 +266,9 @@ export class Portfolio {
     const pv = this.valueOfPoint(symbol);
     this.cash -= quantity * avgPrice * pv;
     this.marks.set(symbol, avgPrice);
-    this.holdings.set(symbol, new Holding(pv, quantity, avgPrice, time, 0, "", undefined, undefined));
+    const h = new Holding(pv, quantity, avgPrice, time, 0, "", undefined, undefined);
+    this.holdings.set(symbol, h);
+    this.revalue(symbol, h);
     this.positionCache.delete(symbol);
     this.accountCache = undefined;
   }
@@ -262,7 +280,16 @@ export class Portfolio {
     if (mark !== undefined && mark === price) return;
     this.marks.set(symbol, price);
     // A mark moves equity only while a position in that symbol is open.
-    if (this.holdings.has(symbol)) this.accountCache = undefined;
+    const h = this.holdings.get(symbol);
+    if (h) {
+      h.revalue(price);
+      this.accountCache = undefined;
+    }
+  }
+
+  /** Values a holding at its symbol's mark (its average price while it has none). */
+  private revalue(symbol: string, h: Holding): void {
+    h.revalue(this.marks.get(symbol) ?? h.avgPrice);
   }
 
   /** The last price `symbol` was marked at. */
@@ -336,10 +363,10 @@ export class Portfolio {
     if (this.accountCache) return this.accountCache;
     let value = 0;
     let unrealized = 0;
-    for (const [symbol, h] of this.holdings) {
-      const mark = this.marks.get(symbol) ?? h.avgPrice;
-      value += h.qty * mark * h.pointValue;
-      unrealized += h.qty * (mark - h.avgPrice) * h.pointValue - h.entryCommission;
+    // The holdings' own values, summed in the same order as ever (the same figures to the last bit).
+    for (const h of this.holdings.values()) {
+      value += h.value;
+      unrealized += h.unrealized;
     }
     this.accountCache = Object.freeze({
       cash: this.cash,
@@ -403,6 +430,7 @@ export class Portfolio {
     }
     this.marks.clear();
     for (const m of s.marks) this.marks.set(m.symbol, m.price);
+    for (const [symbol, h] of this.holdings) this.revalue(symbol, h);
     this.positionCache.clear();
     this.accountCache = undefined;
   }
