@@ -254,7 +254,7 @@ describe("LiveSession at scale", () => {
 
 /** Many symbols closing at once, worked through on a clock that can be held (speed max) or on a virtual one. */
 describe("LiveSession: an instant of many symbols in slices", () => {
-  const MANY = Array.from({ length: 300 }, (_, i) => `S${i}`);
+  const MANY = Array.from({ length: 200 }, (_, i) => `S${i}`);
   const manyPlan = compile(`plan "many"
 symbols ${MANY.join(", ")}
 
@@ -264,8 +264,9 @@ on 15m close crosses below lowest(low, 8)[1] exit long
 `);
   const spec: SimFeedSpec = { ...SPEC, symbols: MANY, days: 1, historyDays: 2 };
   const start = SimFeed.sessions(spec)[0]!.open;
-  /** An hour and a half of market time: 90 instants of 300 bars. */
-  const end = start + 90 * 60_000;
+  /** Three quarters of an hour of market time: 45 instants of 200 bars (three 15-minute boundaries). */
+  const INSTANTS = 45;
+  const end = start + INSTANTS * 60_000;
 
   function manyRun(clock: Clock, sliceMs: number | undefined) {
     const db = new Database(":memory:");
@@ -305,30 +306,30 @@ on 15m close crosses below lowest(low, 8)[1] exit long
     await reference.session.stop("end");
 
     // Speed max: every instant is due at once, as in a simulation that fell behind. A slice of 1 ms makes an
-    // instant of 300 symbols take several.
+    // instant of 200 symbols take several.
     const clock = new FastClock({ start, until: end });
     const run = manyRun(clock, 1);
     await run.session.start();
-    /** Bars processed when other work (this loop) got in: inside an instant unless a multiple of 300. */
+    /** Bars processed when other work (this loop) got in: inside an instant unless a multiple of 200. */
     const seen: number[] = [];
     clock.run();
     // The clock is idle once the last instant is streamed; the session may still be working through it.
-    while (!clock.idle || run.session.stats.barsIn < MANY.length * 90) {
+    while (!clock.idle || run.session.stats.barsIn < MANY.length * INSTANTS) {
       await new Promise((r) => setImmediate(r));
       seen.push(run.session.stats.barsIn);
     }
     await run.session.stop("end");
 
-    expect(run.session.stats.barsIn).toBe(MANY.length * 90);
+    expect(run.session.stats.barsIn).toBe(MANY.length * INSTANTS);
     // Other work got in while an instant was half done (before, an instant was always one turn).
     const inside = seen.filter((n) => n % MANY.length !== 0);
-    expect(inside.length).toBeGreaterThan(90);
+    expect(inside.length).toBeGreaterThan(INSTANTS);
     // Yet no transaction holds part of an instant: every commit comes after whole instants (the last one, at
     // the stop, commits the stop's record).
     expect(run.committedAt.length).toBeGreaterThan(0);
     for (const n of run.committedAt) expect(n % MANY.length).toBe(0);
     // And the decisions are those of the instant-per-turn run, in the same order.
-    expect(run.events.length).toBeGreaterThan(MANY.length * 90);
+    expect(run.events.length).toBeGreaterThan(MANY.length * INSTANTS);
     expect(run.events).toEqual(reference.events);
     expect(verifyJournal(run.db).ok).toBe(true);
   });
