@@ -14,7 +14,7 @@ import { startBoss, stopBoss } from "./boss.js";
 import { connectPool, type QueueTarget } from "./connection.js";
 import { QueueError } from "./errors.js";
 import { JOB_VERSION, SWEEP_QUEUE, type SweepJob } from "./job.js";
-import { ensureResultsTable, readResults, writeResults } from "./results.js";
+import { readResults, writeResults } from "./results.js";
 
 /** Work a job should hold (s): long enough that fetching, writing and completing it cost ≤ 2 % of it. */
 export const DEFAULT_JOB_SECONDS = 30;
@@ -99,7 +99,6 @@ export class QueueRunner implements VariantRunner {
   static async open(options: QueueRunnerOptions): Promise<QueueRunner> {
     const pool = await connectPool(options.target, "tradeplan optimize --queue", 4);
     try {
-      await ensureResultsTable(pool);
       const boss = await startBoss(pool, options.target.label);
       return new QueueRunner(options, pool, boss);
     } catch (e) {

@@ -6,7 +6,7 @@ import { startBoss, stopBoss } from "./boss.js";
 import { readBarCache } from "./cache/format.js";
 import { connectPool, type QueueTarget } from "./connection.js";
 import { parseSweepJob, SWEEP_QUEUE, type SweepJob } from "./job.js";
-import { ensureResultsTable, type ResultRow, writeResults, writtenIndexes } from "./results.js";
+import { type ResultRow, writeResults, writtenIndexes } from "./results.js";
 
 /** Whether the worker should stop: an `AbortSignal` is one. */
 export interface WorkerStopSignal {
@@ -60,11 +60,10 @@ interface Prepared {
  * @throws QueueError QUEUE_CONNECT when the server cannot be reached or set up.
  */
 export async function runWorker(options: WorkerOptions): Promise<WorkerSummary> {
-  const pool = await connectPool(options.target, "tradeplan worker", 2);
+  const pool = await connectPool(options.target, "tradeplan worker", 3);
   let boss: PgBoss | undefined;
   const summary: WorkerSummary = { jobs: 0, variants: 0, computeMs: 0, jobMs: 0, failed: 0 };
   try {
-    await ensureResultsTable(pool);
     boss = await startBoss(pool, options.target.label);
     options.onReady?.();
     const name = `${hostname()}:${process.pid}`;

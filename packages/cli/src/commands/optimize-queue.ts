@@ -18,12 +18,26 @@ import { displayPath } from "../source.js";
  */
 export const JOB_SECONDS_ENV = "TRADEPLAN_QUEUE_JOB_SECONDS";
 
-/** Whether `--data` names a bar cache (`tradeplan data import`) rather than a CSV. */
-export async function isBarCache(file: string): Promise<boolean> {
+/**
+ * `--data` read as a bar cache when it names one (`tradeplan data
+ * import`), else undefined (a CSV, read by the caller). With `--queue` a
+ * CSV is refused before anything is read: workers read only caches.
+ */
+export async function barCacheOf(
+  file: string,
+  symbol: string,
+  queue: string | undefined,
+  io: CliIO,
+): Promise<BarCache | undefined> {
   // The cache's own module: a local sweep does not load pg or pg-boss.
   const { isCachePath } = await import("@tradeplan/queue/cache");
-  return isCachePath(file);
+  if (isCachePath(file)) return readCacheData(file, symbol, io);
+  if (queue !== undefined) throw new UsageError(CSV_WITH_QUEUE);
+  return undefined;
 }
+
+const CSV_WITH_QUEUE =
+  "--queue: workers read bars from a bar cache, not a CSV: run `tradeplan data import FILE.csv --out DIR`, then --data DIR/SYMBOL.tpbars (a folder every worker mounts at the same path)";
 
 /**
  * Reads `--data` when it is a bar cache: checked against its checksum, and
@@ -31,7 +45,7 @@ export async function isBarCache(file: string): Promise<boolean> {
  *
  * @throws UsageError (exit 2, one line) when it is missing, damaged or for another symbol.
  */
-export async function readCacheData(file: string, symbol: string, io: CliIO): Promise<BarCache> {
+async function readCacheData(file: string, symbol: string, io: CliIO): Promise<BarCache> {
   const { readBarCache, QueueError } = await import("@tradeplan/queue/cache");
   try {
     const cache = await readBarCache(file);
@@ -65,10 +79,7 @@ export async function queueRunnerFor(
     throw new UsageError(
       "--jobs runs a sweep on this machine; with --queue, start workers: tradeplan worker --queue URL --jobs N",
     );
-  if (cache === undefined)
-    throw new UsageError(
-      "--queue: workers read bars from a bar cache, not a CSV: run `tradeplan data import FILE.csv --out DIR`, then --data DIR/SYMBOL.tpbars (a folder every worker mounts at the same path)",
-    );
+  if (cache === undefined) throw new UsageError(CSV_WITH_QUEUE);
   const jobSeconds = jobSecondsFrom(options.env);
   try {
     const runner = await QueueRunner.open({

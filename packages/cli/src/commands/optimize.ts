@@ -37,7 +37,7 @@ import { displayPath } from "../source.js";
 import { compilePlanFile } from "./backtest.js";
 import { brokerSettings, checkTickSlippage, dataFiles, planInstruments } from "./backtest-inputs.js";
 import { readBarColumns } from "./optimize-data.js";
-import { isBarCache, queueRunnerFor, readCacheData } from "./optimize-queue.js";
+import { barCacheOf, queueRunnerFor } from "./optimize-queue.js";
 import { parseOptions, SymbolOption, useColor } from "./shared.js";
 
 /** Samples of a random search without `--samples`. */
@@ -166,7 +166,7 @@ export async function runOptimizeCommand(
     checkTickSlippage(broker, instruments, plan.symbols);
     const tick = instruments.spec(data.symbol).tickSize;
     // A bar cache (`tradeplan data import`) is read without parsing; --queue needs one (optimize-queue.ts).
-    const cache = (await isBarCache(data.file)) ? await readCacheData(data.file, data.symbol, io) : undefined;
+    const cache = await barCacheOf(data.file, data.symbol, o.queue, io);
     const bars =
       cache?.columns ??
       (await readBarColumns(
