@@ -4,12 +4,16 @@ import {
   AUDIT_SYSTEM_KINDS,
   type AuditAnchor,
   AuditError,
+  type AuditQuery,
   type AuditQueryRow,
+  initPostgres,
+  isPostgresUrl,
   journalAnchor,
   openDatabase,
+  PostgresJournalReader,
   parseAnchor,
   queryLogs,
-  type SqliteDatabase,
+  type VerifyOptions,
   type VerifyReport,
   verifyJournal,
 } from "@tradeplan/store";
@@ -28,14 +32,19 @@ const EnvName = z
   .trim()
   .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "must be an environment variable name");
 
+/** `--account`: whose chain, on a PostgreSQL journal (several accounts share one database). */
+const Account = z.string().trim().min(1, "must name an account").optional();
+
 const VerifyOptionsSchema = z.object({
   hmacKeyEnv: EnvName.optional(),
+  account: Account,
   anchor: z.string().trim().min(1, "must name a file printed by `tradeplan audit anchor`").optional(),
   format: z.enum(["pretty", "json"]).default("pretty"),
 });
 
 const AnchorOptionsSchema = z.object({
   hmacKeyEnv: EnvName.optional(),
+  account: Account,
 });
 
 /** A time: epoch milliseconds or an ISO 8601 date/time (`2024-01-02`, `2024-01-02T14:30:00Z`). */
@@ -55,6 +64,7 @@ const TimeOption = z
 const Filter = z.string().trim().min(1, "must not be empty").max(200, "is longer than 200 characters");
 
 const QueryOptionsSchema = z.object({
+  account: Account,
   symbol: Filter.optional(),
   rule: Filter.optional(),
   function: Filter.optional(),
@@ -75,30 +85,73 @@ export type AuditVerifyCommandOptions = z.input<typeof VerifyOptionsSchema>;
 export type AuditAnchorCommandOptions = z.input<typeof AnchorOptionsSchema>;
 export type AuditQueryCommandOptions = z.input<typeof QueryOptionsSchema>;
 
-/** Opens a journal read-only; a missing file or a database without a journal is a UsageError. */
-async function openJournal(db: string | undefined, io: CliIO): Promise<{ conn: SqliteDatabase; shown: string }> {
-  const path = resolve(io.cwd, db ?? io.env.TRADEPLAN_AUDIT_DB ?? DEFAULT_AUDIT_DB);
+/** A journal opened for reading, in an SQLite file or on a PostgreSQL server. */
+interface OpenJournal {
+  /** How messages name it: the path as given, or `postgres://user@host:port/db (account NAME)`. */
+  readonly shown: string;
+  verify(options: VerifyOptions): Promise<VerifyReport>;
+  query(filters: AuditQuery): Promise<AuditQueryRow[]>;
+  anchor(): Promise<AuditAnchor>;
+  close(): Promise<void>;
+}
+
+/**
+ * Opens a journal read-only: a `postgres://` URL (the account's chain), or
+ * a file. A missing file, a server it cannot reach, a database without a
+ * journal: a UsageError (exit 2) saying so.
+ */
+async function openJournal(db: string | undefined, account: string | undefined, io: CliIO): Promise<OpenJournal> {
+  const target = db ?? io.env.TRADEPLAN_AUDIT_DB ?? DEFAULT_AUDIT_DB;
+  if (isPostgresUrl(target)) return openPostgresJournal(target, account ?? "default");
+  if (account !== undefined)
+    throw new UsageError("--account names a chain of a PostgreSQL journal; an SQLite file holds one chain");
+  const path = resolve(io.cwd, target);
   const shown = displayPath(path, io.cwd);
   const kind = await io.fs.kind(path).catch((e: unknown) => {
     throw new UsageError(`cannot read \`${shown}\`: ${describeFsError(e)}`);
   });
   if (kind === "missing") throw new UsageError(`\`${shown}\`: no such file or directory`);
   if (kind !== "file") throw new UsageError(`\`${shown}\` is not a file`);
+  let conn: ReturnType<typeof openDatabase>;
   try {
-    return { conn: openDatabase(path, { readonly: true }), shown };
+    conn = openDatabase(path, { readonly: true });
   } catch (e) {
     throw new UsageError(e instanceof Error ? e.message.replace(path, shown) : String(e));
   }
+  // Journal errors become usage errors that show the path as the user wrote it.
+  const run = async <T>(f: () => T): Promise<T> => {
+    try {
+      return f();
+    } catch (e) {
+      if (e instanceof AuditError) throw new UsageError(e.message.replace(conn.name, shown));
+      throw e;
+    }
+  };
+  return {
+    shown,
+    verify: (options) => run(() => verifyJournal(conn, options)),
+    query: (filters) => run(() => queryLogs(conn, filters)),
+    anchor: () => run(() => journalAnchor(conn)),
+    close: async () => {
+      conn.close();
+    },
+  };
 }
 
-/** Runs `f`, turning journal errors into usage errors that show the path as the user wrote it. */
-function withJournal<T>(path: string, shown: string, f: () => T): T {
-  try {
-    return f();
-  } catch (e) {
-    if (e instanceof AuditError) throw new UsageError(e.message.replace(path, shown));
+/** One account's chain on a PostgreSQL server (the password from PGPASSWORD or the password file). */
+async function openPostgresJournal(url: string, account: string): Promise<OpenJournal> {
+  const usage = (e: unknown): never => {
+    if (e instanceof AuditError) throw new UsageError(e.message);
     throw e;
-  }
+  };
+  const reader = await PostgresJournalReader.open(url, account, "the journal's URL").catch(usage);
+  return {
+    shown: reader.label,
+    verify: (options) => reader.verify(options).catch(usage),
+    query: (filters) => reader.query(filters).catch(usage),
+    anchor: () => reader.anchor().catch(usage),
+    close: () => reader.close(),
+  };
 }
 
 function renderVerify(r: VerifyReport, shown: string): string {
@@ -136,19 +189,18 @@ export async function runAuditVerify(
   const options = parseOptions(VerifyOptionsSchema, raw);
   const hmacKey = keyFromEnv(options.hmacKeyEnv, io);
   const anchor = options.anchor === undefined ? undefined : await readAnchorFile(options.anchor, io);
-  const { conn, shown } = await openJournal(db, io);
+  const journal = await openJournal(db, options.account, io);
+  const shown = journal.shown;
   try {
-    const report = withJournal(conn.name, shown, () =>
-      verifyJournal(conn, {
-        ...(hmacKey === undefined ? {} : { hmacKey }),
-        ...(anchor === undefined ? {} : { anchor }),
-      }),
-    );
+    const report = await journal.verify({
+      ...(hmacKey === undefined ? {} : { hmacKey }),
+      ...(anchor === undefined ? {} : { anchor }),
+    });
     if (options.format === "json") io.stdout.write(`${JSON.stringify({ file: shown, ...report }, null, 2)}\n`);
     else io.stdout.write(renderVerify(report, shown));
     return report.ok ? EXIT.ok : EXIT.problems;
   } finally {
-    conn.close();
+    await journal.close();
   }
 }
 
@@ -191,19 +243,17 @@ export async function runAuditAnchor(
 ): Promise<number> {
   const options = parseOptions(AnchorOptionsSchema, raw);
   const hmacKey = keyFromEnv(options.hmacKeyEnv, io);
-  const { conn, shown } = await openJournal(db, io);
+  const journal = await openJournal(db, options.account, io);
   try {
-    return withJournal(conn.name, shown, () => {
-      const report = verifyJournal(conn, hmacKey === undefined ? {} : { hmacKey });
-      if (!report.ok) {
-        io.stderr.write(`error: no anchor printed: ${renderVerify(report, shown)}`);
-        return EXIT.problems;
-      }
-      io.stdout.write(`${JSON.stringify(journalAnchor(conn), null, 2)}\n`);
-      return EXIT.ok;
-    });
+    const report = await journal.verify(hmacKey === undefined ? {} : { hmacKey });
+    if (!report.ok) {
+      io.stderr.write(`error: no anchor printed: ${renderVerify(report, journal.shown)}`);
+      return EXIT.problems;
+    }
+    io.stdout.write(`${JSON.stringify(await journal.anchor(), null, 2)}\n`);
+    return EXIT.ok;
   } finally {
-    conn.close();
+    await journal.close();
   }
 }
 
@@ -247,26 +297,43 @@ function renderTable(rows: readonly AuditQueryRow[]): string {
 /** `tradeplan audit query [DB]`: records matching the filters, newest first. */
 export async function runAuditQuery(db: string | undefined, raw: AuditQueryCommandOptions, io: CliIO): Promise<number> {
   const o = parseOptions(QueryOptionsSchema, raw);
-  const { conn, shown } = await openJournal(db, io);
+  const journal = await openJournal(db, o.account, io);
   try {
-    const rows = withJournal(conn.name, shown, () =>
-      queryLogs(conn, {
-        limit: o.limit,
-        ...(o.symbol !== undefined ? { symbol: o.symbol } : {}),
-        ...(o.rule !== undefined ? { rule: o.rule } : {}),
-        ...(o.function !== undefined ? { function: o.function } : {}),
-        ...(o.action !== undefined ? { action: o.action } : {}),
-        ...(o.kind !== undefined ? { kind: o.kind } : {}),
-        ...(o.since !== undefined ? { since: o.since } : {}),
-        ...(o.until !== undefined ? { until: o.until } : {}),
-      }),
-    );
+    const rows = await journal.query({
+      limit: o.limit,
+      ...(o.symbol !== undefined ? { symbol: o.symbol } : {}),
+      ...(o.rule !== undefined ? { rule: o.rule } : {}),
+      ...(o.function !== undefined ? { function: o.function } : {}),
+      ...(o.action !== undefined ? { action: o.action } : {}),
+      ...(o.kind !== undefined ? { kind: o.kind } : {}),
+      ...(o.since !== undefined ? { since: o.since } : {}),
+      ...(o.until !== undefined ? { until: o.until } : {}),
+    });
     if (o.format === "json") {
       const out = rows.map((r) => ({ ...r, payload: parseJson(r.payload), context: parseJson(r.context) }));
       io.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
     } else io.stdout.write(renderTable(rows));
     return EXIT.ok;
   } finally {
-    conn.close();
+    await journal.close();
+  }
+}
+
+/**
+ * `tradeplan audit init URL`: creates the tables of a PostgreSQL journal
+ * and state store (idempotent; another version's tables are refused).
+ * `tradeplan run` with `storage.database: postgres://...` refuses a
+ * database without them, so the tables are made once, by whoever may.
+ */
+export async function runAuditInit(url: string, io: CliIO): Promise<number> {
+  if (!isPostgresUrl(url))
+    throw new UsageError(`\`${url}\` is not a postgres:// URL; an SQLite journal is created by its first writer`);
+  try {
+    const outcome = await initPostgres(url, "the URL");
+    io.stdout.write(`${outcome.label}: ${outcome.created ? "tables created" : "tables already there"}\n`);
+    return EXIT.ok;
+  } catch (e) {
+    if (e instanceof AuditError) throw new UsageError(e.message);
+    throw e;
   }
 }

@@ -150,17 +150,20 @@ const registerDemo: CommandRegistrar = (program, ctx) => {
     });
 };
 
-/** Registers `tradeplan audit verify|anchor|query`. */
+/** Registers `tradeplan audit verify|anchor|query|init`. */
 const registerAudit: CommandRegistrar = (program, ctx) => {
   const audit = program
     .command("audit")
     .description(
-      "verify, anchor or search an audit journal (SQLite, written by `backtest --audit` and the live runtime)",
+      "verify, anchor or search an audit journal (an SQLite file or PostgreSQL, written by `backtest --audit` and `run`)",
     );
+  const JOURNAL = `the journal: a file, or postgres://USER@HOST:PORT/DB (password in PGPASSWORD or ~/.pgpass) (default: $TRADEPLAN_AUDIT_DB or ${DEFAULT_AUDIT_DB})`;
+  const ACCOUNT = "on PostgreSQL: whose chain (storage.account; default: default)";
   audit
     .command("verify")
     .description("recompute the hash chain; exit 1 and name the first bad record when it was tampered with")
-    .argument("[db]", `the journal file (default: $TRADEPLAN_AUDIT_DB or ${DEFAULT_AUDIT_DB})`)
+    .argument("[db]", JOURNAL)
+    .option("--account <name>", ACCOUNT)
     .option("--hmac-key-env <var>", "environment variable holding the HMAC key: also checks the signed checkpoints")
     .option("--anchor <file>", "a head printed by `audit anchor`: exit 1 if the journal was rolled back before it")
     .addOption(new Option("--format <format>", "output format").choices(["pretty", "json"]).default("pretty"))
@@ -171,7 +174,8 @@ const registerAudit: CommandRegistrar = (program, ctx) => {
   audit
     .command("anchor")
     .description("verify, then print the chain head as JSON to keep elsewhere (`verify --anchor` detects rollbacks)")
-    .argument("[db]", `the journal file (default: $TRADEPLAN_AUDIT_DB or ${DEFAULT_AUDIT_DB})`)
+    .argument("[db]", JOURNAL)
+    .option("--account <name>", ACCOUNT)
     .option("--hmac-key-env <var>", "environment variable holding the HMAC key: verify the signatures first")
     .action(async (db: string | undefined, opts: AuditAnchorCommandOptions) => {
       const { runAuditAnchor } = await import("./audit.js");
@@ -180,7 +184,8 @@ const registerAudit: CommandRegistrar = (program, ctx) => {
   audit
     .command("query")
     .description("list records matching every filter, newest first")
-    .argument("[db]", `the journal file (default: $TRADEPLAN_AUDIT_DB or ${DEFAULT_AUDIT_DB})`)
+    .argument("[db]", JOURNAL)
+    .option("--account <name>", ACCOUNT)
     .option("--symbol <symbol>", "only this symbol")
     .option("--rule <id>", "only this rule (r5)")
     .option("--function <name>", "only this execution function")
@@ -193,6 +198,14 @@ const registerAudit: CommandRegistrar = (program, ctx) => {
     .action(async (db: string | undefined, opts: AuditQueryCommandOptions) => {
       const { runAuditQuery } = await import("./audit.js");
       ctx.setExitCode(await runAuditQuery(db, opts, ctx.io));
+    });
+  audit
+    .command("init")
+    .description("create the tables of a PostgreSQL journal and state store (once; `run` refuses a database without)")
+    .argument("<url>", "postgres://USER@HOST:PORT/DB (password in PGPASSWORD or ~/.pgpass, TLS with ?sslmode=...)")
+    .action(async (url: string) => {
+      const { runAuditInit } = await import("./audit.js");
+      ctx.setExitCode(await runAuditInit(url, ctx.io));
     });
 };
 

@@ -1,4 +1,3 @@
-import { existsSync, rmSync } from "node:fs";
 import { rename, rm } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import {
@@ -34,7 +33,7 @@ import {
   symbolList,
   type TradeplanConfig,
 } from "@tradeplan/live";
-import { AuditJournal, auditSink, StateError, StateStore } from "@tradeplan/store";
+import { auditSink, isPostgresUrl, StateError } from "@tradeplan/store";
 import { z } from "zod";
 import { createRunConsole, type RunConsole } from "../console/run-console.js";
 import { renderRunSummary } from "../console/summary.js";
@@ -43,6 +42,7 @@ import type { CliIO } from "../io.js";
 import { displayPath } from "../source.js";
 import { compilePlanFile, withParams } from "./backtest.js";
 import { LOG_FORMATS, type LogFormat } from "./choices.js";
+import { openRunStorage, type RunStorage, type StorageTarget } from "./run-storage.js";
 import { parseOptions, parseSets, SetOption, useColor } from "./shared.js";
 
 const DAY_MS = 86_400_000;
@@ -51,7 +51,7 @@ const RunOptionsSchema = z.object({
   config: z.string().trim().min(1, "must name a YAML file").default("tradeplan.yaml"),
   broker: z.enum(["paper", "ib"]).optional(),
   feed: z.enum(["sim", "replay", "ib"]).optional(),
-  audit: z.string().trim().min(1, "must name a database file").optional(),
+  audit: z.string().trim().min(1, "must name a database file or a postgres:// URL").optional(),
   duration: z.coerce
     .number()
     .refine((v) => Number.isFinite(v) && v > 0, "must be a positive number of seconds")
@@ -75,10 +75,27 @@ export interface RunControl {
   readonly signal?: AbortSignal;
 }
 
-/** The database file: `--audit`, else `storage.database` relative to the config file. */
-function databasePath(config: TradeplanConfig, configPath: string, audit: string | undefined, cwd: string): string {
-  if (audit !== undefined) return resolve(cwd, audit);
-  return resolve(dirname(configPath), config.storage.database);
+/**
+ * The database: `--audit`, else `storage.database` (a file relative to the
+ * config file), or a PostgreSQL server when either is a `postgres://` URL.
+ */
+function storageTarget(
+  config: TradeplanConfig,
+  configPath: string,
+  configShown: string,
+  audit: string | undefined,
+  cwd: string,
+): StorageTarget {
+  const given = audit ?? config.storage.database;
+  if (isPostgresUrl(given))
+    return {
+      kind: "postgres",
+      url: given,
+      account: config.storage.account,
+      where: audit !== undefined ? "--audit" : `${configShown}: storage.database`,
+    };
+  const path = audit !== undefined ? resolve(cwd, audit) : resolve(dirname(configPath), config.storage.database);
+  return { kind: "sqlite", path, shown: displayPath(path, cwd) };
 }
 
 /**
@@ -131,7 +148,7 @@ function aborted(signal: AbortSignal | undefined): Promise<string> {
 /**
  * `tradeplan run PLAN... --config tradeplan.yaml`: runs plans live on a
  * feed and a broker, saving the state and the audit journal in one SQLite
- * database after every bar-close batch, until `--duration` seconds pass, a
+ * database (or PostgreSQL) after every bar-close batch, until `--duration` seconds pass, a
  * finite feed (replay, simulation) ends, or the signal aborts (SIGINT or
  * SIGTERM): then it shuts down gracefully and prints a summary.
  */
@@ -175,12 +192,11 @@ export async function runLiveCommand(
     throw new UsageError(
       "--result writes a backtest result document: it needs exactly one plan and the paper broker (--broker paper)",
     );
-  const dbPath = databasePath(config, configPath, options.audit, io.cwd);
-  const dbShown = displayPath(dbPath, io.cwd);
+  const target = storageTarget(config, configPath, configShown, options.audit, io.cwd);
+  let dbShown = target.kind === "sqlite" ? target.shown : target.url;
   const hmacKey = io.env[config.storage.hmac_key_env];
 
-  let store: StateStore | undefined;
-  let journal: AuditJournal | undefined;
+  let storage: RunStorage | undefined;
   let metricsServer: MetricsServer | undefined;
   let disposeFeed: (() => void) | undefined;
   let stopBroker: (() => Promise<void>) | undefined;
@@ -188,18 +204,13 @@ export async function runLiveCommand(
   // Stopped in `finally` whether or not the start got that far: their timers must not keep a failed start alive.
   let stopGuard: (() => void) | undefined;
   let stopSession: (() => Promise<void>) | undefined;
-  // A failed start leaves nothing half-written: a database this run created is removed again.
-  const newDatabase = !existsSync(dbPath);
   let started = false;
   /** The journal could not write its last records when the run ended (a disk still full): the run failed. */
   let unwritten: string | undefined;
   try {
-    // The WAL's checkpoints (a sync of the file) on a thread of their own, off the batches' way.
-    store = new StateStore(dbPath, { checkpointInBackground: true });
-    journal = new AuditJournal(store.db, {
-      ...(hmacKey ? { hmacKey } : {}),
-      synchronous: "normal",
-    });
+    storage = await openRunStorage(target, hmacKey);
+    dbShown = storage.shown;
+    const { store, journal } = storage;
     const saved = store.load();
     if (saved) {
       const pruned = store.pruneOrderIds(saved.savedAt - config.storage.retention_days * DAY_MS);
@@ -328,11 +339,12 @@ export async function runLiveCommand(
     });
     // Retention: audit records older than execution_logging.retention_days are pruned at start and daily;
     // the prune record keeps what remains verifiable (docs/audit.md).
+    const s = storage;
     const prune = (): void => {
       try {
-        const r = j.prune(retentionCutoff(config.execution_logging, Date.now()));
-        if (r.pruned > 0)
-          log("info", `pruned ${r.pruned} audit records older than ${config.execution_logging.retention_days} days`);
+        const pruned = s.prune(retentionCutoff(config.execution_logging, Date.now()));
+        if (pruned !== undefined && pruned > 0)
+          log("info", `pruned ${pruned} audit records older than ${config.execution_logging.retention_days} days`);
       } catch (e) {
         log("error", `audit retention failed: ${e instanceof Error ? e.message : String(e)}`);
       }
@@ -371,7 +383,7 @@ export async function runLiveCommand(
     // The journal writes what it still holds now (a failed batch's records, kept buffered). A disk still full
     // fails the run like the halt it follows (exit 1, its line last), not as a usage error.
     try {
-      j.close();
+      await s.closeJournal();
     } catch (e) {
       unwritten = e instanceof Error ? e.message : String(e);
     }
@@ -394,19 +406,12 @@ export async function runLiveCommand(
     await stopBroker?.().catch(() => undefined);
     await metricsServer?.close();
     try {
-      journal?.close();
+      await storage?.dispose(started);
     } finally {
-      store?.close();
-      if (newDatabase && !started) removeDatabase(dbPath);
       logger.flush();
       if (unwritten !== undefined) io.stderr.write(`error: ${unwritten}\n`);
     }
   }
-}
-
-/** Removes an SQLite database and its side files (WAL, shared memory, rollback journal). */
-function removeDatabase(path: string): void {
-  for (const suffix of ["", "-wal", "-shm", "-journal"]) rmSync(`${path}${suffix}`, { force: true });
 }
 
 /**

@@ -8,6 +8,7 @@ import {
   RiskConfigSchema,
 } from "@tradeplan/core";
 import { IbConnectionOptionsSchema } from "@tradeplan/ibkr";
+import { ACCOUNT_PATTERN } from "@tradeplan/store";
 import { IANAZone } from "luxon";
 import { z } from "zod";
 import { ExecutionLoggingConfigSchema } from "../logging/config.js";
@@ -63,11 +64,19 @@ export const BrokerSectionSchema = z
   })
   .strict();
 
-/** `storage`: the SQLite database holding the audit journal and the session state. */
+/** `storage`: the database holding the audit journal and the session state (an SQLite file, or PostgreSQL). */
 export const StorageSectionSchema = z
   .object({
-    /** Database file (relative to the config file); `--audit` overrides it. */
+    /**
+     * Database file (relative to the config file), or a PostgreSQL server
+     * (`postgres://USER@HOST:PORT/DB`, no password in it); `--audit` overrides it.
+     */
     database: z.string().min(1).default("tradeplan.db"),
+    /** On PostgreSQL: whose hash chain and state these are (several accounts share one database). */
+    account: z
+      .string()
+      .regex(ACCOUNT_PATTERN, "must be 1-100 letters, digits, '.', '_' or '-', starting with a letter or digit")
+      .default("default"),
     /** Environment variable holding the audit journal's HMAC key; unset means no signed checkpoints. */
     hmac_key_env: z
       .string()

@@ -1,5 +1,5 @@
 export { connectPostgres, type PgClient } from "./client.js";
 export { PostgresJournalReader, pgReader } from "./read.js";
-export { createPgSchema, PG_SCHEMA_VERSION, requirePgSchema } from "./schema.js";
+export { createPgSchema, initPostgres, PG_SCHEMA_VERSION, requirePgSchema } from "./schema.js";
 export { PostgresStore, type PostgresStoreOptions, PostgresStoreOptionsSchema } from "./store.js";
 export { ACCOUNT_PATTERN, checkAccount, isPostgresUrl, type PostgresTarget, parsePostgresUrl } from "./url.js";

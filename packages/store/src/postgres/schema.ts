@@ -1,6 +1,7 @@
 import { AuditError } from "../audit/errors.js";
 import { GENESIS_HASH } from "../audit/record.js";
-import type { PgClient } from "./client.js";
+import { connectPostgres, type PgClient, toPgAuditError } from "./client.js";
+import { parsePostgresUrl } from "./url.js";
 
 /**
  * Version of the PostgreSQL tables (`tradeplan_meta.schema_version`). A
@@ -131,4 +132,23 @@ export async function ensureHead(client: PgClient, account: string): Promise<voi
     "INSERT INTO audit_head (account, seq, hash, checkpoints, hmac) VALUES ($1, 0, $2, 0, NULL) ON CONFLICT (account) DO NOTHING",
     [account, GENESIS_HASH],
   );
+}
+
+/**
+ * Connects to `url` and creates the tables (`tradeplan audit init`). Throws
+ * one-line {@link AuditError}s (the URL, the connection, another version).
+ */
+export async function initPostgres(
+  url: string,
+  where: string,
+): Promise<{ readonly label: string; readonly created: boolean }> {
+  const target = parsePostgresUrl(url, where);
+  const client = await connectPostgres(target, "tradeplan audit init");
+  try {
+    return { label: target.label, created: (await createPgSchema(client, target.label)) === "created" };
+  } catch (e) {
+    throw toPgAuditError(e, "creating the tables", target.label);
+  } finally {
+    await client.end().catch(() => undefined);
+  }
 }
