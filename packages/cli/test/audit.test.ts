@@ -139,6 +139,18 @@ describe("tradeplan audit verify", () => {
       code: 2,
       err: "error: `empty.db` holds no audit journal (no audit_records table)\n",
     });
+    const account = await cli(["audit", "verify", "a.db", "--account", "x"], dir);
+    expect(account).toMatchObject({
+      code: 2,
+      err: "error: --account names a chain of a PostgreSQL journal; an SQLite file holds one chain\n",
+    });
+    const withPassword = await cli(["audit", "query", "postgres://u:secret@127.0.0.1:1/db"], dir);
+    expect(withPassword.code).toBe(2);
+    expect(withPassword.err).toMatch(/carries a password; remove it and set PGPASSWORD/);
+    expect(withPassword.err).not.toContain("secret");
+    const init = await cli(["audit", "init", "a.db"], dir);
+    expect(init).toMatchObject({ code: 2 });
+    expect(init.err).toContain("is not a postgres:// URL");
   });
 });
 
