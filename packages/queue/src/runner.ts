@@ -22,6 +22,8 @@ export const DEFAULT_JOB_SECONDS = 30;
 export const EXPIRY_FACTOR = 3;
 /** ...but never sooner than this (s): a first variant timed fast on a warm coordinator must not expire a cold worker. */
 export const MIN_EXPIRY_SECONDS = 5;
+/** Tasks the coordinator runs itself to time them: the last one's time sizes the jobs. */
+export const WARM_UP_TASKS = 2;
 /** Attempts of a job after its first (a SIGTERMed or killed worker costs one) before it goes to the dead-letter queue. */
 export const DEFAULT_RETRY_LIMIT = 5;
 
@@ -60,8 +62,8 @@ interface SentJob {
  * Runs a sweep's variants as pg-boss jobs that `tradeplan worker`
  * processes (any number, on any machine) take: `optimize --queue`.
  *
- * Job size: the first task of the first `run` is run here and timed; the
- * rest are cut, in task order, into batches of about
+ * Job size: the first two tasks of the first `run` are run here and timed
+ * (the second, warm, is the estimate); the rest are cut, in task order, into batches of about
  * {@link DEFAULT_JOB_SECONDS} s of estimated work (time per bar x bars of
  * each task). Each job expires after {@link EXPIRY_FACTOR} x its estimate
  * (at least {@link MIN_EXPIRY_SECONDS} s), so a killed worker's job is
@@ -137,20 +139,27 @@ export class QueueRunner implements VariantRunner {
     }
   }
 
-  /** Runs the first task here, timed: the estimate jobs are sized by. Its result is written like a worker's. */
+  /**
+   * Runs the first two tasks here, timed: the second's time per bar is the
+   * estimate jobs are sized by (the first pays for V8 compiling the
+   * backtest's code, several times a warm variant's time). Their results
+   * are written like a worker's.
+   */
   private async timeFirst(
     tasks: readonly VariantTask[],
     onResult: (result: VariantResult) => void,
   ): Promise<readonly VariantTask[]> {
-    const first = tasks[0] as VariantTask;
-    const started = performance.now();
-    const result = runVariantTask(this.options.context, first);
-    const ms = performance.now() - started;
-    this.stats.msPerBar = ms / Math.max(1, first.to - first.from);
-    await writeResults(this.pool, this.sweepId, this.worker, [{ result, computeMs: ms }]);
-    onResult(result);
-    this.stats.tasks++;
-    return tasks.slice(1);
+    const timed = tasks.slice(0, WARM_UP_TASKS);
+    for (const task of timed) {
+      const started = performance.now();
+      const result = runVariantTask(this.options.context, task);
+      const ms = performance.now() - started;
+      this.stats.msPerBar = ms / Math.max(1, task.to - task.from);
+      await writeResults(this.pool, this.sweepId, this.worker, [{ result, computeMs: ms }]);
+      onResult(result);
+      this.stats.tasks++;
+    }
+    return tasks.slice(timed.length);
   }
 
   /** Estimated run time of a task (ms). */
