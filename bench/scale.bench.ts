@@ -74,7 +74,12 @@ async function startWorkers(url: string, workers: number, env: NodeJS.ProcessEnv
     const done = new Promise<string>((resolve) => child.on("close", () => resolve(err)));
     return { child, ready, done };
   });
-  await Promise.all(procs.map((p) => p.ready));
+  try {
+    await Promise.all(procs.map((p) => p.ready));
+  } catch (e) {
+    for (const p of procs) p.child.kill("SIGKILL");
+    throw e;
+  }
   return {
     stop: async (): Promise<WorkerLine[]> => {
       for (const p of procs) p.child.kill("SIGTERM");
@@ -83,23 +88,45 @@ async function startWorkers(url: string, workers: number, env: NodeJS.ProcessEnv
   };
 }
 
+/** Builds the CLI to dist/ as `pnpm build` does. */
+function build(): void {
+  execFileSync(process.execPath, [join(ROOT, "scripts", "build.mjs")], { stdio: ["ignore", "ignore", "inherit"] });
+}
+
+/**
+ * Runs `step`; when it fails because dist/ vanished under it (another
+ * checkout's `pnpm pack:all` cleans and rebuilds the same tree), builds
+ * again and runs it once more.
+ */
+async function rebuiltOnce<T>(step: () => Promise<T>): Promise<T> {
+  try {
+    return await step();
+  } catch (e) {
+    const why = e instanceof Error ? e.message : String(e);
+    if (!/not built|Cannot find module|ERR_MODULE_NOT_FOUND/.test(why)) throw e;
+    console.error("  dist/ changed under the run: building again and repeating the step ...");
+    build();
+    return step();
+  }
+}
+
 const la = (l: number[]) => l.map((x) => x.toFixed(1)).join(" / ");
 const fmt = (n: number, d = 0) => n.toLocaleString("en-US", { maximumFractionDigits: d, minimumFractionDigits: d });
 
 async function main(): Promise<void> {
   const loadStart = loadavg();
   console.error("  building the CLI (scripts/build.mjs) ...");
-  execFileSync(process.execPath, [join(ROOT, "scripts", "build.mjs")], { stdio: ["ignore", "ignore", "inherit"] });
+  build();
   const { path: csv } = csvFile({ ...SYNTHETIC_1M, sessions: SESSIONS });
   const cacheDir = join(CACHE_DIR, `scale-${SESSIONS}s`);
   mkdirSync(cacheDir, { recursive: true });
   console.error("  importing the bar cache ...");
-  const imported = cli(["data", "import", csv, "--out", cacheDir, "--symbol", "AAPL"]);
+  const imported = await rebuiltOnce(async () => cli(["data", "import", csv, "--out", cacheDir, "--symbol", "AAPL"]));
   const bars = Number(/: ([\d,]+) 1m bars/.exec(imported.out)?.[1]?.replace(/,/g, ""));
   const cache = join(cacheDir, "AAPL.tpbars");
   const sweep = ["optimize", PLAN, "--data", cache, ...NARROW, "--format", "json"];
   console.error("  local sweep, --jobs 1 ...");
-  const local = cli([...sweep, "--jobs", "1"]);
+  const local = await rebuiltOnce(async () => cli([...sweep, "--jobs", "1"]));
   const variants = (JSON.parse(local.out) as { search: { variants?: number; tried?: number } }).search;
   const count = variants.variants ?? variants.tried ?? 200;
   const cluster = await startCluster();
@@ -108,11 +135,18 @@ async function main(): Promise<void> {
   let worstOverhead = 0;
   try {
     for (const workers of [1, 2, 4]) {
-      const url = cluster.createDatabase(`scale${workers}`);
-      const fleet = await startWorkers(url, workers, env);
-      console.error(`  queued sweep, ${workers} worker(s) ...`);
-      const queued = cli([...sweep, "--queue", url], env);
-      const lines = await fleet.stop();
+      const { queued, lines } = await rebuiltOnce(async () => {
+        const url = cluster.createDatabase(`scale${workers}`);
+        const fleet = await startWorkers(url, workers, env);
+        console.error(`  queued sweep, ${workers} worker(s) ...`);
+        try {
+          const queued = cli([...sweep, "--queue", url], env);
+          return { queued, lines: await fleet.stop() };
+        } catch (e) {
+          await fleet.stop().catch(() => undefined);
+          throw e;
+        }
+      });
       if (queued.out !== local.out) throw new Error(`${workers} workers: the queued result differs from the local one`);
       const compute = lines.reduce((s, l) => s + l.computeS, 0);
       const jobs = lines.reduce((s, l) => s + l.jobs, 0);
