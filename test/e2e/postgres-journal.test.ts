@@ -13,7 +13,7 @@ import { copyFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { postgresMissing, usePostgres } from "../support/postgres.js";
-import { ROOT, tradeplan, workdir, writeFiles } from "./harness.js";
+import { ROOT, start, tradeplan, workdir, writeFiles } from "./harness.js";
 
 const missing = postgresMissing();
 if (missing) console.warn(`PostgreSQL e2e tests skipped: ${missing}`);
@@ -47,7 +47,7 @@ describe.skipIf(missing)("tradeplan (installed) with the journal and state in Po
   const cli = (args: string[]) => tradeplan(args, { cwd: dir, env: env() });
 
   /** Every decision of a journal (records of the session itself aside), oldest first, as `audit query` prints them. */
-  async function decisions(db: string): Promise<string[]> {
+  async function decisions(db: string, withSeq = true): Promise<string[]> {
     const rows: Row[] = [];
     for (const kind of ["evaluation", "signal", "suppressed", "risk", "order", "fill", "error"]) {
       const r = await cli(["audit", "query", db, "--kind", kind, "--limit", "100000", "--format", "json"]);
@@ -56,7 +56,10 @@ describe.skipIf(missing)("tradeplan (installed) with the journal and state in Po
     }
     return rows
       .sort((a, b) => a.seq - b.seq)
-      .map((r) => `${r.seq} ${r.kind} ${r.bar_time} ${r.rule} ${r.action} ${r.reasoning} ${JSON.stringify(r.payload)}`);
+      .map(
+        (r) =>
+          `${withSeq ? `${r.seq} ` : ""}${r.kind} ${r.bar_time} ${r.rule} ${r.action} ${r.reasoning} ${JSON.stringify(r.payload)}`,
+      );
   }
 
   it("runs a replay into PostgreSQL: the same decisions as in SQLite, a chain that verifies and continues", async () => {
@@ -89,6 +92,36 @@ describe.skipIf(missing)("tradeplan (installed) with the journal and state in Po
     expect(after.code, after.stdout).toBe(0);
     const before = Number(/(\d+) records/.exec(verify.stdout)?.[1]);
     expect(JSON.parse(after.stdout).records).toBeGreaterThan(before);
+  });
+
+  it("kill -9 mid-replay, restarted each time: the chain verifies after every kill and ends with a clean run's decisions", async () => {
+    const clean = pg().createDatabase("clean");
+    const crashed = pg().createDatabase("crashed");
+    writeFiles(dir, { "clean.yaml": config(clean), "crashed.yaml": config(crashed) });
+    for (const url of [clean, crashed]) expect((await cli(["audit", "init", url])).code).toBe(0);
+    const t0 = performance.now();
+    const first = await cli(["run", "run.plan", "--config", "clean.yaml"]);
+    expect(first.code, first.stderr).toBe(0);
+    const runMs = performance.now() - t0;
+    const expected = await decisions(clean, false);
+    // Kills spread over the replay (seeded, so a failure is reproducible): early, middle, late.
+    let kills = 0;
+    for (const share of [0.25, 0.5, 0.75]) {
+      const p = start(["run", "run.plan", "--config", "crashed.yaml"], { cwd: dir, env: env() });
+      await p.waitFor(/session ACTIVE/, 60_000).catch(() => undefined);
+      const timer = setTimeout(() => p.child.kill("SIGKILL"), share * runMs * 0.5);
+      const out = await p.done;
+      clearTimeout(timer);
+      if (out.signal === "SIGKILL") kills++;
+      else expect(out.code, out.stderr).toBe(0);
+      const verify = await cli(["audit", "verify", crashed]);
+      expect(verify.code, verify.stdout + verify.stderr).toBe(0);
+    }
+    expect(kills).toBeGreaterThan(0);
+    const last = await cli(["run", "run.plan", "--config", "crashed.yaml"]);
+    expect(last.code, last.stderr).toBe(0);
+    expect(await decisions(crashed, false)).toEqual(expected);
+    expect(JSON.parse(last.stdout).account).toEqual(JSON.parse(first.stdout).account);
   });
 
   it("an edit made with SQL is found by `audit verify`, which names its seq (exit 1)", async () => {
