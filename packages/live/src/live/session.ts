@@ -119,6 +119,8 @@ export interface SessionGuard {
  */
 export type SessionFeed = MarketDataFeed & {
   releaseDue?(): void;
+  /** Close time of the next bar to stream; Infinity once every bar was streamed (feeds that know their bars). */
+  nextDue?(): number;
   historyAt?(
     symbol: string,
     calendar: MarketCalendar,
@@ -267,7 +269,8 @@ type Deferred = { readonly bar: FeedBar } | { readonly timer: () => void } | { r
  * of the event loop, `sliceMs` at a time, its remaining bars and the
  * detector's timers queued in market order; scrapes, signals and I/O get in
  * between. The batch is committed once the instant's work is done: a
- * transaction never holds part of an instant.
+ * transaction holds part of an instant only when a stop (a signal) cuts it
+ * short, as a crash would (see {@link stop}).
  */
 export class LiveSession implements SessionControl {
   readonly engines: readonly { readonly plan: CompiledPlan; readonly engine: Engine }[];
@@ -536,13 +539,19 @@ export class LiveSession implements SessionControl {
   /**
    * Graceful shutdown: stops streaming, lets the batch in progress finish,
    * commits the state and the journal, and stops the feed. Open bars are
-   * dropped (the restart rebuilds them from history). Idempotent.
+   * dropped (the restart rebuilds them from history), and so is the rest of
+   * an instant worked through in slices unless the feed has streamed its
+   * last bar. Idempotent.
    */
   async stop(reason = "stopped"): Promise<void> {
     if (this.stopping) return;
-    // The batch in progress finishes: the rest of an instant worked through in slices runs now (a replay's last
-    // instant is streamed whole before the feed says it has no more bars), and the commit below holds it whole.
-    this.finishInstant();
+    // An instant worked through in slices: at the end of a replay or a simulation (the feed has streamed its
+    // last bar) it is finished now and committed whole below. Stopped otherwise (a signal), its rest is dropped
+    // as a crash would leave it, so that the stop is answered within a slice: the symbols it had not reached
+    // keep their watermarks, and a restart streams their bars of that instant again (the commit below holds
+    // the part that was done, each symbol's bar with its closes, decisions and orders).
+    if (this.options.feed.nextDue?.() === Number.POSITIVE_INFINITY) this.finishInstant();
+    else this.dropInstant();
     this.stopping = true;
     this.unsubscribe?.();
     this.options.guard?.stop();
@@ -959,6 +968,12 @@ export class LiveSession implements SessionControl {
     this.deferred = [];
     this.deferredAt = 0;
     if (!Number.isNaN(this.batchAt)) this.commitAtEndOfTurn();
+    this.letClockGo();
+  }
+
+  private dropInstant(): void {
+    this.deferred = [];
+    this.deferredAt = 0;
     this.letClockGo();
   }
 
