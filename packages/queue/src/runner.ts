@@ -22,8 +22,6 @@ export const DEFAULT_JOB_SECONDS = 30;
 export const EXPIRY_FACTOR = 3;
 /** ...but never sooner than this (s): a first variant timed fast on a warm coordinator must not expire a cold worker. */
 export const MIN_EXPIRY_SECONDS = 5;
-/** Tasks the coordinator runs itself to time them: the last one's time sizes the jobs. */
-export const WARM_UP_TASKS = 2;
 /** Attempts of a job after its first (a SIGTERMed or killed worker costs one) before it goes to the dead-letter queue. */
 export const DEFAULT_RETRY_LIMIT = 5;
 
@@ -62,8 +60,9 @@ interface SentJob {
  * Runs a sweep's variants as pg-boss jobs that `tradeplan worker`
  * processes (any number, on any machine) take: `optimize --queue`.
  *
- * Job size: the first two tasks of the first `run` are run here and timed
- * (the second, warm, is the estimate); the rest are cut, in task order, into batches of about
+ * Job size: the first task of the first `run` (to warm up) and two more
+ * spread over the sweep are run here and timed (the two are the estimate);
+ * the rest are cut, in task order, into batches of about
  * {@link DEFAULT_JOB_SECONDS} s of estimated work (time per bar x bars of
  * each task). Each job expires after {@link EXPIRY_FACTOR} x its estimate
  * (at least {@link MIN_EXPIRY_SECONDS} s), so a killed worker's job is
@@ -140,26 +139,37 @@ export class QueueRunner implements VariantRunner {
   }
 
   /**
-   * Runs the first two tasks here, timed: the second's time per bar is the
-   * estimate jobs are sized by (the first pays for V8 compiling the
-   * backtest's code, several times a warm variant's time). Their results
-   * are written like a worker's.
+   * Runs a few tasks here, timed, to size the jobs: the first (it pays for
+   * V8 compiling the backtest's code, several times a warm variant's time,
+   * so it is not used) and probes spread over the sweep (a variant's cost
+   * depends on its params: a tight stop trades far more than a loose one),
+   * whose mean time per bar is the estimate. Their results are written
+   * like a worker's.
    */
   private async timeFirst(
     tasks: readonly VariantTask[],
     onResult: (result: VariantResult) => void,
   ): Promise<readonly VariantTask[]> {
-    const timed = tasks.slice(0, WARM_UP_TASKS);
-    for (const task of timed) {
+    const n = tasks.length;
+    const picks = n >= 6 ? [0, Math.floor(n / 3), Math.floor((2 * n) / 3)] : n >= 2 ? [0, 1] : [0];
+    let probeMs = 0;
+    let probeBars = 0;
+    for (const [k, i] of picks.entries()) {
+      const task = tasks[i] as VariantTask;
       const started = performance.now();
       const result = runVariantTask(this.options.context, task);
       const ms = performance.now() - started;
-      this.stats.msPerBar = ms / Math.max(1, task.to - task.from);
+      if (k > 0 || picks.length === 1) {
+        probeMs += ms;
+        probeBars += Math.max(1, task.to - task.from);
+      }
       await writeResults(this.pool, this.sweepId, this.worker, [{ result, computeMs: ms }]);
       onResult(result);
       this.stats.tasks++;
     }
-    return tasks.slice(timed.length);
+    this.stats.msPerBar = probeMs / probeBars;
+    const picked = new Set(picks);
+    return tasks.filter((_, i) => !picked.has(i));
   }
 
   /** Estimated run time of a task (ms). */

@@ -150,7 +150,7 @@ describe.skipIf(missing !== undefined)("queued sweeps on PostgreSQL", () => {
         url.slice(url.lastIndexOf("/") + 1),
         `SELECT count(*), count(DISTINCT variant_index), count(DISTINCT worker) FROM ${RESULTS_TABLE} WHERE sweep_id = '${runner.sweepId}'`,
       );
-      // Every variant once; the coordinator's two timed variants and at least one worker wrote them.
+      // Every variant once; the coordinator's timed variants and at least one worker wrote them.
       expect(rows.trim().split("|").slice(0, 2)).toEqual(["28", "28"]);
       expect(Number(rows.trim().split("|")[2])).toBeGreaterThanOrEqual(2);
     } finally {
@@ -169,11 +169,11 @@ describe.skipIf(missing !== undefined)("queued sweeps on PostgreSQL", () => {
 
   it("gives the identical table when workers are killed with SIGKILL mid-job, again and again", async () => {
     const url = cluster().createDatabase("chaos");
-    const { path, header } = await writeBarCache(dir, fixtureColumns(60, 5), SOURCE);
+    const { path, header } = await writeBarCache(dir, fixtureColumns(120, 5), SOURCE);
     const bars = (await readBarCache(path)).columns;
     const expected = await local(bars);
     const live: ChildProcess[] = await Promise.all([worker(url), worker(url)]);
-    const runner = await coordinator(url, bars, path, header.checksum, 0.4);
+    const runner = await coordinator(url, bars, path, header.checksum, 0.25);
     let kills = 0;
     let done = false;
     // Kill a random worker at a random moment, then start another; a killed worker's job expires and is retried.
@@ -187,9 +187,13 @@ describe.skipIf(missing !== undefined)("queued sweeps on PostgreSQL", () => {
         victim.kill("SIGKILL");
         kills++;
         // Not awaited: the next kill may come while the replacement is still starting.
-        void worker(url).then((c) => {
-          live[k] = c;
-        });
+        void worker(url).then(
+          (c) => {
+            live[k] = c;
+          },
+          // Killed by the test's end before it was ready: nothing to replace.
+          () => undefined,
+        );
       }
     })();
     try {
