@@ -924,6 +924,8 @@ export class LiveSession implements SessionControl {
     }
     this.run(work);
     if (
+      // A detector's timer admits the closes it detects while it runs: one of them may have held the clock.
+      this.letGo === undefined &&
       this.holdable !== undefined &&
       this.streaming &&
       !this.stopping &&
@@ -958,11 +960,12 @@ export class LiveSession implements SessionControl {
     if (this.letGo === undefined) return;
     this.sliceFrom = performance.now();
     while (this.deferredAt < this.deferred.length && !this.stopping && this.failure === undefined) {
-      if (performance.now() - this.sliceFrom >= this.sliceMs) {
+      // At least one piece a slice, however short the slice.
+      this.run(this.deferred[this.deferredAt++]!);
+      if (this.deferredAt < this.deferred.length && performance.now() - this.sliceFrom >= this.sliceMs) {
         setImmediate(() => this.drain());
         return;
       }
-      this.run(this.deferred[this.deferredAt++]!);
     }
     this.sliceFrom = Number.NaN;
     this.deferred = [];

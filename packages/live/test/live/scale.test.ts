@@ -8,6 +8,7 @@ import {
   LiveError,
   LiveSession,
   ScaledClock,
+  ScheduledFeed,
   type SessionFeed,
   SimFeed,
   type SimFeedSpec,
@@ -364,6 +365,55 @@ on 15m close crosses below lowest(low, 8)[1] exit long
     expect(second.session.stats.barsIn + cut).toBe(MANY.length * 3);
     expect([...first.events, ...second.events]).toEqual(reference.events);
     expect(verifyJournal(first.db).ok).toBe(true);
+  });
+
+  it("closes the clock detects (a symbol without a bar at the boundary) hold the clock once: the run does not stall", async () => {
+    // B trades every 7 minutes: its 5-minute bars are closed by the detector's timer, whose closes are admitted
+    // while that timer runs. With no slice at all, every piece of work holds the clock; a close that held it
+    // inside the timer, and the timer after it, took two holds and let go of one (a replay hung, exit 13).
+    const twoPlan = compile(`plan "two"
+symbols A, B
+
+on 5m close above highest(high, 3)[1] enter long size 1 shares
+`);
+    const open = start;
+    const bar = (symbol: string, i: number) => ({
+      symbol,
+      time: open + i * 60_000,
+      closeTime: open + (i + 1) * 60_000,
+      open: 100 + (i % 5),
+      high: 110 + (i % 7),
+      low: 90,
+      close: 100 + (i % 3),
+      volume: 10,
+    });
+    const minutes = 120;
+    const bars = new Map([
+      ["A", Array.from({ length: minutes }, (_, i) => bar("A", i))],
+      ["B", Array.from({ length: Math.ceil(minutes / 7) }, (_, k) => bar("B", k * 7))],
+    ]);
+    const clock = new FastClock({ start: open, until: open + minutes * 60_000 });
+    const feed = new ScheduledFeed(bars, { clock, baseTimeframe: "1m", startAt: open, name: "two" });
+    const session = new LiveSession({
+      plans: [twoPlan],
+      feed,
+      clock,
+      broker: new PaperBroker(),
+      startAt: open,
+      detector: { grace_ms: 1000 },
+      budgetMs: Number.POSITIVE_INFINITY,
+      sliceMs: 0,
+    });
+    await session.start();
+    clock.run();
+    const total = minutes + Math.ceil(minutes / 7);
+    for (let turns = 0; session.stats.barsIn < total && turns < 100_000; turns++)
+      await new Promise((r) => setImmediate(r));
+    expect(session.stats.barsRejected).toBe(0);
+    expect(session.stats.barsIn).toBe(total);
+    // B's 5-minute closes came from the clock (no bar of B ends at most boundaries), and were decided.
+    expect(session.stats.closes).toBeGreaterThan(minutes / 5 + 10);
+    await session.stop("end");
   });
 
   it("at the end of the feed the last instant is finished before the stop and committed whole", async () => {
