@@ -133,6 +133,7 @@ async function main(): Promise<void> {
   const env = { ...process.env, ...cluster.env, TRADEPLAN_QUEUE_JOB_SECONDS: String(JOB_SECONDS) };
   const rows: string[] = [];
   let worstOverhead = 0;
+  let worstPerJobMs = 0;
   try {
     for (const workers of [1, 2, 4]) {
       const { queued, lines } = await rebuiltOnce(async () => {
@@ -153,9 +154,15 @@ async function main(): Promise<void> {
       const done = lines.reduce((s, l) => s + l.variants, 0);
       const perWorker = lines.map((l) => (l.computeS > 0 ? (l.variants * bars) / l.computeS : 0));
       const overhead = Math.max(...lines.map((l) => l.overheadPercent));
-      if (workers <= 2) worstOverhead = Math.max(worstOverhead, overhead);
+      // Time a job was held outside the backtests, per job: the worker's job time is compute / (1 - share).
+      const held = lines.reduce((t, l) => t + l.computeS / (1 - l.overheadPercent / 100), 0);
+      const perJobMs = jobs > 0 ? ((held - compute) * 1000) / jobs : 0;
+      if (workers <= 2) {
+        worstOverhead = Math.max(worstOverhead, overhead);
+        worstPerJobMs = Math.max(worstPerJobMs, perJobMs);
+      }
       rows.push(
-        `| ${workers} | ${fmt(queued.ms / 1000, 1)} | ${fmt(local.ms / queued.ms, 2)}x | ${jobs} | ${done} + 3 | ${perWorker.map((b) => fmt(b / 1e6, 2)).join(", ")} | ${fmt(compute, 1)} | ${lines.map((l) => fmt(l.overheadPercent, 2)).join(", ")} | identical |`,
+        `| ${workers} | ${fmt(queued.ms / 1000, 1)} | ${fmt(local.ms / queued.ms, 2)}x | ${jobs} (${fmt(compute / Math.max(1, jobs), 1)} s of backtests each) | ${done} + 3 | ${perWorker.map((b) => fmt(b / 1e6, 2)).join(", ")} | ${fmt(compute, 1)} | ${lines.map((l) => fmt(l.overheadPercent, 2)).join(", ")} (${fmt(perJobMs, 0)} ms a job) | identical |`,
       );
     }
   } finally {
@@ -172,13 +179,14 @@ async function main(): Promise<void> {
   );
   out.push("");
   out.push(
-    "| workers | wall s | vs local | jobs | variants | M bars/s per worker (in backtests) | backtest CPU s | queue overhead % of job time, per worker | result |",
+    "| workers | wall s | vs local | jobs | variants | M bars/s per worker (in backtests) | time in backtests, s (wall, all workers) | queue overhead % of job time, per worker | result |",
   );
   out.push("| --- | --- | --- | --- | --- | --- | --- | --- | --- |");
   out.push(...rows);
   out.push("");
+  const at30 = (100 * worstPerJobMs) / (30_000 + worstPerJobMs);
   out.push(
-    `Queue overhead: time a worker holds a job outside the backtests (reading its cache and setting up the sweep on its first job, skipping what is written, upserting results, completing it), over its job time; goal ≤ ${GOAL_OVERHEAD_PERCENT} % with 1-2 workers: **${worstOverhead <= GOAL_OVERHEAD_PERCENT ? "met" : "not met"}** (worst ${fmt(worstOverhead, 2)} %, at ${JOB_SECONDS} s jobs; the default 30 s jobs divide the per-job part by ${fmt(30 / JOB_SECONDS, 0)}).`,
+    `Queue overhead: time a worker holds a job outside the backtests (reading its cache and setting up the sweep on its first job, skipping what is written, upserting results, completing it), over its job time. Goal ≤ ${GOAL_OVERHEAD_PERCENT} % with 1-2 workers: at the jobs of this run, **${worstOverhead <= GOAL_OVERHEAD_PERCENT ? "met" : "not met"}** (worst ${fmt(worstOverhead, 2)} %); the jobs came out shorter than the ${JOB_SECONDS} s asked for, since the coordinator's timed variants ran slower in its process than the workers' (its estimate is high, which only makes jobs smaller). The cost is per job, at most ${fmt(worstPerJobMs, 0)} ms here, so at the default 30 s jobs it is ${fmt(at30, 2)} %: **${at30 <= GOAL_OVERHEAD_PERCENT ? "met" : "not met"}** there.`,
   );
   out.push("");
   out.push(
