@@ -3,6 +3,7 @@ import type { Statement } from "better-sqlite3";
 import { z } from "zod";
 import { type AuditAnchor, journalAnchor } from "./anchor.js";
 import { type ChainHead, chainBatch, type PendingRecord, pruneRecord, sinceCheckpoint } from "./chain.js";
+import { checkedEntry } from "./checked-entry.js";
 import { AuditError, toAuditError } from "./errors.js";
 import { type HmacKey, hmacKeyProblem } from "./hmac.js";
 import { type AuditQuery, type AuditQueryRow, queryLogs } from "./query.js";
@@ -216,23 +217,7 @@ export class AuditJournal implements JournalWriter {
    * It is written by the next `flush` (or on its own once `maxPending` are buffered).
    */
   append(entry: AuditEntry): void {
-    const r = AuditEntrySchema.safeParse(entry);
-    if (!r.success)
-      throw new AuditError("AUDIT_BAD_INPUT", `invalid audit record: ${issueLines(r.error.issues).join("; ")}`);
-    for (const [what, v] of [
-      ["context", r.data.context],
-      ["payload", r.data.payload],
-    ] as const) {
-      try {
-        canonicalJson(v);
-      } catch (e) {
-        throw new AuditError(
-          "AUDIT_BAD_INPUT",
-          `invalid audit record: ${what} is not JSON-serializable (${String(e)})`,
-        );
-      }
-    }
-    this.enqueue(r.data, this.options.includeContext);
+    this.enqueue(checkedEntry(entry), this.options.includeContext);
   }
 
   /**

@@ -9,6 +9,7 @@ import {
   pruneRecord,
   sinceCheckpoint,
 } from "../audit/chain.js";
+import { checkedEntry } from "../audit/checked-entry.js";
 import { AuditError } from "../audit/errors.js";
 import { type HmacKey, hmacKeyProblem } from "../audit/hmac.js";
 import { type AuditEntry, AuditEntrySchema } from "../audit/record.js";
@@ -187,23 +188,7 @@ export class PostgresStore implements JournalWriter {
 
   /** Buffers one record (validated; `AUDIT_BAD_INPUT` names the bad field), written by the next flush. */
   append(entry: AuditEntry): void {
-    const r = AuditEntrySchema.safeParse(entry);
-    if (!r.success)
-      throw new AuditError("AUDIT_BAD_INPUT", `invalid audit record: ${issueLines(r.error.issues).join("; ")}`);
-    for (const [what, v] of [
-      ["context", r.data.context],
-      ["payload", r.data.payload],
-    ] as const) {
-      try {
-        canonicalJson(v);
-      } catch (e) {
-        throw new AuditError(
-          "AUDIT_BAD_INPUT",
-          `invalid audit record: ${what} is not JSON-serializable (${String(e)})`,
-        );
-      }
-    }
-    this.enqueue(r.data, this.options.includeContext);
+    this.enqueue(checkedEntry(entry), this.options.includeContext);
   }
 
   /** Buffers a record built by trusted code (the engine sink), unvalidated. @internal */
