@@ -11,7 +11,7 @@ import { fileURLToPath } from "node:url";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 /** The publishable packages, in dependency order. */
-export const PACKAGES = ["dsl", "core", "store", "ibkr", "live", "queue", "lsp", "cli"];
+export const PACKAGES = ["dsl", "core", "store", "ibkr", "live", "postgres", "queue", "lsp", "cli"];
 const out = resolve(process.argv[2] ?? join(root, "packed"));
 const pnpm = process.env.npm_execpath?.includes("pnpm") ? [process.execPath, process.env.npm_execpath] : ["pnpm"];
 const log = (m) => process.stderr.write(`${m}\n`);

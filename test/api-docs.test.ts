@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
  * cannot drift apart.
  */
 const ROOT = resolve(fileURLToPath(new URL("..", import.meta.url)));
-const PACKAGES = ["dsl", "core", "store", "ibkr", "live", "queue", "lsp"];
+const PACKAGES = ["dsl", "core", "store", "ibkr", "live", "postgres", "queue", "lsp"];
 
 interface Reflection {
   readonly name: string;
@@ -65,7 +65,7 @@ describe("the API reference (TypeDoc)", () => {
     for (const p of PACKAGES) expect(modules.get(`@tradeplan/${p}`)?.size ?? 0, p).toBeGreaterThan(0);
   });
 
-  for (const pkg of ["core", "store", "ibkr", "live", "queue"]) {
+  for (const pkg of ["core", "store", "ibkr", "live", "postgres", "queue"]) {
     it(`has every name packages/${pkg}/README.md's example imports`, () => {
       const imports = readmeImports(pkg);
       expect(imports.size, "the README has an example importing a package").toBeGreaterThan(0);

@@ -13,10 +13,11 @@ import { describe, expect, it } from "vitest";
 const GRAPH: Record<string, { readonly deps: readonly string[]; readonly browser: boolean }> = {
   dsl: { deps: [], browser: true },
   core: { deps: ["dsl"], browser: true },
-  store: { deps: ["core", "dsl"], browser: false },
+  store: { deps: ["core", "dsl", "postgres"], browser: false },
   ibkr: { deps: ["core"], browser: false },
   live: { deps: ["core", "dsl", "store", "ibkr"], browser: false },
-  queue: { deps: ["core", "dsl"], browser: false },
+  postgres: { deps: [], browser: true },
+  queue: { deps: ["core", "dsl", "postgres"], browser: false },
   lsp: { deps: ["dsl"], browser: false },
   cli: { deps: ["core", "dsl", "store", "ibkr", "live", "queue", "lsp"], browser: false },
   playground: { deps: ["core", "dsl", "lsp"], browser: true },

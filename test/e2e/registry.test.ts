@@ -49,6 +49,7 @@ describe("the CI workflow `tradeplan init` writes, against a real npm registry o
       "@tradeplan/store",
       "@tradeplan/ibkr",
       "@tradeplan/live",
+      "@tradeplan/postgres",
       "@tradeplan/queue",
       "@tradeplan/lsp",
     ]) {

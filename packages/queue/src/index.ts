@@ -8,6 +8,8 @@
  *
  * @module @tradeplan/queue
  */
+
+export { connectProblem } from "@tradeplan/postgres";
 export {
   type BarCache,
   CACHE_EXTENSION,
@@ -22,7 +24,7 @@ export {
   readBarCacheHeader,
   writeBarCache,
 } from "./cache/format.js";
-export { connectProblem, parseQueueUrl, type QueueTarget } from "./connection.js";
+export { parseQueueUrl, type QueueTarget } from "./connection.js";
 export { QueueError, type QueueErrorCode } from "./errors.js";
 export { DEAD_LETTER_QUEUE, decodeResult, encodeResult, parseSweepJob, SWEEP_QUEUE, type SweepJob } from "./job.js";
 export { RESULTS_TABLE } from "./results.js";

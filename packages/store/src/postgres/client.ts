@@ -1,3 +1,4 @@
+import { CONNECT_TIMEOUT_MS, connectProblem } from "@tradeplan/postgres";
 import type { Client, ClientConfig } from "pg";
 import { AuditError } from "../audit/errors.js";
 import type { PostgresTarget } from "./url.js";
@@ -7,9 +8,6 @@ export type PgClient = Client;
 
 /** PostgreSQL's type id of `bigint` (seq, times): read as a JavaScript number (seqs and epoch ms are far below 2^53). */
 const INT8 = 20;
-
-/** How long connecting may take before the start fails (ms). */
-const CONNECT_TIMEOUT_MS = 10_000;
 
 /**
  * Connects to `target` (`pg`, loaded on first use so that SQLite-only
@@ -40,31 +38,6 @@ export async function connectPostgres(target: PostgresTarget, applicationName: s
     throw new AuditError("AUDIT_CANTOPEN", `cannot connect to ${target.label}: ${connectProblem(e)}`, { cause: e });
   }
   return client;
-}
-
-/** What went wrong connecting, and what to do about it. */
-function connectProblem(e: unknown): string {
-  const code = (e as { code?: unknown }).code;
-  const msg = e instanceof Error ? e.message : String(e);
-  switch (code) {
-    case "ECONNREFUSED":
-      return "connection refused (is the server running, on that host and port?)";
-    case "ENOTFOUND":
-    case "EAI_AGAIN":
-      return "unknown host (check the host name)";
-    case "ETIMEDOUT":
-      return "timed out (check the host, the port and the firewall)";
-    case "28P01":
-    case "28000":
-      return `authentication failed (${msg}); set PGPASSWORD or a password file (PGPASSFILE, ~/.pgpass)`;
-    case "3D000":
-      return `${msg} (create it: createdb, or CREATE DATABASE)`;
-  }
-  if (/password/i.test(msg) && /SASL|client password/i.test(msg))
-    return "the server asks for a password: set PGPASSWORD or a password file (PGPASSFILE, ~/.pgpass)";
-  if (/timeout/i.test(msg))
-    return `timed out after ${CONNECT_TIMEOUT_MS / 1000} s (check the host, the port and the firewall)`;
-  return msg;
 }
 
 /**
