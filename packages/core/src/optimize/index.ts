@@ -43,18 +43,8 @@ export {
   showParams,
   varyingAxes,
 } from "./space.js";
-export {
-  DEFAULT_MIN_TRADES,
-  type ExcludedVariant,
-  type FailedVariant,
-  type Judging,
-  type ProgressListener,
-  type RankedVariant,
-  reduceSweep,
-  runTasks,
-  type SweepSummary,
-  sweepTasks,
-} from "./sweep.js";
+// Everything sweep.ts exports is public: the reduction, the task runner and their types.
+export * from "./sweep.js";
 export {
   type EquityPoint,
   InProcessRunner,
