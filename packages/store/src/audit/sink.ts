@@ -1,4 +1,4 @@
-import type { Broker, BrokerEvent, BrokerListener, EngineEvent, EngineEventSink } from "@tradeplan/core";
+import type { BarView, Broker, BrokerEvent, BrokerListener, EngineEvent, EngineEventSink } from "@tradeplan/core";
 import type { OrderOrigin } from "../persistence/store.js";
 import type { AuditEntry, AuditEntryKind } from "./record.js";
 import type { JournalWriter } from "./writer.js";
@@ -92,14 +92,7 @@ export function engineContext(
 }
 
 interface HistoryLike {
-  get(back: number): {
-    readonly time: number;
-    readonly open: number;
-    readonly high: number;
-    readonly low: number;
-    readonly close: number;
-    readonly volume: number;
-  };
+  get(back: number): BarView;
 }
 
 /**
