@@ -13,7 +13,7 @@
 
 export * from "./aggregator/index.js";
 export * from "./backtest/index.js";
-export { foldIntoBar, type OpenBarFields } from "./bars/open-bar.js";
+export { foldIntoBar, OpenBar, type OpenBarFields } from "./bars/open-bar.js";
 export * from "./bars/ring-buffer.js";
 export * from "./bars/series.js";
 export * from "./breaker/index.js";

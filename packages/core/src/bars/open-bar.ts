@@ -8,6 +8,16 @@ export interface OpenBarFields {
   v: number;
 }
 
+/** An empty open bar: what the detector's streams and the live session's bar builders start from. */
+export class OpenBar implements OpenBarFields {
+  has = false;
+  o = 0;
+  h = 0;
+  l = 0;
+  c = 0;
+  v = 0;
+}
+
 /**
  * Folds one update into an open bar: the first update sets open, later ones
  * extend high/low, replace close and add volume. Returns true when the update

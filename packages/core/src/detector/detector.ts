@@ -1,7 +1,7 @@
 import type { BarUpdate } from "../aggregator/aggregator.js";
 import { Bucketer } from "../aggregator/bucketer.js";
 import { parseTimeframe, type Timeframe, TimeframeError } from "../aggregator/timeframe.js";
-import { foldIntoBar } from "../bars/open-bar.js";
+import { foldIntoBar, OpenBar } from "../bars/open-bar.js";
 import { calendarFor } from "../calendar/factory.js";
 import type { MarketCalendar } from "../calendar/types.js";
 import type { Clock, TimerHandle } from "../clock/clock.js";
@@ -42,16 +42,10 @@ interface DueGroup {
   handle: TimerHandle | undefined;
 }
 
-class StreamState {
+class StreamState extends OpenBar {
   start = Number.POSITIVE_INFINITY;
   end = Number.NEGATIVE_INFINITY;
   closedEnd = Number.NEGATIVE_INFINITY;
-  has = false;
-  o = 0;
-  h = 0;
-  l = 0;
-  c = 0;
-  v = 0;
   group: DueGroup | undefined = undefined;
   closed = 0;
   late = 0;
@@ -61,7 +55,9 @@ class StreamState {
     readonly symbol: string,
     readonly timeframe: Timeframe,
     readonly bucketer: Bucketer,
-  ) {}
+  ) {
+    super();
+  }
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { BarData, MarketCalendar, Timeframe } from "@tradeplan/core";
-import { Bucketer, foldIntoBar, type OpenBarFields } from "@tradeplan/core";
+import { Bucketer, foldIntoBar, OpenBar } from "@tradeplan/core";
 
 /**
  * Builds the closed bars of one stream from its symbol's base bars, cut
@@ -13,13 +13,7 @@ import { Bucketer, foldIntoBar, type OpenBarFields } from "@tradeplan/core";
  * interval `from` cuts into would miss its first base bars) and ending at or
  * before `to`.
  */
-export class StreamBarBuilder implements OpenBarFields {
-  has = false;
-  o = 0;
-  h = 0;
-  l = 0;
-  c = 0;
-  v = 0;
+export class StreamBarBuilder extends OpenBar {
   private start = Number.POSITIVE_INFINITY;
   private end = Number.NEGATIVE_INFINITY;
   private readonly bucketer: Bucketer;
@@ -33,6 +27,7 @@ export class StreamBarBuilder implements OpenBarFields {
     private readonly to: number,
     private readonly out: BarData[],
   ) {
+    super();
     this.bucketer = new Bucketer(calendar, timeframe);
   }
 
