@@ -15,7 +15,7 @@ import type {
 import { Portfolio, RealClock, utcDayKey } from "@tradeplan/core";
 import { z } from "zod";
 import { type AdoptedOrder, type Adoption, type IbSyncWarning, planAdoption } from "./adopt.js";
-import { IbConnection, type IbConnectionEvent } from "./connection.js";
+import { connectionFor, type IbConnection, type IbConnectionEvent } from "./connection.js";
 import { StockContractOptionsSchema, stockContract } from "./contract.js";
 import { classifyTwsCode } from "./error-codes.js";
 import { IbError } from "./errors.js";
@@ -136,14 +136,12 @@ export class IbBroker implements Broker {
   constructor(options: IbBrokerOptions = {}, deps: IbBrokerDeps = {}) {
     this.options = IbBrokerOptionsSchema.parse(options);
     this.clock = deps.clock ?? new RealClock();
-    this.ownsConnection = deps.connection === undefined;
-    this.connection =
-      deps.connection ??
-      new IbConnection(this.options.connection, {
-        clock: this.clock,
-        ...(deps.random ? { random: deps.random } : {}),
-        ...(deps.setting ? { setting: deps.setting } : {}),
-      });
+    const { connection, owned } = connectionFor(this.options.connection, deps.connection, {
+      ...deps,
+      clock: this.clock,
+    });
+    this.connection = connection;
+    this.ownsConnection = owned;
     this.dayKey = deps.dayKey ?? utcDayKey();
     this.portfolio = new Portfolio(this.options.initialCash);
     this.unsubscribers.push(

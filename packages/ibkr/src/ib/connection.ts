@@ -59,6 +59,27 @@ export interface IbConnectionDeps {
   readonly setting?: string;
 }
 
+/**
+ * The connection a feed or broker uses: the one it was handed (shared, one
+ * client id for both, closed by its owner), or a new one of its own.
+ */
+export function connectionFor(
+  options: IbConnectionInput,
+  shared: IbConnection | undefined,
+  deps: IbConnectionDeps & { readonly clock: Clock },
+): { readonly connection: IbConnection; readonly owned: boolean } {
+  if (shared !== undefined) return { connection: shared, owned: false };
+  const { clock, random, setting } = deps;
+  return {
+    connection: new IbConnection(options, {
+      clock,
+      ...(random ? { random } : {}),
+      ...(setting ? { setting } : {}),
+    }),
+    owned: true,
+  };
+}
+
 type StickyHandler = { readonly event: IncomingEvent; readonly fn: (args: never) => void };
 
 /**

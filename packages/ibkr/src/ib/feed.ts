@@ -2,7 +2,7 @@ import { BarSizeSetting, WhatToShow } from "@stoqey/ib";
 import type { Clock, FeedBar, FeedEvent, FeedListener, MarketDataFeed, TimerHandle } from "@tradeplan/core";
 import { RealClock } from "@tradeplan/core";
 import { z } from "zod";
-import { IbConnection, type IbConnectionEvent } from "./connection.js";
+import { connectionFor, type IbConnection, type IbConnectionEvent } from "./connection.js";
 import { StockContractOptionsSchema, stockContract } from "./contract.js";
 import { IbError } from "./errors.js";
 import type { IncomingArgs } from "./messages.js";
@@ -77,13 +77,12 @@ export class IbFeed implements MarketDataFeed {
   constructor(options: IbFeedOptions = {}, deps: IbFeedDeps = {}) {
     this.options = IbFeedOptionsSchema.parse(options);
     this.clock = deps.clock ?? new RealClock();
-    this.ownsConnection = deps.connection === undefined;
-    this.connection =
-      deps.connection ??
-      new IbConnection(this.options.connection, {
-        clock: this.clock,
-        ...(deps.random ? { random: deps.random } : {}),
-      });
+    const { connection, owned } = connectionFor(this.options.connection, deps.connection, {
+      clock: this.clock,
+      ...(deps.random ? { random: deps.random } : {}),
+    });
+    this.connection = connection;
+    this.ownsConnection = owned;
     this.unsubscribers.push(
       this.connection.onEvent((e) => this.onConnectionEvent(e)),
       this.connection.on("realtimeBar", (a) => this.onRealtimeBar(a)),

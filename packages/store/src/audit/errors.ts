@@ -97,3 +97,17 @@ export function toAuditError(e: unknown, doing: string, file: string): AuditErro
     });
   return new AuditError("AUDIT_IO", `${where}: failed while ${doing}: ${detail}`, { cause: e });
 }
+
+/**
+ * Tells the host of a store's first fatal failure (the journal and the
+ * PostgreSQL store call it once, when they halt). The callback's own
+ * failure must not hide the store's, so it is swallowed.
+ */
+export function notifyFatal(err: AuditError, onFatal: ((err: AuditError) => void) | undefined): void {
+  if (!onFatal) return;
+  try {
+    onFatal(err);
+  } catch {
+    // The store's failure is the one to report.
+  }
+}

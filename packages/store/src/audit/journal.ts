@@ -4,7 +4,7 @@ import { z } from "zod";
 import { type AuditAnchor, journalAnchor } from "./anchor.js";
 import { type ChainHead, chainBatch, type PendingRecord, pruneRecord, sinceCheckpoint } from "./chain.js";
 import { checkedEntry } from "./checked-entry.js";
-import { AuditError, toAuditError } from "./errors.js";
+import { AuditError, notifyFatal, toAuditError } from "./errors.js";
 import { type HmacKey, hmacKeyProblem } from "./hmac.js";
 import { type AuditQuery, type AuditQueryRow, queryLogs } from "./query.js";
 import { type AuditEntry, AuditEntrySchema, type HashedFields } from "./record.js";
@@ -360,13 +360,7 @@ export class AuditJournal implements JournalWriter {
   private fail(err: AuditError): void {
     const first = this.failure === undefined;
     this.failure = err;
-    if (first && this.options.onFatal) {
-      try {
-        this.options.onFatal(err);
-      } catch {
-        // The callback's own failure must not hide the journal's.
-      }
-    }
+    if (first) notifyFatal(err, this.options.onFatal);
   }
 
   /** Inside a transaction: appends the records and due checkpoints, updates the head; returns the new head. */

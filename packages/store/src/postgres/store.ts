@@ -10,7 +10,7 @@ import {
   sinceCheckpoint,
 } from "../audit/chain.js";
 import { checkedEntry } from "../audit/checked-entry.js";
-import { AuditError } from "../audit/errors.js";
+import { AuditError, notifyFatal } from "../audit/errors.js";
 import { type HmacKey, hmacKeyProblem } from "../audit/hmac.js";
 import { type AuditEntry, AuditEntrySchema } from "../audit/record.js";
 import type { JournalWriter } from "../audit/writer.js";
@@ -362,13 +362,7 @@ export class PostgresStore implements JournalWriter {
   private fail(err: AuditError): void {
     const first = this.failure === undefined;
     this.failure = err;
-    if (first && this.options.onFatal) {
-      try {
-        this.options.onFatal(err);
-      } catch {
-        // The callback's own failure must not hide the store's.
-      }
-    }
+    if (first) notifyFatal(err, this.options.onFatal);
   }
 
   /**
