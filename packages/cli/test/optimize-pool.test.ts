@@ -3,10 +3,7 @@ import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import {
-  type BarColumns,
-  BarColumnsBuilder,
   InProcessRunner,
-  Mulberry32,
   type StopSignal,
   VariantContext,
   type VariantResult,
@@ -15,55 +12,15 @@ import {
 } from "@tradeplan/core";
 import { build } from "esbuild";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
+import { fixtureColumns, PLAN } from "../../core/test/optimize/fixture.js";
 import { WorkerPool, type WorkerPoolOptions, WorkerStartError } from "../src/optimize/pool.js";
 import { STARTED_CHANNEL } from "./optimize-pool-worker.fixture.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 
-const PLAN = [
-  'plan "pool fixture"',
-  "symbol TEST",
-  'timezone "Europe/Berlin"',
-  "session always",
-  "",
-  "param threshold = 100 in 97..103 step 1",
-  "param length = 10 in 5..20 step 5",
-  "",
-  "on 5m close crosses above threshold enter long size 10 shares",
-  "on 5m close crosses below sma(close, length) exit long",
-  "",
-].join("\n");
 const setup = { source: PLAN, fileName: "pool.plan" };
 
-/** `days` days of 1-minute bars, 8 hours a day, a seeded walk around 100 that crosses every threshold. */
-function fixtureColumns(days = 6): BarColumns {
-  const rng = new Mulberry32(7);
-  const b = new BarColumnsBuilder(days * 480);
-  let price = 100;
-  for (let d = 0; d < days; d++) {
-    const open = Date.UTC(2024, 0, 1 + d, 8);
-    for (let m = 0; m < 480; m++) {
-      const time = open + m * 60_000;
-      const o = price;
-      const c = Math.round(Math.max(90, Math.min(110, o + rng.normal() * 0.15 + (100 - o) * 0.002)) * 100) / 100;
-      b.add({
-        symbol: "TEST",
-        timeframe: "1m",
-        time,
-        closeTime: time + 60_000,
-        open: o,
-        high: Math.max(o, c) + 0.05,
-        low: Math.min(o, c) - 0.05,
-        close: c,
-        volume: 100,
-      });
-      price = c;
-    }
-  }
-  return b.finish();
-}
-
-const bars = fixtureColumns();
+const bars = fixtureColumns(6, 7);
 
 /** Every variant of the grid over all the bars, then each over a sub-range with its daily equity (a walk-forward's test runs). */
 function tasks(): VariantTask[] {

@@ -1,3 +1,4 @@
+import { type BarColumns, BarColumnsBuilder } from "../../src/data/columns.js";
 import { Mulberry32 } from "../../src/data/prng.js";
 import type { BarData } from "../../src/models.js";
 import type { VariantBars } from "../../src/optimize/task.js";
@@ -27,9 +28,10 @@ const MINUTE = 60_000;
 /**
  * `days` days of 1-minute bars of symbol TEST from 2024-01-01 08:00 UTC,
  * 8 hours a day: a seeded random walk around 100 wide enough to cross every
- * threshold of {@link PLAN} many times.
+ * threshold of {@link PLAN} many times. The one fixture of the sweep tests
+ * (core's, the pool's and the queue's).
  */
-export function fixtureBars(days = 10, seed = 11): ArrayBars {
+export function fixtureWalk(days = 10, seed = 11): BarData[] {
   const rng = new Mulberry32(seed);
   const bars: BarData[] = [];
   let price = 100;
@@ -54,7 +56,19 @@ export function fixtureBars(days = 10, seed = 11): ArrayBars {
       price = c;
     }
   }
-  return new ArrayBars(bars);
+  return bars;
+}
+
+/** {@link fixtureWalk} as objects, in the shape a sweep reads. */
+export function fixtureBars(days = 10, seed = 11): ArrayBars {
+  return new ArrayBars(fixtureWalk(days, seed));
+}
+
+/** {@link fixtureWalk} as the columns the CLI, the pool and the queue hand a sweep. */
+export function fixtureColumns(days = 10, seed = 11): BarColumns {
+  const builder = new BarColumnsBuilder(days * 480);
+  for (const b of fixtureWalk(days, seed)) builder.add(b);
+  return builder.finish({ rows: days * 480, rejected: 0, rejectedByReason: {} });
 }
 
 /** Bars held as objects, in the shape a sweep reads (the CLI passes `BarColumns`). */
