@@ -169,7 +169,8 @@ describe.skipIf(missing !== undefined)("queued sweeps on PostgreSQL", () => {
 
   it("gives the identical table when workers are killed with SIGKILL mid-job, again and again", async () => {
     const url = cluster().createDatabase("chaos");
-    const { path, header } = await writeBarCache(dir, fixtureColumns(120, 5), SOURCE);
+    // Enough work that the kills land mid-sweep on an idle machine too (120 days were done before the third kill).
+    const { path, header } = await writeBarCache(dir, fixtureColumns(360, 5), SOURCE);
     const bars = (await readBarCache(path)).columns;
     const expected = await local(bars);
     const live: ChildProcess[] = await Promise.all([worker(url), worker(url)]);
@@ -179,7 +180,7 @@ describe.skipIf(missing !== undefined)("queued sweeps on PostgreSQL", () => {
     // Kill a random worker at a random moment, then start another; a killed worker's job expires and is retried.
     const chaos = (async () => {
       while (!done && kills < 4) {
-        await new Promise((r) => setTimeout(r, 200 + Math.random() * 800));
+        await new Promise((r) => setTimeout(r, 100 + Math.random() * 400));
         if (done) break;
         const k = Math.floor(Math.random() * live.length);
         const victim = live[k];
