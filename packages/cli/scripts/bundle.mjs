@@ -43,6 +43,39 @@ const result = await build({
   inject: [join(cli, "scripts", "bundle-url.mjs")],
   plugins: [
     {
+      // zod exports its ~40 message locales as `z.locales` and `z.core.locales`, which nothing here uses; the bundle keeps
+      // English (zod's default), and the others' ~300 KB cost every run of the bundle reading and loading them.
+      name: "zod-english-only",
+      setup(b) {
+        b.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, (args) =>
+          /[\\/]zod[\\/]v4[\\/](classic|core)[\\/]/.test(args.importer)
+            ? { path: "zod-locales-en", namespace: "tradeplan-bundle", pluginData: dirname(args.importer) }
+            : undefined,
+        );
+        b.onLoad({ filter: /^zod-locales-en$/, namespace: "tradeplan-bundle" }, (args) => ({
+          contents: 'export { default as en } from "../locales/en.js";',
+          resolveDir: args.pluginData,
+        }));
+      },
+    },
+    {
+      // Commander requires node:child_process (and with it net, dgram and streams) on load, for the executable
+      // subcommands this CLI does not have: required on first use instead, it costs nothing on a run that needs none.
+      name: "commander-child-process-on-use",
+      setup(b) {
+        b.onResolve({ filter: /^node:child_process$/ }, (args) =>
+          /[\\/]commander[\\/]/.test(args.importer)
+            ? { path: "child-process-on-use", namespace: "tradeplan-bundle" }
+            : undefined,
+        );
+        b.onLoad({ filter: /^child-process-on-use$/, namespace: "tradeplan-bundle" }, () => ({
+          contents:
+            'let cp; const load = () => (cp ??= require("node:child_process")); module.exports = new Proxy({}, { get: (_, k) => load()[k] });',
+          loader: "js",
+        }));
+      },
+    },
+    {
       name: "other-commands-stay-modules",
       setup(b) {
         b.onResolve({ filter: /^\.\/[a-z-]+\.js$/ }, (args) => {

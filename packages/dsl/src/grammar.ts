@@ -1,10 +1,12 @@
 import {
   EmbeddedActionsParser,
+  type ILookaheadStrategy,
   type IOrAlt,
   type IRecognitionException,
   type ISyntacticContentAssistPath,
   type IToken,
   isRecognitionException,
+  LLkLookaheadStrategy,
   type TokenType,
 } from "#chevrotain";
 import type * as A from "./ast.js";
@@ -31,6 +33,50 @@ export interface GrammarOptions {
   readonly recovery: boolean;
   /** Run Chevrotain's grammar checks (ambiguities, left recursion) while building: the grammar test does. */
   readonly validate?: boolean;
+}
+
+/**
+ * Chevrotain's LL(k) lookahead, with each choice's function built on the
+ * first call that needs it rather than all at once while the parser is
+ * built: a check of a small plan meets a fraction of the grammar's choices,
+ * and building every function was about a third of building the parser,
+ * which a short-lived `tradeplan check` pays on every run (start-up,
+ * docs/architecture.md). The functions and the grammar checks are
+ * Chevrotain's own; only the moment each function is built moves.
+ */
+class LazyLookahead implements ILookaheadStrategy {
+  private readonly llk: ILookaheadStrategy;
+
+  constructor(maxLookahead: number) {
+    this.llk = new LLkLookaheadStrategy({ maxLookahead });
+  }
+
+  validate(options: Parameters<ILookaheadStrategy["validate"]>[0]): ReturnType<ILookaheadStrategy["validate"]> {
+    return this.llk.validate(options);
+  }
+
+  buildLookaheadForAlternation(
+    options: Parameters<ILookaheadStrategy["buildLookaheadForAlternation"]>[0],
+  ): ReturnType<ILookaheadStrategy["buildLookaheadForAlternation"]> {
+    const llk = this.llk;
+    let built: ReturnType<ILookaheadStrategy["buildLookaheadForAlternation"]> | undefined;
+    // Chevrotain calls a lookahead function with the parser as `this`, which the built one reads its tokens from.
+    return function (this: unknown, alts) {
+      built ??= llk.buildLookaheadForAlternation(options);
+      return built.call(this, alts);
+    };
+  }
+
+  buildLookaheadForOptional(
+    options: Parameters<ILookaheadStrategy["buildLookaheadForOptional"]>[0],
+  ): ReturnType<ILookaheadStrategy["buildLookaheadForOptional"]> {
+    const llk = this.llk;
+    let built: ReturnType<ILookaheadStrategy["buildLookaheadForOptional"]> | undefined;
+    return function (this: unknown) {
+      built ??= llk.buildLookaheadForOptional(options);
+      return built.call(this);
+    };
+  }
 }
 
 /**
@@ -86,6 +132,7 @@ export class PlanGrammar extends EmbeddedActionsParser {
       recoveryEnabled: options.recovery,
       // The grammar is LL(1): the grammar test's checks fail on a choice one token cannot make (`spanFrom` relies on it).
       maxLookahead: 1,
+      lookaheadStrategy: new LazyLookahead(1),
       errorMessageProvider: messages,
       skipValidations: options.validate !== true,
     });
