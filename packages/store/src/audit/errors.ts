@@ -26,7 +26,9 @@ export type AuditErrorCode =
   /** The journal was closed. */
   | "AUDIT_CLOSED"
   /** An earlier write failed; the journal refuses new records until a `flush()` succeeds. */
-  | "AUDIT_FAILED";
+  | "AUDIT_FAILED"
+  /** With `--ha`: this process no longer holds the account's lease (expired, taken over, or a key already committed). */
+  | "AUDIT_LEASE_LOST";
 
 /** A journal failure with a stable code; `cause` holds the underlying SQLite error when there is one. */
 export class AuditError extends Error {

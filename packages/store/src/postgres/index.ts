@@ -1,4 +1,13 @@
 export { connectPostgres, type PgClient } from "./client.js";
+export {
+  type Acquired,
+  type CommitFence,
+  haApplicationName,
+  LeaseKeeper,
+  type LeaseOptions,
+  LeaseOptionsSchema,
+  type OrderIntent,
+} from "./lease.js";
 export { PostgresJournalReader, pgReader } from "./read.js";
 export { createPgSchema, initPostgres, PG_SCHEMA_VERSION, requirePgSchema } from "./schema.js";
 export { PostgresStore, type PostgresStoreOptions, PostgresStoreOptionsSchema } from "./store.js";

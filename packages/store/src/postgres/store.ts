@@ -17,6 +17,7 @@ import type { JournalWriter } from "../audit/writer.js";
 import { StateError } from "../persistence/errors.js";
 import type { SessionState } from "../persistence/store.js";
 import { connectPostgres, type PgClient, toPgAuditError } from "./client.js";
+import type { CommitFence, OrderIntent } from "./lease.js";
 import { ensureHead, requirePgSchema } from "./schema.js";
 import { parseSnapshot, type Snapshot, snapshotText } from "./state.js";
 import { checkAccount, parsePostgresUrl } from "./url.js";
@@ -42,6 +43,13 @@ export const PostgresStoreOptionsSchema = z
     onFatal: z.custom<(error: AuditError) => void>((v) => typeof v === "function", "must be a function").optional(),
     /** Where the URL came from, for messages (`tradeplan.yaml: storage.database`). */
     where: z.string().default("the connection string"),
+    /**
+     * With `--ha`: the lease every commit checks first, in its transaction,
+     * and the intents' rows (see {@link PostgresStore.addIntent}). The
+     * account's advisory lock is then waited for (a takeover terminated the
+     * old holder's connections: its lock goes with them) instead of refused.
+     */
+    fence: z.custom<CommitFence>((v) => typeof v === "object" && v !== null, "must be a lease's fence").optional(),
   })
   .strict();
 
@@ -57,6 +65,15 @@ interface Commit {
   readonly pruneBefore?: number;
   /** A closing checkpoint after the records (with a key). */
   readonly closeCheckpoint?: boolean;
+  /** Order intents decided in the batch (`--ha`), inserted in its fenced transaction. */
+  readonly intents?: readonly PendingIntent[];
+}
+
+/** An intent waiting for its commit; the promise its sender awaits. */
+interface PendingIntent {
+  readonly intent: OrderIntent;
+  readonly committed: () => void;
+  readonly failed: (e: AuditError) => void;
 }
 
 /** A transaction of the session being built: what `flush` and `save` hand over inside `transaction(fn)`. */
@@ -97,6 +114,7 @@ export class PostgresStore implements JournalWriter {
   private readonly options: z.output<typeof PostgresStoreOptionsSchema>;
   private readonly clock: () => number;
   private pending: PendingRecord[] = [];
+  private intents: PendingIntent[] = [];
   private queue: Commit[] = [];
   private open: Open | undefined;
   private head: ChainHead;
@@ -138,15 +156,13 @@ export class PostgresStore implements JournalWriter {
     const o = parsed.data;
     const target = parsePostgresUrl(url, o.where);
     const account = checkAccount(o.account, "storage.account");
-    const client = await connectPostgres(target, `tradeplan run (${account})`);
+    const client = await connectPostgres(target, o.fence?.applicationName ?? `tradeplan run (${account})`);
     const label = `${target.label} (account ${account})`;
     try {
       await requirePgSchema(client, target.label);
-      const lock = await client.query<{ ok: boolean }>(
-        "SELECT pg_try_advisory_lock(hashtext('tradeplan account'), hashtext($1)) AS ok",
-        [account],
-      );
-      if (!lock.rows[0]?.ok)
+      if (o.fence)
+        await client.query(`SET idle_in_transaction_session_timeout = ${Math.max(1, o.fence.idleInTransactionMs)}`);
+      if (!(await takeAccountLock(client, account, o.fence !== undefined)))
         throw new AuditError(
           "AUDIT_BUSY",
           `${label} is being written by another process (it holds the account's lock); stop it first, or use another storage.account`,
@@ -207,7 +223,27 @@ export class PostgresStore implements JournalWriter {
     const records = this.pending;
     this.pending = [];
     if (this.open) this.open.records.push(...records);
-    else this.push({ records });
+    else this.push({ records, ...this.takeIntents() });
+  }
+
+  /**
+   * With `--ha`: an order intent decided now, inserted by the next commit
+   * in its fenced transaction. Resolves once that commit succeeded (then,
+   * and only then, may the order be sent); rejects with the store's failure
+   * (`AUDIT_LEASE_LOST` when the lease was lost, or its key was committed before).
+   */
+  addIntent(intent: OrderIntent): Promise<void> {
+    // Never a throw: the caller is an engine sink, mid-batch.
+    try {
+      this.refuseIfBroken();
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    if (!this.options.fence)
+      return Promise.reject(new AuditError("AUDIT_BAD_INPUT", "order intents need a store opened with a lease (--ha)"));
+    return new Promise((committed, failed) => {
+      this.intents.push({ intent, committed, failed });
+    });
   }
 
   /** Drops the buffered records unwritten (a batch whose transaction failed at shutdown); returns how many. */
@@ -236,10 +272,11 @@ export class PostgresStore implements JournalWriter {
     } finally {
       this.open = undefined;
     }
-    if (open.records.length > 0 || open.state !== undefined)
+    if (open.records.length > 0 || open.state !== undefined || this.intents.length > 0)
       this.push({
         records: open.records,
         ...(open.state !== undefined ? { state: open.state, savedAt: open.savedAt ?? 0 } : {}),
+        ...this.takeIntents(),
       });
     return result;
   }
@@ -337,6 +374,13 @@ export class PostgresStore implements JournalWriter {
       });
   }
 
+  private takeIntents(): { intents?: PendingIntent[] } {
+    if (this.intents.length === 0) return {};
+    const intents = this.intents;
+    this.intents = [];
+    return { intents };
+  }
+
   private push(c: Commit): void {
     this.queue.push(c);
     this.running ??= this.pump().finally(() => {
@@ -352,10 +396,17 @@ export class PostgresStore implements JournalWriter {
       const group = this.queue.splice(0, this.options.maxGroup);
       try {
         this.head = await this.commit(group);
+        for (const c of group) for (const i of c.intents ?? []) i.committed();
       } catch (e) {
         this.queue.unshift(...group);
         this.fail(toPgAuditError(e, `committing ${group.length} batches`, this.label));
       }
+    }
+    // Intents that will never commit now: their orders are not sent.
+    if (this.failure) {
+      const failure = this.failure;
+      for (const c of this.queue) for (const i of c.intents ?? []) i.failed(failure);
+      for (const i of this.intents.splice(0)) i.failed(failure);
     }
   }
 
@@ -384,6 +435,13 @@ export class PostgresStore implements JournalWriter {
     let state: { text: string; savedAt: number } | undefined;
     await c.query("BEGIN");
     try {
+      const fence = this.options.fence;
+      if (fence) {
+        // First, the lease: holder and epoch still ours, its row locked against a takeover until COMMIT.
+        const intents = group.flatMap((item) => (item.intents ?? []).map((i) => i.intent));
+        const firstOrderId = await fence.check(c, intents.length);
+        await fence.insertIntents(c, intents, firstOrderId);
+      }
       for (const item of group) {
         if (item.pruneBefore !== undefined) {
           await insertRows(c, account, rows);
@@ -418,6 +476,25 @@ export class PostgresStore implements JournalWriter {
       throw e;
     }
     return head;
+  }
+}
+
+/**
+ * The account's advisory lock, held for the connection's life. Without a
+ * lease, a lock held elsewhere is refused at once; with one, waited for up
+ * to 5 s: the takeover that gave this process the lease has just
+ * terminated the old holder's connections, whose lock goes when they do.
+ */
+async function takeAccountLock(c: PgClient, account: string, wait: boolean): Promise<boolean> {
+  const deadline = Date.now() + (wait ? 5_000 : 0);
+  for (;;) {
+    const lock = await c.query<{ ok: boolean }>(
+      "SELECT pg_try_advisory_lock(hashtext('tradeplan account'), hashtext($1)) AS ok",
+      [account],
+    );
+    if (lock.rows[0]?.ok) return true;
+    if (Date.now() >= deadline) return false;
+    await new Promise((r) => setTimeout(r, 50));
   }
 }
 
