@@ -44,6 +44,14 @@ function csv(): string {
   return `${rows.join("\n")}\n`;
 }
 
+/** A queued sweep's JSON equals the local one's, but for the data file (the cache instead of the CSV). */
+function expectSameSweep(queuedJson: string, localJson: string): void {
+  const local = JSON.parse(localJson) as { data: { file: string } };
+  const queued = JSON.parse(queuedJson) as { data: { file: string } };
+  expect(queued.data.file).toContain("TEST.tpbars");
+  expect({ ...queued, data: { ...queued.data, file: local.data.file } }).toEqual(local);
+}
+
 const missing = postgresMissing();
 if (missing) console.warn(`skipping the queued sweep e2e tests: ${missing}`);
 
@@ -62,6 +70,22 @@ describe.skipIf(missing !== undefined)("tradeplan data import, optimize --queue 
     return w;
   };
   const LOCAL = ["optimize", "levels.plan", "--format", "json"];
+  /** The sweep on this machine from the CSV, `--jobs 1`: its JSON. */
+  const localSweep = async () => {
+    const r = await tradeplan([...LOCAL, "--data", "bars.csv", "--timestamps", "close", "--jobs", "1"], { cwd: dir });
+    expect(r.code, r.stderr).toBe(0);
+    return r.stdout;
+  };
+  /** The same sweep sent to the queue at `url`, from the bar cache: its JSON. */
+  const queuedSweep = async (url: string) => {
+    const r = await tradeplan([...LOCAL, "--data", "cache/TEST.tpbars", "--queue", url], {
+      cwd: dir,
+      env: env(),
+      timeoutMs: 180_000,
+    });
+    expect(r.code, r.stderr).toBe(0);
+    return r.stdout;
+  };
 
   it("imports the CSV once (bad rows shown and counted), and a queued sweep on two workers equals a local one", async () => {
     const imported = await tradeplan(
@@ -86,24 +110,12 @@ describe.skipIf(missing !== undefined)("tradeplan data import, optimize --queue 
       /^TEST: 2,880 1m bars \(2,881 rows, 1 rejected\) -> cache\/TEST\.tpbars sha256:[0-9a-f]{12}\n$/,
     );
 
-    const local = await tradeplan([...LOCAL, "--data", "bars.csv", "--timestamps", "close", "--jobs", "1"], {
-      cwd: dir,
-    });
-    expect(local.code, local.stderr).toBe(0);
+    const local = await localSweep();
 
     const url = cluster().createDatabase("e2e");
     const workers = [worker(url), worker(url)];
     await Promise.all(workers.map((w) => w.waitFor(/waiting for jobs/)));
-    const queued = await tradeplan([...LOCAL, "--data", "cache/TEST.tpbars", "--queue", url], {
-      cwd: dir,
-      env: env(),
-      timeoutMs: 180_000,
-    });
-    expect(queued.code, queued.stderr).toBe(0);
-    const a = JSON.parse(local.stdout) as { data: { file: string } };
-    const b = JSON.parse(queued.stdout) as { data: { file: string } };
-    expect(b.data.file).toContain("TEST.tpbars");
-    expect({ ...b, data: { ...b.data, file: a.data.file } }).toEqual(a);
+    expectSameSweep(await queuedSweep(url), local);
 
     for (const w of workers) w.child.kill("SIGTERM");
     const ends = await Promise.all(workers.map((w) => w.done));
@@ -117,6 +129,31 @@ describe.skipIf(missing !== undefined)("tradeplan data import, optimize --queue 
     // 55 variants in jobs of a few each, shared by both workers.
     expect(jobs).toBeGreaterThan(2);
     expect(ends.every((e) => /stopped: [1-9]\d* jobs/.test(e.stderr))).toBe(true);
+  }, 300_000);
+
+  it("runs N worker processes from one `worker --jobs N`, and SIGTERM stops them all cleanly", async () => {
+    const local = await localSweep();
+    const url = cluster().createDatabase("e2e_jobs");
+    const w = worker(url, "--jobs", "2");
+    await w.waitFor(/waiting for jobs[\s\S]*waiting for jobs/);
+    expectSameSweep(await queuedSweep(url), local);
+
+    w.child.kill("SIGTERM");
+    const end = await w.done;
+    expect(end.code, end.stderr).toBe(0);
+    const stops = [...end.stderr.matchAll(/worker (\d+) stopped: (\d+) jobs/g)];
+    // Two processes, each its own pid, and both took jobs of the sweep.
+    expect(stops, end.stderr).toHaveLength(2);
+    expect(new Set(stops.map((m) => m[1])).size).toBe(2);
+    expect(
+      stops.every((m) => Number(m[2]) > 0),
+      end.stderr,
+    ).toBe(true);
+    const writers = cluster().psql(
+      url.slice(url.lastIndexOf("/") + 1),
+      "SELECT count(DISTINCT worker) FROM tradeplan_sweep_results WHERE worker NOT LIKE 'coordinator%'",
+    );
+    expect(Number(writers.trim())).toBe(2);
   }, 300_000);
 
   it("refuses bad input with one line and exit 2", async () => {

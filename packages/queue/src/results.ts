@@ -64,14 +64,25 @@ export async function writeResults(db: Queryable, sweep: string, worker: string,
   );
 }
 
+/** A written result with who computed it and how long it took: the coordinator sizes later jobs from it. */
+export interface ReadResult {
+  readonly result: VariantResult;
+  readonly worker: string;
+  readonly computeMs: number;
+}
+
 /** The results of `sweep` among `indexes` that are written. */
-export async function readResults(db: Queryable, sweep: string, indexes: readonly number[]): Promise<VariantResult[]> {
+export async function readResults(db: Queryable, sweep: string, indexes: readonly number[]): Promise<ReadResult[]> {
   if (indexes.length === 0) return [];
   const { rows } = await db.query(
-    `SELECT result FROM ${RESULTS_TABLE} WHERE sweep_id = $1 AND variant_index = ANY($2::int[])`,
+    `SELECT result, worker, compute_ms FROM ${RESULTS_TABLE} WHERE sweep_id = $1 AND variant_index = ANY($2::int[])`,
     [sweep, indexes],
   );
-  return rows.map((r: { result: string }) => decodeResult(r.result));
+  return rows.map((r: { result: string; worker: string; compute_ms: number }) => ({
+    result: decodeResult(r.result),
+    worker: r.worker,
+    computeMs: r.compute_ms,
+  }));
 }
 
 /** Which of `indexes` already have a result (a retried job skips them). */

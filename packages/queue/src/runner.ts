@@ -14,7 +14,7 @@ import { startBoss, stopBoss } from "./boss.js";
 import { connectPool, type QueueTarget } from "./connection.js";
 import { QueueError } from "./errors.js";
 import { JOB_VERSION, SWEEP_QUEUE, type SweepJob } from "./job.js";
-import { readResults, writeResults } from "./results.js";
+import { type ReadResult, readResults, writeResults } from "./results.js";
 
 /** Work a job should hold (s): long enough that fetching, writing and completing it cost ≤ 2 % of it. */
 export const DEFAULT_JOB_SECONDS = 30;
@@ -22,6 +22,10 @@ export const DEFAULT_JOB_SECONDS = 30;
 export const EXPIRY_FACTOR = 3;
 /** ...but never sooner than this (s): a first variant timed fast on a warm coordinator must not expire a cold worker. */
 export const MIN_EXPIRY_SECONDS = 5;
+/** Jobs kept waiting in the queue per worker seen: a worker that finishes a job finds the next at once. */
+export const WAITING_JOBS_PER_WORKER = 2;
+/** ...and never fewer than this, before any worker has written a result. */
+export const MIN_WAITING_JOBS = 4;
 /** Attempts of a job after its first (a SIGTERMed or killed worker costs one) before it goes to the dead-letter queue. */
 export const DEFAULT_RETRY_LIMIT = 5;
 
@@ -39,16 +43,34 @@ export interface QueueRunnerOptions {
   readonly retryLimit?: number;
   /** How often the results table is read (ms); default 250. */
   readonly pollMs?: number;
+  /**
+   * A known run time of one bar of one variant (ms), e.g. from an earlier
+   * sweep of the same plan and data: the first jobs are cut with it and no
+   * variant is timed here. Default: timed probes.
+   */
+  readonly msPerBar?: number;
   /** The sweep's id (the results table's key); default a fresh UUID. */
   readonly sweepId?: string;
 }
 
 /** What the coordinator measured, for the benchmark and the summary line. */
 export interface QueueRunnerStats {
-  /** Estimated run time of one bar of one variant (ms), from the first timed variant. */
+  /** Run time of one bar of one variant (ms) that the next job is cut with: the coordinator's probes, then the workers' timings. */
   msPerBar: number | undefined;
+  /** The coordinator's own estimate from its timed probes (ms a bar). */
+  probeMsPerBar: number | undefined;
+  /** Workers that have written results (the coordinator excluded). */
+  workers: number;
   jobs: number;
   tasks: number;
+}
+
+/** The workers' own timings, summed as their results come in. */
+interface Timings {
+  ms: number;
+  bars: number;
+  /** Results seen per worker: each worker's first is left out (it pays for V8 compiling the backtest). */
+  readonly seen: Map<string, number>;
 }
 
 interface SentJob {
@@ -61,10 +83,14 @@ interface SentJob {
  * processes (any number, on any machine) take: `optimize --queue`.
  *
  * Job size: the first task of the first `run` (to warm up) and two more
- * spread over the sweep are run here and timed (the two are the estimate);
- * the rest are cut, in task order, into batches of about
+ * spread over the sweep are run here and timed (the two are the first
+ * estimate); the rest are cut, in task order, into batches of about
  * {@link DEFAULT_JOB_SECONDS} s of estimated work (time per bar x bars of
- * each task). Each job expires after {@link EXPIRY_FACTOR} x its estimate
+ * each task). Jobs are sent in waves, a few more than the workers can take
+ * at once, so that once workers write results, later jobs are cut from the
+ * workers' own time per bar instead of the coordinator's (a coordinator
+ * busier or slower than the workers would otherwise make every job too
+ * small, and the queue's cost per job a larger share). Each job expires after {@link EXPIRY_FACTOR} x its estimate
  * (at least {@link MIN_EXPIRY_SECONDS} s), so a killed worker's job is
  * retried seconds after, up to a retry limit, then dead-lettered. Workers
  * upsert results keyed by (sweep id, task index), so a job run twice
@@ -75,7 +101,8 @@ interface SentJob {
  */
 export class QueueRunner implements VariantRunner {
   readonly sweepId: string;
-  readonly stats: QueueRunnerStats = { msPerBar: undefined, jobs: 0, tasks: 0 };
+  readonly stats: QueueRunnerStats = { msPerBar: undefined, probeMsPerBar: undefined, workers: 0, jobs: 0, tasks: 0 };
+  private readonly timings: Timings = { ms: 0, bars: 0, seen: new Map() };
   private readonly jobMs: number;
   private readonly pollMs: number;
   private readonly retryLimit: number;
@@ -91,6 +118,7 @@ export class QueueRunner implements VariantRunner {
     this.jobMs = (options.jobSeconds ?? DEFAULT_JOB_SECONDS) * 1000;
     this.pollMs = options.pollMs ?? 250;
     this.retryLimit = options.retryLimit ?? DEFAULT_RETRY_LIMIT;
+    if (options.msPerBar !== undefined) this.stats.msPerBar = options.msPerBar;
   }
 
   /**
@@ -125,8 +153,7 @@ export class QueueRunner implements VariantRunner {
     }
     if (rest.length === 0 || signal?.aborted) return;
     try {
-      const sent = await this.send(rest);
-      await this.collect(sent, onResult, signal);
+      await this.feed(rest, onResult, signal);
     } catch (e) {
       if (e instanceof QueueError) throw e;
       // The server went away mid-sweep: the jobs and written results stay; nothing here can go on.
@@ -136,6 +163,60 @@ export class QueueRunner implements VariantRunner {
         `${this.options.target.label}: lost the queue mid-sweep (${why}); run the sweep again`,
       );
     }
+  }
+
+  /**
+   * Sends the tasks in waves and reads results until every task has one, a
+   * job has failed for good, or `signal` is aborted. A wave tops the jobs
+   * that no worker has started on (no result written yet) up to
+   * {@link WAITING_JOBS_PER_WORKER} per worker seen, at least
+   * {@link MIN_WAITING_JOBS}, cut with the estimate of the moment.
+   */
+  private async feed(
+    tasks: readonly VariantTask[],
+    onResult: (result: VariantResult) => void,
+    signal: StopSignal | undefined,
+  ): Promise<void> {
+    const bars = new Map(tasks.map((t) => [t.index, barsOf(t)]));
+    const sent: SentJob[] = [];
+    const missing = new Set<number>();
+    let next = 0;
+    let lastJobCheck = Date.now();
+    for (;;) {
+      if (signal?.aborted) {
+        await this.cancel(sent, missing);
+        return;
+      }
+      if (next < tasks.length) {
+        const waiting = sent.filter((j) => j.indexes.every((i) => missing.has(i))).length;
+        const want = Math.max(MIN_WAITING_JOBS, WAITING_JOBS_PER_WORKER * this.timings.seen.size);
+        if (waiting < want) next = await this.send(tasks, next, want - waiting, sent, missing);
+      }
+      for (const r of await readResults(this.pool, this.sweepId, [...missing])) {
+        if (!missing.delete(r.result.index)) continue;
+        this.learn(r, bars.get(r.result.index) ?? 1);
+        onResult(r.result);
+      }
+      if (missing.size === 0 && next >= tasks.length) return;
+      // A failed job writes no results: look at the jobs themselves now and then.
+      if (Date.now() - lastJobCheck >= 1000) {
+        await this.checkJobs(sent, missing);
+        lastJobCheck = Date.now();
+      }
+      await new Promise((r) => setTimeout(r, this.pollMs));
+    }
+  }
+
+  /** Adds a worker's result to the timings that size the next jobs. */
+  private learn(read: ReadResult, bars: number): void {
+    if (read.worker === this.worker) return;
+    const seen = this.timings.seen.get(read.worker) ?? 0;
+    this.timings.seen.set(read.worker, seen + 1);
+    this.stats.workers = this.timings.seen.size;
+    if (seen === 0) return;
+    this.timings.ms += read.computeMs;
+    this.timings.bars += bars;
+    this.stats.msPerBar = this.timings.ms / this.timings.bars;
   }
 
   /**
@@ -168,20 +249,30 @@ export class QueueRunner implements VariantRunner {
       this.stats.tasks++;
     }
     this.stats.msPerBar = probeMs / probeBars;
+    this.stats.probeMsPerBar = this.stats.msPerBar;
     const picked = new Set(picks);
     return tasks.filter((_, i) => !picked.has(i));
   }
 
   /** Estimated run time of a task (ms). */
   private estimate(task: VariantTask): number {
-    return (this.stats.msPerBar ?? 0) * Math.max(1, task.to - task.from);
+    return (this.stats.msPerBar ?? 0) * barsOf(task);
   }
 
-  /** Cuts the tasks into jobs of about the target's work, in order, and sends them in one insert. */
-  private async send(tasks: readonly VariantTask[]): Promise<SentJob[]> {
+  /**
+   * Cuts up to `count` jobs of about the target's work from `tasks`, in
+   * order from `from`, sends them in one insert, and returns where the
+   * next wave starts.
+   */
+  private async send(
+    tasks: readonly VariantTask[],
+    from: number,
+    count: number,
+    sent: SentJob[],
+    missing: Set<number>,
+  ): Promise<number> {
     const { setup, cache } = this.options;
     const jobs: PgBoss.JobInsert<SweepJob>[] = [];
-    const sent: SentJob[] = [];
     let batch: VariantTask[] = [];
     let ms = 0;
     const flush = () => {
@@ -200,8 +291,11 @@ export class QueueRunner implements VariantRunner {
       batch = [];
       ms = 0;
     };
-    for (const task of tasks) {
+    let next = from;
+    while (next < tasks.length && jobs.length < count) {
+      const task = tasks[next++] as VariantTask;
       batch.push(task);
+      missing.add(task.index);
       ms += this.estimate(task);
       if (ms >= this.jobMs) flush();
     }
@@ -209,35 +303,8 @@ export class QueueRunner implements VariantRunner {
     // One statement per thousand jobs keeps each insert's JSON parameter a few MB at most.
     for (let i = 0; i < jobs.length; i += 1000) await this.boss.insert(jobs.slice(i, i + 1000));
     this.stats.jobs += jobs.length;
-    this.stats.tasks += tasks.length;
-    return sent;
-  }
-
-  /** Reads results until every sent task has one, a job has failed for good, or `signal` is aborted. */
-  private async collect(
-    sent: readonly SentJob[],
-    onResult: (result: VariantResult) => void,
-    signal: StopSignal | undefined,
-  ): Promise<void> {
-    const missing = new Set(sent.flatMap((j) => j.indexes));
-    let lastJobCheck = Date.now();
-    while (missing.size > 0) {
-      if (signal?.aborted) {
-        await this.cancel(sent, missing);
-        return;
-      }
-      for (const r of await readResults(this.pool, this.sweepId, [...missing])) {
-        if (!missing.delete(r.index)) continue;
-        onResult(r);
-      }
-      if (missing.size === 0) return;
-      // A failed job writes no results: look at the jobs themselves now and then.
-      if (Date.now() - lastJobCheck >= 1000) {
-        await this.checkJobs(sent, missing);
-        lastJobCheck = Date.now();
-      }
-      await new Promise((r) => setTimeout(r, this.pollMs));
-    }
+    this.stats.tasks += next - from;
+    return next;
   }
 
   /** Throws when a job with missing results failed on its last attempt (or was cancelled elsewhere). */
@@ -270,6 +337,11 @@ export class QueueRunner implements VariantRunner {
     await stopBoss(this.boss);
     await this.pool.end().catch(() => undefined);
   }
+}
+
+/** Bars a task runs over (at least 1: a task costs something however short). */
+function barsOf(task: VariantTask): number {
+  return Math.max(1, task.to - task.from);
 }
 
 /** The message of a failed job's output (pg-boss keeps what the worker failed it with). */

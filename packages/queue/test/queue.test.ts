@@ -14,8 +14,16 @@ import {
 } from "@tradeplan/core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { postgresMissing, usePostgres } from "../../../test/support/postgres.js";
-import { parseQueueUrl, QueueError, QueueRunner, readBarCache, writeBarCache } from "../src/index.js";
+import {
+  parseQueueUrl,
+  QueueError,
+  QueueRunner,
+  type QueueRunnerOptions,
+  readBarCache,
+  writeBarCache,
+} from "../src/index.js";
 import { RESULTS_TABLE } from "../src/results.js";
+import { MIN_WAITING_JOBS } from "../src/runner.js";
 import { fixtureColumns, SETUP } from "./fixture.js";
 import { tempDir } from "./temp.js";
 
@@ -124,7 +132,14 @@ describe.skipIf(missing !== undefined)("queued sweeps on PostgreSQL", () => {
     });
   }
 
-  async function coordinator(url: string, bars: BarColumns, path: string, checksum: string, jobSeconds: number) {
+  async function coordinator(
+    url: string,
+    bars: BarColumns,
+    path: string,
+    checksum: string,
+    jobSeconds: number,
+    more: Partial<QueueRunnerOptions> = {},
+  ) {
     return QueueRunner.open({
       target: parseQueueUrl(url),
       context: VariantContext.create(SETUP, bars),
@@ -133,6 +148,7 @@ describe.skipIf(missing !== undefined)("queued sweeps on PostgreSQL", () => {
       jobSeconds,
       retryLimit: 8,
       pollMs: 50,
+      ...more,
     });
   }
 
@@ -164,6 +180,37 @@ describe.skipIf(missing !== undefined)("queued sweeps on PostgreSQL", () => {
       expect(walked).toEqual(await local(bars, "train=4d test=2d"));
     } finally {
       await walker.close();
+    }
+  }, 120_000);
+
+  it("cuts later jobs from the workers' own timings, not the coordinator's estimate", async () => {
+    const url = cluster().createDatabase("sizing");
+    const { path, header } = await writeBarCache(dir, fixtureColumns(10), SOURCE);
+    const bars = (await readBarCache(path)).columns;
+    await worker(url);
+    // An estimate a million times too high: alone, it would make one job of each of the 28 variants.
+    const runner = await coordinator(url, bars, path, header.checksum, 0.5, { msPerBar: 1000 });
+    try {
+      expect(await optimize(runner, request(bars))).toEqual(await local(bars));
+      expect(runner.stats.workers).toBe(1);
+      expect(runner.stats.probeMsPerBar).toBeUndefined();
+      expect(runner.stats.msPerBar).toBeLessThan(1);
+      const sizes = cluster()
+        .psql(
+          url.slice(url.lastIndexOf("/") + 1),
+          `SELECT jsonb_array_length(data->'tasks') FROM pgboss.job WHERE name = 'tradeplan-sweep' AND data->>'sweep' = '${runner.sweepId}'`,
+        )
+        .trim()
+        .split("\n")
+        .map(Number);
+      expect(sizes.reduce((a, b) => a + b, 0)).toBe(28);
+      // The first wave: one variant a job, cut with the estimate given; later jobs: the worker's timings.
+      expect(sizes.filter((n) => n === 1).length).toBeGreaterThanOrEqual(MIN_WAITING_JOBS);
+      expect(Math.max(...sizes)).toBeGreaterThan(1);
+      expect(runner.stats.jobs).toBe(sizes.length);
+      expect(sizes.length).toBeLessThan(14);
+    } finally {
+      await runner.close();
     }
   }, 120_000);
 
@@ -228,15 +275,7 @@ describe.skipIf(missing !== undefined)("queued sweeps on PostgreSQL", () => {
     // The file changes under the sweep: the workers now read another version.
     await writeBarCache(dir, fixtureColumns(3, 77), SOURCE);
     await worker(url);
-    const runner = await QueueRunner.open({
-      target: parseQueueUrl(url),
-      context: VariantContext.create(SETUP, bars),
-      setup: SETUP,
-      cache: { path, checksum: header.checksum },
-      jobSeconds: 0.05,
-      retryLimit: 1,
-      pollMs: 50,
-    });
+    const runner = await coordinator(url, bars, path, header.checksum, 0.05, { retryLimit: 1 });
     try {
       const error = await optimize(runner, request(bars)).then(
         () => undefined,
