@@ -171,6 +171,13 @@ export interface LiveSessionOptions {
    * clock held meanwhile. Default {@link SLICE_MS}.
    */
   readonly sliceMs?: number;
+  /**
+   * An instant worked through in slices whose batch holds this many audit
+   * records or more is committed at the end of each slice, so that no commit
+   * blocks the event loop for long (ten thousand symbols closing at once).
+   * Default {@link SLICE_COMMIT_RECORDS}.
+   */
+  readonly sliceCommitRecords?: number;
 }
 
 /** Counters of a session. */
@@ -223,6 +230,12 @@ const MAX_BATCH_MS = 100;
  * symbols closing at once took seconds in one turn: no scrape, no signal was served meanwhile).
  */
 const SLICE_MS = 20;
+/**
+ * Audit records (about 50 µs of commit each) past which an instant worked through in slices is committed slice by
+ * slice rather than once whole: a thousand symbols closing on the hour (some four thousand records) commit once,
+ * ten thousand (fifty thousand records, seconds of commit) a slice at a time.
+ */
+const SLICE_COMMIT_RECORDS = 8_000;
 
 /** Work of a market instant waiting for its turn: a streamed base bar, a detector's timer, a close it detected. */
 type Deferred = { readonly bar: FeedBar } | { readonly timer: () => void } | { readonly close: BarCloseEvent };
@@ -317,6 +330,13 @@ export class LiveSession implements SessionControl {
   /** The clock, when it can be held (work of an instant then goes on in slices). */
   private readonly holdable: HoldableClock | undefined;
   private readonly sliceMs: number;
+  private readonly sliceCommitRecords: number;
+  /**
+   * Orders accepted by a broker outside this process (IBKR) in the open batch: such a broker writes them on the
+   * next turn of the event loop, so the batch is committed before the session yields (see {@link yieldSlice}),
+   * and on a failed commit they are cancelled before they are written.
+   */
+  private unsent: string[] = [];
   /** When (performance.now) the current slice of work began (NaN: none is running). */
   private sliceFrom = Number.NaN;
   /** Lets the clock go; set while an instant is worked through in slices. */
@@ -374,7 +394,17 @@ export class LiveSession implements SessionControl {
           emit: (event) => this.held.push({ kind: "engine", event }),
         }
       : undefined;
-    const sinks = [held, options.sink].filter((s): s is EngineEventSink => s !== undefined);
+    // Orders that leave the process: a paper broker's fill waits for the next bar, after the commit, in memory.
+    const external: EngineEventSink | undefined =
+      options.broker instanceof PaperBroker
+        ? undefined
+        : {
+            emit: (event) => {
+              if (event.type === "order" && event.ack.status === "ACCEPTED")
+                this.unsent.push(event.order.clientOrderId);
+            },
+          };
+    const sinks = [held, external, options.sink].filter((s): s is EngineEventSink => s !== undefined);
     const sink = sinks.length > 0 ? combineSinks(...sinks) : undefined;
     this.engines = plans.map((plan) => ({
       plan,
@@ -453,6 +483,7 @@ export class LiveSession implements SessionControl {
     this.wallTimeOf = wallClockOf(options.clock);
     this.holdable = canHold(options.clock) ? options.clock : undefined;
     this.sliceMs = options.sliceMs ?? SLICE_MS;
+    this.sliceCommitRecords = options.sliceCommitRecords ?? SLICE_COMMIT_RECORDS;
   }
 
   /** The trading state: INITIALIZING until `start` is done, then ACTIVE, REDUCING or HALTED. */
@@ -933,7 +964,7 @@ export class LiveSession implements SessionControl {
       performance.now() - this.sliceFrom >= this.sliceMs
     ) {
       this.letGo = this.holdable.hold();
-      setImmediate(() => this.drain());
+      this.yieldSlice();
     }
   }
 
@@ -963,7 +994,7 @@ export class LiveSession implements SessionControl {
       // At least one piece a slice, however short the slice.
       this.run(this.deferred[this.deferredAt++]!);
       if (this.deferredAt < this.deferred.length && performance.now() - this.sliceFrom >= this.sliceMs) {
-        setImmediate(() => this.drain());
+        this.yieldSlice();
         return;
       }
     }
@@ -972,6 +1003,21 @@ export class LiveSession implements SessionControl {
     this.deferredAt = 0;
     if (!Number.isNaN(this.batchAt)) this.commitAtEndOfTurn();
     this.letClockGo();
+  }
+
+  /**
+   * Ends a slice in the middle of an instant: the next one runs on the next
+   * turn of the event loop. What the instant decided so far is committed
+   * first when an order of it would otherwise reach a broker outside the
+   * process before its decision is on disk, or when the batch has grown past
+   * `sliceCommitRecords` (its commit would block the event loop for long).
+   * A transaction then holds part of an instant, as after a stop: the
+   * symbols not reached yet keep their watermarks (see {@link stop}).
+   */
+  private yieldSlice(): void {
+    if (!Number.isNaN(this.batchAt) && (this.unsent.length > 0 || this.held.length >= this.sliceCommitRecords))
+      this.guarded(() => this.commitBatch());
+    setImmediate(() => this.drain());
   }
 
   private dropInstant(): void {
@@ -1148,10 +1194,30 @@ export class LiveSession implements SessionControl {
       else write();
     } catch (e) {
       this.uncommitted = true;
+      this.cancelUnsent(e);
       throw e;
     }
+    this.unsent.length = 0;
     this.stats.batches++;
     observer?.batchCommitted?.(performance.now() - t0);
+  }
+
+  /**
+   * The batch's commit failed: its orders to a broker outside the process,
+   * not written yet (it writes them on the next turn), are cancelled, so no
+   * order reaches the broker whose decision is not on disk. Their
+   * cancellations join the batch's records, committed with it at shutdown if
+   * the database takes writes again.
+   */
+  private cancelUnsent(cause: unknown): void {
+    const ids = this.unsent.splice(0);
+    for (const id of ids) {
+      const cancelled = this.options.broker.cancel(id);
+      this.log(
+        "error",
+        `order ${id} ${cancelled ? "cancelled" : "could not be cancelled"} before it was sent: its batch was not committed (${describe(cause)})`,
+      );
+    }
   }
 
   private moveTo(state: SessionTradingState, reason: string): void {

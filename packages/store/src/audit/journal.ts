@@ -2,12 +2,19 @@ import { canonicalJson, issueLines } from "@tradeplan/core";
 import type { Statement } from "better-sqlite3";
 import { z } from "zod";
 import { type AuditAnchor, journalAnchor } from "./anchor.js";
-import { type ChainHead, chainBatch, type PendingRecord, pruneRecord, sinceCheckpoint } from "./chain.js";
+import {
+  type ChainedRow,
+  type ChainHead,
+  chainBatch,
+  type PendingRecord,
+  pruneRecord,
+  sinceCheckpoint,
+} from "./chain.js";
 import { checkedEntry } from "./checked-entry.js";
 import { AuditError, notifyFatal, toAuditError } from "./errors.js";
 import { type HmacKey, hmacKeyProblem } from "./hmac.js";
 import { type AuditQuery, type AuditQueryRow, queryLogs } from "./query.js";
-import { type AuditEntry, AuditEntrySchema, type HashedFields } from "./record.js";
+import { type AuditEntry, AuditEntrySchema } from "./record.js";
 import { checkSchemaVersion, createSchema, dbLabel, openDatabase, type SqliteDatabase } from "./schema.js";
 import { onTransactionEnd, runTransaction, type TransactionOutcome } from "./transaction.js";
 import { type VerifyReport, verifyJournal } from "./verify.js";
@@ -73,7 +80,25 @@ export interface PruneResult {
   readonly throughSeq: number | null;
 }
 
-type InsertParams = HashedFields & { prev_hash: string; hash: string };
+/** The insert's parameters, in column order. */
+type InsertParams = [
+  seq: number,
+  time: number,
+  kind: string,
+  fn: string | null,
+  rule: string | null,
+  symbol: string | null,
+  timeframe: string | null,
+  barTime: number | null,
+  contextDigest: string | null,
+  context: string | null,
+  action: string | null,
+  reasoning: string | null,
+  durationMs: number | null,
+  payload: string,
+  prevHash: string,
+  hash: string,
+];
 
 /**
  * The audit journal: an append-only, hash-chained table of records in
@@ -106,7 +131,7 @@ export class AuditJournal implements JournalWriter {
   private readonly options: z.output<typeof AuditJournalOptionsSchema>;
   private readonly clock: () => number;
   private readonly label: string;
-  private readonly insert: Statement<[InsertParams]>;
+  private readonly insert: Statement<InsertParams>;
   private readonly updateHead: Statement<[number, string, number, string | null]>;
   private readonly storedHead: Statement<[], { seq: number; hash: string }>;
   private pending: Pending[] = [];
@@ -146,11 +171,11 @@ export class AuditJournal implements JournalWriter {
       createSchema(this.db, this.clock());
       checkSchemaVersion(this.db);
       this.head = this.loadHead();
+      // Positional parameters: binding sixteen named ones from an object cost more than the hashing.
       this.insert = this.db.prepare(
         `INSERT INTO audit_records (seq, time, kind, function, rule, symbol, timeframe, bar_time, context_digest, context,
            action, reasoning, duration_ms, payload, prev_hash, hash)
-         VALUES (@seq, @time, @kind, @function, @rule, @symbol, @timeframe, @bar_time, @context_digest, @context,
-           @action, @reasoning, @duration_ms, @payload, @prev_hash, @hash)`,
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       );
       this.updateHead = this.db.prepare(
         "UPDATE audit_head SET seq = ?, hash = ?, checkpoints = ?, hmac = ? WHERE id = 1",
@@ -371,10 +396,31 @@ export class AuditJournal implements JournalWriter {
       batch,
       forceCheckpoint,
       { hmacKey: o.hmacKey, checkpointEvery: o.checkpointEvery, now: this.clock },
-      (row) => this.insert.run(row),
+      (row) => this.insertRow(row),
     );
     this.updateHead.run(h.seq, h.hash, h.checkpoints, h.hmac);
     return { seq: h.seq, hash: h.hash, checkpoints: h.checkpoints, sinceCheckpoint: h.sinceCheckpoint };
+  }
+
+  private insertRow(r: ChainedRow): void {
+    this.insert.run(
+      r.seq,
+      r.time,
+      r.kind,
+      r.function,
+      r.rule,
+      r.symbol,
+      r.timeframe,
+      r.bar_time,
+      r.context_digest,
+      r.context,
+      r.action,
+      r.reasoning,
+      r.duration_ms,
+      r.payload,
+      r.prev_hash,
+      r.hash,
+    );
   }
 
   /**
@@ -406,7 +452,7 @@ export class AuditJournal implements JournalWriter {
         this.db.prepare("DELETE FROM audit_meta WHERE key = 'pruning'").run();
         result = { pruned: deleted, throughSeq: last.seq };
         const p = pruneRecord(this.head, last, deleted, this.clock(), key);
-        this.insert.run(p.row);
+        this.insertRow(p.row);
         this.updateHead.run(p.head.seq, p.head.hash, p.head.checkpoints, p.head.hmac);
         return { seq: p.head.seq, hash: p.head.hash, checkpoints: p.head.checkpoints, sinceCheckpoint: 0 };
       });
