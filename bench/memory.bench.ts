@@ -10,7 +10,8 @@
  */
 import { execFileSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { BarCloseDetector, BarRingBuffer, BarSeries, VirtualClock } from "@tradeplan/core";
+import { BarCloseDetector, VirtualClock } from "@tradeplan/core";
+import { BarRingBuffer, BarSeries } from "@tradeplan/core/internal";
 import { liveEngine, ShortSessionCalendar, simpleRulePlan, symbolNames, TIMEFRAMES } from "./runtime-streams.js";
 
 const BUFFERS = 2_000;

@@ -6,18 +6,15 @@
  */
 
 import {
-  bindRules,
   createDefaultRegistry,
   Engine,
   type EngineEventSink,
-  instantiatePlan,
   type MarketCalendar,
-  mergeRiskConfig,
   PaperBroker,
   RiskValidator,
-  type RuleBinding,
   type Session,
 } from "@tradeplan/core";
+import { bindRules, instantiatePlan, mergeRiskConfig, type RuleBinding } from "@tradeplan/core/internal";
 import type { CompiledPlan } from "@tradeplan/dsl";
 import { compilePlan } from "./runtime-data.js";
 

@@ -67,7 +67,8 @@ async function recorded(args: readonly string[], cacheDir: string) {
     .map((l) => l.slice("import ".length))
     .map((url) => (url.startsWith(`${pkg}/`) ? url.slice(pkg.length + 1) : url));
   const required = lines.filter((l) => l.startsWith("require ")).map((l) => l.slice("require ".length));
-  return { r, imported, required };
+  const builtins = lines.filter((l) => l.startsWith("import node:")).map((l) => l.slice("import ".length));
+  return { r, imported, required, builtins };
 }
 
 const isBuiltin = (m: string): boolean => m.startsWith("node:") || builtinModules.includes(m);
@@ -136,6 +137,43 @@ describe("start-up of the installed tradeplan", () => {
         "zod",
       ].sort(),
     );
+  });
+
+  it("backtest loads what a backtest needs: no SQLite, IB, logging, metrics, HTTP or language server", async () => {
+    writeFiles(dir, {
+      "bars.csv": `Date,Time,Open,High,Low,Close,Volume\n${Array.from(
+        { length: 12 },
+        (_, i) => `2024-03-04,09:${30 + i}:00,150,151,149.5,150.5,1000\n`,
+      ).join("")}`,
+    });
+    const { r, imported, required, builtins } = await recorded(
+      ["backtest", "small.plan", "--data", "bars.csv"],
+      join(dir, "cache-backtest"),
+    );
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain("bars 12");
+    const loaded = [...imported, ...required, ...builtins];
+    // The check has to be able to see a module of core and of the live package's files entry at all.
+    expect(loaded.some((m) => m.includes("/core/dist/"))).toBe(true);
+    expect(loaded.some((m) => m.includes("/live/dist/files/"))).toBe(true);
+    for (const unwanted of [
+      "better-sqlite3",
+      "@stoqey/ib",
+      "pino",
+      "prom-client",
+      "vscode-languageserver",
+      "/store/dist/",
+      "/ibkr/dist/",
+      "/lsp/dist/",
+      "/live/dist/live/",
+      "/live/dist/logging/",
+      "/live/dist/metrics/",
+    ])
+      expect(
+        loaded.filter((m) => m.includes(unwanted)),
+        unwanted,
+      ).toEqual([]);
+    expect(loaded.filter((m) => /^(node:)?https?$/.test(m))).toEqual([]);
   });
 
   it("another command loads its modules, not the bundle", async () => {

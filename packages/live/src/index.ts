@@ -8,10 +8,7 @@
  */
 
 export * from "./config/index.js";
-export { type CsvBacktestOptions, runBacktestCsv } from "./files/backtest-csv.js";
-export { chartLibrarySource } from "./files/chart-library.js";
-export { readCsvFile } from "./files/csv-file.js";
-export { type FeedFilesOptions, feedCsvFiles, type SymbolFile } from "./files/feed-files.js";
+export * from "./files/index.js";
 export * from "./live/index.js";
 export * from "./logging/index.js";
 export * from "./metrics/index.js";

@@ -1,14 +1,6 @@
 import type { BarData, BrokerOrder } from "@tradeplan/core";
-import {
-  type InstrumentConfig,
-  InstrumentSchema,
-  Instruments,
-  onTick,
-  PaperBroker,
-  Portfolio,
-  resolveInstruments,
-  roundToTick,
-} from "@tradeplan/core";
+import { type InstrumentConfig, Instruments, PaperBroker, Portfolio, resolveInstruments } from "@tradeplan/core";
+import { InstrumentSchema, onTick, roundToTick } from "@tradeplan/core/internal";
 import { analyze } from "@tradeplan/dsl";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";

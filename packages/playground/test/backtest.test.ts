@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { calendarFor, DEMO_DATA, parseCsvText, runBacktest, sessionDailyBounds } from "@tradeplan/core";
+import { calendarFor, DEMO_DATA, parseCsvText, runBacktest } from "@tradeplan/core";
+import { sessionDailyBounds } from "@tradeplan/core/internal";
 import { analyze } from "@tradeplan/dsl";
 import { describe, expect, it } from "vitest";
 import { demoBars, runPlaygroundBacktest } from "../src/backtest.js";

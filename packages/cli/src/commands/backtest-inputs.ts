@@ -1,15 +1,9 @@
 import { readFile, stat } from "node:fs/promises";
 import { basename, extname, resolve } from "node:path";
-import {
-  type BacktestResult,
-  type InstrumentIssue,
-  Instruments,
-  type PaperBrokerOptions,
-  parseCommission,
-  parseSlippage,
-  resolveInstruments,
-} from "@tradeplan/core";
-import { configIssuesError, type SymbolFile, type TradeplanConfig } from "@tradeplan/live";
+import { type BacktestResult, Instruments, type PaperBrokerOptions, resolveInstruments } from "@tradeplan/core";
+import { type InstrumentIssue, parseCommission, parseSlippage } from "@tradeplan/core/internal";
+import type { TradeplanConfig } from "@tradeplan/live/config";
+import type { SymbolFile } from "@tradeplan/live/files";
 import { describeFsError, UsageError } from "../errors.js";
 import type { CliIO } from "../io.js";
 import { displayPath } from "../source.js";
@@ -199,6 +193,7 @@ export async function planInstruments(
 /** Problems at their lines in the config file (without lines when it cannot be read again). */
 async function located(path: string, issues: readonly InstrumentIssue[], io: CliIO): Promise<string> {
   const shown = displayPath(path, io.cwd);
+  const { configIssuesError } = await import("@tradeplan/live/config");
   try {
     return configIssuesError(await readFile(path, "utf8"), shown, issues).message;
   } catch {

@@ -11,24 +11,16 @@ import {
   createDefaultRegistry,
   type EngineEventSink,
   ExplainSink,
-  entryWhy,
-  entryWhyKey,
-  formatWhy,
   type Instruments,
   type RejectedRow,
-  reasonCounts,
   renderReport,
 } from "@tradeplan/core";
+import { entryWhy, entryWhyKey, formatWhy, reasonCounts } from "@tradeplan/core/internal";
 import { analyze, type CompiledPlan } from "@tradeplan/dsl";
-import {
-  ConfigError,
-  chartLibrarySource,
-  type FeedFilesOptions,
-  feedCsvFiles,
-  loadTradeplanConfig,
-  type TradeplanConfig,
-} from "@tradeplan/live";
-import { type AuditError, AuditJournal, auditSink, engineContext } from "@tradeplan/store";
+import type { TradeplanConfig } from "@tradeplan/live/config";
+// The files entry only: the rest of @tradeplan/live (the session, IB, logging, metrics) is no part of a backtest.
+import { chartLibrarySource, type FeedFilesOptions, feedCsvFiles } from "@tradeplan/live/files";
+import type { AuditError, AuditJournal } from "@tradeplan/store";
 import { z } from "zod";
 import { describeFsError, EXIT, UsageError } from "../errors.js";
 import { readSource } from "../files.js";
@@ -155,6 +147,8 @@ async function backtestSettings(options: z.output<typeof BacktestOptionsSchema>,
     const path = resolve(io.cwd, options.config);
     configDir = dirname(path);
     configPath = path;
+    // Loaded only for --config: the schema brings the IB and store settings' modules with it.
+    const { ConfigError, loadTradeplanConfig } = await import("@tradeplan/live/config");
     try {
       config = await loadTradeplanConfig(path, displayPath(path, io.cwd));
     } catch (e) {
@@ -332,7 +326,7 @@ export async function runBacktestCommand(
   };
   if (options.includeContext && options.audit === undefined)
     throw new UsageError("--include-context needs --audit FILE.db");
-  const journal = options.audit === undefined ? undefined : openAuditJournal(options.audit, io);
+  const journal = options.audit === undefined ? undefined : await openAuditJournal(options.audit, io);
   const local = new LocalTime(plan.timezone);
   const explain = options.explain === undefined ? undefined : explainSink(options.explain, local);
   let outcome: BacktestOutcome & { csv: Record<string, CsvSummary> };
@@ -393,6 +387,8 @@ export async function runBacktestCommand(
 /** An audit journal opened for one backtest run, with its file name as shown to the user. */
 interface RunJournal {
   readonly journal: AuditJournal;
+  /** The store package, loaded for `--audit` only (SQLite is no part of a plain backtest). */
+  readonly store: typeof import("@tradeplan/store");
   readonly shown: string;
   /** Closes the journal after the run; returns the records in it. A write failure is a UsageError. */
   finish(): number;
@@ -401,7 +397,8 @@ interface RunJournal {
 }
 
 /** Opens (or continues) the `--audit` journal; a file that cannot be a journal is a UsageError. */
-function openAuditJournal(target: string, io: CliIO): RunJournal {
+async function openAuditJournal(target: string, io: CliIO): Promise<RunJournal> {
+  const store = await import("@tradeplan/store");
   const path = resolve(io.cwd, target);
   const shown = displayPath(path, io.cwd);
   const failed: AuditError[] = [];
@@ -409,12 +406,13 @@ function openAuditJournal(target: string, io: CliIO): RunJournal {
   let journal: AuditJournal;
   try {
     // NORMAL: a replay can be rerun, so it need not survive a power cut (see AuditJournalOptions.synchronous).
-    journal = new AuditJournal(path, { synchronous: "normal", onFatal: (e) => failed.push(e) });
+    journal = new store.AuditJournal(path, { synchronous: "normal", onFatal: (e) => failed.push(e) });
   } catch (e) {
     throw new UsageError(`--audit: ${describeAudit(e)}`);
   }
   return {
     journal,
+    store,
     shown,
     finish() {
       try {
@@ -452,10 +450,10 @@ async function runAudited(
 ): Promise<BacktestOutcome & { csv: Record<string, CsvSummary> }> {
   const { plan } = options;
   let bt: Backtest | undefined;
-  const sink = auditSink(run.journal, {
+  const sink = run.store.auditSink(run.journal, {
     includeContext,
     functions: plan.functions,
-    context: engineContext(() => bt),
+    context: run.store.engineContext(() => bt),
   });
   run.journal.append({
     kind: "session",

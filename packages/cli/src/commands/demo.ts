@@ -1,5 +1,6 @@
 import { fileURLToPath } from "node:url";
-import { Backtest, CsvBarReader, calendarForPlan, DEMO_DATA, generateDemoCsv, sessionCalendar } from "@tradeplan/core";
+import { Backtest, CsvBarReader, calendarForPlan, DEMO_DATA } from "@tradeplan/core";
+import { generateDemoCsv, sessionCalendar } from "@tradeplan/core/internal";
 import { z } from "zod";
 import { EXIT } from "../errors.js";
 import type { CliIO } from "../io.js";

@@ -1,11 +1,5 @@
-import {
-  type BarColumns,
-  BarColumnsBuilder,
-  CsvFormatError,
-  calendarForPlan,
-  type RejectedRow,
-  sessionCalendar,
-} from "@tradeplan/core";
+import { type BarColumns, BarColumnsBuilder, CsvFormatError, calendarForPlan, type RejectedRow } from "@tradeplan/core";
+import { sessionCalendar } from "@tradeplan/core/internal";
 import type { CompiledPlan } from "@tradeplan/dsl";
 import { readCsvFile } from "@tradeplan/live";
 import { UsageError } from "../errors.js";

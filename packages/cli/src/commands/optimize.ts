@@ -2,7 +2,6 @@ import { availableParallelism } from "node:os";
 import { resolve } from "node:path";
 import {
   type BarColumns,
-  buildSpace,
   DEFAULT_MAX_VARIANTS,
   DEFAULT_MIN_TRADES,
   DEFAULT_OBJECTIVE,
@@ -18,12 +17,12 @@ import {
   parseWalkForward,
   randomVariants,
   type StopSignal,
-  taskCount,
   VariantContext,
   type VariantRunner,
   type VariantSetup,
   walkForwardWindows,
 } from "@tradeplan/core";
+import { buildSpace, taskCount } from "@tradeplan/core/internal";
 import { ConfigError, loadTradeplanConfig, type TradeplanConfig } from "@tradeplan/live";
 import { z } from "zod";
 import { describeFsError, EXIT, UsageError } from "../errors.js";

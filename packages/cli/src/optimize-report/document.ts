@@ -9,7 +9,7 @@ import type {
   WalkForwardSummary,
   WindowOutcome,
 } from "@tradeplan/core";
-import { axisSize, objectiveValue } from "@tradeplan/core";
+import { axisSize, objectiveValue } from "@tradeplan/core/internal";
 import type { CompiledPlan } from "@tradeplan/dsl";
 
 /**

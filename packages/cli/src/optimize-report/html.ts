@@ -1,4 +1,4 @@
-import { axisValue } from "@tradeplan/core";
+import { axisValue } from "@tradeplan/core/internal";
 import type { OptimizeDocument, VariantRow, WalkForwardSection } from "./document.js";
 import { fixed, money, objectiveLabel, objectiveText, PlanTime, paramText, spaceText } from "./format.js";
 

@@ -1,4 +1,5 @@
-import type { ExecutionSignal, NoneReason } from "@tradeplan/core";
+import type { ExecutionSignal } from "@tradeplan/core";
+import type { NoneReason } from "@tradeplan/core/internal";
 import type { CompiledFunction, CompiledPlan } from "@tradeplan/dsl";
 
 /**

@@ -7,8 +7,8 @@ import {
   type EngineEventSink,
   type ExecutionSignal,
   type RejectedRow,
-  sessionCalendar,
 } from "@tradeplan/core";
+import { sessionCalendar } from "@tradeplan/core/internal";
 import type { CompiledPlan } from "@tradeplan/dsl";
 import { readCsvFile } from "@tradeplan/live";
 import { classifyEvaluation, type PlanCoverage, recordEvaluation } from "./coverage.js";

@@ -1,4 +1,4 @@
-import { ZonedTimeConverter } from "@tradeplan/core";
+import { ZonedTimeConverter } from "@tradeplan/core/internal";
 import { LocalTime } from "../render/local-time.js";
 import { TIME_PATTERN } from "./schema.js";
 

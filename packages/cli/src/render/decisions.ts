@@ -1,4 +1,5 @@
-import { type BacktestResult, LocalTime, reasonCounts } from "@tradeplan/core";
+import { type BacktestResult, LocalTime } from "@tradeplan/core";
+import { reasonCounts } from "@tradeplan/core/internal";
 
 /** Suppressed entries and exits shown in the summary; the JSON and the report list more. */
 export const MAX_DECISIONS_SHOWN = 10;

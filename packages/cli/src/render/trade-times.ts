@@ -1,4 +1,5 @@
-import { type BacktestResult, isDailyTimeframe } from "@tradeplan/core";
+import type { BacktestResult } from "@tradeplan/core";
+import { isDailyTimeframe } from "@tradeplan/core/internal";
 import { LocalTime } from "./local-time.js";
 
 /** How the pretty trade table shows its fill times. */

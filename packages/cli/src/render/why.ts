@@ -1,4 +1,5 @@
-import { type ExplainedRule, formatTrace } from "@tradeplan/core";
+import type { ExplainedRule } from "@tradeplan/core";
+import { formatTrace } from "@tradeplan/core/internal";
 import type { LocalTime } from "./local-time.js";
 
 /** `tradeplan backtest --explain`: every rule evaluated at the close, what it decided and on which values. */

@@ -10,9 +10,9 @@ import type {
   OrderAck,
   OrderSide,
   PositionState,
-  PriceLevel,
 } from "@tradeplan/core";
-import { Portfolio, RealClock, utcDayKey } from "@tradeplan/core";
+import { Portfolio, RealClock } from "@tradeplan/core";
+import { type PriceLevel, utcDayKey } from "@tradeplan/core/internal";
 import { z } from "zod";
 import { type AdoptedOrder, type Adoption, type IbSyncWarning, planAdoption } from "./adopt.js";
 import { connectionFor, type IbConnection, type IbConnectionEvent } from "./connection.js";

@@ -1,5 +1,5 @@
 import type { Clock, FeedBar, FeedListener, MarketDataFeed } from "@tradeplan/core";
-import { GapFiller } from "@tradeplan/core";
+import { GapFiller } from "@tradeplan/core/internal";
 
 /** Options of a {@link GapFreeFeed}. */
 export interface GapFreeFeedOptions {

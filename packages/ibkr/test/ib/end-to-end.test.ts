@@ -1,14 +1,6 @@
 import type { BarData, BrokerEvent, EngineEvent, FeedEvent } from "@tradeplan/core";
-import {
-  AlwaysCalendar,
-  BarAggregator,
-  type BreakerChange,
-  CircuitBreaker,
-  Engine,
-  GapFiller,
-  RealClock,
-  RiskValidator,
-} from "@tradeplan/core";
+import { AlwaysCalendar, Engine, RealClock, RiskValidator } from "@tradeplan/core";
+import { BarAggregator, type BreakerChange, CircuitBreaker, GapFiller } from "@tradeplan/core/internal";
 import { afterEach, describe, expect, it } from "vitest";
 import { startFakeTws } from "../../../../test/fake-tws/index.js";
 import { plan, rule, ScriptedFunction, sig } from "../../../core/test/engine-fixtures.js";

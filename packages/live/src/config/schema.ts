@@ -6,7 +6,7 @@ import {
   PaperBrokerConfigSchema,
   RegistryConfigSchema,
   RiskConfigSchema,
-} from "@tradeplan/core";
+} from "@tradeplan/core/internal";
 import { IbConnectionOptionsSchema } from "@tradeplan/ibkr";
 import { ACCOUNT_PATTERN } from "@tradeplan/store";
 import { IANAZone } from "luxon";

@@ -1,12 +1,6 @@
 import type { BacktestOptions } from "@tradeplan/core";
-import {
-  Backtest,
-  type BacktestOutcome,
-  type CsvOptions,
-  type CsvSummary,
-  type RejectedRow,
-  sessionCalendar,
-} from "@tradeplan/core";
+import { Backtest, type BacktestOutcome, type CsvOptions, type CsvSummary, type RejectedRow } from "@tradeplan/core";
+import { sessionCalendar } from "@tradeplan/core/internal";
 import { readCsvFile } from "./csv-file.js";
 
 export interface CsvBacktestOptions extends BacktestOptions {

@@ -2,13 +2,12 @@ import { createReadStream } from "node:fs";
 import {
   type BarData,
   CsvBarReader,
-  type CsvCalendar,
   CsvFormatError,
   type CsvOptions,
   type CsvSummary,
-  type DailyBounds,
   type RejectedRow,
 } from "@tradeplan/core";
+import type { CsvCalendar, DailyBounds } from "@tradeplan/core/internal";
 
 /**
  * Streams a CSV file through a `CsvBarReader` in 256 KiB chunks. Resolves

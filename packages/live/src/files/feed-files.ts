@@ -1,12 +1,5 @@
-import {
-  type Backtest,
-  type BarData,
-  type CsvOptions,
-  type CsvSummary,
-  mergeByClose,
-  type RejectedRow,
-  sessionCalendar,
-} from "@tradeplan/core";
+import type { Backtest, BarData, CsvOptions, CsvSummary, RejectedRow } from "@tradeplan/core";
+import { mergeByClose, sessionCalendar } from "@tradeplan/core/internal";
 import { readCsvFile } from "./csv-file.js";
 
 /** One CSV file of a backtest and the symbol its bars are for. */

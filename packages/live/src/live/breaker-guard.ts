@@ -1,4 +1,5 @@
-import type { CircuitBreaker, DataExpectation, FeedEvent, ObservedBar } from "@tradeplan/core";
+import type { FeedEvent } from "@tradeplan/core";
+import type { CircuitBreaker, DataExpectation, ObservedBar } from "@tradeplan/core/internal";
 import type { SessionControl, SessionGuard } from "./session.js";
 
 /**

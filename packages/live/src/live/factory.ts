@@ -1,17 +1,14 @@
 import { isAbsolute, resolve } from "node:path";
 import type { Broker, Clock, MarketCalendar, MarketDataFeed, RejectedRow } from "@tradeplan/core";
+import { calendarForPlan, PaperBroker, RealClock, resolveInstruments } from "@tradeplan/core";
 import {
   CircuitBreaker,
   calendarExpectation,
-  calendarForPlan,
   type DataExpectation,
   defaultNoDataTimeoutMs,
   LearnedHours,
-  PaperBroker,
-  RealClock,
-  resolveInstruments,
   scheduleExpectation,
-} from "@tradeplan/core";
+} from "@tradeplan/core/internal";
 import type { CompiledPlan } from "@tradeplan/dsl";
 import { GapFreeFeed, IbBroker, IbConnection, IbError, IbFeed, sameApiSession } from "@tradeplan/ibkr";
 import type { TradeplanConfig } from "../config/schema.js";

@@ -1,5 +1,6 @@
 import type { FeedBar, MarketCalendar } from "@tradeplan/core";
-import { Bucketer, parseTimeframe } from "@tradeplan/core";
+import { parseTimeframe } from "@tradeplan/core";
+import { Bucketer } from "@tradeplan/core/internal";
 
 const DAY_MS = 86_400_000;
 /** How far back the search goes at most (a stream that needs more than this is refilled with what there is). */

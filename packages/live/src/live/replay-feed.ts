@@ -1,5 +1,5 @@
 import type { FeedBar, MarketCalendar, RejectedRow } from "@tradeplan/core";
-import { sessionCalendar } from "@tradeplan/core";
+import { sessionCalendar } from "@tradeplan/core/internal";
 import { readCsvFile } from "../files/csv-file.js";
 import { ScheduledFeed, type ScheduledFeedOptions } from "./scheduled-feed.js";
 

@@ -1,5 +1,5 @@
 import type { BacktestResult, BarData, EngineEventSink, MarketCalendar, PaperBroker } from "@tradeplan/core";
-import { buildResult, EquityTracker, RunCollector } from "@tradeplan/core";
+import { buildResult, EquityTracker, RunCollector } from "@tradeplan/core/internal";
 import type { CompiledPlan } from "@tradeplan/dsl";
 import type { SessionObserver } from "./session.js";
 

@@ -1,5 +1,6 @@
 import type { TimerHandle } from "@tradeplan/core";
-import { ClockError, VirtualClock } from "@tradeplan/core";
+import { VirtualClock } from "@tradeplan/core";
+import { ClockError } from "@tradeplan/core/internal";
 import { type HoldableClock, Holds } from "./clock-hold.js";
 
 /** Options of a {@link ScaledClock}. */

@@ -4,7 +4,6 @@ import type {
   Broker,
   BrokerEvent,
   Clock,
-  DetectorConfigInput,
   ExecutionFunctionRegistry,
   FeedBar,
   FeedEvent,
@@ -13,18 +12,12 @@ import type {
 } from "@tradeplan/core";
 import {
   BarCloseDetector,
-  BarValidator,
-  type BarValidatorConfig,
-  Bucketer,
-  bindRules,
   calendarForPlan,
   combineSinks,
   createDefaultRegistry,
   Engine,
   type EngineEvent,
   type EngineEventSink,
-  instantiatePlan,
-  mergeRiskConfig,
   PaperBroker,
   parseTimeframe,
   RealClock,
@@ -32,6 +25,15 @@ import {
   RiskValidator,
   type Timeframe,
 } from "@tradeplan/core";
+import type { DetectorConfigInput } from "@tradeplan/core/internal";
+import {
+  BarValidator,
+  type BarValidatorConfig,
+  Bucketer,
+  bindRules,
+  instantiatePlan,
+  mergeRiskConfig,
+} from "@tradeplan/core/internal";
 import type { CompiledPlan } from "@tradeplan/dsl";
 import type { OrderOrigin, SessionState, SessionStore, SessionTradingState, StreamProgress } from "@tradeplan/store";
 import { canHold, type HoldableClock } from "./clock-hold.js";

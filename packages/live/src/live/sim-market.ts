@@ -1,5 +1,6 @@
 import type { BarData, FeedBar, MarketCalendar } from "@tradeplan/core";
-import { type GeneratorOptions, MarketWalk, parseTimeframe, type SessionBounds, type WalkState } from "@tradeplan/core";
+import { type GeneratorOptions, parseTimeframe, type SessionBounds } from "@tradeplan/core";
+import { MarketWalk, type WalkState } from "@tradeplan/core/internal";
 import type { BarSchedule } from "./scheduled-feed.js";
 import { StreamBarBuilder } from "./stream-bars.js";
 

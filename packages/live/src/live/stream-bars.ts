@@ -1,5 +1,5 @@
 import type { BarData, MarketCalendar, Timeframe } from "@tradeplan/core";
-import { Bucketer, foldIntoBar, OpenBar } from "@tradeplan/core";
+import { Bucketer, foldIntoBar, OpenBar } from "@tradeplan/core/internal";
 
 /**
  * Builds the closed bars of one stream from its symbol's base bars, cut

@@ -1,4 +1,4 @@
-import { issueLines } from "@tradeplan/core";
+import { issueLines } from "@tradeplan/core/internal";
 import { z } from "zod";
 
 /** pino's levels, plus `silent`. */

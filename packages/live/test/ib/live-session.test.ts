@@ -1,4 +1,4 @@
-import { CircuitBreaker } from "@tradeplan/core";
+import { CircuitBreaker } from "@tradeplan/core/internal";
 import { analyze, type CompiledPlan } from "@tradeplan/dsl";
 import type { SessionTradingState } from "@tradeplan/store";
 import { afterEach, describe, expect, it } from "vitest";

@@ -1,7 +1,8 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { barsToCsv, FixedHoursCalendar, generateBars, Mulberry32, tradingSessions } from "@tradeplan/core";
+import { barsToCsv, FixedHoursCalendar, generateBars, tradingSessions } from "@tradeplan/core";
+import { Mulberry32 } from "@tradeplan/core/internal";
 import { analyze, type CompiledPlan } from "@tradeplan/dsl";
 import { afterAll, describe, expect, it } from "vitest";
 import { parseTradeplanConfig } from "../../src/config/index.js";

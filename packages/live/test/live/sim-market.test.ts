@@ -1,5 +1,6 @@
 import type { BarCloseEvent, BarData, FeedBar } from "@tradeplan/core";
-import { BarCloseDetector, calendarFor, generateBars, MarketWalk, VirtualClock } from "@tradeplan/core";
+import { BarCloseDetector, calendarFor, generateBars, VirtualClock } from "@tradeplan/core";
+import { MarketWalk } from "@tradeplan/core/internal";
 import { describe, expect, it } from "vitest";
 import { SimFeed, type SimFeedSpec } from "../../src/live/index.js";
 

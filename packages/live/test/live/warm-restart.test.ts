@@ -1,6 +1,5 @@
 import type { FeedBar } from "@tradeplan/core";
 import {
-  Bucketer,
   calendarFor,
   FixedHoursCalendar,
   generateBars,
@@ -9,6 +8,7 @@ import {
   tradingSessions,
   VirtualClock,
 } from "@tradeplan/core";
+import { Bucketer } from "@tradeplan/core/internal";
 import { analyze, type CompiledPlan } from "@tradeplan/dsl";
 import { StateStore } from "@tradeplan/store";
 import Database from "better-sqlite3";

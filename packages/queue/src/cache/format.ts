@@ -20,7 +20,8 @@ import { createHash } from "node:crypto";
 import { open, readFile, rename, writeFile } from "node:fs/promises";
 import { endianness } from "node:os";
 import { basename, join } from "node:path";
-import { BarColumns, type ColumnsReadCounts } from "@tradeplan/core";
+import { BarColumns } from "@tradeplan/core";
+import type { ColumnsReadCounts } from "@tradeplan/core/internal";
 import { z } from "zod";
 import { QueueError } from "../errors.js";
 

@@ -1,4 +1,4 @@
-import { issueLines } from "@tradeplan/core";
+import { issueLines } from "@tradeplan/core/internal";
 import { z } from "zod";
 import { AuditError, toAuditError } from "./errors.js";
 import { dbLabel, requireJournal, type SqliteDatabase } from "./schema.js";

@@ -1,4 +1,4 @@
-import { canonicalJson } from "@tradeplan/core";
+import { canonicalJson } from "@tradeplan/core/internal";
 import { checkpointMac, type HmacKey, headMac, pruneMac } from "./hmac.js";
 import { type AuditEntry, type AuditKind, type HashedFields, recordHash, sha256Hex } from "./record.js";
 

@@ -1,4 +1,4 @@
-import { canonicalJson, issueLines } from "@tradeplan/core";
+import { canonicalJson, issueLines } from "@tradeplan/core/internal";
 import { AuditError } from "./errors.js";
 import { type AuditEntry, AuditEntrySchema } from "./record.js";
 

@@ -1,4 +1,4 @@
-import { canonicalJson, issueLines } from "@tradeplan/core";
+import { canonicalJson, issueLines } from "@tradeplan/core/internal";
 import type { Statement } from "better-sqlite3";
 import { z } from "zod";
 import { type AuditAnchor, journalAnchor } from "./anchor.js";

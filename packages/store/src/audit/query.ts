@@ -1,4 +1,4 @@
-import { issueLines } from "@tradeplan/core";
+import { issueLines } from "@tradeplan/core/internal";
 import type { Statement } from "better-sqlite3";
 import { z } from "zod";
 import { AuditError, toAuditError } from "./errors.js";

@@ -1,4 +1,5 @@
-import type { BrokerOrder, EngineState, PaperBrokerState, PositionState, RiskValidatorState } from "@tradeplan/core";
+import type { BrokerOrder, PositionState } from "@tradeplan/core";
+import type { EngineState, PaperBrokerState, RiskValidatorState } from "@tradeplan/core/internal";
 import type { Statement } from "better-sqlite3";
 import type { z } from "zod";
 import { onTransactionEnd, runTransaction } from "../audit/transaction.js";

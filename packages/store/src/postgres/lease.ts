@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { issueLines } from "@tradeplan/core";
+import { issueLines } from "@tradeplan/core/internal";
 import { z } from "zod";
 import { AuditError } from "../audit/errors.js";
 import { connectPostgres, type PgClient, toPgAuditError } from "./client.js";

@@ -1,6 +1,6 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { canonicalJson } from "@tradeplan/core";
+import { canonicalJson } from "@tradeplan/core/internal";
 import Database from "better-sqlite3";
 import { describe, expect, it, vi } from "vitest";
 import { AuditError } from "../../src/audit/errors.js";

@@ -1,5 +1,6 @@
 import type { BarData, EngineEvent } from "@tradeplan/core";
-import { Backtest, canonicalJson } from "@tradeplan/core";
+import { Backtest } from "@tradeplan/core";
+import { canonicalJson } from "@tradeplan/core/internal";
 import { analyze, type CompiledPlan } from "@tradeplan/dsl";
 import Database from "better-sqlite3";
 import { describe, expect, it, vi } from "vitest";

@@ -1,5 +1,6 @@
 import type { BarData } from "@tradeplan/core";
-import { PaperBroker, RiskValidator, TrailingStopFunction } from "@tradeplan/core";
+import { PaperBroker, RiskValidator } from "@tradeplan/core";
+import { TrailingStopFunction } from "@tradeplan/core/internal";
 import Database from "better-sqlite3";
 import { describe, expect, it } from "vitest";
 import { type SessionState, StateError, StateStore } from "../../src/persistence/index.js";
