@@ -1,4 +1,4 @@
-import { canonicalJson, issueLines } from "@tradeplan/core";
+import { canonicalJson, issueLines } from "@tradeplan/core/internal";
 import { z } from "zod";
 import {
   type ChainedHead,
