@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { THRESHOLD_PLAN as PLAN } from "../support/sweep-fixtures.js";
 import { sharedFile, start, tradeplan, workdir, writeFiles } from "./harness.js";
 
 /**
@@ -9,21 +10,6 @@ import { sharedFile, start, tradeplan, workdir, writeFiles } from "./harness.js"
  * walk-forward, JSON / CSV / HTML, --jobs 1 against --jobs 2, Ctrl-C, and
  * bad input.
  */
-
-const PLAN = [
-  "# A threshold entry and a moving-average exit, both tunable.",
-  'plan "index future threshold"',
-  "symbol FESX",
-  'timezone "Europe/Berlin"',
-  "session always",
-  "",
-  "param threshold = 3700 in 3600..3800 step 10",
-  "param length = 20 in 10..50 step 5",
-  "",
-  "on 5m close crosses above threshold enter long size 1 shares",
-  "on 5m close crosses below sma(close, length) exit long",
-  "",
-].join("\n");
 
 interface Row {
   rank: number | null;

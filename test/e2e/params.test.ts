@@ -1,22 +1,8 @@
 import { describe, expect, it } from "vitest";
+import { THRESHOLD_PLAN as PLAN } from "../support/sweep-fixtures.js";
 import { sharedFile, tradeplan, workdir, writeFiles } from "./harness.js";
 
 /** Params through the installed `tradeplan`: check, backtest with `--set` on the real 1-minute file, bad input. */
-
-const PLAN = [
-  "# A threshold entry and a moving-average exit, both tunable.",
-  'plan "index future threshold"',
-  "symbol FESX",
-  'timezone "Europe/Berlin"',
-  "session always",
-  "",
-  "param threshold = 3700 in 3600..3800 step 10",
-  "param length = 20 in 10..50 step 5",
-  "",
-  "on 5m close crosses above threshold enter long size 1 shares",
-  "on 5m close crosses below sma(close, length) exit long",
-  "",
-].join("\n");
 
 interface Result {
   plan: { params?: Record<string, number> };

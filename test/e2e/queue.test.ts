@@ -4,6 +4,7 @@ import { dirname, join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
 import { postgresMissing, usePostgres } from "../support/postgres.js";
+import { LEVELS_PLAN, levelsCsv } from "../support/sweep-fixtures.js";
 import { e2eEnv, ROOT, type Running, start, tradeplan, tradeplanBinDir, workdir, writeFiles } from "./harness.js";
 
 /**
@@ -13,36 +14,6 @@ import { e2eEnv, ROOT, type Running, start, tradeplan, tradeplanBinDir, workdir,
  * `optimize --jobs 1` of the same plan and CSV; bad input exits 2 with one
  * line; the package README's example runs against the installed package.
  */
-
-const PLAN = [
-  'plan "levels"',
-  "symbol TEST",
-  'timezone "UTC"',
-  "session always",
-  "param level = 110 in 100..120 step 2",
-  "param length = 4 in 2..10 step 2",
-  "on 1m close crosses above level enter long size 10 shares",
-  "on 1m close crosses below sma(close, length) exit long",
-  "",
-].join("\n");
-
-/** Six days of one-minute bars stamped with their close, 8 hours a day, and one bad row. */
-function csv(): string {
-  const rows = ["Date,Time,Open,High,Low,Close,Volume"];
-  let prev = 110;
-  for (let d = 0; d < 6; d++)
-    for (let m = 1; m <= 480; m++) {
-      const i = d * 480 + m;
-      const close = 110 + 8 * Math.sin((2 * Math.PI * i) / 40) + 3 * Math.sin((2 * Math.PI * i) / 700);
-      const t = new Date(Date.UTC(2024, 0, 2 + d, 8, m)).toISOString();
-      const hi = (Math.max(prev, close) + 0.1).toFixed(2);
-      const lo = (Math.min(prev, close) - 0.1).toFixed(2);
-      rows.push(`${t.slice(0, 10)},${t.slice(11, 19)},${prev.toFixed(2)},${hi},${lo},${close.toFixed(2)},1000`);
-      if (d === 1 && m === 7) rows.push("2024-01-03,08:07:30,1,2,3,oops,5");
-      prev = close;
-    }
-  return `${rows.join("\n")}\n`;
-}
 
 /** A queued sweep's JSON equals the local one's, but for the data file (the cache instead of the CSV). */
 function expectSameSweep(queuedJson: string, localJson: string): void {
@@ -58,7 +29,7 @@ if (missing) console.warn(`skipping the queued sweep e2e tests: ${missing}`);
 describe.skipIf(missing !== undefined)("tradeplan data import, optimize --queue and tradeplan worker", () => {
   const cluster = usePostgres();
   const dir = workdir("tradeplan-e2e-queue-");
-  writeFiles(dir, { "levels.plan": PLAN, "bars.csv": csv() });
+  writeFiles(dir, { "levels.plan": LEVELS_PLAN, "bars.csv": levelsCsv({ badRow: true }) });
   const running: Running[] = [];
   afterAll(() => {
     for (const r of running) r.child.kill("SIGKILL");

@@ -2,40 +2,12 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { InProcessRunner, type VariantRunner } from "@tradeplan/core";
 import { afterAll, describe, expect, it } from "vitest";
+import { levelsCsv, LEVELS_PLAN as PLAN } from "../../../test/support/sweep-fixtures.js";
 import { type OptimizeCommandOptions, runOptimizeCommand } from "../src/commands/optimize.js";
 import type { OptimizeDocument } from "../src/optimize-report/document.js";
 import { captureIO, cli, tempDir } from "./helpers.js";
 
 /** `tradeplan optimize` in-process: outputs, walk-forward, bad input (exit 2, one line), failures, Ctrl-C, progress. */
-
-const PLAN = [
-  'plan "levels"',
-  "symbol TEST",
-  'timezone "UTC"',
-  "session always",
-  "param level = 110 in 100..120 step 2",
-  "param length = 4 in 2..10 step 2",
-  "on 1m close crosses above level enter long size 10 shares",
-  "on 1m close crosses below sma(close, length) exit long",
-  "",
-].join("\n");
-
-/** Six days of one-minute bars stamped with their close, 8 hours a day: a 40-minute wave on a slow swing. */
-function csv(): string {
-  const rows = ["Date,Time,Open,High,Low,Close,Volume"];
-  let prev = 110;
-  for (let d = 0; d < 6; d++)
-    for (let m = 1; m <= 480; m++) {
-      const i = d * 480 + m;
-      const close = 110 + 8 * Math.sin((2 * Math.PI * i) / 40) + 3 * Math.sin((2 * Math.PI * i) / 700);
-      const t = new Date(Date.UTC(2024, 0, 2 + d, 8, m));
-      rows.push(
-        `${t.toISOString().slice(0, 10)},${t.toISOString().slice(11, 19)},${prev.toFixed(2)},${(Math.max(prev, close) + 0.1).toFixed(2)},${(Math.min(prev, close) - 0.1).toFixed(2)},${close.toFixed(2)},1000`,
-      );
-      prev = close;
-    }
-  return `${rows.join("\n")}\n`;
-}
 
 describe("tradeplan optimize", () => {
   const { dir, cleanup } = tempDir();
@@ -47,7 +19,7 @@ describe("tradeplan optimize", () => {
       .replace("above level", "above 110")
       .replace("sma(close, length)", "sma(close, 4)"),
   );
-  writeFileSync(join(dir, "bars.csv"), csv());
+  writeFileSync(join(dir, "bars.csv"), levelsCsv());
   const BASE = ["optimize", "levels.plan", "--data", "bars.csv", "--timestamps", "close", "--jobs", "1"];
   const optimize = (...extra: string[]) => cli([...BASE, ...extra], dir);
   const json = async (...extra: string[]): Promise<OptimizeDocument> => {
