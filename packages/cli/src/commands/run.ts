@@ -247,6 +247,9 @@ export async function runLiveCommand(
     const sinks: EngineEventSink[] = [loggingSink(logger, config.execution_logging)];
     if (metrics) sinks.push(metrics.sink);
     const recorder = resultPath !== undefined ? resultRecorder(plans, broker, setup.rejectedRows) : undefined;
+    // Without a result document nothing reads the paper broker's fills and trades (the journal has them): kept,
+    // they grew the memory of a run by the hour.
+    if (!recorder && broker instanceof PaperBroker) broker.forgetHistory();
     if (recorder) sinks.push(recorder.sink);
     const j = journal;
     const session = new LiveSession({

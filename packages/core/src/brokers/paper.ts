@@ -139,6 +139,8 @@ export class PaperBroker implements Broker {
   private readonly listeners = new Set<BrokerListener>();
   private readonly tradeList: Trade[] = [];
   private readonly fillList: Fill[] = [];
+  /** Whether closed trades and fills are kept for {@link trades} and {@link fills} (see {@link forgetHistory}). */
+  private keepHistory = true;
 
   /**
    * @param options settings, validated with `PaperBrokerConfigSchema` (throws a ZodError naming the bad field)
@@ -235,6 +237,18 @@ export class PaperBroker implements Broker {
 
   fills(): readonly Fill[] {
     return this.fillList;
+  }
+
+  /**
+   * Stops keeping closed trades and fills: {@link trades} and {@link fills}
+   * stay empty from now on. For a live session, which runs for days and has
+   * every fill in its journal (kept, they grew its memory by the hour); a
+   * backtest reports them. Positions, cash and P&L are booked as before.
+   */
+  forgetHistory(): void {
+    this.keepHistory = false;
+    this.tradeList.length = 0;
+    this.fillList.length = 0;
   }
 
   /** The last price seen for a symbol. */
@@ -397,8 +411,10 @@ export class PaperBroker implements Broker {
     order: BrokerOrder | undefined,
   ): void {
     const booked = this.portfolio.apply({ ...fill, day: this.dayKey(fill.time), rule, decidedAt, refPrice });
-    this.fillList.push(fill);
-    if (booked.trade) this.tradeList.push(booked.trade);
+    if (this.keepHistory) {
+      this.fillList.push(fill);
+      if (booked.trade) this.tradeList.push(booked.trade);
+    }
     const held = this.portfolio.quantity(fill.symbol);
     if (held === 0) this.protection.delete(fill.symbol);
     else if (order && booked.opened > 0) {
