@@ -3,7 +3,7 @@ export { buildResult, type ResultInput, RunCollector } from "./collector.js";
 export { Decimator } from "./decimator.js";
 export { type ExplainedRule, ExplainSink } from "./explain.js";
 export { mergeByClose } from "./portfolio-feed.js";
-export { ReplayAggregator, ReplayTimeframeError } from "./replay-aggregator.js";
+export { type ClosedBar, ClosedBars, ReplayAggregator, ReplayTimeframeError } from "./replay-aggregator.js";
 export type {
   BacktestResult,
   BacktestStats,
@@ -20,6 +20,8 @@ export {
   type BacktestCharts,
   type BacktestOptions,
   type BacktestOutcome,
+  type BacktestPath,
+  type BarRows,
   runBacktest,
   sessionCalendar,
   sessionDailyBounds,

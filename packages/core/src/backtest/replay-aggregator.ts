@@ -42,36 +42,114 @@ function parse(tf: string): Timeframe {
 }
 
 /**
+ * One completed bar of an aggregator step, as numbers: a record the list
+ * owns and reuses, so a step allocates nothing. `bar` is the base bar
+ * itself when the close is a base-timeframe bar fed as an object;
+ * otherwise {@link ClosedBars.at} builds the object when asked.
+ */
+export interface ClosedBar {
+  symbol: string;
+  timeframe: string;
+  /** Which of the aggregator's timeframes (index into {@link ReplayAggregator.timeframes}); -1 when added by hand. */
+  target: number;
+  time: number;
+  closeTime: number;
+  open: number;
+  high: number;
+  low: number;
+  close: number;
+  volume: number;
+  bar: BarData | undefined;
+}
+
+function emptyClose(): ClosedBar {
+  // NaN, a double, so that the fields hold doubles from the start and never change representation.
+  const x = Number.NaN;
+  return {
+    symbol: "",
+    timeframe: "",
+    target: -1,
+    time: x,
+    closeTime: x,
+    open: x,
+    high: x,
+    low: x,
+    close: x,
+    volume: x,
+    bar: undefined,
+  };
+}
+
+/**
  * The bars one aggregator step completed, in order. One list per aggregator,
  * reused from step to step: a fresh array per base bar (or one that grows on
  * push and shrinks on pop, as a JS array does) was a reallocation per bar.
+ * Each close is held as numbers ({@link close}); the event path asks for a
+ * bar object ({@link at}), the columnar path reads the numbers.
  */
 export class ClosedBars {
-  private readonly items: (BarData | undefined)[];
+  private readonly items: ClosedBar[];
   /** How many bars the last step completed. */
   count = 0;
 
   constructor(capacity: number) {
-    this.items = new Array<BarData | undefined>(capacity).fill(undefined);
+    this.items = Array.from({ length: capacity }, emptyClose);
   }
 
-  /** The i-th completed bar (0 <= i < count). */
+  /** The i-th completed bar (0 <= i < count) as numbers: the list's own record, valid until the next step. */
+  close(i: number): ClosedBar {
+    return this.items[i] as ClosedBar;
+  }
+
+  /** The i-th completed bar (0 <= i < count) as a bar object (the base bar itself when it was fed as one). */
   at(i: number): BarData {
-    return this.items[i] as BarData;
+    const c = this.items[i] as ClosedBar;
+    return (
+      c.bar ?? {
+        symbol: c.symbol,
+        timeframe: c.timeframe,
+        time: c.time,
+        closeTime: c.closeTime,
+        open: c.open,
+        high: c.high,
+        low: c.low,
+        close: c.close,
+        volume: c.volume,
+      }
+    );
   }
 
   /** A copy of the completed bars (tests and tools). */
   toArray(): BarData[] {
-    return this.items.slice(0, this.count) as BarData[];
+    const out: BarData[] = [];
+    for (let i = 0; i < this.count; i++) out.push(this.at(i));
+    return out;
   }
 
+  /** Appends a bar object (tests; the aggregator writes its closes with {@link next}). */
   add(bar: BarData): void {
-    this.items[this.count++] = bar;
+    const c = this.next();
+    c.symbol = bar.symbol;
+    c.timeframe = bar.timeframe;
+    c.target = -1;
+    c.time = bar.time;
+    c.closeTime = bar.closeTime;
+    c.open = bar.open;
+    c.high = bar.high;
+    c.low = bar.low;
+    c.close = bar.close;
+    c.volume = bar.volume;
+    c.bar = bar;
   }
 
-  /** Empties the list, dropping its references so the bars can be collected young. */
+  /** The record of one more completed bar, for the caller to fill in. */
+  next(): ClosedBar {
+    return this.items[this.count++] as ClosedBar;
+  }
+
+  /** Empties the list, dropping its references to bar objects so they can be collected young. */
   clear(): void {
-    for (let i = 0; i < this.count; i++) this.items[i] = undefined;
+    for (let i = 0; i < this.count; i++) (this.items[i] as ClosedBar).bar = undefined;
     this.count = 0;
   }
 
@@ -86,10 +164,10 @@ export class ClosedBars {
   sort(msOf: ReadonlyMap<string, number>): void {
     const a = this.items;
     for (let i = 1; i < this.count; i++) {
-      const x = a[i] as BarData;
+      const x = a[i] as ClosedBar;
       let j = i - 1;
-      while (j >= 0 && after(a[j] as BarData, x, msOf)) {
-        a[j + 1] = a[j];
+      while (j >= 0 && after(a[j] as ClosedBar, x, msOf)) {
+        a[j + 1] = a[j] as ClosedBar;
         j--;
       }
       a[j + 1] = x;
@@ -98,7 +176,7 @@ export class ClosedBars {
 }
 
 /** Whether `a` comes after `b`: a later close, or the same close and a shorter timeframe. */
-function after(a: BarData, b: BarData, msOf: ReadonlyMap<string, number>): boolean {
+function after(a: ClosedBar, b: ClosedBar, msOf: ReadonlyMap<string, number>): boolean {
   if (a.closeTime !== b.closeTime) return a.closeTime > b.closeTime;
   return (msOf.get(a.timeframe) ?? 0) < (msOf.get(b.timeframe) ?? 0);
 }
@@ -163,6 +241,11 @@ export class ReplayAggregator {
     this.closed = new ClosedBars(2 * this.targets.length);
   }
 
+  /** The timeframes built, longest first: a {@link ClosedBar}'s `target` indexes this list. */
+  get timeframes(): readonly string[] {
+    return this.targets.map((t) => t.timeframe);
+  }
+
   /**
    * The bars whose close time is at or before `time` (the timer path). The
    * list is the aggregator's own, valid until its next call.
@@ -170,9 +253,11 @@ export class ReplayAggregator {
   advance(time: number): ClosedBars {
     const out = this.closed;
     out.clear();
-    for (const t of this.targets) {
+    const targets = this.targets;
+    for (let k = 0; k < targets.length; k++) {
+      const t = targets[k] as Target;
       if (t.open && t.cur.end <= time) {
-        out.add(this.close(t, t.cur));
+        this.close(out, t, k);
         t.open = false;
       }
     }
@@ -182,52 +267,68 @@ export class ReplayAggregator {
 
   /** Adds one base bar (inside a session); returns the bars it completes (the list {@link advance} returns). */
   push(bar: BarData): ClosedBars {
+    return this.pushValues(bar.time, bar.closeTime, bar.open, bar.high, bar.low, bar.close, bar.volume, bar);
+  }
+
+  /**
+   * {@link push} for a base bar given as numbers (the columnar path: no
+   * object). `bar`, when given, is the same bar as an object, handed on as
+   * the base timeframe's close.
+   */
+  pushValues(
+    time: number,
+    closeTime: number,
+    open: number,
+    high: number,
+    low: number,
+    close: number,
+    volume: number,
+    bar?: BarData,
+  ): ClosedBars {
     const out = this.closed;
     out.clear();
-    for (const t of this.targets) {
+    const targets = this.targets;
+    for (let k = 0; k < targets.length; k++) {
+      const t = targets[k] as Target;
       if (t.passthrough) {
-        // Written out field by field: a spread copy gets a fresh hidden class per object in Node 20 and is far slower.
-        out.add(
-          t.timeframe === bar.timeframe
-            ? bar
-            : {
-                symbol: bar.symbol,
-                timeframe: t.timeframe,
-                time: bar.time,
-                closeTime: bar.closeTime,
-                open: bar.open,
-                high: bar.high,
-                low: bar.low,
-                close: bar.close,
-                volume: bar.volume,
-              },
-        );
+        const c = out.next();
+        c.symbol = this.symbol;
+        c.timeframe = t.timeframe;
+        c.target = k;
+        c.time = time;
+        c.closeTime = closeTime;
+        c.open = open;
+        c.high = high;
+        c.low = low;
+        c.close = close;
+        c.volume = volume;
+        c.bar = bar !== undefined && bar.timeframe === t.timeframe ? bar : undefined;
         continue;
       }
-      if (!t.bucketer.locate(bar.time)) continue;
+      if (!t.bucketer.locate(time)) continue;
       const start = t.bucketer.start;
       const c = t.cur;
       if (t.open && c.start !== start) {
-        out.add(this.close(t, c));
+        this.close(out, t, k);
         t.open = false;
       }
       if (!t.open) {
         c.start = start;
         c.end = t.bucketer.end;
-        c.open = bar.open;
-        c.high = bar.high;
-        c.low = bar.low;
-        c.close = bar.close;
-        c.volume = bar.volume;
+        c.open = open;
+        c.high = high;
+        c.low = low;
+        c.close = close;
+        c.volume = volume;
         t.open = true;
       } else {
-        if (bar.high > c.high) c.high = bar.high;
-        if (bar.low < c.low) c.low = bar.low;
-        c.close = bar.close;
-        c.volume += bar.volume;
+        if (high > c.high) c.high = high;
+        if (low < c.low) c.low = low;
+        c.close = close;
+        c.volume += volume;
       }
-      if (bar.closeTime >= c.end) {
-        out.add(this.close(t, c));
+      if (closeTime >= c.end) {
+        this.close(out, t, k);
         t.open = false;
       }
     }
@@ -238,24 +339,27 @@ export class ReplayAggregator {
   /** Sorts a step's bars when it completed them out of order (see {@link ClosedBars.sort}). */
   private order(out: ClosedBars): void {
     for (let i = 1; i < out.count; i++) {
-      if (out.at(i - 1).closeTime > out.at(i).closeTime) {
+      if (out.close(i - 1).closeTime > out.close(i).closeTime) {
         out.sort(this.msOf);
         return;
       }
     }
   }
 
-  private close(t: Target, c: Bucket): BarData {
-    return {
-      symbol: this.symbol,
-      timeframe: t.timeframe,
-      time: c.start,
-      closeTime: c.end,
-      open: c.open,
-      high: c.high,
-      low: c.low,
-      close: c.close,
-      volume: c.volume,
-    };
+  /** Reports the bucket `t` is building as completed. */
+  private close(out: ClosedBars, t: Target, k: number): void {
+    const b = t.cur;
+    const c = out.next();
+    c.symbol = this.symbol;
+    c.timeframe = t.timeframe;
+    c.target = k;
+    c.time = b.start;
+    c.closeTime = b.end;
+    c.open = b.open;
+    c.high = b.high;
+    c.low = b.low;
+    c.close = b.close;
+    c.volume = b.volume;
+    c.bar = undefined;
   }
 }

@@ -3,6 +3,7 @@ import { PaperBroker, type PaperBrokerOptions } from "../brokers/paper.js";
 import { CalendarError } from "../calendar/errors.js";
 import { calendarForPlan } from "../calendar/factory.js";
 import type { MarketCalendar, Session } from "../calendar/types.js";
+import { planQuietCloses, type QuietPlan, type QuietStream } from "../columnar/quiet.js";
 import type { CsvCalendar, DailyBounds, RejectedRow } from "../data/csv.js";
 import { bindRules, Engine, type RuleBinding } from "../engine/engine.js";
 import { combineSinks, type EngineEventSink } from "../engine/events.js";
@@ -48,7 +49,40 @@ export interface BacktestOptions {
   readonly sink?: EngineEventSink;
   /** Points kept per chart series (default 2000). */
   readonly chartPoints?: number;
+  /** Whether to sample prices, candles and equity for the charts (default true; a sweep reads none). */
+  readonly charts?: boolean;
   readonly defaultShares?: number;
+  /**
+   * `"auto"` (default): bars fed with {@link Backtest.feedRow} take the
+   * columnar fast path when the plan allows it ({@link Backtest.path});
+   * `"event"`: every bar goes through the engine as an object.
+   */
+  readonly path?: "auto" | "event";
+}
+
+/**
+ * Which path {@link Backtest.feedRow} takes: `columnar` (closes go to the
+ * engine only where a rule may fire or a position is open) or `event`
+ * (every close through the engine), with the reason the plan or the
+ * options need it.
+ */
+export type BacktestPath = { readonly kind: "columnar" } | { readonly kind: "event"; readonly reason: string };
+
+/**
+ * Rows of one symbol's base bars as columns (a `BarColumns` is one): what
+ * {@link Backtest.feedRow} reads a bar from without building an object.
+ */
+export interface BarRows {
+  readonly symbol: string;
+  readonly time: ArrayLike<number>;
+  readonly closeTime: ArrayLike<number>;
+  readonly open: ArrayLike<number>;
+  readonly high: ArrayLike<number>;
+  readonly low: ArrayLike<number>;
+  readonly close: ArrayLike<number>;
+  readonly volume: ArrayLike<number>;
+  /** Row `i` as a new bar object (the event path's input). */
+  bar(i: number): BarData;
 }
 
 /** One symbol's replay: its timeframes' aggregator and its sampled prices. */
@@ -57,6 +91,8 @@ interface SymbolReplay {
   readonly aggregator: ReplayAggregator;
   readonly prices: Decimator;
   readonly candles: CandleCollector;
+  /** With the fast path: the stream of each of the aggregator's timeframes (its `target` order). */
+  readonly quiet: readonly QuietStream[] | undefined;
 }
 
 /** Sampled series for the HTML report. */
@@ -131,6 +167,21 @@ export class Backtest {
   /** Close time of the instant whose equity is still to be sampled; -1 before the first bar. */
   private sampleTime = -1;
   private sampleDay = "";
+  private readonly charts: boolean;
+  /** Which path {@link feedRow} takes. */
+  readonly path: BacktestPath;
+  private readonly quiet: QuietPlan | undefined;
+  /**
+   * Whether a bar's broker step was put off ({@link settleBroker}): with no
+   * position and no working order that step only marks the close and starts
+   * the day, so the last such bar's step leaves the broker as every one of
+   * them would have. The bar is `deferredBar`, or row `deferredRow` of
+   * `deferredRows`.
+   */
+  private deferred = false;
+  private deferredBar: BarData | undefined;
+  private deferredRows: BarRows | undefined;
+  private deferredRow = -1;
 
   constructor(private readonly options: BacktestOptions) {
     const { plan } = options;
@@ -160,8 +211,16 @@ export class Backtest {
       list.push(s.timeframe);
       this.streamTfs.set(s.symbol, list);
     }
+    const quiet = planQuietCloses(this.engine, plan, {
+      ...(options.path !== undefined ? { path: options.path } : {}),
+      ...(options.budgetMs !== undefined ? { budgetMs: options.budgetMs } : {}),
+      evaluations: options.sink?.evaluations === true,
+    });
+    this.quiet = typeof quiet === "string" ? undefined : quiet;
+    this.path = typeof quiet === "string" ? { kind: "event", reason: quiet } : { kind: "columnar" };
     this.tracker = new EquityTracker(this.broker.config.initialCash);
     this.equity = new Decimator(options.chartPoints ?? 2000);
+    this.charts = options.charts !== false;
   }
 
   /** The session day of an instant (its UTC date outside sessions). */
@@ -184,8 +243,55 @@ export class Backtest {
     });
   }
 
-  /** Feeds one base bar. Bars of a symbol must come in time order (the CSV reader guarantees it). */
+  /**
+   * Feeds one base bar. Bars of a symbol must come in time order (the CSV
+   * reader guarantees it). Takes the columnar fast path when {@link path}
+   * allows it (see {@link feedRow}), else the event path.
+   */
   feed(bar: BarData): void {
+    if (this.quiet === undefined) this.feedEvent(bar);
+    else
+      this.feedQuiet(
+        bar.symbol,
+        bar.time,
+        bar.closeTime,
+        bar.open,
+        bar.high,
+        bar.low,
+        bar.close,
+        bar.volume,
+        bar,
+        undefined,
+        -1,
+      );
+  }
+
+  /**
+   * Feeds row `i` of `rows` (one symbol's bars, in time order, like
+   * {@link feed}) without building a bar object for it unless the broker
+   * or the engine needs one: the columnar fast path when {@link path}
+   * allows it, else the row goes through the event path as a bar object.
+   */
+  feedRow(rows: BarRows, i: number): void {
+    if (this.quiet === undefined) this.feedEvent(rows.bar(i));
+    else
+      this.feedQuiet(
+        rows.symbol,
+        rows.time[i] as number,
+        rows.closeTime[i] as number,
+        rows.open[i] as number,
+        rows.high[i] as number,
+        rows.low[i] as number,
+        rows.close[i] as number,
+        rows.volume[i] as number,
+        undefined,
+        rows,
+        i,
+      );
+  }
+
+  /** The event path: every close of the bar through the engine, the broker stepped on every bar. */
+  private feedEvent(bar: BarData): void {
     let s = this.lastSession;
     if (!s || bar.time < s.open || bar.time >= s.close) {
       s = this.calendar.sessionBounds(bar.time);
@@ -213,8 +319,124 @@ export class Backtest {
     if (done.count > 0) this.run(done);
     this.sampleTime = bar.closeTime;
     this.sampleDay = s.date;
-    r.prices.push(bar.closeTime, bar.close);
-    r.candles.push(bar.time, bar.open, bar.high, bar.low, bar.close);
+    if (this.charts) {
+      r.prices.push(bar.closeTime, bar.close);
+      r.candles.push(bar.time, bar.open, bar.high, bar.low, bar.close);
+    }
+  }
+
+  /**
+   * The columnar fast path, in the event path's order (see the class
+   * comment). Each close is appended to its series as numbers and every
+   * rule's gate (`CloseGate`, answered from the rule's own compiled
+   * IR nodes and state) is asked whether it may fire; the engine (a bar
+   * object, a frozen context, a signal with its reasoning) is entered only
+   * at a close where one may. With no position and no working order the
+   * broker's step (which then only marks the close and starts the day) is
+   * put off until the broker is needed. The result is the event path's to
+   * the last bit: packages/core/test/columnar/differential.property.test.ts
+   * holds it so over random plans and random and real bars.
+   *
+   * The bar is `bar` when the caller has it as an object, else row `i` of
+   * `rows`, built only when the broker or the engine needs it.
+   */
+  private feedQuiet(
+    symbol: string,
+    time: number,
+    closeTime: number,
+    open: number,
+    high: number,
+    low: number,
+    close: number,
+    volume: number,
+    bar: BarData | undefined,
+    rows: BarRows | undefined,
+    i: number,
+  ): void {
+    let s = this.lastSession;
+    if (!s || time < s.open || time >= s.close) {
+      s = this.calendar.sessionBounds(time);
+      this.lastSession = s;
+    }
+    if (!s) {
+      this.outside++;
+      return;
+    }
+    let r = this.lastSymbol;
+    if (r === undefined || r.symbol !== symbol) {
+      r = this.symbols.get(symbol) ?? this.startSymbol(bar ?? (rows as BarRows).bar(i));
+      if (!r) return;
+      this.lastSymbol = r;
+    }
+    this.barsIn++;
+    if (closeTime !== this.sampleTime && this.sampleTime >= 0) this.sample();
+    const due = r.aggregator.advance(time);
+    if (due.count > 0) this.runQuiet(r, due);
+    // With a position or a working order (perhaps placed at a due close just now) the broker steps now.
+    if (this.busy()) {
+      this.settleBroker();
+      this.broker.onBar(bar ?? (rows as BarRows).bar(i));
+    } else {
+      this.deferredBar = bar;
+      this.deferredRows = rows;
+      this.deferredRow = i;
+      this.deferred = true;
+    }
+    const done = r.aggregator.pushValues(time, closeTime, open, high, low, close, volume, bar);
+    if (done.count > 0) this.runQuiet(r, done);
+    this.sampleTime = closeTime;
+    this.sampleDay = s.date;
+    if (this.charts) {
+      r.prices.push(closeTime, close);
+      r.candles.push(time, open, high, low, close);
+    }
+  }
+
+  /** Whether the broker holds a position or a working order (the engine must then see every close). */
+  private busy(): boolean {
+    return this.book.hasPositions() || this.broker.hasWorkingOrders();
+  }
+
+  /** Gives the broker the bar whose step was put off (see {@link deferred}). */
+  private settleBroker(): void {
+    if (!this.deferred) return;
+    this.deferred = false;
+    const bar = this.deferredBar ?? (this.deferredRows as BarRows).bar(this.deferredRow);
+    this.deferredBar = undefined;
+    this.deferredRows = undefined;
+    this.broker.onBar(bar);
+  }
+
+  /**
+   * The fast path's closes: each appended to its series as numbers; the
+   * engine is entered (with the bar as an object) only where a rule's gate
+   * says it may fire. A close no rule can fire at while a position or an
+   * order is open still lets the risk validator observe the equity, as an
+   * evaluation would; flat, the equity is the cash, which the next
+   * evaluation observes alike.
+   */
+  private runQuiet(r: SymbolReplay, closed: ClosedBars): void {
+    const streams = r.quiet as readonly QuietStream[];
+    for (let k = 0; k < closed.count; k++) {
+      const c = closed.close(k);
+      const stream = streams[c.target] as QuietStream;
+      stream.series.pushValues(c.time, c.open, c.high, c.low, c.close, c.volume);
+      const rules = stream.rules;
+      if (rules.length === 0) continue;
+      const flat = !this.busy();
+      const position = this.broker.position(r.symbol);
+      const history = stream.series.history;
+      let enter = false;
+      // Every gate is asked (a gate may bring its state up to this close, as its evaluation would).
+      for (let j = 0; j < rules.length; j++) {
+        const rule = rules[j] as (typeof rules)[number];
+        if (rule.gate.mayFire(rule.state, c.close, c.volume, position, history)) enter = true;
+      }
+      if (enter) {
+        this.settleBroker();
+        this.engine.evaluatePushedBarSync(closed.at(k));
+      } else if (!flat) this.engine.skipPushedClose(c.closeTime);
+    }
   }
 
   /** The replay state of a symbol's first bar; undefined for a symbol the plan does not trade. */
@@ -224,11 +446,14 @@ export class Backtest {
     const { plan } = this.options;
     // The traded timeframe: the symbol's shortest stream (a day at most, so a 1w stream still shows days).
     const traded = Math.min(...plan.streams.filter((s) => s.symbol === bar.symbol).map((s) => s.seconds), 86_400);
+    const aggregator = new ReplayAggregator(bar.symbol, bar.timeframe, tfs, this.calendar);
+    const streams = this.quiet?.symbol === bar.symbol ? this.quiet.streams : undefined;
     const r: SymbolReplay = {
       symbol: bar.symbol,
-      aggregator: new ReplayAggregator(bar.symbol, bar.timeframe, tfs, this.calendar),
+      aggregator,
       prices: new Decimator(this.options.chartPoints ?? 2000),
       candles: new CandleCollector(traded, new LocalTime(plan.timezone).offsetMs(bar.time)),
+      quiet: streams && aggregator.timeframes.map((tf) => streams.get(tf) as QuietStream),
     };
     this.symbols.set(bar.symbol, r);
     return r;
@@ -238,7 +463,7 @@ export class Backtest {
   private sample(): void {
     const account = this.book.account();
     this.tracker.observe(this.sampleDay, account.equity, this.book.hasPositions());
-    this.equity.push(this.sampleTime, account.equity);
+    if (this.charts) this.equity.push(this.sampleTime, account.equity);
   }
 
   /** Processes completed bars in order: each is its own close event. */
@@ -248,6 +473,7 @@ export class Backtest {
 
   /** Ends the run: cancels orders no bar will fill, and builds the result. */
   finish(): BacktestOutcome {
+    this.settleBroker();
     if (this.sampleTime >= 0) this.sample();
     this.sampleTime = -1;
     this.broker.cancelAll("end of data");
@@ -261,6 +487,7 @@ export class Backtest {
     });
     const prices: Record<string, { t: number; v: number }[]> = {};
     const candles: Record<string, CandleSeries> = {};
+    if (!this.charts) return { result, charts: { prices, equity: [] } };
     for (const [sym, r] of this.symbols) {
       prices[sym] = r.prices.points();
       candles[sym] = r.candles.series();

@@ -226,6 +226,11 @@ export class PaperBroker implements Broker {
     return out;
   }
 
+  /** Whether an order is working (waits for the next bar's open). */
+  hasWorkingOrders(): boolean {
+    return this.working.size > 0;
+  }
+
   account(): AccountInfo {
     return this.portfolio.account();
   }

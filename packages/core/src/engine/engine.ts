@@ -349,6 +349,30 @@ export class Engine {
     if (stream) this.evaluateAllSync(stream, bar, bar.closeTime, this.timing, undefined);
   }
 
+  /**
+   * {@link processBarSync} for a bar its stream's series already holds: the
+   * columnar fast path (backtest/runner.ts `feedRow`) appends each close
+   * as numbers and asks the rules' gates first, and builds the bar and
+   * enters here only when a rule may fire or a position is open.
+   */
+  evaluatePushedBarSync(bar: BarData): void {
+    const stream = this.stream(bar.symbol, bar.timeframe);
+    if (stream === undefined) return;
+    this.counters.closes++;
+    if (stream.slots.length > 0) this.evaluateAllSync(stream, bar, bar.closeTime, this.timing, undefined);
+  }
+
+  /**
+   * A close of a stream with rules that the columnar fast path did not
+   * evaluate, because every rule's gate said it gives NONE (its bar is
+   * already in the series): of the evaluation only the risk validator's
+   * observation of the equity is left to do (the daily loss limit reads it).
+   */
+  skipPushedClose(closeTime: number): void {
+    this.counters.closes++;
+    this.accountAt(closeTime);
+  }
+
   /** The runtime of one stream; undefined for a stream the plan does not use. */
   private stream(symbol: string, timeframe: string): StreamRuntime | undefined {
     const last = this.lastStream;

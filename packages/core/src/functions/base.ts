@@ -1,9 +1,10 @@
 import type { z } from "zod";
+import type { HistoryView } from "../bars/series.js";
 import type { ExecutionContext } from "../context.js";
 import { deepFreeze } from "../context.js";
 import type { SymbolEvaluator } from "../ir/evaluator.js";
 import { issueLines } from "../ir/zod-issues.js";
-import type { ExecutionSignal } from "../models.js";
+import type { ExecutionSignal, PositionState } from "../models.js";
 import { FunctionError } from "./errors.js";
 
 /**
@@ -39,6 +40,28 @@ export interface FunctionState {
   readonly owner: ExecutionFunctionBase<unknown>;
   readonly symbol: string;
   readonly timeframe: string;
+}
+
+/**
+ * A function that can say, from its state and the close's numbers alone,
+ * whether a close may give anything but NONE. The columnar fast path
+ * (backtest/runner.ts `feedRow`) asks it on every close while no position
+ * is open, and builds a bar, a context and a signal only where it says
+ * yes. It must never say no where `evaluateSync` would fire: each built-in
+ * answers from the same code its `evaluateSync` decides with.
+ */
+export interface CloseGate<S extends FunctionState = FunctionState> {
+  /**
+   * May update the state exactly as `evaluateSync` would at this close (the
+   * trailing stop's best close): evaluating the same close again after a yes
+   * must give what one evaluation gives.
+   *
+   * @param close the close price of the bar that just closed (already in the stream's series)
+   * @param volume its volume
+   * @param position the symbol's position as the close's context would hold it
+   * @param history the stream's series, the bar that just closed at back 0
+   */
+  mayFire(state: S, close: number, volume: number, position: PositionState, history: HistoryView): boolean;
 }
 
 /**

@@ -1,7 +1,7 @@
 import { type ThresholdParams, ThresholdParamsSchema } from "@tradeplan/dsl";
 import type { ExecutionContext } from "../context.js";
 import type { ExecutionSignal } from "../models.js";
-import type { FunctionState, FunctionStateEnv } from "./base.js";
+import type { CloseGate, FunctionState, FunctionStateEnv } from "./base.js";
 import { volumeMomentumConfidence } from "./confidence.js";
 import { formatNumber, formatPrice, formatVolume } from "./format.js";
 import { type Firing, RuleFunction } from "./rule.js";
@@ -19,7 +19,7 @@ import { actionDirection, noneBecause } from "./signals.js";
  *
  * Reasoning: `close 151.20 above 150.25, volume 1.8M >= 1M; confidence 0.78 (volume 1.6x the 20-bar average, momentum +0.42%)`.
  */
-abstract class CloseThresholdFunction extends RuleFunction<ThresholdParams, FunctionState> {
+abstract class CloseThresholdFunction extends RuleFunction<ThresholdParams, FunctionState> implements CloseGate {
   private readonly word: string;
   private readonly noneCondition: ExecutionSignal;
   private readonly noneVolume: ExecutionSignal;
@@ -50,12 +50,26 @@ abstract class CloseThresholdFunction extends RuleFunction<ThresholdParams, Func
     return Object.freeze({ owner: this, symbol: env.symbol, timeframe: env.timeframe });
   }
 
-  protected check(ctx: ExecutionContext): ExecutionSignal | Firing {
-    const { close, volume } = ctx.bar;
+  /** The NONE a close and volume give, or undefined when the rule holds: the one place it decides. */
+  private refusal(close: number, volume: number): ExecutionSignal | undefined {
     const th = this.params.threshold;
     if (!(this.above ? close > th : close < th)) return this.noneCondition;
     const minVolume = this.params.minVolume;
     if (minVolume !== undefined && !(volume >= minVolume)) return this.noneVolume;
+    return undefined;
+  }
+
+  /** {@link CloseGate}: whether the close (and volume) meet the threshold. */
+  mayFire(_state: FunctionState, close: number, volume: number): boolean {
+    return this.refusal(close, volume) === undefined;
+  }
+
+  protected check(ctx: ExecutionContext): ExecutionSignal | Firing {
+    const { close, volume } = ctx.bar;
+    const none = this.refusal(close, volume);
+    if (none !== undefined) return none;
+    const th = this.params.threshold;
+    const minVolume = this.params.minVolume;
     const c = volumeMomentumConfidence(ctx.history, actionDirection(this.params.action, ctx.position.side));
     let reasoning = `close ${formatPrice(close)} ${this.thresholdText}`;
     if (minVolume !== undefined) reasoning += `, volume ${formatVolume(volume)} ${this.minVolumeText}`;

@@ -13,7 +13,7 @@ import { formatIR } from "../ir/format.js";
 import { isBooleanIR, lookbackOf } from "../ir/lookback.js";
 import { type ConditionTrace, type ConditionTracer, prepareTrace } from "../ir/trace.js";
 import type { ExecutionSignal } from "../models.js";
-import type { FunctionState, FunctionStateEnv } from "./base.js";
+import type { CloseGate, FunctionState, FunctionStateEnv } from "./base.js";
 import { describeConfidence } from "./close-threshold.js";
 import { volumeMomentumConfidence } from "./confidence.js";
 import { formatNumber } from "./format.js";
@@ -65,10 +65,10 @@ export interface ExpressionState extends FunctionState {
  *
  * Confidence: {@link volumeMomentumConfidence}, as for `close_above`.
  */
-abstract class ExpressionRuleFunction<P extends RuleCommon & { filter?: ExprIR }> extends RuleFunction<
-  P,
-  ExpressionState
-> {
+abstract class ExpressionRuleFunction<P extends RuleCommon & { filter?: ExprIR }>
+  extends RuleFunction<P, ExpressionState>
+  implements CloseGate<ExpressionState>
+{
   protected readonly mainIR: ExprIR;
   protected readonly text: string;
   private readonly lookback: number;
@@ -113,18 +113,33 @@ abstract class ExpressionRuleFunction<P extends RuleCommon & { filter?: ExprIR }
     });
   }
 
-  protected check(ctx: ExecutionContext, state: ExpressionState): ExecutionSignal | Firing {
+  /**
+   * The NONE the condition and filter give at the current close (after
+   * bringing their stream up to date), or undefined when both hold: the
+   * one place this rule decides, for `check` and for the fast path's gate.
+   */
+  private refusal(state: ExpressionState): ExecutionSignal | undefined {
     state.main.program.sync();
     const v = state.main.node.value;
     if (Number.isNaN(v)) return this.noneInputs;
     if (v === 0) return this.noneCondition;
-    let withText = "";
     if (state.filter) {
       const f = state.filter.node.value;
       if (Number.isNaN(f)) return this.noneInputs;
       if (f === 0) return this.noneFilter;
-      withText = `, with ${formatIR(state.filter.ir)}`;
     }
+    return undefined;
+  }
+
+  /** {@link CloseGate}: whether the condition and filter hold at the current close. */
+  mayFire(state: ExpressionState): boolean {
+    return this.refusal(state) === undefined;
+  }
+
+  protected check(ctx: ExecutionContext, state: ExpressionState): ExecutionSignal | Firing {
+    const none = this.refusal(state);
+    if (none !== undefined) return none;
+    const withText = state.filter ? `, with ${formatIR(state.filter.ir)}` : "";
     const c = volumeMomentumConfidence(ctx.history, actionDirection(this.params.action, ctx.position.side));
     const values: Record<string, unknown> = { close: ctx.bar.close };
     const sentence = this.describe(state, values);

@@ -3,7 +3,7 @@ import { z } from "zod";
 import type { HistoryView } from "../bars/series.js";
 import type { ExecutionContext } from "../context.js";
 import { confidenceLevel, type ExecutionSignal, type PositionState } from "../models.js";
-import { ExecutionFunctionBase, type FunctionState, type FunctionStateEnv } from "./base.js";
+import { type CloseGate, ExecutionFunctionBase, type FunctionState, type FunctionStateEnv } from "./base.js";
 import { formatNumber, formatPrice } from "./format.js";
 import { clamp01, noneBecause } from "./signals.js";
 
@@ -62,7 +62,10 @@ export function timeframeMs(tf: string): number {
  *   the stop is 0.7 (HIGH), a full trail width past it is 1.0.
  * - Signal: EXIT with `exitSide` = the position's side.
  */
-export class TrailingStopFunction extends ExecutionFunctionBase<TrailingStopParams, TrailingStopState> {
+export class TrailingStopFunction
+  extends ExecutionFunctionBase<TrailingStopParams, TrailingStopState>
+  implements CloseGate<TrailingStopState>
+{
   static readonly paramsSchema = TrailingStopParamsSchema;
   static readonly description =
     "Exits the open position when a close falls trailPercent below the best close (mirrored for shorts).";
@@ -103,33 +106,33 @@ export class TrailingStopFunction extends ExecutionFunctionBase<TrailingStopPara
     });
   }
 
+  /** {@link CloseGate}: whether the stop is hit at this close (the best close brought up to date, as evaluating does). */
+  mayFire(
+    state: TrailingStopState,
+    close: number,
+    _volume: number,
+    position: PositionState,
+    history: HistoryView,
+  ): boolean {
+    return typeof this.track(state, position, history, close) === "number";
+  }
+
   evaluateSync(ctx: ExecutionContext, state: TrailingStopState): ExecutionSignal {
     this.checkState(ctx, state);
     const pos = ctx.position;
-    if (pos.side === "flat") {
-      state.side = "flat";
-      state.openedAt = undefined;
-      state.active = false;
-      state.best = Number.NaN;
-      return this.noneFlat;
-    }
-    const long = pos.side === "long";
-    if (state.side !== pos.side || state.openedAt !== pos.openedAt) this.start(state, pos, ctx.history);
     const close = ctx.bar.close;
-    this.consider(state, close, long);
-    if (!state.active) return this.noneInactive;
+    const stop = this.track(state, pos, ctx.history, close);
+    if (typeof stop !== "number") return stop;
+    const long = pos.side === "long";
+    const side = long ? "long" : "short";
     const best = state.best;
-    const stop = long ? best * (1 - this.frac) : best * (1 + this.frac);
-    // A relative 1e-12 slack absorbs rounding (105 * 0.98 is 102.89999...), so a close exactly at the stop triggers.
-    const hit = long ? close <= stop * (1 + 1e-12) : close >= stop * (1 - 1e-12);
-    if (!hit) return this.noneHolding;
     const overshoot = long ? stop - close : close - stop;
     const confidence = 0.7 + 0.3 * clamp01(overshoot / (best * this.frac));
     const word = long ? "<=" : ">=";
     const sign = long ? "-" : "+";
     return Object.freeze({
       action: "EXIT",
-      exitSide: pos.side,
+      exitSide: side,
       confidence,
       reasoning: `close ${formatPrice(close)} ${word} stop ${formatPrice(stop)} (best close ${formatPrice(best)} ${sign}${formatNumber(this.params.trailPercent)}%)`,
       metadata: Object.freeze({
@@ -141,6 +144,36 @@ export class TrailingStopFunction extends ExecutionFunctionBase<TrailingStopPara
         confidenceLevel: confidenceLevel(confidence),
       }),
     });
+  }
+
+  /**
+   * Brings the state up to this close (a new position starts it over; flat
+   * forgets it) and returns the stop level when the close hits it, else the
+   * NONE to give: the one place the stop decides, for `evaluateSync` and the
+   * fast path's gate. Evaluating one close twice gives the same answer.
+   */
+  private track(
+    state: TrailingStopState,
+    pos: PositionState,
+    history: HistoryView,
+    close: number,
+  ): number | ExecutionSignal {
+    if (pos.side === "flat") {
+      state.side = "flat";
+      state.openedAt = undefined;
+      state.active = false;
+      state.best = Number.NaN;
+      return this.noneFlat;
+    }
+    const long = pos.side === "long";
+    if (state.side !== pos.side || state.openedAt !== pos.openedAt) this.start(state, pos, history);
+    this.consider(state, close, long);
+    if (!state.active) return this.noneInactive;
+    const best = state.best;
+    const stop = long ? best * (1 - this.frac) : best * (1 + this.frac);
+    // A relative 1e-12 slack absorbs rounding (105 * 0.98 is 102.89999...), so a close exactly at the stop triggers.
+    const hit = long ? close <= stop * (1 + 1e-12) : close >= stop * (1 - 1e-12);
+    return hit ? stop : this.noneHolding;
   }
 
   /** The state as JSON-safe data, for the state store (a restart then trails on from the same best close). */

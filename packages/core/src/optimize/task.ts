@@ -6,11 +6,10 @@ import {
   DiagnosticCollector,
   errorCount,
 } from "@tradeplan/dsl";
-import { Backtest } from "../backtest/runner.js";
+import { Backtest, type BarRows } from "../backtest/runner.js";
 import type { PaperBrokerOptions } from "../brokers/paper.js";
 import { calendarForPlan } from "../calendar/factory.js";
 import type { MarketCalendar, Session } from "../calendar/types.js";
-import type { BarData } from "../models.js";
 import { type InstrumentSpec, Instruments } from "../portfolio/instruments.js";
 import type { ParamValues } from "./grid.js";
 import { type ReturnMoments, returnMoments } from "./returns.js";
@@ -100,15 +99,10 @@ export interface VariantRunner {
  * object of this shape. `bar(i)` must return a fresh object (the engine may
  * keep a bar).
  */
-export interface VariantBars {
+export interface VariantBars extends BarRows {
   readonly length: number;
-  /** Open times, UTC ms. */
-  readonly time: ArrayLike<number>;
-  /** Close times, UTC ms. */
-  readonly closeTime: ArrayLike<number>;
   /** The first bar opening at or after `time`; `length` when none does. */
   indexAt(time: number): number;
-  bar(i: number): BarData;
 }
 
 /**
@@ -131,6 +125,8 @@ export interface VariantSetup {
   readonly defaultShares?: number;
   /** The account's currency and the declared instruments (`Instruments.declared()`); default: US-dollar stocks. */
   readonly instruments?: { readonly currency: string; readonly specs: readonly InstrumentSpec[] };
+  /** `"event"`: every variant's bars through the engine as objects (default `"auto"`: the columnar fast path where the plan allows it; see `Backtest.path`). */
+  readonly path?: "auto" | "event";
 }
 
 /**
@@ -232,11 +228,12 @@ export class VariantContext {
       plan,
       calendar: this.calendar,
       instruments: this.instruments,
-      // The sweep reads no charts: keep the smallest sample.
-      chartPoints: 2,
+      // The sweep reads no charts.
+      charts: false,
       ...(s.broker !== undefined ? { broker: s.broker } : {}),
       ...(s.risk !== undefined ? { risk: s.risk } : {}),
       ...(s.defaultShares !== undefined ? { defaultShares: s.defaultShares } : {}),
+      ...(s.path !== undefined ? { path: s.path } : {}),
     });
   }
 }
@@ -260,7 +257,7 @@ export function runVariantTask(context: VariantContext, task: VariantTask): Vari
     let lastRecorded = -1;
     const to = Math.min(task.to, bars.length);
     for (let i = Math.max(0, task.from); i < to; i++) {
-      bt.feed(bars.bar(i));
+      bt.feedRow(bars, i);
       if (!context.inside(i)) continue;
       lastInside = i;
       // A day's closing equity: what the backtest's Sharpe ratio samples, read once a day.

@@ -73,11 +73,23 @@ export function fixtureColumns(days = 10, seed = 11): BarColumns {
 
 /** Bars held as objects, in the shape a sweep reads (the CLI passes `BarColumns`). */
 export class ArrayBars implements VariantBars {
+  readonly symbol: string;
   readonly time: Float64Array;
   readonly closeTime: Float64Array;
+  readonly open: Float64Array;
+  readonly high: Float64Array;
+  readonly low: Float64Array;
+  readonly close: Float64Array;
+  readonly volume: Float64Array;
   constructor(private readonly list: readonly BarData[]) {
+    this.symbol = list[0]?.symbol ?? "";
     this.time = Float64Array.from(list, (b) => b.time);
     this.closeTime = Float64Array.from(list, (b) => b.closeTime);
+    this.open = Float64Array.from(list, (b) => b.open);
+    this.high = Float64Array.from(list, (b) => b.high);
+    this.low = Float64Array.from(list, (b) => b.low);
+    this.close = Float64Array.from(list, (b) => b.close);
+    this.volume = Float64Array.from(list, (b) => b.volume);
   }
   get length(): number {
     return this.list.length;
