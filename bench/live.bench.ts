@@ -155,6 +155,24 @@ function rssMiB(pid: number): number {
   }
 }
 
+/**
+ * CPU time (user + system, s) the process has used: what the figures cost whatever the machine's load (wall times
+ * grow with it, on 2 shared cores).
+ */
+function cpuSeconds(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    // Fields after the command name (which may hold spaces): state is the first, utime the 12th, stime the 13th.
+    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(f[11]) + Number(f[12])) / CLOCK_TICKS;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/** `getconf CLK_TCK` on Linux. */
+const CLOCK_TICKS = 100;
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const load1 = (): number => loadavg()[0] ?? 0;
 
@@ -347,6 +365,9 @@ interface Result {
   readonly loadEnd: number;
   readonly endpointMs: number;
   readonly activeMs: number;
+  /** CPU time of the process up to ACTIVE, and in the measured window (s). */
+  readonly cpuActive: number;
+  readonly cpuWindow: number;
   readonly rssActive: number;
   readonly rssWarm: number;
   readonly rssEnd: number;
@@ -464,14 +485,15 @@ async function measure(c: Case): Promise<Omit<Result, "probes">> {
     await sleep(100);
   }
   const rssActive = rssMiB(run.child.pid ?? 0);
+  const cpuActive = cpuSeconds(run.child.pid ?? 0);
   console.error(
     `    ${c.symbols} symbols ACTIVE after ${(activeMs / 1000).toFixed(1)} s, RSS ${rssActive.toFixed(0)} MiB`,
   );
   const samples: { t: number; mib: number }[] = [];
   const streamStart = performance.now();
-  let warm: { text: string; rss: number; at: number } | undefined;
+  let warm: { text: string; rss: number; at: number; cpu: number } | undefined;
   // The window of a run that falls behind before its warm-up is over starts at the first scrape.
-  let first: { text: string; rss: number; at: number } | undefined;
+  let first: { text: string; rss: number; at: number; cpu: number } | undefined;
   let fellBehind = false;
   let last = "";
   let scrapeMaxStreamMs = 0;
@@ -488,10 +510,10 @@ async function measure(c: Case): Promise<Omit<Result, "probes">> {
     if (!s) continue;
     scrapeMaxStreamMs = Math.max(scrapeMaxStreamMs, s.ms);
     last = s.text;
-    first ??= { text: s.text, rss: samples.at(-1)?.mib ?? Number.NaN, at: now };
+    first ??= { text: s.text, rss: samples.at(-1)?.mib ?? Number.NaN, at: now, cpu: cpuSeconds(run.child.pid ?? 0) };
     const days = dailyCloses(s.text);
     if (!warm && days >= WARM_UP_SESSIONS) {
-      warm = { text: s.text, rss: samples.at(-1)?.mib ?? Number.NaN, at: now };
+      warm = { text: s.text, rss: samples.at(-1)?.mib ?? Number.NaN, at: now, cpu: cpuSeconds(run.child.pid ?? 0) };
       console.error(`    warm after ${((now - streamStart) / 1000).toFixed(0)} s, RSS ${warm.rss.toFixed(0)} MiB`);
     }
     if (now - lastLog >= 60_000) {
@@ -534,6 +556,7 @@ async function measure(c: Case): Promise<Omit<Result, "probes">> {
   const after = samples.filter((s) => s.t >= warmAt && !Number.isNaN(s.mib));
   const windowMs = warm ? performance.now() - warm.at : 0;
   const diff = (name: string) => total(last, name) - total(warmText, name);
+  const cpuWindow = cpuSeconds(run.child.pid ?? 0) - (warm?.cpu ?? Number.NaN);
   const termMs = await terminate(run);
   const result = {
     final: summaryOf(dir),
@@ -542,6 +565,8 @@ async function measure(c: Case): Promise<Omit<Result, "probes">> {
     loadEnd: load1(),
     endpointMs,
     activeMs,
+    cpuActive,
+    cpuWindow,
     rssActive,
     rssWarm: warm?.rss ?? Number.NaN,
     rssEnd: after.at(-1)?.mib ?? Number.NaN,
@@ -596,6 +621,11 @@ const median = (xs: readonly number[]): number => {
   return s.length % 2 ? (s[m] ?? Number.NaN) : ((s[m - 1] ?? 0) + (s[m] ?? 0)) / 2;
 };
 
+/** CPU seconds and the share of a core they are of `wallMs`. */
+function cpuText(cpu: number, wallMs: number): string {
+  return Number.isNaN(cpu) ? "n/a" : `${cpu.toFixed(1)} (${((cpu * 1000) / wallMs).toFixed(2)})`;
+}
+
 function probeText(p: StartProbe | undefined): string {
   if (!p) return "n/a";
   const exit = p.code === 0 ? "exit 0" : `**exit ${p.code}**: ${p.error.replaceAll("|", "\\|")}`;
@@ -606,7 +636,7 @@ function row(r: Result): string {
   const counts = TIMEFRAMES.map((tf) => int(r.boundaries[tf] ?? 0)).join(" / ");
   const b = r.fellBehind ? `**fell behind**: ${counts}` : counts;
   const p = TIMEFRAMES.map((tf) => ms(r.p99[tf] ?? Number.NaN)).join(" / ");
-  return `| ${int(r.c.symbols)} | ${r.c.speed} | ${r.loadStart.toFixed(2)} / ${r.loadEnd.toFixed(2)} | ${s1(r.endpointMs)} | **${s1(r.activeMs)}** | ${s1(r.streamedMs)} (${s1(r.windowMs)}) | ${b} | ${int(r.evaluationsPerMin)} | ${int(r.orders)}${r.ruleErrors ? ` (rule errors: ${r.ruleErrors})` : ""} | ${ms(r.all.p50)} | **${ms(r.all.p99)}** | ${p} | ${ms(r.commitP99, COMMIT_TOP)} | ${r.rssActive.toFixed(0)} / ${r.rssWarm.toFixed(0)} / ${r.rssEnd.toFixed(0)} | ${r.rssMin.toFixed(0)}-${r.rssMax.toFixed(0)} | ${ms(r.scrapeMaxStartMs)} / ${ms(r.scrapeMaxStreamMs)} | ${probeText(r.probes[0])} | ${probeText(r.probes[1])} | **${ms(r.termMs)}** (exit ${r.termCode}) |`;
+  return `| ${int(r.c.symbols)} | ${r.c.speed} | ${r.loadStart.toFixed(2)} / ${r.loadEnd.toFixed(2)} | ${s1(r.endpointMs)} | **${s1(r.activeMs)}** | ${cpuText(r.cpuActive, r.activeMs)} / ${cpuText(r.cpuWindow, r.windowMs)} | ${s1(r.streamedMs)} (${s1(r.windowMs)}) | ${b} | ${int(r.evaluationsPerMin)} | ${int(r.orders)}${r.ruleErrors ? ` (rule errors: ${r.ruleErrors})` : ""} | ${ms(r.all.p50)} | **${ms(r.all.p99)}** | ${p} | ${ms(r.commitP99, COMMIT_TOP)} | ${r.rssActive.toFixed(0)} / ${r.rssWarm.toFixed(0)} / ${r.rssEnd.toFixed(0)} | ${r.rssMin.toFixed(0)}-${r.rssMax.toFixed(0)} | ${ms(r.scrapeMaxStartMs)} / ${ms(r.scrapeMaxStreamMs)} | ${probeText(r.probes[0])} | ${probeText(r.probes[1])} | **${ms(r.termMs)}** (exit ${r.termCode}) |`;
 }
 
 /** The median row of several runs of one size (each figure's median on its own). */
@@ -615,7 +645,13 @@ function medianRow(rs: readonly Result[]): string {
   const b = TIMEFRAMES.map((tf) => int(f((r) => r.boundaries[tf] ?? 0))).join(" / ");
   const p = TIMEFRAMES.map((tf) => ms(f((r) => r.p99[tf] ?? Number.NaN))).join(" / ");
   const first = rs[0];
-  return `| ${int(first?.c.symbols ?? 0)} median of ${rs.length} | ${first?.c.speed} | ${f((r) => r.loadStart).toFixed(2)} / ${f((r) => r.loadEnd).toFixed(2)} | ${s1(f((r) => r.endpointMs))} | **${s1(f((r) => r.activeMs))}** | ${s1(f((r) => r.streamedMs))} (${s1(f((r) => r.windowMs))}) | ${b} | ${int(f((r) => r.evaluationsPerMin))} | ${int(f((r) => r.orders))} | ${ms(f((r) => r.all.p50))} | **${ms(f((r) => r.all.p99))}** | ${p} | ${ms(
+  return `| ${int(first?.c.symbols ?? 0)} median of ${rs.length} | ${first?.c.speed} | ${f((r) => r.loadStart).toFixed(2)} / ${f((r) => r.loadEnd).toFixed(2)} | ${s1(f((r) => r.endpointMs))} | **${s1(f((r) => r.activeMs))}** | ${cpuText(
+    f((r) => r.cpuActive),
+    f((r) => r.activeMs),
+  )} / ${cpuText(
+    f((r) => r.cpuWindow),
+    f((r) => r.windowMs),
+  )} | ${s1(f((r) => r.streamedMs))} (${s1(f((r) => r.windowMs))}) | ${b} | ${int(f((r) => r.evaluationsPerMin))} | ${int(f((r) => r.orders))} | ${ms(f((r) => r.all.p50))} | **${ms(f((r) => r.all.p99))}** | ${p} | ${ms(
     f((r) => r.commitP99),
     COMMIT_TOP,
   )} | ${f((r) => r.rssActive).toFixed(0)} / ${f((r) => r.rssWarm).toFixed(0)} / ${f((r) => r.rssEnd).toFixed(0)} | ${f((r) => r.rssMin).toFixed(0)}-${f((r) => r.rssMax).toFixed(0)} | ${ms(f((r) => r.scrapeMaxStartMs))} / ${ms(f((r) => r.scrapeMaxStreamMs))} | ${ms(f((r) => r.probes[0]?.answerMs ?? Number.NaN))} | ${ms(f((r) => r.probes[1]?.answerMs ?? Number.NaN))} | **${ms(f((r) => r.termMs))}** |`;
@@ -651,14 +687,14 @@ function report(results: readonly Result[], built: string): string {
   );
   out.push("");
   out.push(
-    `**speed**: the simulation's market time per wall-clock time (240: a session of 390 minutes in 98 s). **load**: the machine's 1-minute load average at the start and the end of the run (2 cores shared with other work: figures taken under load are inflated). **ACTIVE**: spawn to \`tradeplan_trading_state{state="ACTIVE"} 1\` on the endpoint (polled every 100 ms). **decision**: \`tradeplan_decision_latency_seconds\`, wall-clock time from the moment the clock reached a bar's close time to the end of its close's evaluation (every rule, orders sent), all symbols closing at once on every boundary; quantiles interpolated in the histogram's buckets (10 ms wide up to 100 ms), over the window after the first ${WARM_UP_SESSIONS} streamed session (warm-up), per timeframe and pooled. **boundaries**: closes per symbol in that window (checked: every symbol decided at every boundary, as many as the sessions streamed have). **evaluations/min**: function calls on closes per wall-clock minute in the window. **orders**: orders sent in the window. **RSS**: \`/proc/PID/status\` VmRSS at ACTIVE, at the end of the warm-up and at the end; min-max over the window, sampled every second. **scrape max**: the slowest scrape of the endpoint during the start-up and while streaming (the event loop's longest stall, roughly). **SIGTERM**: kill to exit, in two separate runs stopped during their start-up (as soon as the endpoint answers, and at about half of the time to ACTIVE) and once while streaming.`,
+    `**speed**: the simulation's market time per wall-clock time (240: a session of 390 minutes in 98 s). **load**: the machine's 1-minute load average at the start and the end of the run (2 cores shared with other work: figures taken under load are inflated). **ACTIVE**: spawn to \`tradeplan_trading_state{state="ACTIVE"} 1\` on the endpoint (polled every 100 ms). **CPU**: user + system time of the process (\`/proc/PID/stat\`) up to ACTIVE and in the measured window, with the share of a core it is of the wall time (below 1 on a loaded machine: the process waited for a core). **decision**: \`tradeplan_decision_latency_seconds\`, wall-clock time from the moment the clock reached a bar's close time to the end of its close's evaluation (every rule, orders sent), all symbols closing at once on every boundary; quantiles interpolated in the histogram's buckets (10 ms wide up to 100 ms), over the window after the first ${WARM_UP_SESSIONS} streamed session (warm-up), per timeframe and pooled. **boundaries**: closes per symbol in that window (checked: every symbol decided at every boundary, as many as the sessions streamed have). **evaluations/min**: function calls on closes per wall-clock minute in the window. **orders**: orders sent in the window. **RSS**: \`/proc/PID/status\` VmRSS at ACTIVE, at the end of the warm-up and at the end; min-max over the window, sampled every second. **scrape max**: the slowest scrape of the endpoint during the start-up and while streaming (the event loop's longest stall, roughly). **SIGTERM**: kill to exit, in two separate runs stopped during their start-up (as soon as the endpoint answers, and at about half of the time to ACTIVE) and once while streaming.`,
   );
   out.push("");
   out.push(
-    "| symbols | speed | load start / end | endpoint s | **ACTIVE s** | streamed s (window) | boundaries 1m / 5m / 15m / 1h / 1d | evaluations/min | orders | decision p50 ms | **decision p99 ms** | p99 1m / 5m / 15m / 1h / 1d ms | commit p99 ms | RSS ACTIVE / warm / end MiB | RSS min-max MiB | scrape max start-up / streaming ms | SIGTERM at once ms | SIGTERM mid start-up ms | **SIGTERM streaming ms** |",
+    "| symbols | speed | load start / end | endpoint s | **ACTIVE s** | CPU s to ACTIVE / in window (cores) | streamed s (window) | boundaries 1m / 5m / 15m / 1h / 1d | evaluations/min | orders | decision p50 ms | **decision p99 ms** | p99 1m / 5m / 15m / 1h / 1d ms | commit p99 ms | RSS ACTIVE / warm / end MiB | RSS min-max MiB | scrape max start-up / streaming ms | SIGTERM at once ms | SIGTERM mid start-up ms | **SIGTERM streaming ms** |",
   );
   out.push(
-    "| ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: | --- | ---: | --- | ---: | ---: | --- | --- | ---: |",
+    "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: | --- | ---: | --- | ---: | ---: | --- | --- | ---: |",
   );
   const sizes = [...new Set(results.map((r) => r.c.symbols))].sort((a, b) => a - b);
   for (const n of sizes) {
