@@ -1,12 +1,11 @@
 import {
   EmbeddedActionsParser,
-  type ILookaheadStrategy,
   type IOrAlt,
   type IRecognitionException,
   type ISyntacticContentAssistPath,
   type IToken,
   isRecognitionException,
-  LLkLookaheadStrategy,
+  type Rule,
   type TokenType,
 } from "#chevrotain";
 import type * as A from "./ast.js";
@@ -18,6 +17,8 @@ import * as T from "./lexer.js";
 import { LineIndex } from "./line-index.js";
 import { LinePositions } from "./positions.js";
 import { BINARY_OPERATORS, CrossOp, ExpressionStack, type Operand, type Operator, Prefixed } from "./precedence.js";
+import { RECORDED_GRAMMAR } from "./recorded-grammar.generated.js";
+import { type RecordedProduction, rebuildRules } from "./recorded-grammar.js";
 
 /** `parseLine`'s answer, without recovery, for a line with a problem: the recovering instance must explain it. */
 export const FAILED: unique symbol = Symbol("FAILED");
@@ -33,50 +34,39 @@ export interface GrammarOptions {
   readonly recovery: boolean;
   /** Run Chevrotain's grammar checks (ambiguities, left recursion) while building: the grammar test does. */
   readonly validate?: boolean;
+  /**
+   * Have Chevrotain record the rules by running them (as `validate` does)
+   * instead of building them from the record of recorded-grammar.ts: the
+   * test that keeps the record equal to the grammar does.
+   */
+  readonly record?: boolean;
 }
 
 /**
- * Chevrotain's LL(k) lookahead, with each choice's function built on the
- * first call that needs it rather than all at once while the parser is
- * built: a check of a small plan meets a fraction of the grammar's choices,
- * and building every function was about a third of building the parser,
- * which a short-lived `tradeplan check` pays on every run (start-up,
- * docs/architecture.md). The functions and the grammar checks are
- * Chevrotain's own; only the moment each function is built moves.
+ * The parts of Chevrotain's parser that building from the record replaces:
+ * internal to Chevrotain 11 (its recording phase, which `performSelfAnalysis`
+ * runs), so typed here; recorded-grammar.test.ts fails if they change.
  */
-class LazyLookahead implements ILookaheadStrategy {
-  private readonly llk: ILookaheadStrategy;
+interface ChevrotainRecorder {
+  readonly definedRulesNames: readonly string[];
+  enableRecording(): void;
+  disableRecording(): void;
+  topLevelRuleRecord(name: string, def: () => unknown): Rule;
+}
+const RECORDER = EmbeddedActionsParser.prototype as unknown as ChevrotainRecorder;
 
-  constructor(maxLookahead: number) {
-    this.llk = new LLkLookaheadStrategy({ maxLookahead });
-  }
+/** The record, parsed once (each parser rebuilds its own rules from it: Chevrotain links them to the parser). */
+let recorded: readonly RecordedProduction[] | undefined;
 
-  validate(options: Parameters<ILookaheadStrategy["validate"]>[0]): ReturnType<ILookaheadStrategy["validate"]> {
-    return this.llk.validate(options);
-  }
-
-  buildLookaheadForAlternation(
-    options: Parameters<ILookaheadStrategy["buildLookaheadForAlternation"]>[0],
-  ): ReturnType<ILookaheadStrategy["buildLookaheadForAlternation"]> {
-    const llk = this.llk;
-    let built: ReturnType<ILookaheadStrategy["buildLookaheadForAlternation"]> | undefined;
-    // Chevrotain calls a lookahead function with the parser as `this`, which the built one reads its tokens from.
-    return function (this: unknown, alts) {
-      built ??= llk.buildLookaheadForAlternation(options);
-      return built.call(this, alts);
-    };
-  }
-
-  buildLookaheadForOptional(
-    options: Parameters<ILookaheadStrategy["buildLookaheadForOptional"]>[0],
-  ): ReturnType<ILookaheadStrategy["buildLookaheadForOptional"]> {
-    const llk = this.llk;
-    let built: ReturnType<ILookaheadStrategy["buildLookaheadForOptional"]> | undefined;
-    return function (this: unknown) {
-      built ??= llk.buildLookaheadForOptional(options);
-      return built.call(this);
-    };
-  }
+/**
+ * The grammar's rules from the record, when it holds exactly the rules the
+ * parser defines (else undefined: the parser records them itself).
+ */
+function rulesFromRecord(defined: readonly string[]): Map<string, Rule> | undefined {
+  recorded ??= JSON.parse(RECORDED_GRAMMAR) as RecordedProduction[];
+  const rules = rebuildRules(recorded, T.allTokens);
+  if (rules === undefined || rules.size !== defined.length || defined.some((n) => !rules.has(n))) return undefined;
+  return rules;
 }
 
 /**
@@ -126,19 +116,39 @@ export class PlanGrammar extends EmbeddedActionsParser {
   /** The partial value of the rule that failed last, and the error it failed with (see `fail`). */
   private partial: unknown;
   private partialFor: unknown;
+  /** The rules from the record, which `performSelfAnalysis` takes instead of recording them; undefined: it records. */
+  private fromRecord: Map<string, Rule> | undefined;
 
   constructor(options: GrammarOptions) {
     super(T.allTokens, {
       recoveryEnabled: options.recovery,
       // The grammar is LL(1): the grammar test's checks fail on a choice one token cannot make (`spanFrom` relies on it).
       maxLookahead: 1,
-      lookaheadStrategy: new LazyLookahead(1),
       errorMessageProvider: messages,
       skipValidations: options.validate !== true,
     });
     this.recovery = options.recovery;
+    this.fromRecord =
+      options.validate === true || options.record === true
+        ? undefined
+        : rulesFromRecord((this as unknown as ChevrotainRecorder).definedRulesNames);
     this.performSelfAnalysis();
+    this.fromRecord = undefined;
     this.clearLine();
+  }
+
+  /** Chevrotain's recording mode, which building from the record does without (see recorded-grammar.ts). */
+  protected enableRecording(): void {
+    if (this.fromRecord === undefined) RECORDER.enableRecording.call(this);
+  }
+
+  protected disableRecording(): void {
+    if (this.fromRecord === undefined) RECORDER.disableRecording.call(this);
+  }
+
+  /** A rule's GAST: from the record, or recorded by running the rule. */
+  protected topLevelRuleRecord(name: string, def: () => unknown): Rule {
+    return this.fromRecord?.get(name) ?? RECORDER.topLevelRuleRecord.call(this, name, def);
   }
 
   /** Starts a file whose positions `lines` gives. */
