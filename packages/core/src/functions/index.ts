@@ -4,6 +4,7 @@
  * built-in rule functions and their signal helpers.
  */
 export {
+  type CloseGate,
   ExecutionFunctionBase,
   type ExecutionFunctionClass,
   type FunctionState,
