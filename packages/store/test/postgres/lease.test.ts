@@ -84,6 +84,23 @@ describe.skipIf(missing)("the lease of an account (--ha)", () => {
     expect((await sql.query("SELECT count(*)::int AS n FROM audit_records")).rows[0].n).toBe(1);
   });
 
+  it("a commit after the lease expired is refused in its transaction (AUDIT_LEASE_LOST), even before anyone took it over", async () => {
+    const url = await db();
+    const a = await keeper(url, "a", 60_000);
+    await a.tryAcquire();
+    const s = await store(url, a);
+    const sql = await admin(url);
+    await sql.query("UPDATE tradeplan_leases SET expires_at = clock_timestamp() - interval '1 second'");
+    const intentCommitted = s.addIntent(intent("h:r1:AAPL:1m:5"));
+    s.append({ kind: "signal", rule: "r1" });
+    s.transaction(() => s.flush());
+    await expect(intentCommitted).rejects.toMatchObject({ code: "AUDIT_LEASE_LOST" });
+    await expect(s.drain()).rejects.toMatchObject({ code: "AUDIT_LEASE_LOST" });
+    expect(a.holding()).toBe(false);
+    expect((await sql.query("SELECT count(*)::int AS n FROM tradeplan_order_intents")).rows[0].n).toBe(0);
+    expect((await sql.query("SELECT count(*)::int AS n FROM audit_records")).rows[0].n).toBe(0);
+  });
+
   it("a takeover fences the old leader: its connections are terminated, its next commit and its intents fail, the new leader's store opens", async () => {
     const url = await db();
     const a = await keeper(url, "a", 900);
