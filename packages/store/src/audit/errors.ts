@@ -28,7 +28,9 @@ export type AuditErrorCode =
   /** An earlier write failed; the journal refuses new records until a `flush()` succeeds. */
   | "AUDIT_FAILED"
   /** With `--ha`: this process no longer holds the account's lease (expired, taken over, or a key already committed). */
-  | "AUDIT_LEASE_LOST";
+  | "AUDIT_LEASE_LOST"
+  /** On PostgreSQL: more batches wait for the server than the bound (`maxQueued`); trading halts, the queue still commits. */
+  | "AUDIT_BACKLOG";
 
 /** A journal failure with a stable code; `cause` holds the underlying SQLite error when there is one. */
 export class AuditError extends Error {

@@ -38,6 +38,13 @@ export const PostgresStoreOptionsSchema = z
     includeContext: z.boolean().default(false),
     /** Batches committed together at most, when they queue up behind a slow commit. */
     maxGroup: z.number().int().min(1).max(10_000).default(256),
+    /**
+     * Batches handed over and not committed at most: past it the store
+     * refuses new batches (`AUDIT_BACKLOG`: the session halts, as on a
+     * failed commit) while it goes on committing those it holds, so a
+     * server slower than the decisions costs bounded memory, not all of it.
+     */
+    maxQueued: z.number().int().min(1).max(1_000_000).default(10_000),
     clock: z.custom<() => number>((v) => typeof v === "function", "must be a function").optional(),
     /** Called once when a commit fails; the session halts at its next batch anyway. */
     onFatal: z.custom<(error: AuditError) => void>((v) => typeof v === "function", "must be a function").optional(),
@@ -120,6 +127,8 @@ export class PostgresStore implements JournalWriter {
   private head: ChainHead;
   private snapshot: Snapshot | undefined;
   private failure: AuditError | undefined;
+  /** Set once the queue reached `maxQueued`: new batches are refused, queued ones still commit. */
+  private backlog: AuditError | undefined;
   private running: Promise<void> | undefined;
   private closed = false;
 
@@ -353,14 +362,20 @@ export class PostgresStore implements JournalWriter {
     if (this.closed) return;
     let failed: unknown;
     try {
-      if (!this.failure) {
+      if (!this.failure && !this.backlog) {
         this.flush();
         if (this.options.hmacKey !== undefined) this.push({ records: [], closeCheckpoint: true });
       }
+    } catch (e) {
+      failed = e;
+    }
+    try {
+      // What was handed over is committed even after a refusal (a backlog, a bad record).
       await this.drain();
     } catch (e) {
       failed = e;
     }
+    failed ??= this.backlog;
     this.closed = true;
     await this.client.end().catch(() => undefined);
     if (failed) throw failed;
@@ -368,9 +383,10 @@ export class PostgresStore implements JournalWriter {
 
   private refuseIfBroken(): void {
     if (this.closed) throw new AuditError("AUDIT_CLOSED", `audit journal ${this.label} is closed`);
-    if (this.failure)
-      throw new AuditError("AUDIT_FAILED", `audit journal ${this.label} is halted: ${this.failure.message}`, {
-        cause: this.failure,
+    const why = this.failure ?? this.backlog;
+    if (why)
+      throw new AuditError("AUDIT_FAILED", `audit journal ${this.label} is halted: ${why.message}`, {
+        cause: why,
       });
   }
 
@@ -383,6 +399,14 @@ export class PostgresStore implements JournalWriter {
 
   private push(c: Commit): void {
     this.queue.push(c);
+    if (this.queue.length >= this.options.maxQueued && this.backlog === undefined) {
+      // This batch is kept (its decisions are made); the next is refused and the session halts.
+      this.backlog = new AuditError(
+        "AUDIT_BACKLOG",
+        `${this.label}: ${this.queue.length} batches wait for the server (at most ${this.options.maxQueued}): it commits slower than the session decides; trading halts while the queue is written`,
+      );
+      notifyFatal(this.backlog, this.options.onFatal);
+    }
     this.running ??= this.pump().finally(() => {
       this.running = undefined;
     });
