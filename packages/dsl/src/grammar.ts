@@ -18,7 +18,8 @@ import { LineIndex } from "./line-index.js";
 import { LinePositions } from "./positions.js";
 import { BINARY_OPERATORS, CrossOp, ExpressionStack, type Operand, type Operator, Prefixed } from "./precedence.js";
 import { RECORDED_GRAMMAR } from "./recorded-grammar.generated.js";
-import { type RecordedProduction, rebuildRules } from "./recorded-grammar.js";
+import { type RecordedGrammar, rebuildRules } from "./recorded-grammar.js";
+import { RecordedLookahead } from "./recorded-lookahead.js";
 
 /** `parseLine`'s answer, without recovery, for a line with a problem: the recovering instance must explain it. */
 export const FAILED: unique symbol = Symbol("FAILED");
@@ -56,16 +57,18 @@ interface ChevrotainRecorder {
 const RECORDER = EmbeddedActionsParser.prototype as unknown as ChevrotainRecorder;
 
 /** The record, parsed once (each parser rebuilds its own rules from it: Chevrotain links them to the parser). */
-let recorded: readonly RecordedProduction[] | undefined;
+let recorded: RecordedGrammar | undefined;
 
 /**
  * The grammar's rules from the record, when it holds exactly the rules the
- * parser defines (else undefined: the parser records them itself).
+ * parser defines (else undefined: the parser records them itself), and the
+ * record's lookahead paths handed to the parser's lookahead strategy.
  */
-function rulesFromRecord(defined: readonly string[]): Map<string, Rule> | undefined {
-  recorded ??= JSON.parse(RECORDED_GRAMMAR) as RecordedProduction[];
-  const rules = rebuildRules(recorded, T.allTokens);
+function rulesFromRecord(defined: readonly string[], lookahead: RecordedLookahead): Map<string, Rule> | undefined {
+  recorded ??= JSON.parse(RECORDED_GRAMMAR) as RecordedGrammar;
+  const rules = rebuildRules(recorded.rules, T.allTokens);
   if (rules === undefined || rules.size !== defined.length || defined.some((n) => !rules.has(n))) return undefined;
+  lookahead.use(recorded, T.allTokens);
   return rules;
 }
 
@@ -120,10 +123,12 @@ export class PlanGrammar extends EmbeddedActionsParser {
   private fromRecord: Map<string, Rule> | undefined;
 
   constructor(options: GrammarOptions) {
+    const lookahead = new RecordedLookahead();
     super(T.allTokens, {
       recoveryEnabled: options.recovery,
       // The grammar is LL(1): the grammar test's checks fail on a choice one token cannot make (`spanFrom` relies on it).
       maxLookahead: 1,
+      lookaheadStrategy: lookahead,
       errorMessageProvider: messages,
       skipValidations: options.validate !== true,
     });
@@ -131,7 +136,7 @@ export class PlanGrammar extends EmbeddedActionsParser {
     this.fromRecord =
       options.validate === true || options.record === true
         ? undefined
-        : rulesFromRecord((this as unknown as ChevrotainRecorder).definedRulesNames);
+        : rulesFromRecord((this as unknown as ChevrotainRecorder).definedRulesNames, lookahead);
     this.performSelfAnalysis();
     this.fromRecord = undefined;
     this.clearLine();

@@ -1,7 +1,9 @@
 import {
   Alternation,
   Alternative,
+  getLookaheadPaths,
   type IProduction,
+  type IProductionWithOccurrence,
   NonTerminal,
   Option,
   Repetition,
@@ -20,6 +22,11 @@ import {
  * of Chevrotain running every rule in its recording mode first. That
  * recording was about two thirds of building a parser, which every
  * short-lived `tradeplan check` pays (start-up, docs/architecture.md).
+ *
+ * With them, the lookahead paths of each choice the rules make (which
+ * tokens lead into each alternative, option or repetition), from which
+ * recorded-lookahead.ts builds the lookahead functions: computing the paths
+ * was most of what building a parser from the recorded rules still cost.
  *
  * The record is made from the grammar itself: `recorded-grammar.generated.ts`
  * is written by packages/dsl/test/recorded-grammar.test.ts (`npx vitest run
@@ -57,9 +64,58 @@ type ProductionType = keyof typeof CLASSES;
 /** Fields that are not plain values: the parts, token types, and the rule a subrule refers to (Chevrotain resolves it by name). */
 const STRUCTURAL = new Set(["_definition", "terminalType", "separator", "referencedRule"]);
 
-/** The record of Chevrotain's recorded rules (a parser's GAST, by rule name in definition order). */
+/** The record of a grammar: its rules, and the lookahead paths of their choices. */
+export interface RecordedGrammar {
+  readonly rules: readonly RecordedProduction[];
+  /** By {@link lookaheadKey}: for each alternative (one for an option or a repetition), its paths of token names. */
+  readonly lookahead: Readonly<Record<string, readonly (readonly (readonly string[])[])[]>>;
+}
+
+/** The choices Chevrotain builds a lookahead function for. */
+export const CHOICES = [
+  "Alternation",
+  "Option",
+  "Repetition",
+  "RepetitionMandatory",
+  "RepetitionMandatoryWithSeparator",
+  "RepetitionWithSeparator",
+] as const;
+export type Choice = (typeof CHOICES)[number];
+
+/** A choice in the record: its rule, its kind and its occurrence in the rule (`OR2`: 2). */
+export const lookaheadKey = (rule: string, choice: Choice, occurrence: number): string =>
+  `${rule}/${choice}/${occurrence}`;
+
+/** The record of Chevrotain's recorded rules (a parser's GAST, by rule name in definition order) and their choices. */
+export function recordGrammar(rules: readonly Rule[]): RecordedGrammar {
+  return { rules: recordRules(rules), lookahead: recordLookahead(rules) };
+}
+
+/** The record of the rules alone. */
 export function recordRules(rules: readonly Rule[]): RecordedProduction[] {
   return rules.map(record);
+}
+
+/** Chevrotain's lookahead paths (one token deep: the grammar is LL(1)) of every choice of the rules. */
+function recordLookahead(rules: readonly Rule[]): Record<string, string[][][]> {
+  const out: Record<string, string[][][]> = {};
+  for (const rule of rules) {
+    const visit = (p: IProduction): void => {
+      const choice = CHOICES.find((c) => p instanceof CLASSES[c]);
+      if (choice !== undefined) {
+        const occurrence = (p as IProductionWithOccurrence).idx;
+        const paths = getLookaheadPaths({ occurrence, rule, prodType: choice, maxLookahead: 1 });
+        out[lookaheadKey(rule.name, choice, occurrence)] = paths.map((alt) =>
+          alt.map((path) => path.map((t) => t.name)),
+        );
+      }
+      // A subrule's definition is another rule's: visited as that rule.
+      if (!(p instanceof NonTerminal) && "definition" in p)
+        for (const part of p.definition as IProduction[]) visit(part);
+    };
+    for (const part of rule.definition) visit(part);
+  }
+  return out;
 }
 
 function record(node: IProduction | Rule): RecordedProduction {
