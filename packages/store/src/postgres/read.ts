@@ -88,7 +88,14 @@ export class PostgresJournalReader {
   /** `verifyJournal` on this chain. */
   async verify(options: VerifyOptions = {}): Promise<VerifyReport> {
     try {
-      return await verifyJournalAsync(pgReader(this.client, this.account), options);
+      // One snapshot for the whole walk: a run may be committing batches meanwhile, and a head read after the
+      // records would be ahead of them (reported as records removed from the end).
+      await this.client.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+      try {
+        return await verifyJournalAsync(pgReader(this.client, this.account), options);
+      } finally {
+        await this.client.query("COMMIT").catch(() => undefined);
+      }
     } catch (e) {
       throw toPgAuditError(e, "verifying the chain", this.label);
     }
