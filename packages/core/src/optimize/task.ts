@@ -10,7 +10,10 @@ import { Backtest, type BarRows } from "../backtest/runner.js";
 import type { PaperBrokerOptions } from "../brokers/paper.js";
 import { calendarForPlan } from "../calendar/factory.js";
 import type { MarketCalendar, Session } from "../calendar/types.js";
+import { bindRules } from "../engine/engine.js";
 import { type InstrumentSpec, Instruments } from "../portfolio/instruments.js";
+import { createDefaultRegistry } from "../registry/defaults.js";
+import { instantiateCompiledPlan } from "../registry/plan.js";
 import type { ParamValues } from "./grid.js";
 import { type ReturnMoments, returnMoments } from "./returns.js";
 
@@ -144,6 +147,8 @@ export class VariantContext {
   private readonly dayEnd: Uint8Array;
   readonly calendar: MarketCalendar;
   private readonly instruments: Instruments;
+  /** One registry for every variant (its instances are pooled by name and parameters). */
+  private readonly registry = createDefaultRegistry();
 
   private constructor(
     readonly setup: VariantSetup,
@@ -226,6 +231,8 @@ export class VariantContext {
     const s = this.setup;
     return new Backtest({
       plan,
+      // The plan is compile()'s own output (planWith): its functions are bound without parsing it again.
+      rules: bindRules(instantiateCompiledPlan(plan, this.registry)),
       calendar: this.calendar,
       instruments: this.instruments,
       // The sweep reads no charts.

@@ -13,7 +13,7 @@ export {
 } from "./config.js";
 export { BUILTIN_FUNCTIONS, createDefaultRegistry, type DefaultRegistryOptions } from "./defaults.js";
 export { issueLines, RegistryError, type RegistryErrorCode } from "./errors.js";
-export { type InstantiatedPlan, instantiatePlan, type PlanFunction } from "./plan.js";
+export { type InstantiatedPlan, instantiateCompiledPlan, instantiatePlan, type PlanFunction } from "./plan.js";
 export {
   ExecutionFunctionRegistry,
   type FunctionInfo,

@@ -34,7 +34,18 @@ export function instantiatePlan(plan: unknown, registry: ExecutionFunctionRegist
     const issues = issueLines(r.error.issues);
     throw new RegistryError("REG_INVALID_PLAN", `invalid compiled plan: ${issues.join("; ")}`, issues);
   }
-  const functions = r.data.functions.map((f, i): PlanFunction => {
+  return instantiateCompiledPlan(r.data, registry);
+}
+
+/**
+ * {@link instantiatePlan} for a plan this process compiled itself (a sweep's
+ * variant, `compile()`'s output): not validated again, since a plan a
+ * sweep makes for each of its variants would otherwise be parsed by the
+ * schema once per variant. Each function's parameters are still validated
+ * by the registry.
+ */
+export function instantiateCompiledPlan(plan: CompiledPlan, registry: ExecutionFunctionRegistry): InstantiatedPlan {
+  const functions = plan.functions.map((f, i): PlanFunction => {
     let fn: ExecutionFunctionBase<unknown>;
     try {
       fn = registry.getFunction(f.name, f.params);
@@ -58,5 +69,5 @@ export function instantiatePlan(plan: unknown, registry: ExecutionFunctionRegist
       fn,
     });
   });
-  return Object.freeze({ plan: r.data, functions: Object.freeze(functions) });
+  return Object.freeze({ plan, functions: Object.freeze(functions) });
 }
