@@ -20,7 +20,7 @@ import { connectPostgres, type PgClient, toPgAuditError } from "./client.js";
 import type { CommitFence, OrderIntent } from "./lease.js";
 import { ensureHead, requirePgSchema } from "./schema.js";
 import { parseSnapshot, type Snapshot, snapshotText } from "./state.js";
-import { checkAccount, parsePostgresUrl } from "./url.js";
+import { checkAccount, type PostgresTarget, parsePostgresUrl } from "./url.js";
 
 /** Options of {@link PostgresStore.open} (validated). */
 export const PostgresStoreOptionsSchema = z
@@ -45,6 +45,15 @@ export const PostgresStoreOptionsSchema = z
      * server slower than the decisions costs bounded memory, not all of it.
      */
     maxQueued: z.number().int().min(1).max(1_000_000).default(10_000),
+    /**
+     * After a lost connection (the server restarted, the connection was
+     * cut), how long to keep connecting again and committing the queue
+     * before halting; 0 halts at once. The head's compare-and-set tells a
+     * batch that did commit before the loss from one that did not, so
+     * nothing is written twice. Not with a lease (`fence`): a leader that
+     * loses its connection steps down and a standby takes over instead.
+     */
+    reconnectMs: z.number().int().min(0).max(3_600_000).default(30_000),
     clock: z.custom<() => number>((v) => typeof v === "function", "must be a function").optional(),
     /** Called once when a commit fails; the session halts at its next batch anyway. */
     onFatal: z.custom<(error: AuditError) => void>((v) => typeof v === "function", "must be a function").optional(),
@@ -132,8 +141,12 @@ export class PostgresStore implements JournalWriter {
   private running: Promise<void> | undefined;
   private closed = false;
 
+  /** The head the commit in flight would leave, set just before its COMMIT (see reconnect). */
+  private attempted: ChainedHead | undefined;
+
   private constructor(
-    private readonly client: PgClient,
+    private client: PgClient,
+    private readonly target: PostgresTarget,
     /** `postgres://user@host:port/db (account NAME)`, for messages. */
     readonly label: string,
     options: z.output<typeof PostgresStoreOptionsSchema>,
@@ -183,7 +196,7 @@ export class PostgresStore implements JournalWriter {
       ]);
       const text = row.rows[0]?.state;
       const snapshot = text === undefined ? undefined : parseSnapshot(text, `${label}: state_snapshots`);
-      return new PostgresStore(client, label, o, head, snapshot);
+      return new PostgresStore(client, target, label, o, head, snapshot);
     } catch (e) {
       await client.end().catch(() => undefined);
       if (e instanceof StateError) throw e;
@@ -418,12 +431,20 @@ export class PostgresStore implements JournalWriter {
     await Promise.resolve();
     while (this.queue.length > 0 && this.failure === undefined) {
       const group = this.queue.splice(0, this.options.maxGroup);
+      const before = this.head;
       try {
+        this.attempted = undefined;
         this.head = await this.commit(group);
         for (const c of group) for (const i of c.intents ?? []) i.committed();
       } catch (e) {
+        const failure = toPgAuditError(e, `committing ${group.length} batches`, this.label);
+        const after = this.canReconnect(e) ? await this.reconnect(before, this.attempted, failure) : failure;
+        if (after === "committed") {
+          for (const c of group) for (const i of c.intents ?? []) i.committed();
+          continue;
+        }
         this.queue.unshift(...group);
-        this.fail(toPgAuditError(e, `committing ${group.length} batches`, this.label));
+        if (after !== "retry") this.fail(after);
       }
     }
     // Intents that will never commit now: their orders are not sent.
@@ -432,6 +453,55 @@ export class PostgresStore implements JournalWriter {
       for (const c of this.queue) for (const i of c.intents ?? []) i.failed(failure);
       for (const i of this.intents.splice(0)) i.failed(failure);
     }
+  }
+
+  /** A connection lost (not a refused statement), and reconnecting allowed. */
+  private canReconnect(e: unknown): boolean {
+    if (this.options.fence || this.options.reconnectMs === 0 || this.closed || e instanceof AuditError) return false;
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === "string" && (code.startsWith("08") || code.startsWith("57P"))) return true;
+    const message = e instanceof Error ? e.message : String(e);
+    return /Connection terminated|not queryable|ECONNRESET|ECONNREFUSED|EPIPE|socket|closed/i.test(message);
+  }
+
+  /**
+   * Connects again (retrying until `reconnectMs` passed), takes the
+   * account's lock, and reads the committed head: still `before`, the lost
+   * commit did not happen ("retry"); the head that commit would have left,
+   * it did ("committed"); anything else, another writer moved it
+   * (`AUDIT_HEAD_MISMATCH`). Out of time: the original failure.
+   */
+  private async reconnect(
+    before: ChainHead,
+    attempted: ChainedHead | undefined,
+    failure: AuditError,
+  ): Promise<"retry" | "committed" | AuditError> {
+    const deadline = Date.now() + this.options.reconnectMs;
+    await this.client.end().catch(() => undefined);
+    for (let wait = 100; Date.now() < deadline; wait = Math.min(wait * 2, 2_000)) {
+      await new Promise((r) => setTimeout(r, Math.min(wait, Math.max(0, deadline - Date.now()))));
+      let client: PgClient | undefined;
+      try {
+        client = await connectPostgres(this.target, `tradeplan run (${this.options.account})`);
+        if (!(await takeAccountLock(client, this.options.account, true)))
+          throw new AuditError("AUDIT_BUSY", `${this.label}: another process took the account while reconnecting`);
+        const head = await loadHead(client, this.options.account, this.label);
+        this.client = client;
+        if (head.seq === before.seq && head.hash === before.hash) return "retry";
+        if (attempted && head.seq === attempted.seq && head.hash === attempted.hash) {
+          this.head = head;
+          return "committed";
+        }
+        return new AuditError(
+          "AUDIT_HEAD_MISMATCH",
+          `${this.label}: after reconnecting, the chain head is seq ${head.seq}, neither the last committed (${before.seq}) nor the one the lost commit would have left: another process wrote this account`,
+        );
+      } catch (e) {
+        if (client && client !== this.client) await client.end().catch(() => undefined);
+        if (e instanceof AuditError && e.code !== "AUDIT_CANTOPEN") return e;
+      }
+    }
+    return failure;
   }
 
   private fail(err: AuditError): void {
@@ -494,6 +564,8 @@ export class PostgresStore implements JournalWriter {
            ON CONFLICT (account) DO UPDATE SET saved_at = excluded.saved_at, state = excluded.state`,
           [account, state.savedAt, state.text],
         );
+      // If the connection dies now, the commit may or may not have happened: reconnect() reads which.
+      this.attempted = head;
       await c.query("COMMIT");
     } catch (e) {
       await c.query("ROLLBACK").catch(() => undefined);

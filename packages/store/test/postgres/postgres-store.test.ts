@@ -163,10 +163,10 @@ describe.skipIf(missing)("the PostgreSQL store", () => {
     await r.close();
   });
 
-  it("a connection dropped under the writer halts it at the next batch; a restart continues the chain", async () => {
+  it("with reconnecting off, a connection dropped under the writer halts it at the next batch; a restart continues the chain", async () => {
     env();
     const url = await pgDatabase(pg());
-    const store = await PostgresStore.open(url, { clock: tickClock() });
+    const store = await PostgresStore.open(url, { clock: tickClock(), reconnectMs: 0 });
     store.transaction(() => {
       store.append(signal(0));
       store.flush();
