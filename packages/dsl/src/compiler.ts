@@ -3,13 +3,8 @@ import { bytesToHex, utf8ToBytes } from "@noble/hashes/utils";
 import type * as A from "./ast.js";
 import { bindParams, type ParamSpec, paramNumbers, periodParam } from "./checker/params.js";
 import { forEachStatementExpr, visitExprsOfType } from "./checker/walk.js";
-import {
-  COMPILED_PLAN_VERSION,
-  type CompiledFunction,
-  type CompiledPlan,
-  type CompiledStream,
-  type RuleCommon,
-} from "./compiled.js";
+import type { CompiledFunction, CompiledPlan, CompiledStream, RuleCommon } from "./compiled.js";
+import { COMPILED_PLAN_VERSION } from "./compiled-version.js";
 import type { DiagnosticCollector } from "./diagnostics.js";
 import { Lowerer } from "./lower.js";
 import type { SemanticModel } from "./semantic.js";
