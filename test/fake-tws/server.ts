@@ -132,6 +132,8 @@ interface Waiter {
 export class FakeTws {
   readonly received: Received[] = [];
   readonly orders: ReceivedOrder[] = [];
+  /** PLACE_ORDER messages refused with error 103: an order id the same client id had used before. */
+  readonly duplicateIds: ReceivedOrder[] = [];
   /** Handshakes answered (one per connection attempt that got that far). */
   handshakes = 0;
   /** TCP connections accepted, answered or not. */
@@ -563,6 +565,12 @@ export class FakeTws {
       tif: f[21] ?? "",
       ocaGroup: f[22] ?? "",
     };
+    if (this.orders.some((o) => o.clientId === order.clientId && o.orderId === order.orderId)) {
+      // TWS refuses an order id this client used before (error 103); the order is not taken.
+      this.duplicateIds.push(order);
+      this.write(conn, errorMessage(order.orderId, 103, "Duplicate order id"));
+      return;
+    }
     this.orders.push(order);
     this.nextOrderId = Math.max(this.nextOrderId, order.orderId + 1);
     if (this.dropAfter?.which(order) && --this.dropAfter.left <= 0) {

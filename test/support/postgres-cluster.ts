@@ -84,6 +84,11 @@ export interface PgCluster {
   createDatabase(prefix?: string): string;
   /** Runs SQL with `psql` against a database (as the superuser); returns stdout. Throws with psql's stderr. */
   psql(database: string, sql: string): string;
+  /**
+   * Restarts the server (`pg_ctl restart -m fast`: every connection is cut,
+   * the data kept; for failover tests). Returns once it accepts connections again.
+   */
+  restart(): void;
   /** Stops the server (immediately) and removes the folder. Idempotent. */
   stop(): void;
 }
@@ -206,6 +211,7 @@ export async function startCluster(): Promise<PgCluster> {
         cluster.psql("postgres", `CREATE DATABASE ${name}`);
         return url(name);
       },
+      restart: () => run("pg_ctl", ["-D", data, "-l", log, "-m", "fast", "-w", "-t", "60", "restart"]),
       stop,
     };
     process.once("exit", stop);

@@ -264,6 +264,10 @@ const registerRun: CommandRegistrar = (program, ctx) => {
       new Option("--feed <feed>", "where bars come from (default: feed.type)").choices(["sim", "replay", "ib"]),
     )
     .option("--audit <file>", "the SQLite database for the journal and the state (default: storage.database)")
+    .option(
+      "--ha <url>",
+      "hot standby: lead the account while holding its lease in this PostgreSQL (journal and state there too), stand by otherwise",
+    )
     .option("--duration <seconds>", "stop after this many seconds")
     .option(
       "--speed <speed>",

@@ -1,5 +1,13 @@
 import { existsSync, rmSync } from "node:fs";
-import { AuditJournal, type JournalWriter, PostgresStore, type SessionStore, StateStore } from "@tradeplan/store";
+import {
+  AuditJournal,
+  type CommitFence,
+  type JournalWriter,
+  type OrderIntent,
+  PostgresStore,
+  type SessionStore,
+  StateStore,
+} from "@tradeplan/store";
 
 /** Where `tradeplan run` keeps its audit journal and its state: an SQLite file or a PostgreSQL account. */
 export type StorageTarget =
@@ -12,6 +20,8 @@ export interface RunStorage {
   readonly shown: string;
   readonly store: SessionStore & { pruneOrderIds(before: number): number };
   readonly journal: JournalWriter;
+  /** With a lease (`--ha`): where the leader's order intents go, committed in its fenced transactions. */
+  readonly intents?: { addIntent(intent: OrderIntent): Promise<void> };
   /** Retention: prunes the records older than `before`; how many, when known at once (SQLite), else undefined. */
   prune(before: number): number | undefined;
   /**
@@ -28,17 +38,23 @@ export interface RunStorage {
  * file, as always. PostgreSQL: one {@link PostgresStore} is both (its
  * batches commit asynchronously, in order; see docs/scale-out.md).
  */
-export async function openRunStorage(target: StorageTarget, hmacKey: string | undefined): Promise<RunStorage> {
+export async function openRunStorage(
+  target: StorageTarget,
+  hmacKey: string | undefined,
+  fence?: CommitFence,
+): Promise<RunStorage> {
   if (target.kind === "postgres") {
     const pg = await PostgresStore.open(target.url, {
       account: target.account,
       where: target.where,
       ...(hmacKey ? { hmacKey } : {}),
+      ...(fence ? { fence } : {}),
     });
     return {
       shown: pg.label,
       store: pg,
       journal: pg,
+      ...(fence ? { intents: pg } : {}),
       prune: (before) => {
         pg.prune(before);
         return undefined;

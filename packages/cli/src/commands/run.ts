@@ -19,6 +19,7 @@ import {
   createFeed,
   createGuard,
   createLogger,
+  LeaderIntents,
   LiveError,
   LiveSession,
   type Logger,
@@ -42,6 +43,7 @@ import type { CliIO } from "../io.js";
 import { displayPath } from "../source.js";
 import { compilePlanFile, withParams } from "./backtest.js";
 import { LOG_FORMATS, type LogFormat } from "./choices.js";
+import { haSettings, type Leadership, takeLead } from "./run-ha.js";
 import { openRunStorage, type RunStorage, type StorageTarget } from "./run-storage.js";
 import { parseOptions, parseSets, SetOption, useColor } from "./shared.js";
 
@@ -52,6 +54,7 @@ const RunOptionsSchema = z.object({
   broker: z.enum(["paper", "ib"]).optional(),
   feed: z.enum(["sim", "replay", "ib"]).optional(),
   audit: z.string().trim().min(1, "must name a database file or a postgres:// URL").optional(),
+  ha: z.string().trim().min(1, "must be a postgres:// URL").optional(),
   duration: z.coerce
     .number()
     .refine((v) => Number.isFinite(v) && v > 0, "must be a positive number of seconds")
@@ -192,7 +195,10 @@ export async function runLiveCommand(
     throw new UsageError(
       "--result writes a backtest result document: it needs exactly one plan and the paper broker (--broker paper)",
     );
-  const target = storageTarget(config, configPath, configShown, options.audit, io.cwd);
+  const ha = haSettings(config, options.ha, options.audit, configShown);
+  const target: StorageTarget = ha
+    ? { kind: "postgres", url: ha.url, account: ha.account, where: ha.where }
+    : storageTarget(config, configPath, configShown, options.audit, io.cwd);
   let dbShown = target.kind === "sqlite" ? target.shown : target.url;
   const hmacKey = io.env[config.storage.hmac_key_env];
 
@@ -207,8 +213,18 @@ export async function runLiveCommand(
   let started = false;
   /** The journal could not write its last records when the run ended (a disk still full): the run failed. */
   let unwritten: string | undefined;
+  /** With --ha: the lease this process leads under (it stood by until it took it). */
+  let lead: Leadership | undefined;
   try {
-    storage = await openRunStorage(target, hmacKey);
+    if (ha) {
+      lead = await takeLead(ha, log, control.signal);
+      if (!lead) {
+        log("info", "stopped while standing by: nothing was decided");
+        io.stdout.write(`${JSON.stringify({ stopped: "stopped while standing by", state: "STANDBY" })}\n`);
+        return EXIT.ok;
+      }
+    }
+    storage = await openRunStorage(target, hmacKey, lead?.keeper.fence());
     dbShown = storage.shown;
     const { store, journal } = storage;
     const saved = store.load();
@@ -231,7 +247,9 @@ export async function runLiveCommand(
         { event: "bar_rejected", file: displayPath(r.file, io.cwd), line: r.line, code: r.code },
         `${displayPath(r.file, io.cwd)}:${r.line}: ${r.reason}`,
       );
-    const brokerSetup = createBroker(config, brokerKind, plans, (m) => log("warn", m), setup);
+    // With --ha an order reaches the broker only after its intent committed in the lease-fenced transaction.
+    const intents = lead && storage.intents ? new LeaderIntents(storage.intents, lead.keeper) : undefined;
+    const brokerSetup = createBroker(config, brokerKind, plans, (m) => log("warn", m), setup, intents?.gate);
     const broker = brokerSetup.broker;
     const guard = createGuard(config, setup, plans);
     stopGuard = () => guard?.stop();
@@ -245,6 +263,7 @@ export async function runLiveCommand(
       defer: () => undefined,
     });
     const sinks: EngineEventSink[] = [loggingSink(logger, config.execution_logging)];
+    if (intents) sinks.push(intents.sink);
     if (metrics) sinks.push(metrics.sink);
     const recorder = resultPath !== undefined ? resultRecorder(plans, broker, setup.rejectedRows) : undefined;
     // Without a result document nothing reads the paper broker's fills and trades (the journal has them): kept,
@@ -361,6 +380,17 @@ export async function runLiveCommand(
       stops.push(new Promise((done) => setTimeout(() => done(`--duration ${options.duration}s elapsed`), ms).unref()));
     }
     if (setup.finished) stops.push(setup.finished.then(() => "the feed has no more bars"));
+    const leader = lead;
+    if (leader)
+      stops.push(
+        new Promise((done) =>
+          leader.keeper.onLost((reason) => {
+            // At once: nothing more is sent (the send gate checks the lease too), then the run stops.
+            session.setState("HALTED", `lost the lease: ${reason}`);
+            done(`lost the lease: ${reason}`);
+          }),
+        ),
+      );
     const why = await Promise.race(stops);
     await session.stop(why);
     const failure = session.error;
@@ -391,6 +421,8 @@ export async function runLiveCommand(
       unwritten = e instanceof Error ? e.message : String(e);
     }
     if (session.unwrittenBatch !== undefined) unwritten = `${dbShown}: ${session.unwrittenBatch}`;
+    // A leader that lost its lease stepped down: a failed run, for a supervisor to start again as a standby.
+    if (lead?.keeper.lost !== undefined) unwritten ??= `stepped down: ${lead.keeper.lost}`;
     return failure === undefined && unwritten === undefined ? EXIT.ok : EXIT.problems;
   } catch (e) {
     if (e instanceof LiveError || e instanceof StateError || e instanceof CsvFormatError)
@@ -411,6 +443,8 @@ export async function runLiveCommand(
     try {
       await storage?.dispose(started);
     } finally {
+      // After the last commit: a graceful stop hands the lease over at once.
+      await lead?.keeper.close();
       logger.flush();
       if (unwritten !== undefined) io.stderr.write(`error: ${unwritten}\n`);
     }

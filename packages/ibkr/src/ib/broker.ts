@@ -50,6 +50,14 @@ export interface IbBrokerDeps extends IbFeedDeps {
   readonly setting?: string;
   /** Session day of a time, for the daily realized P&L (default: the UTC date). */
   readonly dayKey?: (time: number) => string;
+  /**
+   * Awaited before an order (with its bracket) is written to TWS, with its
+   * client order id; a rejection refuses the order with its message. The
+   * hot standby (`--ha`) passes the commit of the order's intent in the
+   * lease-fenced transaction, so TWS never receives an order the lease did
+   * not allow.
+   */
+  readonly sendGate?: (clientOrderId: string) => Promise<void>;
 }
 
 type Role = "order" | "stop_loss" | "take_profit";
@@ -131,6 +139,7 @@ export class IbBroker implements Broker {
   private readonly unsent = new Set<LiveOrder>();
   /** See tradingAccount. */
   private ordersAccount: string | undefined;
+  private readonly sendGate: ((clientOrderId: string) => Promise<void>) | undefined;
 
   /** @param options validated with `IbBrokerOptionsSchema` (throws a ZodError naming the bad field) */
   constructor(options: IbBrokerOptions = {}, deps: IbBrokerDeps = {}) {
@@ -143,6 +152,7 @@ export class IbBroker implements Broker {
     this.connection = connection;
     this.ownsConnection = owned;
     this.dayKey = deps.dayKey ?? utcDayKey();
+    this.sendGate = deps.sendGate;
     this.portfolio = new Portfolio(this.options.initialCash);
     this.unsubscribers.push(
       this.connection.onEvent((e) => this.onConnectionEvent(e)),
@@ -272,7 +282,7 @@ export class IbBroker implements Broker {
     // order at the end of the turn, so TWS never holds an order that the journal does not (a process killed
     // between the write and the commit left orders at TWS that no record named).
     for (const { live } of all) this.unsent.add(live);
-    setImmediate(() => {
+    const write = (): void => {
       for (const { live, ib } of all) {
         if (!this.unsent.delete(live) || live.done) continue;
         const sent = this.connection.send(
@@ -282,6 +292,14 @@ export class IbBroker implements Broker {
         );
         if (!sent) this.finish(live, "REJECTED", "not connected");
       }
+    };
+    const gate = this.sendGate;
+    setImmediate(() => {
+      if (!gate) return write();
+      gate(id).then(write, (e: unknown) => {
+        const reason = `not sent: ${e instanceof Error ? e.message : String(e)}`;
+        for (const { live } of all) if (this.unsent.delete(live) && !live.done) this.finish(live, "REJECTED", reason);
+      });
     });
     return { clientOrderId: id, status: "ACCEPTED" };
   }

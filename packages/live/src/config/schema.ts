@@ -64,6 +64,21 @@ export const BrokerSectionSchema = z
   })
   .strict();
 
+/** `storage.ha`: the hot standby; needs `storage.database` on PostgreSQL (or `--ha postgres://...`). */
+export const HaSectionSchema = z
+  .object({
+    /** Run as one of several processes for the account: lead while holding its lease, stand by otherwise. */
+    enabled: z.boolean().default(false),
+    /** The lease's time to live; renewed every third of it. A takeover comes after at most TTL + TTL/3. */
+    ttl_ms: z.number().int().min(300).max(600_000).default(3_000),
+    /** This process's name in the lease row, unique per process of the account (default: host name and pid). */
+    holder: z
+      .string()
+      .regex(/^[A-Za-z0-9][A-Za-z0-9._:@-]{0,199}$/, "must be 1-200 letters, digits or '._:@-'")
+      .optional(),
+  })
+  .strict();
+
 /** `storage`: the database holding the audit journal and the session state (an SQLite file, or PostgreSQL). */
 export const StorageSectionSchema = z
   .object({
@@ -84,6 +99,8 @@ export const StorageSectionSchema = z
       .default("TRADEPLAN_AUDIT_KEY"),
     /** Days the sent client order ids are remembered (the journal's retention is `execution_logging.retention_days`). */
     retention_days: PositiveInt.default(90),
+    /** The hot standby (`--ha`): several `run` processes for one account, one leading (docs/scale-out.md). */
+    ha: HaSectionSchema.default(HaSectionSchema.parse({})),
   })
   .strict();
 

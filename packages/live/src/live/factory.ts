@@ -238,6 +238,8 @@ export function createBroker(
   plans: readonly CompiledPlan[],
   warn: (message: string) => void = () => undefined,
   feed?: Pick<FeedSetup, "ibConnection">,
+  /** With `--ha`: awaited before an IBKR order is written to TWS (see `LeaderIntents.gate`). */
+  sendGate?: (clientOrderId: string) => Promise<void>,
 ): BrokerSetup {
   const calendar = planCalendar(plans);
   const dayKey = (t: number) => calendar.sessionBounds(t)?.date ?? new Date(t).toISOString().slice(0, 10);
@@ -261,7 +263,7 @@ export function createBroker(
   const shared = feed?.ibConnection && sameApiSession(feed.ibConnection.options, c) ? feed.ibConnection : undefined;
   const broker = new IbBroker(
     { connection: c, initialCash: config.broker.paper.initialCash },
-    { dayKey, ...(shared ? { connection: shared } : { setting: "broker.ib" }) },
+    { dayKey, ...(shared ? { connection: shared } : { setting: "broker.ib" }), ...(sendGate ? { sendGate } : {}) },
   );
   broker.onWarning((w) => warn(`${w.code}: ${w.message}`));
   return {

@@ -1,3 +1,5 @@
+// The hot standby (--ha) lives beside the session it guards.
+export * from "../ha/index.js";
 export { breakerGuard } from "./breaker-guard.js";
 export { canHold, type HoldableClock } from "./clock-hold.js";
 export { LiveError, type LiveErrorCode } from "./errors.js";
