@@ -71,9 +71,11 @@ abstract class CloseThresholdFunction extends RuleFunction<ThresholdParams, Func
     const th = this.params.threshold;
     const minVolume = this.params.minVolume;
     const c = volumeMomentumConfidence(ctx.history, actionDirection(this.params.action, ctx.position.side));
-    let reasoning = `close ${formatPrice(close)} ${this.thresholdText}`;
-    if (minVolume !== undefined) reasoning += `, volume ${formatVolume(volume)} ${this.minVolumeText}`;
-    reasoning += `; ${describeConfidence(c.confidence, c.relativeVolume, c.momentumPercent)}`;
+    const reasoning = (): string => {
+      let text = `close ${formatPrice(close)} ${this.thresholdText}`;
+      if (minVolume !== undefined) text += `, volume ${formatVolume(volume)} ${this.minVolumeText}`;
+      return `${text}; ${describeConfidence(c.confidence, c.relativeVolume, c.momentumPercent)}`;
+    };
     return this.firing(c.confidence, reasoning, {
       close,
       threshold: th,

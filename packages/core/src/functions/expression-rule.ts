@@ -139,7 +139,6 @@ abstract class ExpressionRuleFunction<P extends RuleCommon & { filter?: ExprIR }
   protected check(ctx: ExecutionContext, state: ExpressionState): ExecutionSignal | Firing {
     const none = this.refusal(state);
     if (none !== undefined) return none;
-    const withText = state.filter ? `, with ${formatIR(state.filter.ir)}` : "";
     const c = volumeMomentumConfidence(ctx.history, actionDirection(this.params.action, ctx.position.side));
     const values: Record<string, unknown> = { close: ctx.bar.close };
     const sentence = this.describe(state, values);
@@ -148,9 +147,11 @@ abstract class ExpressionRuleFunction<P extends RuleCommon & { filter?: ExprIR }
     values.momentumPercent = c.momentumPercent;
     // Traced only when the rule fires (the per-bar path stays as it is): the values that decided it.
     if (state.traceFirings) values.why = this.trace(state);
+    const filter = state.filter;
     return this.firing(
       c.confidence,
-      `${sentence}${withText}; ${describeConfidence(c.confidence, c.relativeVolume, c.momentumPercent)}`,
+      () =>
+        `${sentence()}${filter ? `, with ${formatIR(filter.ir)}` : ""}; ${describeConfidence(c.confidence, c.relativeVolume, c.momentumPercent)}`,
       values,
     );
   }
@@ -172,8 +173,8 @@ abstract class ExpressionRuleFunction<P extends RuleCommon & { filter?: ExprIR }
     return tracers.map((t) => t());
   }
 
-  /** The firing sentence; may add values to the metadata. */
-  protected abstract describe(state: ExpressionState, values: Record<string, unknown>): string;
+  /** Adds the firing's values to the metadata; returns its sentence, built when called. */
+  protected abstract describe(state: ExpressionState, values: Record<string, unknown>): () => string;
 }
 
 /**
@@ -194,12 +195,13 @@ abstract class CrossFunction extends ExpressionRuleFunction<CrossParams> {
     return [this.params.left, this.params.right];
   }
 
-  protected describe(state: ExpressionState, values: Record<string, unknown>): string {
+  protected describe(state: ExpressionState, values: Record<string, unknown>): () => string {
     const l = state.operands[0]!.node.value;
     const r = state.operands[1]!.node.value;
     values.left = l;
     values.right = r;
-    return `${formatIR(this.params.left)} ${formatNumber(l)} crossed ${this.dir} ${formatIR(this.params.right)} ${formatNumber(r)}`;
+    return () =>
+      `${formatIR(this.params.left)} ${formatNumber(l)} crossed ${this.dir} ${formatIR(this.params.right)} ${formatNumber(r)}`;
   }
 }
 
@@ -235,7 +237,9 @@ export class ConditionFunction extends ExpressionRuleFunction<ConditionParams> {
     super(ConditionFunctionParamsSchema, params, (p) => p.condition);
   }
 
-  protected describe(): string {
-    return `${this.text} is true`;
+  protected describe(): () => string {
+    return this.sentence;
   }
+
+  private readonly sentence = (): string => `${this.text} is true`;
 }

@@ -17,14 +17,18 @@ export interface Firing {
 /**
  * A firing built by {@link RuleFunction.firing}: its metadata is a fresh
  * object nobody else holds, so the base class completes and freezes it in
- * place instead of copying it (the copy was a twentieth of a firing).
+ * place instead of copying it (the copy was a twentieth of a firing). Its
+ * reasoning is a function, called only when the text is read.
  */
 class OwnedFiring implements Firing {
   constructor(
     readonly confidence: number,
-    readonly reasoning: string,
+    readonly text: () => string,
     readonly metadata: Record<string, unknown>,
   ) {}
+  get reasoning(): string {
+    return this.text();
+  }
 }
 
 /**
@@ -62,8 +66,15 @@ export abstract class RuleFunction<P extends RuleCommon, S extends FunctionState
    * A firing whose `metadata` the caller has just created and hands over: it
    * becomes the signal's metadata (completed and frozen) without a copy. A
    * `check` that returns a plain {@link Firing} gets its metadata copied.
+   *
+   * `reasoning` is a function: the signal's `reasoning` is an accessor that
+   * calls it, so the text (numbers formatted, sentences joined) is built
+   * only for a signal whose reasoning is read, one that is applied or
+   * reported, and not for the many a backtest suppresses (an entry while
+   * its position is open) or drops below the confidence floor unread. It
+   * must give the same text whenever it is called.
    */
-  protected firing(confidence: number, reasoning: string, metadata: Record<string, unknown>): Firing {
+  protected firing(confidence: number, reasoning: () => string, metadata: Record<string, unknown>): Firing {
     return new OwnedFiring(confidence, reasoning, metadata);
   }
 
@@ -93,8 +104,33 @@ export abstract class RuleFunction<P extends RuleCommon, S extends FunctionState
     if (p.target) metadata.target = p.target;
     Object.freeze(metadata);
     const { action, exitSide } = this.mapped;
-    const { confidence, reasoning } = r;
+    const confidence = r.confidence;
     // One literal per shape (no conditional spread): every signal of a shape shares one hidden class.
+    if (r instanceof OwnedFiring) {
+      // An own, enumerable accessor: read (and serialized) like the string it returns, built when read.
+      const text = r.text;
+      return Object.freeze(
+        exitSide
+          ? {
+              action,
+              exitSide,
+              confidence,
+              get reasoning() {
+                return text();
+              },
+              metadata,
+            }
+          : {
+              action,
+              confidence,
+              get reasoning() {
+                return text();
+              },
+              metadata,
+            },
+      );
+    }
+    const reasoning = r.reasoning;
     return Object.freeze(
       exitSide ? { action, exitSide, confidence, reasoning, metadata } : { action, confidence, reasoning, metadata },
     );
