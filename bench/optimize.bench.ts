@@ -5,7 +5,9 @@
  *
  * - **sweep, one job**: the 100-variant grid of bench/plans/optimize-fdax.plan
  *   on the real 30,889-bar file (../shared/data; skipped with a message when
- *   absent), `--jobs 1`, the whole process's CPU time;
+ *   absent), `--jobs 1`, the whole process's CPU time; and the same with
+ *   `--event-path` (every bar through the engine), which must give the same
+ *   JSON, to set the columnar fast path against the event path;
  * - **workers**: the 1,000-variant grid of bench/plans/optimize-aapl.plan on
  *   the synthetic 1-minute file of the replay and peers benches, `--jobs 2`
  *   against `--jobs 1`, wall time (the goal is the ratio);
@@ -175,8 +177,11 @@ function main(): void {
   if (!real) console.error(`  real-file cases skipped: ${REAL_FILE} is absent (see ../shared/data/README.md)`);
   const realArgs = [REAL_PLAN, "--data", REAL_FILE, "--timestamps", "close"];
 
-  // 1. The 100-variant sweep in one process.
+  // 1. The 100-variant sweep in one process, on the fast path and on the event path (the same JSON).
   const sweep = real ? measure("sweep", realArgs, [1], RUNS) : undefined;
+  const sweepEvent = real ? measure("sweep --event-path", [...realArgs, "--event-path"], [1], RUNS) : undefined;
+  if (sweep && sweepEvent && sweepEvent.get(1)?.[0]?.json !== sweep.get(1)?.[0]?.json)
+    throw new Error("the sweep on the event path gave other results than on the fast path");
   // 2. Workers: the 1,000-variant sweep on the synthetic file, 2 jobs against 1.
   const set = { ...SYNTHETIC_1M, sessions: SESSIONS };
   console.error(`  the synthetic file (${int(SESSIONS)} sessions): making or finding it ...`);
@@ -204,6 +209,15 @@ function main(): void {
     out.push(
       `| 100-variant grid, \`${REAL_PLAN}\` | real index future, ${int(s.bars)} bars | ${int(s.tried)} | 1 | ${secs(median(runs.map((r) => r.wallMs)))} | ${cpu === undefined ? "-" : secs(cpu)} | CPU ≤ ${GOAL_SWEEP_CPU_S} s |`,
     );
+    const eventRuns = sweepEvent?.get(1) as Run[];
+    const eventCpu = cpuOf(eventRuns);
+    out.push(
+      `| the same, \`--event-path\` (every bar through the engine; the same JSON) | real index future, ${int(s.bars)} bars | ${int(s.tried)} | 1 | ${secs(median(eventRuns.map((r) => r.wallMs)))} | ${eventCpu === undefined ? "-" : secs(eventCpu)} | |`,
+    );
+    if (cpu !== undefined && eventCpu !== undefined)
+      goals.push(
+        `The columnar fast path against the event path, the same 100-variant sweep in the same run: ${secs(cpu)} s against ${secs(eventCpu)} s CPU (×${(eventCpu / cpu).toFixed(2)}), identical JSON.`,
+      );
     goals.push(
       cpu === undefined
         ? "100-variant sweep, whole process, --jobs 1: CPU not measured (no /proc)."

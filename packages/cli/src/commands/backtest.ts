@@ -15,7 +15,7 @@ import {
   type RejectedRow,
   renderReport,
 } from "@tradeplan/core";
-import { entryWhy, entryWhyKey, formatWhy, reasonCounts } from "@tradeplan/core/internal";
+import { type BacktestPath, entryWhy, entryWhyKey, formatWhy, reasonCounts } from "@tradeplan/core/internal";
 import { analyze, type CompiledPlan } from "@tradeplan/dsl";
 import type { TradeplanConfig } from "@tradeplan/live/config";
 // The files entry only: the rest of @tradeplan/live (the session, IB, logging, metrics) is no part of a backtest.
@@ -83,6 +83,10 @@ const BacktestOptionsSchema = z.object({
     .regex(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}(:\d{2})?$/, "must be a close time YYYY-MM-DD HH:MM in the plan's zone")
     .optional(),
   set: SetOption,
+  /** Every bar through the engine as an object (the event path), to compare with the fast path. */
+  eventPath: z.boolean().default(false),
+  /** Say on stderr which path the run took (columnar, or event and why). */
+  verbose: z.boolean().default(false),
   color: z.boolean().default(true),
 });
 
@@ -329,9 +333,15 @@ export async function runBacktestCommand(
   const journal = options.audit === undefined ? undefined : await openAuditJournal(options.audit, io);
   const local = new LocalTime(plan.timezone);
   const explain = options.explain === undefined ? undefined : explainSink(options.explain, local);
-  let outcome: BacktestOutcome & { csv: Record<string, CsvSummary> };
+  let outcome: RunOutcome;
   try {
-    const runOptions: BacktestOptions = { plan, ...settings.run, instruments, ...(explain ? { sink: explain } : {}) };
+    const runOptions: BacktestOptions = {
+      plan,
+      ...settings.run,
+      instruments,
+      ...(explain ? { sink: explain } : {}),
+      ...(options.eventPath ? { path: "event" as const } : {}),
+    };
     const feed: FeedFilesOptions = {
       csv: { timezone: settings.timezone ?? plan.timezone, timestamps: settings.timestamps, adjust: options.adjust },
       tickSize: (s) => instruments.spec(s).tickSize,
@@ -355,6 +365,7 @@ export async function runBacktestCommand(
     throw e;
   }
   progress?.done();
+  if (options.verbose) io.stderr.write(`${describePath(outcome.path)}\n`);
   if (shown > MAX_REJECTS_SHOWN)
     io.stderr.write(`... ${shown - MAX_REJECTS_SHOWN} more rows rejected (${shown} in all)\n`);
   warnOffTick(files, outcome.csv, instruments, io);
@@ -447,7 +458,7 @@ async function runAudited(
   includeContext: boolean,
   dataShown: string,
   explain?: ExplainSink,
-): Promise<BacktestOutcome & { csv: Record<string, CsvSummary> }> {
+): Promise<RunOutcome> {
   const { plan } = options;
   let bt: Backtest | undefined;
   const sink = run.store.auditSink(run.journal, {
@@ -475,7 +486,7 @@ async function runAudited(
     reasoning: `${outcome.result.bars} bars, ${s.trades} trades, net P&L ${s.netPnl.toFixed(2)}`,
     payload: { bars: outcome.result.bars, trades: s.trades, netPnl: s.netPnl, endEquity: s.endEquity },
   });
-  return { ...outcome, csv };
+  return { ...outcome, csv, path: current.path };
 }
 
 /** A backtest of `files` (one per symbol) in one account, without a journal. */
@@ -484,11 +495,24 @@ async function runFiles(
   files: readonly DataFile[],
   feed: FeedFilesOptions,
   explain?: ExplainSink,
-): Promise<BacktestOutcome & { csv: Record<string, CsvSummary> }> {
+): Promise<RunOutcome> {
   const bt = new Backtest(options);
   explain?.attach(bt.engine);
   const csv = await feedCsvFiles(bt, files, feed);
-  return { ...bt.finish(), csv };
+  return { ...bt.finish(), csv, path: bt.path };
+}
+
+/** A run's outcome, what the CSV reader found in each file, and which path the backtest took. */
+type RunOutcome = BacktestOutcome & { readonly csv: Record<string, CsvSummary>; readonly path: BacktestPath };
+
+/**
+ * The line `--verbose` prints: `path: columnar` (closes reach the engine
+ * only where a rule may fire or a position is open) or `path: event (why)`.
+ */
+export function describePath(path: BacktestPath): string {
+  return path.kind === "columnar"
+    ? "path: columnar (the engine sees a close only where a rule may fire or a position is open)"
+    : `path: event (${path.reason})`;
 }
 
 /**

@@ -33,7 +33,7 @@ import { renderOptimizeHtml } from "../optimize-report/html.js";
 import { renderOptimizePretty } from "../optimize-report/pretty.js";
 import { progressLine } from "../optimize-report/progress.js";
 import { displayPath } from "../source.js";
-import { compilePlanFile } from "./backtest.js";
+import { compilePlanFile, describePath } from "./backtest.js";
 import { brokerSettings, checkTickSlippage, dataFiles, planInstruments } from "./backtest-inputs.js";
 import { readBarColumns } from "./optimize-data.js";
 import { barCacheOf, queueRunnerFor } from "./optimize-queue.js";
@@ -82,6 +82,10 @@ const OptimizeOptionsSchema = z.object({
   timestamps: z.enum(["open", "close"]).default("open"),
   tz: z.string().trim().min(1, "must name an IANA time zone").optional(),
   adjust: z.boolean().default(false),
+  /** Every variant's bars through the engine as objects (the event path), to compare with the fast path. */
+  eventPath: z.boolean().default(false),
+  /** Say on stderr which path the variants take (columnar, or event and why). */
+  verbose: z.boolean().default(false),
   color: z.boolean().default(true),
 });
 
@@ -188,8 +192,11 @@ export async function runOptimizeCommand(
       broker,
       ...(config ? { risk: config.value.risk, defaultShares: config.value.engine.default_shares } : {}),
       instruments: { currency: instruments.currency, specs: instruments.declared() },
+      ...(o.eventPath ? { path: "event" as const } : {}),
     };
     const context = VariantContext.create(setup, bars);
+    // Params only replace constants, so every variant takes the path the plan as written takes.
+    if (o.verbose) io.stderr.write(`${describePath(context.backtest(context.plan).path)}\n`);
     const jobs = o.jobs ?? defaultJobs();
     const runner =
       o.queue !== undefined

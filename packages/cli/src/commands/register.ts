@@ -130,6 +130,8 @@ const registerBacktest: CommandRegistrar = (program, ctx) => {
       "print every rule evaluated at this close (YYYY-MM-DD HH:MM in the plan's zone) with the values it decided on",
     )
     .option(SET_FLAGS, SET_HELP, collectSet)
+    .option("--event-path", "send every bar through the engine (to compare with the columnar fast path)")
+    .option("--verbose", "say on stderr which path the run took: columnar, or event and why")
     .option("--no-color", "never color the diagnostics")
     .action(async (plan: string, opts: BacktestCommandOptions) => {
       const { runBacktestCommand } = await import("./backtest.js");
@@ -370,6 +372,8 @@ const registerOptimize: CommandRegistrar = (program, ctx) => {
     )
     .option("--tz <zone>", "IANA zone of naive times in the data (default: the plan's timezone)")
     .option("--adjust", "scale prices by Adj Close / Close")
+    .option("--event-path", "send every variant's bars through the engine (to compare with the columnar fast path)")
+    .option("--verbose", "say on stderr which path the variants take: columnar, or event and why")
     .option("--no-color", "never color the diagnostics")
     .action(async (plan: string, opts: OptimizeCommandOptions) => {
       const abort = new AbortController();
