@@ -190,6 +190,11 @@ export interface SessionStats {
   barsReplayed: number;
   /** Accepted bars outside the plans' sessions (counted in `barsIn`): nothing fills or closes on them. */
   barsOutsideSession: number;
+  /**
+   * Base bars of an instant that a stop cut short (a signal while it went on in slices), not processed: a
+   * restart streams them again (see {@link LiveSession.stop}).
+   */
+  barsDropped: number;
   closes: number;
   /** Closes rebuilt from history at start (no rule evaluated on them). */
   warmUpCloses: number;
@@ -298,6 +303,7 @@ export class LiveSession implements SessionControl {
     barsRejected: 0,
     barsReplayed: 0,
     barsOutsideSession: 0,
+    barsDropped: 0,
     closes: 0,
     warmUpCloses: 0,
     batches: 0,
@@ -1023,6 +1029,8 @@ export class LiveSession implements SessionControl {
   }
 
   private dropInstant(): void {
+    for (let i = this.deferredAt; i < this.deferred.length; i++)
+      if ("bar" in this.deferred[i]!) this.stats.barsDropped++;
     this.deferred = [];
     this.deferredAt = 0;
     this.letClockGo();
