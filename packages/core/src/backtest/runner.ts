@@ -53,15 +53,16 @@ export interface BacktestOptions {
   readonly charts?: boolean;
   readonly defaultShares?: number;
   /**
-   * `"auto"` (default): bars fed with {@link Backtest.feedRow} take the
-   * columnar fast path when the plan allows it ({@link Backtest.path});
+   * `"auto"` (default): bars fed with {@link Backtest.feed} or
+   * {@link Backtest.feedRow} take the columnar fast path when the plan
+   * allows it ({@link Backtest.path});
    * `"event"`: every bar goes through the engine as an object.
    */
   readonly path?: "auto" | "event";
 }
 
 /**
- * Which path {@link Backtest.feedRow} takes: `columnar` (closes go to the
+ * Which path {@link Backtest.feed} and {@link Backtest.feedRow} take: `columnar` (closes go to the
  * engine only where a rule may fire or a position is open) or `event`
  * (every close through the engine), with the reason the plan or the
  * options need it.
@@ -147,7 +148,10 @@ export function sessionCalendar(calendar: MarketCalendar): CsvCalendar {
  * working orders at b's open, checks protective exits against b's range and
  * marks at b's close; the aggregator adds b and reports the bars it
  * completes; the engine processes each close (sync fast path); equity is
- * sampled. Base bars outside the plan's session are skipped entirely.
+ * sampled. Base bars outside the plan's session are skipped entirely. On
+ * the columnar fast path ({@link path}) the same happens in the same order,
+ * except that the engine and the broker are left out where they would
+ * change nothing (see `feedQuiet`).
  */
 export class Backtest {
   readonly engine: Engine;
@@ -168,7 +172,7 @@ export class Backtest {
   private sampleTime = -1;
   private sampleDay = "";
   private readonly charts: boolean;
-  /** Which path {@link feedRow} takes. */
+  /** Which path {@link feed} and {@link feedRow} take, and why not the columnar one. */
   readonly path: BacktestPath;
   private readonly quiet: QuietPlan | undefined;
   /**
