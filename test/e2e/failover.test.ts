@@ -7,7 +7,7 @@
  * (pg_terminate_backend), a PostgreSQL restart. The design claims to
  * survive all four: 0 orders doubled at the broker, 0 sent without a
  * committed intent, 0 decisions doubled or lost, the journal verifying
- * after every fault. What it does not survive (a PostgreSQL failover to an
+ * after every fault; and the standbys' shadow decisions equal the leader's. What it does not survive (a PostgreSQL failover to an
  * asynchronous replica) is not injected: see docs/scale-out.md.
  */
 import { describe, expect, it } from "vitest";
@@ -34,6 +34,7 @@ function summary(r: FailoverReport): string {
     `  intents ${r.intents}, committed but never sent (leader died between commit and send) ${r.intentsNotSent}`,
     `  decisions ${r.decisions}, doubled ${r.doubledDecisions}, lost ${r.lostDecisions}`,
     `  journal verified ${r.verifications} times, failures ${r.verifyFailures.length}`,
+    `  shadow decisions compared with the leader's ${r.shadowCompared}, diverged ${r.shadowDiverged}`,
   ].join("\n");
 }
 
@@ -62,6 +63,9 @@ describe.skipIf(missing)("tradeplan run --ha (installed) under faults", () => {
     expect(report.unfenced).toBe(0);
     expect(report.doubledDecisions).toBe(0);
     expect(report.lostDecisions).toBe(0);
+    // The standbys decided in shadow what the leader decided.
+    expect(report.shadowCompared).toBeGreaterThan(0);
+    expect(report.shadowDiverged).toBe(0);
     // The run traded: orders went out under many epochs.
     expect(report.ordersAtBroker).toBeGreaterThan(FAULTS);
     expect(report.epochs).toBeGreaterThan(FAULTS);

@@ -77,6 +77,9 @@ export interface FailoverReport {
   readonly verifyFailures: readonly string[];
   readonly verifications: number;
   readonly processStarts: number;
+  /** Decisions the standbys' shadow sessions compared with the leader's, and those that diverged. */
+  readonly shadowCompared: number;
+  readonly shadowDiverged: number;
 }
 
 const ACCOUNT = "default";
@@ -172,6 +175,8 @@ export async function runFailover(o: FailoverOptions): Promise<FailoverReport> {
   for (const [i, s] of slots.entries())
     writeFileSync(join(o.dir, `${s.name}.yaml`), config(url, tws.port, 11 + i, s.name, o.ttlMs));
   let shuttingDown = false;
+  let shadowCompared = 0;
+  let shadowDiverged = 0;
   const launch = (s: Slot): void => {
     s.starts++;
     const child = spawn(
@@ -189,6 +194,12 @@ export async function runFailover(o: FailoverOptions): Promise<FailoverReport> {
     child.stderr?.on("data", (d: Buffer) => {
       tail = (tail + d.toString("utf8")).slice(-4000);
       if (s.child === child && tail.includes(" stands by for account ")) s.standingBy = true;
+      for (const m of d
+        .toString("utf8")
+        .matchAll(/shadow compared (\d+) decisions with the leader's, (\d+) diverged/g)) {
+        shadowCompared += Number(m[1]);
+        shadowDiverged += Number(m[2]);
+      }
       s.lastLines = tail.split("\n").slice(-6);
     });
     child.on("close", () => {
@@ -371,6 +382,8 @@ export async function runFailover(o: FailoverOptions): Promise<FailoverReport> {
     verifyFailures,
     verifications,
     processStarts: slots.reduce((n, s) => n + s.starts, 0),
+    shadowCompared,
+    shadowDiverged,
   };
 }
 

@@ -1,7 +1,41 @@
 import { hostname } from "node:os";
 import { type LeaseHolding, standBy, type TradeplanConfig } from "@tradeplan/live";
-import { type Acquired, isPostgresUrl, LeaseKeeper } from "@tradeplan/store";
+import { type Acquired, isPostgresUrl, LeaseKeeper, ShadowComparer, shadowAccountOf } from "@tradeplan/store";
 import { UsageError } from "../errors.js";
+import type { CliIO } from "../io.js";
+
+/** The `run` flags of a shadow session: the standby's, with the paper broker and nothing that leaves the process. */
+export function shadowOptions<
+  T extends { broker?: unknown; audit?: unknown; ha?: unknown; result?: unknown; metricsPort?: unknown },
+>(options: T): T {
+  return { ...options, broker: "paper", audit: undefined, ha: undefined, result: undefined, metricsPort: undefined };
+}
+
+/**
+ * The configuration of a standby's shadow session: the same plans, feed and
+ * risk, the paper broker (nothing is sent), its journal and state in the
+ * lease's database under `ACCOUNT.shadow.HOLDER`, no lease, no metrics, and
+ * only its warnings and errors in the log.
+ */
+export function shadowConfig(config: TradeplanConfig, ha: HaSettings): TradeplanConfig {
+  return {
+    ...config,
+    storage: {
+      ...config.storage,
+      database: ha.url,
+      account: shadowAccountOf(ha.account, ha.holder),
+      ha: { ...config.storage.ha, enabled: false },
+    },
+    broker: { ...config.broker, type: "paper" },
+    metrics: { ...config.metrics, enabled: false },
+    execution_logging: { ...config.execution_logging, level: "warn" },
+  };
+}
+
+/** The shadow session's I/O: its summary (stdout) dropped, its log where the standby's goes. */
+export function quietIo(io: CliIO): CliIO {
+  return { ...io, stdout: { write: () => true } };
+}
 
 /** The hot standby's settings of one run (`--ha URL` or `storage.ha.enabled`). */
 export interface HaSettings {
@@ -59,6 +93,50 @@ export function haSettings(
   };
 }
 
+/**
+ * Compares the shadow session's decisions with the leader's every TTL
+ * (ShadowComparer); a divergence is logged as a warning (`shadow_divergence`,
+ * the first few of each round). Returns the counts at stop.
+ */
+async function watchShadow(
+  s: HaSettings,
+  shadowAccount: string,
+  log: (level: "info" | "warn", message: string) => void,
+): Promise<{ stop(): Promise<{ compared: number; diverged: number }> }> {
+  const comparer = await ShadowComparer.open(s.url, s.account, shadowAccount, s.where);
+  let compared = 0;
+  let diverged = 0;
+  let running: Promise<void> | undefined;
+  const round = async (): Promise<void> => {
+    try {
+      const r = await comparer.next();
+      compared += r.compared;
+      diverged += r.diverged.length;
+      for (const d of r.diverged.slice(0, 5))
+        log(
+          "warn",
+          `ha: shadow_divergence: rule ${d.rule} ${d.symbol} bar ${new Date(d.barTime).toISOString()}: the leader decided ${d.leader ?? "nothing"}, the shadow ${d.shadow ?? "nothing"}`,
+        );
+    } catch {
+      // The server restarting: compared again next round.
+    }
+  };
+  const timer = setInterval(() => {
+    running ??= round().finally(() => {
+      running = undefined;
+    });
+  }, s.ttlMs);
+  return {
+    stop: async () => {
+      clearInterval(timer);
+      await running;
+      await round();
+      await comparer.close();
+      return { compared, diverged };
+    },
+  };
+}
+
 /** A lease taken: this process leads the account. */
 export interface Leadership {
   readonly keeper: LeaseKeeper & LeaseHolding;
@@ -76,6 +154,7 @@ export async function takeLead(
   s: HaSettings,
   log: (level: "info" | "warn", message: string) => void,
   signal: AbortSignal | undefined,
+  shadow?: (signal: AbortSignal) => Promise<number>,
 ): Promise<Leadership | undefined> {
   const keeper = await LeaseKeeper.open(s.url, {
     account: s.account,
@@ -83,17 +162,31 @@ export async function takeLead(
     ttlMs: s.ttlMs,
     where: s.where,
   });
+  const shadowAccount = shadowAccountOf(s.account, s.holder);
   log(
     "info",
-    `ha: ${s.holder} stands by for account ${s.account} on ${keeper.label} (lease TTL ${s.ttlMs} ms, renewed every ${Math.floor(s.ttlMs / 3)} ms)`,
+    `ha: ${s.holder} stands by for account ${s.account} on ${keeper.label} (lease TTL ${s.ttlMs} ms, renewed every ${Math.floor(s.ttlMs / 3)} ms)${shadow ? `, deciding in shadow to account ${shadowAccount}` : ""}`,
   );
   const started = performance.now();
+  const stopShadow = new AbortController();
+  const shadowRun = shadow?.(stopShadow.signal).catch((e: unknown) => {
+    log("warn", `ha: the shadow session stopped: ${e instanceof Error ? e.message : String(e)}`);
+    return 1;
+  });
+  const compare = shadow ? await watchShadow(s, shadowAccount, log).catch(() => undefined) : undefined;
   let acquired: Acquired | undefined;
   try {
     acquired = await standBy(keeper, { ...(signal ? { signal } : {}), warn: (m) => log("warn", `ha: ${m}`) });
   } catch (e) {
     await keeper.close();
     throw e;
+  } finally {
+    // The shadow session stops before this process leads: it must not hold the feed's or the broker's connection.
+    stopShadow.abort("this process takes the lead");
+    await shadowRun;
+    const counts = await compare?.stop();
+    if (counts)
+      log("info", `ha: shadow compared ${counts.compared} decisions with the leader's, ${counts.diverged} diverged`);
   }
   if (!acquired) {
     await keeper.close();

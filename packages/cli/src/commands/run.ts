@@ -43,7 +43,7 @@ import type { CliIO } from "../io.js";
 import { displayPath } from "../source.js";
 import { compilePlanFile, withParams } from "./backtest.js";
 import { LOG_FORMATS, type LogFormat } from "./choices.js";
-import { haSettings, type Leadership, takeLead } from "./run-ha.js";
+import { haSettings, type Leadership, quietIo, shadowConfig, shadowOptions, takeLead } from "./run-ha.js";
 import { openRunStorage, type RunStorage, type StorageTarget } from "./run-storage.js";
 import { parseOptions, parseSets, SetOption, useColor } from "./shared.js";
 
@@ -76,6 +76,8 @@ export type RunCommandOptions = z.input<typeof RunOptionsSchema>;
 /** What stops a run besides `--duration` and the end of a finite feed (the CLI wires SIGINT/SIGTERM to it). */
 export interface RunControl {
   readonly signal?: AbortSignal;
+  /** The configuration to run instead of reading `--config` (a standby's shadow session: see run-ha.ts). */
+  readonly config?: TradeplanConfig;
 }
 
 /**
@@ -168,7 +170,7 @@ export async function runLiveCommand(
   const configShown = displayPath(configPath, io.cwd);
   let config: TradeplanConfig;
   try {
-    config = await loadTradeplanConfig(configPath, configShown);
+    config = control.config ?? (await loadTradeplanConfig(configPath, configShown));
   } catch (e) {
     if (e instanceof ConfigError) throw new UsageError(e.message);
     throw e;
@@ -217,7 +219,14 @@ export async function runLiveCommand(
   let lead: Leadership | undefined;
   try {
     if (ha) {
-      lead = await takeLead(ha, log, control.signal);
+      const standby = config;
+      // While standing by, the same plans run in shadow: the paper broker, journalled to ACCOUNT.shadow.HOLDER.
+      const shadow = (signal: AbortSignal) =>
+        runLiveCommand(planPaths, shadowOptions(rawOptions), quietIo(io), {
+          signal,
+          config: shadowConfig(standby, ha),
+        });
+      lead = await takeLead(ha, log, control.signal, shadow);
       if (!lead) {
         log("info", "stopped while standing by: nothing was decided");
         io.stdout.write(`${JSON.stringify({ stopped: "stopped while standing by", state: "STANDBY" })}\n`);
