@@ -379,7 +379,7 @@ export class Backtest {
     // With a position or a working order (perhaps placed at a due close just now) the broker steps now.
     if (this.busy()) {
       this.settleBroker();
-      this.broker.onBar(bar ?? (rows as BarRows).bar(i));
+      this.broker.step(symbol, time, open, high, low, close);
     } else {
       this.deferredBar = bar;
       this.deferredRows = rows;
@@ -439,7 +439,7 @@ export class Backtest {
       if (enter) {
         this.settleBroker();
         this.engine.evaluatePushedBarSync(closed.at(k));
-      } else if (!flat) this.engine.skipPushedClose(c.closeTime);
+      } else if (!flat) this.engine.skipPushedClose(c.closeTime, this.book.equity());
     }
   }
 
@@ -465,9 +465,9 @@ export class Backtest {
 
   /** Samples the equity of the instant that just ended, for the statistics and the chart. */
   private sample(): void {
-    const account = this.book.account();
-    this.tracker.observe(this.sampleDay, account.equity, this.book.hasPositions());
-    if (this.charts) this.equity.push(this.sampleTime, account.equity);
+    const equity = this.book.equity();
+    this.tracker.observe(this.sampleDay, equity, this.book.hasPositions());
+    if (this.charts) this.equity.push(this.sampleTime, equity);
   }
 
   /** Processes completed bars in order: each is its own close event. */

@@ -329,64 +329,77 @@ export class PaperBroker implements Broker {
    * exits against the bar's range, then marks the position at the close.
    */
   onBar(bar: BarData): void {
-    this.portfolio.startDay(this.dayKey(bar.time));
+    this.step(bar.symbol, bar.time, bar.open, bar.high, bar.low, bar.close);
+  }
+
+  /**
+   * {@link onBar} with the bar given as numbers (its start time and prices):
+   * the backtest's columnar fast path steps the broker at every bar while a
+   * position is open, from columns, without building a bar object.
+   */
+  step(symbol: string, time: number, open: number, high: number, low: number, close: number): void {
+    this.portfolio.startDay(this.dayKey(time));
     // Copied before the loop because executing deletes; most bars find no working order, so no copy then.
     if (this.working.size > 0)
       for (const [id, w] of [...this.working]) {
-        if (w.order.symbol !== bar.symbol || w.order.decidedAt > bar.time) continue;
+        if (w.order.symbol !== symbol || w.order.decidedAt > time) continue;
         this.working.delete(id);
-        this.execute(w.order, bar.open, bar.time, "order");
+        this.execute(w.order, open, time, "order");
       }
-    this.checkProtection(bar);
-    this.portfolio.setMark(bar.symbol, bar.close);
+    this.checkProtection(symbol, time, open, high, low, close);
+    this.portfolio.setMark(symbol, close);
   }
 
-  private checkProtection(bar: BarData): void {
-    const guard = this.protection.get(bar.symbol);
+  private checkProtection(symbol: string, time: number, open: number, high: number, low: number, close: number): void {
+    const guard = this.protection.get(symbol);
     if (guard === undefined) return;
-    const held = this.portfolio.quantity(bar.symbol);
+    const held = this.portfolio.quantity(symbol);
     const long = held > 0;
     const side: OrderSide = long ? "SELL" : "BUY";
     const qty = Math.abs(held);
     const stopHit =
-      guard.stop !== undefined && (long ? bar.low <= guard.stop : bar.high >= guard.stop)
+      guard.stop !== undefined && (long ? low <= guard.stop : high >= guard.stop)
         ? long
-          ? Math.min(bar.open, guard.stop)
-          : Math.max(bar.open, guard.stop)
+          ? Math.min(open, guard.stop)
+          : Math.max(open, guard.stop)
         : undefined;
     // When one bar touches both levels the order inside the bar is unknown; assume the stop (the worse case).
     if (stopHit !== undefined) {
-      this.fillProtective(bar, side, qty, this.fillPrice(bar.symbol, side, stopHit, true), "stop_loss");
+      const price = this.fillPrice(symbol, side, stopHit, true);
+      this.fillProtective(symbol, time, close, side, qty, price, "stop_loss");
       return;
     }
-    if (guard.target !== undefined && (long ? bar.high >= guard.target : bar.low <= guard.target)) {
-      const price = long ? Math.max(bar.open, guard.target) : Math.min(bar.open, guard.target);
-      this.fillProtective(bar, side, qty, this.fillPrice(bar.symbol, side, price, false), "take_profit");
+    if (guard.target !== undefined && (long ? high >= guard.target : low <= guard.target)) {
+      const price = long ? Math.max(open, guard.target) : Math.min(open, guard.target);
+      this.fillProtective(symbol, time, close, side, qty, this.fillPrice(symbol, side, price, false), "take_profit");
     }
   }
 
+  /** Books a stop or target hit in the bar starting at `time` (closing at `close`, the decision's reference). */
   private fillProtective(
-    bar: BarData,
+    symbol: string,
+    time: number,
+    close: number,
     side: OrderSide,
     qty: number,
     price: number,
     trigger: "stop_loss" | "take_profit",
   ): void {
-    const id = `${bar.symbol}:${trigger}:${bar.time}`;
+    const id = `${symbol}:${trigger}:${time}`;
     this.applyFill(
       {
         clientOrderId: id,
-        symbol: bar.symbol,
+        symbol,
         side,
         quantity: qty,
         price,
-        commission: this.commission(bar.symbol, qty, price),
-        time: bar.time,
+        commission: this.commission(symbol, qty, price),
+        time,
         trigger,
       },
       trigger,
-      bar.close,
-      bar.time,
+      close,
+      time,
       undefined,
     );
   }

@@ -367,10 +367,13 @@ export class Engine {
    * evaluate, because every rule's gate said it gives NONE (its bar is
    * already in the series): of the evaluation only the risk validator's
    * observation of the equity is left to do (the daily loss limit reads it).
+   * `equity` is the broker's account equity now, read by the caller without
+   * building the account (`Portfolio.equity`): an evaluation's account
+   * would be built and frozen at every such close.
    */
-  skipPushedClose(closeTime: number): void {
+  skipPushedClose(closeTime: number, equity: number): void {
     this.counters.closes++;
-    this.accountAt(closeTime);
+    this.options.risk.observeEquity(this.dayKey(closeTime), equity);
   }
 
   /** The runtime of one stream; undefined for a stream the plan does not use. */

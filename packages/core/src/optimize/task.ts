@@ -269,7 +269,7 @@ export function runVariantTask(context: VariantContext, task: VariantTask): Vari
       lastInside = i;
       // A day's closing equity: what the backtest's Sharpe ratio samples, read once a day.
       if (context.endsDay(i)) {
-        const equity = book.account().equity;
+        const equity = book.equity();
         closes.push(equity);
         if (task.equity) curve.push({ t: bars.closeTime[i] as number, v: equity });
         lastRecorded = i;

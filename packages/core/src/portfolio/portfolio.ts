@@ -361,21 +361,29 @@ export class Portfolio {
   /** Equity = cash + positions at their marks (x point value) = initial cash + realized + unrealized. */
   account(): AccountInfo {
     if (this.accountCache) return this.accountCache;
-    let value = 0;
     let unrealized = 0;
-    // The holdings' own values, summed in the same order as ever (the same figures to the last bit).
-    for (const h of this.holdings.values()) {
-      value += h.value;
-      unrealized += h.unrealized;
-    }
+    for (const h of this.holdings.values()) unrealized += h.unrealized;
     this.accountCache = Object.freeze({
       cash: this.cash,
-      equity: this.cash + value,
+      equity: this.equity(),
       realizedPnl: this.realized,
       unrealizedPnl: unrealized,
       dailyRealizedPnl: this.dailyRealized,
     });
     return this.accountCache;
+  }
+
+  /**
+   * The account's equity ({@link account}'s `equity`, the same figure to the
+   * last bit) without building the account: a backtest reads it at every
+   * close while a position is open, where a new account per mark was a
+   * third of a sweep variant's time.
+   */
+  equity(): number {
+    let value = 0;
+    // The holdings' own values, summed in the same order as ever (the same figures to the last bit).
+    for (const h of this.holdings.values()) value += h.value;
+    return this.cash + value;
   }
 
   /** Every commission paid (held entry commissions included). */
