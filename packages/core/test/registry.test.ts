@@ -1,10 +1,16 @@
 import type { CompiledPlan } from "@tradeplan/dsl";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { z } from "zod";
-import { CloseAboveFunction, ExecutionFunctionBase, type FunctionState } from "../src/functions/index.js";
+import {
+  CloseAboveFunction,
+  CrossAboveFunction,
+  ExecutionFunctionBase,
+  type FunctionState,
+} from "../src/functions/index.js";
 import {
   createDefaultRegistry,
   ExecutionFunctionRegistry,
+  instantiateCompiledPlan,
   instantiatePlan,
   parseRegistryConfigYaml,
   RegistryError,
@@ -129,6 +135,30 @@ describe("getFunction", () => {
     expect(b).toBe(a);
     expect(c).not.toBe(a);
     expect(reg.listFunctions().find((f) => f.name === "close_above")?.instances).toBe(2);
+  });
+
+  it("with compiled, returns the pooled instance of the same parameters without parsing them again; others are parsed", () => {
+    const reg = createDefaultRegistry();
+    const parse = vi.spyOn(CrossAboveFunction.paramsSchema, "safeParse");
+    try {
+      const p = () => ({ action: "enter_long", left: { k: "field", f: "close" }, right: { k: "num", v: 150 } });
+      const a = reg.getFunction("cross_above", p(), true);
+      // The registry's parse and the instance's own.
+      expect(parse).toHaveBeenCalledTimes(2);
+      const { action, ...rest } = p();
+      expect(reg.getFunction("cross_above", { ...rest, action }, true)).toBe(a);
+      expect(parse).toHaveBeenCalledTimes(2);
+      // Not compiled: parsed, then pooled.
+      expect(reg.getFunction("cross_above", p())).toBe(a);
+      expect(parse).toHaveBeenCalledTimes(3);
+      expect(reg.getFunction("cross_above", { ...p(), right: { k: "num", v: 151 } }, true)).not.toBe(a);
+      expect(parse).toHaveBeenCalledTimes(5);
+      expect(codeOf(() => reg.getFunction("cross_above", { ...p(), right: { k: "num", v: "x" } }, true))).toBe(
+        "REG_INVALID_PARAMS",
+      );
+    } finally {
+      parse.mockRestore();
+    }
   });
 
   it("lists the built-ins sorted, with their configuration", () => {
@@ -272,6 +302,23 @@ describe("instantiatePlan", () => {
     ]);
     expect(functions[3]!.fn).toBe(functions[0]!.fn);
     expect(functions[1]!.lookback).toBe(51);
+  });
+
+  it("parses a plan from outside every time, and binds compile()'s own plan without parsing pooled rules again", () => {
+    const reg = createDefaultRegistry();
+    const parse = vi.spyOn(CrossAboveFunction.paramsSchema, "safeParse");
+    try {
+      instantiatePlan(plan(), reg);
+      const first = parse.mock.calls.length;
+      instantiatePlan(plan(), reg);
+      expect(parse.mock.calls.length).toBeGreaterThan(first);
+      const before = parse.mock.calls.length;
+      const { functions } = instantiateCompiledPlan(plan(), reg);
+      expect(parse.mock.calls.length).toBe(before);
+      expect(functions[1]!.fn).toBe(instantiatePlan(plan(), reg).functions[1]!.fn);
+    } finally {
+      parse.mockRestore();
+    }
   });
 
   it("refuses a bad plan listing the zod issue paths", () => {

@@ -78,6 +78,22 @@ export function readExpr(expr: CompiledExpr): number | boolean | undefined {
  * Compile every expression before feeding bars: a node compiled later starts
  * cold and warms up on the bars that follow.
  */
+/**
+ * Expression trees that passed `ExprIRSchema` and cannot change since (every
+ * node frozen, as a function's parameters are): compiled again, for another
+ * stream or another backtest with the same pooled function (a sweep's
+ * variants), they are not parsed again.
+ */
+const VALIDATED = new WeakSet<object>();
+
+/** Whether `v` and everything it holds is frozen (a primitive is). */
+function deepFrozen(v: unknown): boolean {
+  if (v === null || typeof v !== "object") return true;
+  if (!Object.isFrozen(v)) return false;
+  for (const x of Object.values(v)) if (!deepFrozen(x)) return false;
+  return true;
+}
+
 export class SymbolEvaluator {
   private readonly programs = new Map<string, StreamProgram>();
   private readonly cache = new Map<string, EvalNode>();
@@ -110,10 +126,13 @@ export class SymbolEvaluator {
   /** Compiles `ir` on `timeframe`; throws {@link IrError} with the path of a malformed node. */
   compile(ir: ExprIR, timeframe: string): CompiledExpr {
     // Validate up front so a malformed tree fails before any node is built.
-    const parsed = ExprIRSchema.safeParse(ir);
-    if (!parsed.success) {
-      const lines = issueLines(parsed.error.issues);
-      throw new IrError("IR_INVALID", "", `invalid expression: ${lines.join("; ")}`);
+    if (!VALIDATED.has(ir)) {
+      const parsed = ExprIRSchema.safeParse(ir);
+      if (!parsed.success) {
+        const lines = issueLines(parsed.error.issues);
+        throw new IrError("IR_INVALID", "", `invalid expression: ${lines.join("; ")}`);
+      }
+      if (deepFrozen(ir)) VALIDATED.add(ir);
     }
     const program = this.program(timeframe);
     const node = this.node(ir, timeframe, "");

@@ -34,21 +34,28 @@ export function instantiatePlan(plan: unknown, registry: ExecutionFunctionRegist
     const issues = issueLines(r.error.issues);
     throw new RegistryError("REG_INVALID_PLAN", `invalid compiled plan: ${issues.join("; ")}`, issues);
   }
-  return instantiateCompiledPlan(r.data, registry);
+  return bindFunctions(r.data, registry, false);
 }
 
 /**
  * {@link instantiatePlan} for a plan this process compiled itself (a sweep's
  * variant, `compile()`'s output): not validated again, since a plan a
  * sweep makes for each of its variants would otherwise be parsed by the
- * schema once per variant. Each function's parameters are still validated
- * by the registry.
+ * schema once per variant. Each function's parameters are validated by the
+ * registry, except those of a function it already holds an instance for
+ * (`getFunction`'s `compiled`): most of a sweep's variants share most rules.
+ * A plan read from a file goes through {@link instantiatePlan}.
  */
 export function instantiateCompiledPlan(plan: CompiledPlan, registry: ExecutionFunctionRegistry): InstantiatedPlan {
+  return bindFunctions(plan, registry, true);
+}
+
+/** Each rule's function from the registry, in source order; `compiled`: the plan is compile()'s own output. */
+function bindFunctions(plan: CompiledPlan, registry: ExecutionFunctionRegistry, compiled: boolean): InstantiatedPlan {
   const functions = plan.functions.map((f, i): PlanFunction => {
     let fn: ExecutionFunctionBase<unknown>;
     try {
-      fn = registry.getFunction(f.name, f.params);
+      fn = registry.getFunction(f.name, f.params, compiled);
     } catch (err) {
       if (err instanceof RegistryError) {
         throw new RegistryError(

@@ -119,12 +119,23 @@ export class ExecutionFunctionRegistry {
   /**
    * The (pooled) instance of `name` for `params`. Throws `REG_UNKNOWN_FUNCTION`,
    * `REG_DISABLED`, `REG_INVALID_PARAMS` (with issue paths) or `REG_MAX_INSTANCES`.
+   *
+   * With `compiled`, `params` are `compile()`'s own output in this process
+   * (never a file's or a caller's): when they are, as JSON, the parameters of
+   * an instance already pooled, that instance is returned without parsing
+   * them again (a sweep binds every variant's rules, most of them alike, and
+   * the parse of their expressions was most of a variant's set-up). Anything
+   * else is parsed as always.
    */
-  getFunction(name: string, params: unknown): ExecutionFunctionBase<unknown> {
+  getFunction(name: string, params: unknown, compiled = false): ExecutionFunctionBase<unknown> {
     const entry = this.#entries.get(name);
     if (!entry) throw new RegistryError("REG_UNKNOWN_FUNCTION", this.#unknownMessage(name));
     const cfg = this.#config[name];
     if (cfg && !cfg.enabled) throw new RegistryError("REG_DISABLED", `function ${name} is disabled by configuration`);
+    if (compiled) {
+      const pooled = entry.pool.get(canonicalJson(params));
+      if (pooled) return pooled;
+    }
     const r = entry.cls.paramsSchema.safeParse(params);
     if (!r.success) {
       const issues = issueLines(r.error.issues);
