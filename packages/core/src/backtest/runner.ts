@@ -86,12 +86,18 @@ export interface BarRows {
   bar(i: number): BarData;
 }
 
+/** A symbol's samples for the charts: its close prices and its candles. */
+interface SymbolChart {
+  readonly prices: Decimator;
+  readonly candles: CandleCollector;
+}
+
 /** One symbol's replay: its timeframes' aggregator and its sampled prices. */
 interface SymbolReplay {
   readonly symbol: string;
   readonly aggregator: ReplayAggregator;
-  readonly prices: Decimator;
-  readonly candles: CandleCollector;
+  /** Undefined without charts (a sweep): the candles' local-time offset was a part of each variant's set-up. */
+  readonly chart: SymbolChart | undefined;
   /** With the fast path: the stream of each of the aggregator's timeframes (its `target` order). */
   readonly quiet: readonly QuietStream[] | undefined;
 }
@@ -323,9 +329,10 @@ export class Backtest {
     if (done.count > 0) this.run(done);
     this.sampleTime = bar.closeTime;
     this.sampleDay = s.date;
-    if (this.charts) {
-      r.prices.push(bar.closeTime, bar.close);
-      r.candles.push(bar.time, bar.open, bar.high, bar.low, bar.close);
+    const chart = r.chart;
+    if (chart) {
+      chart.prices.push(bar.closeTime, bar.close);
+      chart.candles.push(bar.time, bar.open, bar.high, bar.low, bar.close);
     }
   }
 
@@ -390,9 +397,10 @@ export class Backtest {
     if (done.count > 0) this.runQuiet(r, done);
     this.sampleTime = closeTime;
     this.sampleDay = s.date;
-    if (this.charts) {
-      r.prices.push(closeTime, close);
-      r.candles.push(time, open, high, low, close);
+    const chart = r.chart;
+    if (chart) {
+      chart.prices.push(closeTime, close);
+      chart.candles.push(time, open, high, low, close);
     }
   }
 
@@ -447,20 +455,27 @@ export class Backtest {
   private startSymbol(bar: BarData): SymbolReplay | undefined {
     const tfs = this.streamTfs.get(bar.symbol);
     if (!tfs) return undefined;
-    const { plan } = this.options;
-    // The traded timeframe: the symbol's shortest stream (a day at most, so a 1w stream still shows days).
-    const traded = Math.min(...plan.streams.filter((s) => s.symbol === bar.symbol).map((s) => s.seconds), 86_400);
     const aggregator = new ReplayAggregator(bar.symbol, bar.timeframe, tfs, this.calendar);
     const streams = this.quiet?.symbol === bar.symbol ? this.quiet.streams : undefined;
     const r: SymbolReplay = {
       symbol: bar.symbol,
       aggregator,
-      prices: new Decimator(this.options.chartPoints ?? 2000),
-      candles: new CandleCollector(traded, new LocalTime(plan.timezone).offsetMs(bar.time)),
+      chart: this.charts ? this.symbolChart(bar) : undefined,
       quiet: streams && aggregator.timeframes.map((tf) => streams.get(tf) as QuietStream),
     };
     this.symbols.set(bar.symbol, r);
     return r;
+  }
+
+  /** The chart samples of the symbol whose first bar is `bar`. */
+  private symbolChart(bar: BarData): SymbolChart {
+    const { plan } = this.options;
+    // The traded timeframe: the symbol's shortest stream (a day at most, so a 1w stream still shows days).
+    const traded = Math.min(...plan.streams.filter((s) => s.symbol === bar.symbol).map((s) => s.seconds), 86_400);
+    return {
+      prices: new Decimator(this.options.chartPoints ?? 2000),
+      candles: new CandleCollector(traded, new LocalTime(plan.timezone).offsetMs(bar.time)),
+    };
   }
 
   /** Samples the equity of the instant that just ended, for the statistics and the chart. */
@@ -493,8 +508,9 @@ export class Backtest {
     const candles: Record<string, CandleSeries> = {};
     if (!this.charts) return { result, charts: { prices, equity: [] } };
     for (const [sym, r] of this.symbols) {
-      prices[sym] = r.prices.points();
-      candles[sym] = r.candles.series();
+      if (r.chart === undefined) continue;
+      prices[sym] = r.chart.prices.points();
+      candles[sym] = r.chart.candles.series();
     }
     return { result, charts: { prices, equity: this.equity.points(), candles } };
   }
