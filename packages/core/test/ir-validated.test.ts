@@ -2,6 +2,7 @@ import { type ExprIR, ExprIRSchema } from "@tradeplan/dsl";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { BarSeries } from "../src/bars/series.js";
 import { deepFreeze } from "../src/context.js";
+import { CrossAboveFunction } from "../src/functions/index.js";
 import { IrError, SymbolEvaluator } from "../src/ir/index.js";
 
 const evaluator = () => {
@@ -39,5 +40,17 @@ describe("SymbolEvaluator.compile validates an expression tree once", () => {
     shallow.r.period = -1;
     expect(() => evaluator().compile(shallow, "5m")).toThrow(/invalid expression/);
     expect(parse).toHaveBeenCalledTimes(4);
+  });
+
+  it("a cross rule's expressions, its own cross node included, are parsed by the first stream only", () => {
+    const fn = new CrossAboveFunction({
+      action: "enter_long",
+      left: { k: "field", f: "close" },
+      right: { k: "ind", fn: "sma", src: { k: "field", f: "close" }, period: 20 },
+    });
+    fn.createState({ symbol: "AAPL", timeframe: "5m", evaluator: evaluator() });
+    const parse = vi.spyOn(ExprIRSchema, "safeParse");
+    fn.createState({ symbol: "AAPL", timeframe: "5m", evaluator: evaluator() });
+    expect(parse).not.toHaveBeenCalled();
   });
 });

@@ -80,7 +80,8 @@ abstract class ExpressionRuleFunction<P extends RuleCommon & { filter?: ExprIR }
 
   protected constructor(schema: z.ZodType<P>, params: unknown, main: (p: P) => ExprIR) {
     super(schema, params);
-    this.mainIR = main(this.params);
+    // Frozen (its parts are the frozen params'), so each stream and backtest compiling it does not validate it again.
+    this.mainIR = Object.freeze(main(this.params));
     this.text = formatIR(this.mainIR);
     const f = this.params.filter;
     this.lookback = Math.max(1, lookbackOf(this.mainIR), f ? lookbackOf(f) : 0);
