@@ -18,17 +18,11 @@ import { availableParallelism, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { FAULT_KINDS, percentile, runFailover } from "../test/support/failover.js";
 import { startCluster } from "../test/support/postgres-cluster.js";
+import { envNumber } from "./env.js";
 
 const ROOT = process.cwd();
 const CLI = join(ROOT, "packages", "cli", "bin", "tradeplan.mjs");
 
-const envNumber = (name: string, fallback: number): number => {
-  const v = process.env[name];
-  if (v === undefined || v === "") return fallback;
-  const n = Number(v);
-  if (!Number.isFinite(n) || n <= 0) throw new Error(`${name}=${v}: a number above 0`);
-  return n;
-};
 const FAULTS = envNumber("TRADEPLAN_BENCH_FAILOVER_FAULTS", 200);
 const TTL_MS = envNumber("TRADEPLAN_BENCH_FAILOVER_TTL_MS", 1_500);
 

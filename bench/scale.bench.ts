@@ -20,6 +20,7 @@ import { mkdirSync } from "node:fs";
 import { availableParallelism, loadavg } from "node:os";
 import { join } from "node:path";
 import { startCluster } from "../test/support/postgres-cluster.js";
+import { envNumber } from "./env.js";
 import { CACHE_DIR, csvFile, SYNTHETIC_1M } from "./runtime-data.js";
 
 const ROOT = process.cwd();
@@ -27,13 +28,6 @@ const CLI = join(ROOT, "packages", "cli", "bin", "tradeplan.mjs");
 const PLAN = "bench/plans/optimize-aapl.plan";
 const NARROW = ["--param", "lookback=2..41:1", "--param", "trail=0.1%..0.5%:0.1%"];
 
-const envNumber = (name: string, fallback: number): number => {
-  const v = process.env[name];
-  if (v === undefined || v === "") return fallback;
-  const n = Number(v);
-  if (!Number.isFinite(n) || n <= 0) throw new Error(`${name}=${v}: a number above 0`);
-  return n;
-};
 const SESSIONS = envNumber("TRADEPLAN_BENCH_SCALE_SESSIONS", 400);
 const JOB_SECONDS = envNumber("TRADEPLAN_BENCH_SCALE_JOB_SECONDS", 10);
 const GOAL_OVERHEAD_PERCENT = 2;
