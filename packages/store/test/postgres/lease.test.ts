@@ -121,7 +121,8 @@ describe.skipIf(missing)("the lease of an account (--ha)", () => {
     const late = sa.addIntent(intent("h:r1:AAPL:1m:9"));
     sa.append({ kind: "signal", rule: "r1" });
     sa.transaction(() => sa.flush());
-    await expect(late).rejects.toBeTruthy();
+    // Its connection was terminated by the takeover: the commit fails on I/O, and the intent with it.
+    await expect(late).rejects.toMatchObject({ code: "AUDIT_IO" });
     expect(sa.fatalError).toBeDefined();
     const ok = sb.addIntent(intent("h:r1:AAPL:1m:10"));
     sb.append({ kind: "signal", rule: "r2" });
